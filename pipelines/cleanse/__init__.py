@@ -1,0 +1,1 @@
+"""Reusable, pure transforms: reading delimited text, types, time zones, dedup, gaps."""

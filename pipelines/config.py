@@ -1,0 +1,80 @@
+"""Typed settings, read from the environment (prefix CITYLAKE_); secrets never live in code."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Where the lake lives, how to reach it, and where the heavy work runs."""
+
+    model_config = SettingsConfigDict(env_prefix="CITYLAKE_", extra="ignore")
+
+    lake_uri: str = Field(
+        default=str(PROJECT_ROOT / "var" / "lake"),
+        description="A local directory or s3://bucket[/prefix].",
+    )
+    data_dir: Path = Field(
+        default=PROJECT_ROOT.parent / "shared" / "data",
+        description="Where the departments' public files are read from (the demo's deliveries).",
+    )
+    # S3 / MinIO. Keys fall back to the standard AWS_* variables so that one set works for all tools.
+    s3_endpoint_url: str | None = None
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    # Every network call: a timeout and a bounded retry, configured here once.
+    io_timeout_seconds: float = Field(default=30.0, gt=0)
+    io_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    io_max_retries: int = Field(default=3, ge=0, le=10)
+    # Dask: a scheduler address, else a LocalCluster sized to the machine.
+    dask_scheduler_address: str | None = None
+    dask_workers: int | None = Field(default=None, ge=1)
+    dask_threads_per_worker: int = Field(default=1, ge=1)
+    dask_memory_limit: str = "auto"
+
+    @field_validator("lake_uri")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("lake_uri must not be empty")
+        if not value.startswith("s3://"):
+            value = str(Path(value).expanduser().resolve())
+        return value.rstrip("/") or "/"
+
+    @property
+    def lake_on_s3(self) -> bool:
+        """True when the lake is an S3 bucket rather than a local directory."""
+        return self.lake_uri.startswith("s3://")
+
+    @cached_property
+    def s3_key(self) -> str | None:
+        """Access key id: CITYLAKE_S3_ACCESS_KEY_ID, else AWS_ACCESS_KEY_ID."""
+        if self.s3_access_key_id is not None:
+            return self.s3_access_key_id.get_secret_value()
+        return os.environ.get("AWS_ACCESS_KEY_ID")
+
+    @cached_property
+    def s3_secret(self) -> str | None:
+        """Secret key: CITYLAKE_S3_SECRET_ACCESS_KEY, else AWS_SECRET_ACCESS_KEY."""
+        if self.s3_secret_access_key is not None:
+            return self.s3_secret_access_key.get_secret_value()
+        return os.environ.get("AWS_SECRET_ACCESS_KEY")
+
+    @cached_property
+    def s3_endpoint(self) -> str | None:
+        """Endpoint URL: CITYLAKE_S3_ENDPOINT_URL, else AWS_ENDPOINT_URL / S3_ENDPOINT_URL."""
+        return self.s3_endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("S3_ENDPOINT_URL")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (tests, Airflow connections) on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

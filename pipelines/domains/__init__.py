@@ -1,0 +1,1 @@
+"""One package per city application: schema, cleanse, mining and marts."""

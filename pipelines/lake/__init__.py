@@ -1,0 +1,1 @@
+"""The lake: zones and paths, storage, Delta publishing, run records."""

@@ -1,0 +1,225 @@
+"""Delta publishing: workers write part files, one atomic commit replaces exactly the partitions covered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from pipelines.lake.storage import Lake
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENCY_KEY = "citylake.idempotency_key"
+RUN_ID_KEY = "citylake.run_id"
+
+
+@dataclass(frozen=True)
+class PartFile:
+    """One Parquet file a worker wrote into a table's folder, not yet committed."""
+
+    table_uri: str
+    relative_path: str
+    size: int
+    partition_values: dict[str, str | None]
+    num_records: int
+    stats: str
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What one publish did to one table."""
+
+    table_uri: str
+    version: int
+    files_added: int
+    rows_added: int
+    replaced_partitions: dict[str, list[str]] = field(default_factory=dict)
+    skipped_as_duplicate: bool = False
+
+
+def _stat_value(value: object) -> object:
+    """A min/max value as the Delta protocol writes it in file statistics."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def file_stats(table: pa.Table) -> str:
+    """Delta file statistics (numRecords, nullCount, min/max of plain columns) as JSON."""
+    stats: dict[str, object] = {"numRecords": table.num_rows, "minValues": {}, "maxValues": {}, "nullCount": {}}
+    for name, column in zip(table.column_names, table.columns):
+        stats["nullCount"][name] = column.null_count  # type: ignore[index]
+        kind = column.type
+        if column.null_count == len(column) or not (
+            pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_date(kind) or pa.types.is_string(kind)
+            or pa.types.is_large_string(kind)
+        ):
+            # timestamps are left out: Delta rounds their statistics to milliseconds, we keep microseconds
+            continue
+        if pa.types.is_floating(kind) and pc.any(pc.is_nan(column)).as_py():
+            continue
+        bounds = pc.min_max(column)
+        stats["minValues"][name] = _stat_value(bounds["min"].as_py())  # type: ignore[index]
+        stats["maxValues"][name] = _stat_value(bounds["max"].as_py())  # type: ignore[index]
+    return json.dumps(stats)
+
+
+def write_parts(lake: Lake, table_uri: str, frame: pa.Table, partition_by: Sequence[str], run_id: str) -> list[PartFile]:
+    """Write one Parquet file per partition value combination into the table's folder (runs on a worker)."""
+    if frame.num_rows == 0:
+        return []
+    keys = frame.select(list(partition_by)).to_pandas() if partition_by else None
+    groups: Iterable[tuple[tuple[str | None, ...], pa.Table]]
+    if keys is None:
+        groups = [((), frame)]
+    else:
+        codes = keys.astype("string").fillna("\x00").agg("\x1f".join, axis=1) if len(partition_by) > 1 else keys.iloc[:, 0].astype("string").fillna("\x00")
+        groups = []
+        for code in pd.unique(codes):
+            mask = pa.array((codes == code).to_numpy())
+            part = frame.filter(mask)
+            values = tuple(None if v == "\x00" else v for v in str(code).split("\x1f"))
+            groups.append((values, part.drop_columns(list(partition_by))))
+    written = []
+    safe_run = "".join(c if c.isalnum() else "_" for c in run_id)[:60]
+    for values, part in groups:
+        folder = "/".join(
+            f"{col}={'__HIVE_DEFAULT_PARTITION__' if v is None else v}" for col, v in zip(partition_by, values)
+        )
+        name = f"part-{safe_run}-{uuid.uuid4().hex}.parquet"
+        relative = f"{folder}/{name}" if folder else name
+        path = f"{table_uri}/{relative}"
+        if not lake.on_s3:
+            lake.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+        with lake.fs.open(path, "wb") as handle:
+            pq.write_table(part, handle, compression="zstd")
+        size = lake.fs.size(path)
+        written.append(
+            PartFile(
+                table_uri=table_uri,
+                relative_path=relative,
+                size=int(size),
+                partition_values=dict(zip(partition_by, values)),
+                num_records=part.num_rows,
+                stats=file_stats(part),
+            )
+        )
+    return written
+
+
+def table_exists(lake: Lake, table_uri: str) -> bool:
+    """Whether a Delta table has been created at this location."""
+    from deltalake import DeltaTable
+
+    return DeltaTable.is_deltatable(table_uri, storage_options=lake.storage_options())
+
+
+def last_idempotency_key(lake: Lake, table_uri: str) -> str | None:
+    """The idempotency key of the table's latest commit, if CityLake wrote it."""
+    from deltalake import DeltaTable
+
+    if not table_exists(lake, table_uri):
+        return None
+    history = DeltaTable(table_uri, storage_options=lake.storage_options()).history(1)
+    return history[0].get(IDEMPOTENCY_KEY) if history else None
+
+
+def commit_parts(
+    lake: Lake,
+    table_uri: str,
+    schema: pa.Schema,
+    partition_by: Sequence[str],
+    parts: Sequence[PartFile],
+    replace: dict[str, list[str]],
+    run_id: str,
+    idempotency_key: str,
+    extra_metadata: dict[str, str] | None = None,
+) -> PublishResult:
+    """Publish part files in one atomic commit that replaces only the partitions named in `replace`."""
+    from deltalake import DeltaTable, Schema
+    from deltalake.transaction import AddAction, CommitProperties, create_table_with_add_actions
+
+    storage = lake.storage_options()
+    if last_idempotency_key(lake, table_uri) == idempotency_key:
+        discard_parts(lake, parts)
+        version = DeltaTable(table_uri, storage_options=storage).version()
+        log.info("%s: already published with key %s (version %s); nothing to do", table_uri, idempotency_key[:12], version)
+        return PublishResult(table_uri, version, 0, 0, replace, skipped_as_duplicate=True)
+    now_ms = int(time.time() * 1000)
+    actions = [
+        AddAction(p.relative_path, p.size, p.partition_values, now_ms, True, p.stats) for p in parts
+    ]
+    metadata = {RUN_ID_KEY: run_id, IDEMPOTENCY_KEY: idempotency_key, **(extra_metadata or {})}
+    properties = CommitProperties(custom_metadata=metadata)
+    if not table_exists(lake, table_uri):
+        create_table_with_add_actions(
+            table_uri,
+            Schema.from_arrow(schema),
+            actions,
+            mode="error",
+            partition_by=list(partition_by) or None,
+            storage_options=storage,
+            commit_properties=properties,
+        )
+    else:
+        table = DeltaTable(table_uri, storage_options=storage)
+        filters = [(column, "in", values) for column, values in replace.items()]
+        if not filters:
+            raise ValueError(f"refusing to overwrite all of {table_uri}: name the partitions to replace")
+        table.create_write_transaction(
+            actions,
+            mode="overwrite",
+            schema=schema,
+            partition_by=list(partition_by) or None,
+            partition_filters=filters,
+            commit_properties=properties,
+        )
+    version = DeltaTable(table_uri, storage_options=storage).version()
+    rows = sum(p.num_records for p in parts)
+    log.info("%s: committed version %s (%d files, %d rows)", table_uri, version, len(parts), rows)
+    return PublishResult(table_uri, version, len(parts), rows, replace)
+
+
+def discard_parts(lake: Lake, parts: Sequence[PartFile]) -> None:
+    """Delete part files that will not be committed (a failed or duplicate run), so no orphan remains."""
+    for part in parts:
+        path = f"{part.table_uri}/{part.relative_path}"
+        if lake.fs.exists(path):
+            lake.fs.rm(path)
+
+
+def read_table(lake: Lake, table_uri: str, filters: list[tuple[str, str, object]] | None = None) -> pd.DataFrame:
+    """Read a Delta table (or the partitions matching `filters`) into pandas."""
+    from deltalake import DeltaTable
+
+    table = DeltaTable(table_uri, storage_options=lake.storage_options())
+    return table.to_pandas(filters=filters)
+
+
+def replace_rows(lake: Lake, table_uri: str, frame: pa.Table, predicate: str, partition_by: Sequence[str], run_id: str) -> None:
+    """Small tables (the ledger): replace the rows matching `predicate` in one commit, create when new."""
+    from deltalake import write_deltalake
+    from deltalake.transaction import CommitProperties
+
+    exists = table_exists(lake, table_uri)
+    write_deltalake(
+        table_uri,
+        frame,
+        mode="overwrite" if exists else "error",
+        predicate=predicate if exists else None,
+        partition_by=list(partition_by) or None,
+        storage_options=lake.storage_options(),
+        commit_properties=CommitProperties(custom_metadata={RUN_ID_KEY: run_id}),
+    )

@@ -1,0 +1,74 @@
+"""The one module that builds lake paths from (zone, dataset, partition); nothing else formats keys."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Zone(StrEnum):
+    """The zones of the lake, in the order data moves through them."""
+
+    LANDING = "landing"
+    RAW = "raw"
+    CLEAN = "clean"
+    QUARANTINE = "quarantine"
+    CURATED = "curated"
+    META = "_meta"
+
+
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+def _checked(name: str, what: str) -> str:
+    """Refuse names that could escape their folder (path traversal, empty, hidden)."""
+    if not _SAFE_NAME.match(name) or ".." in name:
+        raise ValueError(f"invalid {what} {name!r}: use letters, digits, '_', '-', '.'")
+    return name
+
+
+@dataclass(frozen=True)
+class LakeLayout:
+    """Paths of every zone, table and record under one lake root (a directory or s3://bucket/prefix)."""
+
+    root: str
+
+    def zone(self, zone: Zone) -> str:
+        """The folder of a zone."""
+        return f"{self.root}/{zone.value}"
+
+    def landing_dir(self, source: str) -> str:
+        """Where a department drops the files of one source."""
+        return f"{self.zone(Zone.LANDING)}/{_checked(source, 'source')}"
+
+    def raw_object(self, source: str, sha256: str, file_name: str) -> str:
+        """The immutable raw copy of one delivered file version (versions are told apart by checksum)."""
+        return f"{self.zone(Zone.RAW)}/{_checked(source, 'source')}/{_checked(sha256, 'checksum')}/{_checked(file_name, 'file name')}"
+
+    def manifest_dir(self, source: str) -> str:
+        """The folder of a source's manifests: one JSON per raw file version."""
+        return f"{self.zone(Zone.META)}/manifests/{_checked(source, 'source')}"
+
+    def manifest(self, source: str, sha256: str) -> str:
+        """The manifest of one raw file version."""
+        return f"{self.manifest_dir(source)}/{_checked(sha256, 'checksum')}.json"
+
+    def table(self, zone: Zone, dataset: str) -> str:
+        """A Delta table: clean and quarantine datasets, curated marts, the ledger."""
+        if zone in (Zone.LANDING, Zone.RAW):
+            raise ValueError(f"zone {zone.value!r} holds files, not tables")
+        return f"{self.zone(zone)}/{_checked(dataset, 'dataset')}"
+
+    def ledger_table(self) -> str:
+        """The ledger: per dataset and partition, rows_in = clean + quarantined + deduplicated."""
+        return self.table(Zone.META, "ledger")
+
+    def run_record(self, pipeline: str, run_id: str) -> str:
+        """The JSON record of one pipeline run."""
+        safe_run = re.sub(r"[^A-Za-z0-9_.\-]", "_", run_id)
+        return f"{self.zone(Zone.META)}/runs/{_checked(pipeline, 'pipeline')}/{safe_run}.json"
+
+    def runs_dir(self, pipeline: str) -> str:
+        """The folder of one pipeline's run records."""
+        return f"{self.zone(Zone.META)}/runs/{_checked(pipeline, 'pipeline')}"

@@ -1,0 +1,1 @@
+"""Validation: expectation suites (GX 1.x), row-level rules derived from them, quarantine."""
