@@ -126,6 +126,13 @@ def table_exists(lake: Lake, table_uri: str) -> bool:
     return DeltaTable.is_deltatable(table_uri, storage_options=lake.storage_options())
 
 
+def table_version(lake: Lake, table_uri: str) -> int:
+    """The current version of a Delta table."""
+    from deltalake import DeltaTable
+
+    return DeltaTable(table_uri, storage_options=lake.storage_options()).version()
+
+
 def last_idempotency_key(lake: Lake, table_uri: str) -> str | None:
     """The idempotency key of the table's latest commit, if CityLake wrote it."""
     from deltalake import DeltaTable
@@ -154,7 +161,7 @@ def commit_parts(
     storage = lake.storage_options()
     if last_idempotency_key(lake, table_uri) == idempotency_key:
         discard_parts(lake, parts)
-        version = DeltaTable(table_uri, storage_options=storage).version()
+        version = table_version(lake, table_uri)
         log.info("%s: already published with key %s (version %s); nothing to do", table_uri, idempotency_key[:12], version)
         return PublishResult(table_uri, version, 0, 0, replace, skipped_as_duplicate=True)
     now_ms = int(time.time() * 1000)
@@ -186,7 +193,7 @@ def commit_parts(
             partition_filters=filters,
             commit_properties=properties,
         )
-    version = DeltaTable(table_uri, storage_options=storage).version()
+    version = table_version(lake, table_uri)
     rows = sum(p.num_records for p in parts)
     log.info("%s: committed version %s (%d files, %d rows)", table_uri, version, len(parts), rows)
     return PublishResult(table_uri, version, len(parts), rows, replace)

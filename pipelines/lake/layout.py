@@ -47,12 +47,12 @@ class LakeLayout:
         return f"{self.zone(Zone.RAW)}/{_checked(source, 'source')}/{_checked(sha256, 'checksum')}/{_checked(file_name, 'file name')}"
 
     def manifest_dir(self, source: str) -> str:
-        """The folder of a source's manifests: one JSON per raw file version."""
+        """The folder of a source's manifests: one folder per file name, one JSON per version."""
         return f"{self.zone(Zone.META)}/manifests/{_checked(source, 'source')}"
 
-    def manifest(self, source: str, sha256: str) -> str:
+    def manifest(self, source: str, file_name: str, sha256: str) -> str:
         """The manifest of one raw file version."""
-        return f"{self.manifest_dir(source)}/{_checked(sha256, 'checksum')}.json"
+        return f"{self.manifest_dir(source)}/{_checked(file_name, 'file name')}/{_checked(sha256, 'checksum')}.json"
 
     def table(self, zone: Zone, dataset: str) -> str:
         """A Delta table: clean and quarantine datasets, curated marts, the ledger."""

@@ -134,8 +134,10 @@ def _gx_batch_definition() -> Any:
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     asset = context.data_sources.add_pandas("citylake").add_dataframe_asset("partition")
     return asset.add_batch_definition_whole_dataframe("whole")
 

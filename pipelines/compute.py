@@ -1,0 +1,65 @@
+"""The Dask cluster: the configured scheduler, else a LocalCluster sized to the machine."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TypeVar
+
+from pipelines.config import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@contextmanager
+def dask_client(settings: Settings) -> Iterator["distributed.Client"]:  # noqa: F821
+    """A Dask client for the duration of a job; a LocalCluster is started and stopped with it."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    dask.config.set({"distributed.comm.timeouts.connect": f"{int(settings.io_timeout_seconds)}s"})
+    if settings.dask_scheduler_address:
+        log.info("connecting to the Dask scheduler at %s", settings.dask_scheduler_address)
+        with Client(settings.dask_scheduler_address, timeout=settings.io_timeout_seconds) as client:
+            yield client
+        return
+    workers = settings.dask_workers or max(1, min(os.cpu_count() or 1, 8))
+    log.info("starting a Dask LocalCluster: %d workers x %d threads", workers, settings.dask_threads_per_worker)
+    with LocalCluster(
+        n_workers=workers,
+        threads_per_worker=settings.dask_threads_per_worker,
+        processes=True,
+        memory_limit=settings.dask_memory_limit,
+        dashboard_address=None,
+    ) as cluster, Client(cluster) as client:
+        yield client
+
+
+def map_with_progress(
+    client: "distributed.Client",  # noqa: F821
+    func: Callable[..., R],
+    items: Sequence[T],
+    describe: Callable[[T], str],
+    *args: object,
+) -> list[R]:
+    """Run `func(item, *args)` for every item on the workers, logging each as it finishes; results in input order."""
+    from distributed import as_completed
+
+    if not items:
+        return []
+    futures = [client.submit(func, item, *args, pure=False, key=f"{func.__name__}-{i}-{os.urandom(4).hex()}") for i, item in enumerate(items)]
+    order = {f.key: i for i, f in enumerate(futures)}
+    results: list[R | None] = [None] * len(items)
+    try:
+        for done, future in enumerate(as_completed(futures), start=1):
+            index = order[future.key]
+            results[index] = future.result()
+            log.info("[%d/%d] %s done", done, len(items), describe(items[index]))
+    except BaseException:
+        client.cancel(futures)
+        raise
+    return results  # type: ignore[return-value]

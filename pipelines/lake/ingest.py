@@ -1,0 +1,108 @@
+"""landing -> raw: an immutable copy per file version, with a manifest. Re-ingesting a file changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pipelines.lake.storage import Lake
+from pipelines.sources.registry import SourceSpec
+
+log = logging.getLogger(__name__)
+CHUNK = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """The manifest of one raw file version."""
+
+    source: str
+    file_name: str
+    sha256: str
+    bytes: int
+    rows: int
+    raw_path: str
+    landing_path: str
+    arrived_at: str
+    ingest_run_id: str
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest run found in landing."""
+
+    new: list[RawFile]
+    unchanged: list[RawFile]
+
+    @property
+    def current(self) -> list[RawFile]:
+        """Every file this run saw, new or already known."""
+        return sorted([*self.new, *self.unchanged], key=lambda r: r.file_name)
+
+
+def _fingerprint(lake: Lake, path: str, header_lines: int) -> tuple[str, int, int]:
+    """sha256, size and data rows of a file, read in chunks (memory stays flat for large files)."""
+    digest = hashlib.sha256()
+    size = lines = 0
+    last = b"\n"
+    with lake.fs.open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if size and last != b"\n":
+        lines += 1
+    return digest.hexdigest(), size, max(lines - header_lines, 0)
+
+
+def ingest_landing(lake: Lake, source: SourceSpec, run_id: str, arrived_at: dt.datetime) -> IngestReport:
+    """Copy every new file version from the source's landing folder to raw and write its manifest."""
+    landing = lake.layout.landing_dir(source.name)
+    new: list[RawFile] = []
+    unchanged: list[RawFile] = []
+    for landing_path in lake.glob(f"{landing}/{source.landing_pattern}"):
+        file_name = landing_path.rsplit("/", 1)[-1]
+        sha, size, rows = _fingerprint(lake, landing_path, source.header_lines)
+        manifest_path = lake.layout.manifest(source.name, file_name, sha)
+        if lake.exists(manifest_path):
+            unchanged.append(RawFile(**json.loads(lake.read_bytes(manifest_path))))
+            continue
+        raw_path = lake.layout.raw_object(source.name, sha, file_name)
+        with lake.fs.open(landing_path, "rb") as src, lake.fs.open(raw_path, "wb") as dst:
+            while chunk := src.read(CHUNK):
+                dst.write(chunk)
+        record = RawFile(source.name, file_name, sha, size, rows, raw_path, landing_path, arrived_at.isoformat(), run_id)
+        # the manifest is written last: a crash before it leaves a raw copy that the next run rewrites identically
+        lake.write_bytes(manifest_path, json.dumps(asdict(record), indent=2).encode())
+        log.info("ingested %s (%d bytes, %d rows, sha256 %s)", file_name, size, rows, sha[:12])
+        new.append(record)
+    return IngestReport(new, unchanged)
+
+
+def current_raw_files(lake: Lake, source: SourceSpec) -> list[RawFile]:
+    """The latest version of every file of a source, by arrival (a re-delivered file supersedes the old one)."""
+    latest: dict[str, RawFile] = {}
+    for path in lake.glob(f"{lake.layout.manifest_dir(source.name)}/*/*.json"):
+        record = RawFile(**json.loads(lake.read_bytes(path)))
+        known = latest.get(record.file_name)
+        if known is None or (record.arrived_at, record.sha256) > (known.arrived_at, known.sha256):
+            latest[record.file_name] = record
+    return [latest[name] for name in sorted(latest)]
+
+
+def deliver(lake: Lake, source: SourceSpec, files: list[Path]) -> list[str]:
+    """Drop local files into a source's landing folder, as the department's system would."""
+    landing = lake.layout.landing_dir(source.name)
+    if not lake.on_s3:
+        lake.fs.makedirs(landing, exist_ok=True)
+    delivered = []
+    for file in sorted(files):
+        target = f"{landing}/{file.name}"
+        lake.fs.put_file(str(file), target)
+        delivered.append(target)
+    return delivered
