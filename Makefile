@@ -1,0 +1,43 @@
+# CityLake — `make` lists the targets.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test test-fast test-s3 query tables clean-lake clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/citylake: requirements.txt constraints.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $@
+
+setup: $(BIN)/citylake ## create .venv and install the pinned dependencies
+	@echo "set up: $(VENV) ($$($(BIN)/python --version))"
+
+demo: setup ## run the air-quality pipeline end to end through Airflow into var/lake, print a summary
+	$(BIN)/citylake demo
+
+test: setup ## run the whole test suite (S3 tests need the real S3 server: see .ci/run)
+	$(BIN)/python -m pytest
+
+test-fast: setup ## the unit tests only
+	$(BIN)/python -m pytest tests/unit -q
+
+tables: setup ## list the lake's tables
+	$(BIN)/citylake tables
+
+query: setup ## run SQL over the marts: make query SQL="SELECT ..."
+	$(BIN)/citylake query "$(SQL)"
+
+clean-lake: ## delete the local lake and Airflow state (var/)
+	rm -rf var
+
+clean: clean-lake ## also delete the virtual environment
+	rm -rf $(VENV) *.egg-info

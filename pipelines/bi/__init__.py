@@ -1,0 +1,1 @@
+"""BI reads: DuckDB over the lake's Delta tables, offline."""

@@ -1,0 +1,114 @@
+"""`citylake`: run the demo, query the lake, list its tables, run the Airflow CLI against this project."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.config import load_settings
+
+
+def _query(args: argparse.Namespace) -> int:
+    from pipelines.bi.catalog import query
+
+    result = query(load_settings(), args.sql)
+    if args.format == "csv":
+        result.to_csv(sys.stdout, index=False)
+    else:
+        with pd.option_context("display.max_rows", args.max_rows, "display.max_columns", None, "display.width", 200):
+            print(result.to_string(index=False, max_rows=args.max_rows))
+    return 0
+
+
+def _tables(args: argparse.Namespace) -> int:
+    from pipelines.bi.catalog import connect
+
+    con, views = connect(load_settings())
+    if not views:
+        print("nothing published yet: run `make demo`")
+    for view in views:
+        rows = con.sql(f'SELECT count(*) FROM "{view.name}"').fetchone()[0]
+        print(f"{view.name:<34} {view.zone.value:<11} {rows:>10,} rows  {view.uri}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pipelines.demo import DemoError, run_demo
+
+    try:
+        print(run_demo(load_settings()))
+    except DemoError as exc:
+        print(f"demo failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from pipelines.domains.environment.report import summary_text
+
+    print(summary_text(load_settings(), chart=Path(args.chart) if args.chart else None))
+    return 0
+
+
+def _airflow(args: argparse.Namespace) -> int:
+    from pipelines.orchestration.airflow_env import airflow_environment
+
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    os.execve(airflow, [airflow, *args.airflow_args], airflow_environment())
+    return 0  # not reached
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from pipelines.domains.environment.synthetic import write_synthetic_files
+
+    for path in write_synthetic_files(Path(args.out), stations=args.stations, days=args.days, seed=args.seed):
+        print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="citylake", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    q = sub.add_parser("query", help="run SQL (DuckDB) over the lake's tables")
+    q.add_argument("sql")
+    q.add_argument("--format", choices=["table", "csv"], default="table")
+    q.add_argument("--max-rows", type=int, default=50)
+    q.set_defaults(run=_query)
+    sub.add_parser("tables", help="list the lake's tables (views for `query`)").set_defaults(run=_tables)
+    sub.add_parser("demo", help="run the air-quality pipeline end to end through Airflow").set_defaults(run=_demo)
+    s = sub.add_parser("summary", help="print the air-quality summary of the lake")
+    s.add_argument("--chart", help="also write the monthly AQI chart to this PNG")
+    s.set_defaults(run=_summary)
+    a = sub.add_parser("airflow", help="the airflow CLI with this project's AIRFLOW_HOME and dags/")
+    a.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    a.set_defaults(run=_airflow)
+    g = sub.add_parser("generate-air", help="write SYNTHETIC air-quality files in the PRSA layout")
+    g.add_argument("--out", required=True)
+    g.add_argument("--stations", type=int, default=4)
+    g.add_argument("--days", type=int, default=365)
+    g.add_argument("--seed", type=int, default=20130301)
+    g.set_defaults(run=_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `citylake` command."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except Exception as exc:  # a clear one-line error for operators; tracebacks with CITYLAKE_DEBUG=1
+        if os.environ.get("CITYLAKE_DEBUG"):
+            raise
+        print(f"citylake {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

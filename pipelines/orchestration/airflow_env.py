@@ -1,0 +1,25 @@
+"""The environment Airflow runs with locally: a project-local AIRFLOW_HOME on SQLite, our dags/ folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pipelines.config import PROJECT_ROOT
+
+DEFAULT_AIRFLOW_HOME = PROJECT_ROOT / "var" / "airflow"
+
+
+def airflow_environment(airflow_home: Path = DEFAULT_AIRFLOW_HOME, base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment variables for running the `airflow` CLI against this project (keeps what `base` sets)."""
+    env = dict(os.environ if base is None else base)
+    env.setdefault("AIRFLOW_HOME", str(airflow_home))
+    env.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(PROJECT_ROOT / "dags"))
+    env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    env.setdefault("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
+    env.setdefault("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT", "120")
+    env.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
+    env.setdefault("GX_ANALYTICS_ENABLED", "False")
+    env.setdefault("NO_PROXY", "*")  # macOS-style proxy lookups from forked workers hang; harmless elsewhere
+    Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    return env
