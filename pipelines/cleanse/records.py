@@ -52,7 +52,7 @@ def read_delimited(content: bytes, expected_header: Sequence[str], delimiter: st
             rows_in += 1
             rejects.append((Reason.FIELD_COUNT_MISMATCH, f"unparseable record: {exc}", previous_line + 1, ""))
             break
-        line = reader.line_num if header is None else previous_line + 1
+        line = previous_line + 1  # where the record starts (a quoted field may span lines)
         previous_line = reader.line_num
         if not record or record == [""]:
             continue  # blank lines carry no row

@@ -1,0 +1,43 @@
+"""Shared fixtures: a lake in a temporary directory, one Dask cluster per session, slices of the real data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pipelines.config import PROJECT_ROOT, Settings, load_settings
+
+DATA_DIR = Path(os.environ.get("CITYLAKE_DATA_DIR", PROJECT_ROOT.parent / "shared" / "data"))
+BEIJING = DATA_DIR / "air" / "beijing"
+
+
+def beijing_file(station: str) -> Path:
+    """The real Beijing file of a station (tests that need it skip, naming the path, when it is absent)."""
+    matches = sorted(BEIJING.glob(f"PRSA_Data_{station}_*.csv"))
+    if not matches:
+        pytest.skip(f"the public Beijing air-quality data is not at {BEIJING} (set CITYLAKE_DATA_DIR)")
+    return matches[0]
+
+
+def beijing_slice(station: str, rows: int) -> bytes:
+    """The header and the first `rows` data rows of a station's real file, cut at run time."""
+    with beijing_file(station).open("rb") as handle:
+        return b"".join(next(handle) for _ in range(rows + 1))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for a lake in a fresh temporary directory, two single-threaded workers."""
+    return load_settings(lake_uri=str(tmp_path / "lake"), dask_workers=2, data_dir=DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def dask_client() -> Iterator["distributed.Client"]:  # noqa: F821
+    """One LocalCluster for the whole session (workers pay the GX import once)."""
+    from pipelines.compute import dask_client as client_for
+
+    with client_for(load_settings(dask_workers=2)) as client:
+        yield client

@@ -1,0 +1,46 @@
+"""Settings from Airflow connections; which stations an asset-triggered run rebuilds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipelines.config import load_settings
+from pipelines.orchestration.air_quality import stations_to_rebuild
+from pipelines.orchestration.connections import overrides_from_connections
+
+
+@dataclass
+class FakeConnection:
+    login: str | None = None
+    password: str | None = None
+    host: str | None = None
+    port: int | None = None
+    extra_dejson: dict = field(default_factory=dict)
+
+
+@dataclass
+class FakeEvent:
+    extra: dict
+
+
+def test_lake_and_dask_connections_override_the_environment() -> None:
+    lake = FakeConnection("AK", "SK", extra_dejson={"endpoint_url": "http://minio:9000", "lake_uri": "s3://city/lake"})
+    overrides = overrides_from_connections(lake, FakeConnection(host="dask-scheduler", port=8786))
+    assert overrides == {
+        "s3_access_key_id": "AK", "s3_secret_access_key": "SK", "s3_endpoint_url": "http://minio:9000",
+        "lake_uri": "s3://city/lake", "dask_scheduler_address": "tcp://dask-scheduler:8786",
+    }
+    settings = load_settings(**overrides)
+    assert (settings.s3_key, settings.s3_secret, settings.lake_on_s3) == ("AK", "SK", True)
+    assert "SK" not in repr(settings)  # secrets are not printed
+
+
+def test_absent_connections_change_nothing() -> None:
+    assert overrides_from_connections(None, None) == {}
+
+
+def test_stations_to_rebuild() -> None:
+    events = {"clean": [FakeEvent({"partitions": ["B", "A"]}), FakeEvent({"partitions": ["C"]}), FakeEvent({})]}
+    assert stations_to_rebuild(None, events) == ["A", "B", "C"]
+    assert stations_to_rebuild(["Z", "Z"], events) == ["Z"]
+    assert stations_to_rebuild([], None) is None
