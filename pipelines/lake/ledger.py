@@ -24,6 +24,7 @@ LEDGER_SCHEMA = pa.schema(
         pa.field("rows_deduplicated", pa.int64()),
         pa.field("quarantined_by_reason", pa.string()),
         pa.field("gaps", pa.int64()),
+        pa.field("processing_key", pa.string()),
         pa.field("run_id", pa.string()),
     ]
 )
@@ -43,7 +44,7 @@ def record_ledger(lake: Lake, entries: Sequence[PartitionQuality], run_id: str) 
         rows.append(
             {
                 **{k: data[k] for k in ("dataset", "source_file", "source_sha256", "rows_in", "rows_clean",
-                                        "rows_quarantined", "rows_deduplicated", "gaps")},
+                                        "rows_quarantined", "rows_deduplicated", "gaps", "processing_key")},
                 "source_partition": entry.partition,
                 "quarantined_by_reason": json.dumps(entry.quarantined_by_reason, sort_keys=True),
                 "run_id": run_id,
@@ -57,6 +58,12 @@ def record_ledger(lake: Lake, entries: Sequence[PartitionQuality], run_id: str) 
         f"source_partition IN ({', '.join(map(_sql_text, partitions))})"
     )
     replace_rows(lake, lake.layout.ledger_table(), table, predicate, ("dataset",), run_id)
+
+
+def published_processing_keys(lake: Lake, dataset: str) -> dict[str, str]:
+    """Per partition of a dataset, the processing key of its published version."""
+    ledger = read_ledger(lake, dataset)
+    return dict(zip(ledger["source_partition"], ledger["processing_key"]))
 
 
 def read_ledger(lake: Lake, dataset: str | None = None) -> "pandas.DataFrame":  # noqa: F821

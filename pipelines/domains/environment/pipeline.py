@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
@@ -21,7 +21,7 @@ from pipelines.lake import delta
 from pipelines.lake.delta import PartFile, PublishResult
 from pipelines.lake.ingest import IngestReport, RawFile, current_raw_files, ingest_landing
 from pipelines.lake.layout import Zone
-from pipelines.lake.ledger import read_ledger, record_ledger
+from pipelines.lake.ledger import published_processing_keys, read_ledger, record_ledger
 from pipelines.lake.runs import code_version, idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
 from pipelines.sources.registry import AIR_BEIJING
@@ -119,7 +119,10 @@ def stage_clean_partition(raw: RawFile, settings: Settings, run_id: str) -> Stag
 
 
 def clean(settings: Settings, run_id: str, client: "distributed.Client") -> CleanSummary:  # noqa: F821
-    """raw -> clean + quarantine for every current raw file, behind the quality gate, then the ledger."""
+    """raw -> clean + quarantine for the stations whose latest file (or suite, or code) is not yet published.
+
+    Behind the quality gate; then the ledger. Stations already published from the same input stay untouched.
+    """
     lake = Lake(settings)
     lake.ensure_exists()
     suite = load_suite(SOURCE.suite)
@@ -128,17 +131,25 @@ def clean(settings: Settings, run_id: str, client: "distributed.Client") -> Clea
         raise RuntimeError(
             f"no raw files for source {SOURCE.name}: deliver files to {lake.layout.landing_dir(SOURCE.name)} and run the ingest"
         )
-    key = idempotency_key("clean", air_quality.DATASET, [(r.file_name, r.sha256) for r in raws], suite.fingerprint, code_version())
+    station = {r.file_name: air_quality.station_of(r.file_name) for r in raws}
+    processing_keys = {
+        station[r.file_name]: idempotency_key("clean", air_quality.DATASET, r.sha256, suite.fingerprint, code_version())
+        for r in raws
+    }
+    published = published_processing_keys(lake, air_quality.DATASET)
+    todo = [r for r in raws if published.get(station[r.file_name]) != processing_keys[station[r.file_name]]]
     clean_uri = lake.layout.table(Zone.CLEAN, air_quality.DATASET)
     quarantine_uri = lake.layout.table(Zone.QUARANTINE, air_quality.DATASET)
-    if all(delta.last_idempotency_key(lake, uri) == key for uri in (clean_uri, quarantine_uri)):
-        log.info("these file versions were already published by this code and suite: nothing to do")
+    if not todo:
+        log.info("every station's latest file was already published by this code and suite: nothing to do")
         return _summary_from_ledger(lake, run_id, delta.table_version(lake, clean_uri))
+    log.info("%d of %d station(s) have new data or new rules: %s", len(todo), len(raws), ", ".join(r.file_name for r in todo))
+    key = idempotency_key(sorted(processing_keys[station[r.file_name]] for r in todo))
     staged: list[StagedClean] = map_with_progress(
-        client, stage_clean_partition, raws, lambda r: f"cleanse {r.file_name}", settings, run_id
+        client, stage_clean_partition, todo, lambda r: f"cleanse {r.file_name}", settings, run_id
     )
     all_parts = [p for s in staged for p in (*s.clean_parts, *s.quarantine_parts)]
-    qualities = [s.quality for s in staged]
+    qualities = [replace(s.quality, processing_key=processing_keys[s.quality.partition]) for s in staged]
     try:
         check_gate(qualities, suite)
     except Exception:
@@ -161,7 +172,7 @@ def clean(settings: Settings, run_id: str, client: "distributed.Client") -> Clea
     write_run_record(
         lake, "environment_air_clean", run_id,
         {
-            "inputs": [asdict(r) for r in raws],
+            "inputs": [asdict(r) for r in todo],
             "suite": {"name": suite.name, "fingerprint": suite.fingerprint},
             "ledger": [asdict(q) for q in qualities],
             "published": [asdict(published_clean), asdict(published_quarantine)],
@@ -200,6 +211,7 @@ def _summary_from_ledger(lake: Lake, run_id: str, version: int) -> CleanSummary:
             source_sha256=row.source_sha256, rows_in=int(row.rows_in), rows_clean=int(row.rows_clean),
             rows_quarantined=int(row.rows_quarantined), rows_deduplicated=int(row.rows_deduplicated),
             quarantined_by_reason=json.loads(row.quarantined_by_reason), gaps=int(row.gaps),
+            processing_key=row.processing_key,
         )
         for row in ledger.itertuples(index=False)
     ]
