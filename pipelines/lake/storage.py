@@ -53,7 +53,6 @@ class Lake:
                 "read_timeout": s.io_timeout_seconds,
                 "retries": {"max_attempts": s.io_max_retries + 1, "mode": "standard"},
             },
-            retries=s.io_max_retries + 1,
             skip_instance_cache=True,
         )
 
