@@ -47,6 +47,15 @@ class PublishResult:
     skipped_as_duplicate: bool = False
 
 
+def arrow_table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    """A pandas frame as an Arrow table of exactly `schema` (strings as plain text with nulls, not NaN)."""
+    plain = frame.copy()
+    for column in schema:
+        if pa.types.is_string(column.type):
+            plain[column.name] = plain[column.name].astype(object).where(plain[column.name].notna(), None)
+    return pa.Table.from_pandas(plain[schema.names], schema=schema, preserve_index=False)
+
+
 def _stat_value(value: object) -> object:
     """A min/max value as the Delta protocol writes it in file statistics."""
     if isinstance(value, dt.datetime):

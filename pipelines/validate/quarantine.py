@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
+from pipelines.lake.delta import arrow_table
+
 PARTITION_BY = ("source_partition",)
 QUARANTINE_SCHEMA = pa.schema(
     [
@@ -34,7 +36,7 @@ def quarantine_rows(rejects: pd.DataFrame, partition: str, source_file: str, sou
             "run_id": run_id,
         }
     )
-    return pa.Table.from_pandas(frame, schema=QUARANTINE_SCHEMA, preserve_index=False)
+    return arrow_table(frame, QUARANTINE_SCHEMA)
 
 
 def count_by_reason(rejects: pd.DataFrame) -> dict[str, int]:

@@ -157,16 +157,6 @@ def _rejects_of(records: pd.DataFrame, reason: pd.Series, detail: pd.Series) -> 
     )
 
 
-def to_arrow(clean: pd.DataFrame) -> pa.Table:
-    """The clean frame as an Arrow table of the canonical schema."""
-    frame = clean.copy()
-    frame["local_hour"] = frame["local_hour"].astype("int8")
-    frame["wind_dir"] = frame["wind_dir"].astype(object).where(frame["wind_dir"].notna(), None)
-    frame["station"] = frame["station"].astype(object)
-    frame["source_file"] = frame["source_file"].astype(object)
-    return pa.Table.from_pandas(frame, schema=CLEAN_SCHEMA, preserve_index=False)
-
-
 def station_of(file_name: str) -> str:
     """The station a PRSA file covers, from its name (PRSA_Data_<Station>_<from>-<to>.csv)."""
     parts = file_name.rsplit(".", 1)[0].split("_")

@@ -204,12 +204,3 @@ def _empty(schema: pa.Schema) -> pd.DataFrame:
     """An empty frame with the mart's columns."""
     return schema.empty_table().to_pandas()
 
-
-def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
-    """A mart frame as an Arrow table of its contract's schema."""
-    plain = frame.copy()
-    for field in schema:
-        if pa.types.is_string(field.type):
-            plain[field.name] = plain[field.name].astype(object).where(plain[field.name].notna(), None)
-    return pa.Table.from_pandas(plain, schema=schema, preserve_index=False)
-

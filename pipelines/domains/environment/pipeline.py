@@ -12,8 +12,6 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field, replace
 
-import pandas as pd
-
 from pipelines.compute import map_with_progress
 from pipelines.config import Settings
 from pipelines.domains.environment import air_quality, marts
@@ -94,7 +92,7 @@ def stage_clean_partition(raw: RawFile, settings: Settings, run_id: str) -> Stag
     result = air_quality.cleanse_prsa(lake.read_bytes(raw.raw_path), raw.file_name, station, suite, SOURCE.timezone)
     gx = validate_with_gx(result.clean, suite) if len(result.clean) else GxOutcome(True, 0, [])
     clean_parts = delta.write_parts(
-        lake, lake.layout.table(Zone.CLEAN, air_quality.DATASET), air_quality.to_arrow(result.clean),
+        lake, lake.layout.table(Zone.CLEAN, air_quality.DATASET), delta.arrow_table(result.clean, air_quality.CLEAN_SCHEMA),
         air_quality.PARTITION_BY, run_id,
     )
     rejected = quarantine.quarantine_rows(result.rejects, station, raw.file_name, raw.sha256, run_id)
@@ -232,7 +230,7 @@ def stage_marts_partition(station: str, settings: Settings, run_id: str, clean_v
     frames = {MART_HOURLY: hourly, MART_DAILY: marts.daily_aqi(hours), MART_EPISODES: marts.episodes(hourly)}
     parts = {
         name: delta.write_parts(
-            lake, lake.layout.table(Zone.CURATED, name), marts.to_arrow(frame, MARTS[name]), MART_PARTITION_BY, run_id
+            lake, lake.layout.table(Zone.CURATED, name), delta.arrow_table(frame, MARTS[name]), MART_PARTITION_BY, run_id
         )
         for name, frame in frames.items()
     }
@@ -279,8 +277,3 @@ def build_marts(
     write_run_record(lake, "environment_aqi_marts", run_id, {"clean_version": version, "stations": wanted, "marts": result})
     return result
 
-
-def read_clean(settings: Settings) -> pd.DataFrame:
-    """The whole clean air-quality dataset (for tests and small lakes)."""
-    lake = Lake(settings)
-    return delta.read_table(lake, lake.layout.table(Zone.CLEAN, air_quality.DATASET))

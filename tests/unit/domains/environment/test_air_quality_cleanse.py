@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from pipelines.domains.environment.air_quality import CLEAN_SCHEMA, cleanse_prsa, station_of, to_arrow
+from pipelines.domains.environment.air_quality import CLEAN_SCHEMA, cleanse_prsa, station_of
+from pipelines.lake.delta import arrow_table
 from pipelines.validate.quarantine import count_by_reason
 from pipelines.validate.suite import load_suite
 
@@ -97,7 +98,7 @@ def test_clean_rows_are_canonical_utc_and_converted(result) -> None:
     assert clean["co_mg_m3"].tolist() == [0.1, 0.1, 5.0]
     assert clean["pollutants_missing"].tolist() == [0, 1, 0]
     assert pd.isna(clean.loc[1, "no2_ug_m3"])  # a gap stays a gap
-    assert to_arrow(clean).schema.equals(CLEAN_SCHEMA)
+    assert arrow_table(clean, CLEAN_SCHEMA).schema.equals(CLEAN_SCHEMA)
 
 
 def test_wrong_header_quarantines_every_row() -> None:
