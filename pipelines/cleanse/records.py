@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ import pandas as pd
 
 from pipelines.validate.reasons import Reason
 
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that surrogateescape kept from an invalid sequence
 LINE = "source_line"
 RAW = "raw_record"
 REJECT_COLUMNS = ["reason_code", "reason_detail", LINE, RAW]
@@ -21,7 +23,7 @@ REJECT_COLUMNS = ["reason_code", "reason_detail", LINE, RAW]
 class DelimitedRead:
     """The records of one file: well-formed ones as strings, the rest as rejects with reasons."""
 
-    records: pd.DataFrame  # one column per header field (strings, None for empty), plus source_line, raw_record
+    records: pd.DataFrame  # one column per header field (strings), plus source_line
     rejects: pd.DataFrame  # REJECT_COLUMNS
     rows_in: int
 
@@ -36,6 +38,7 @@ def read_delimited(content: bytes, expected_header: Sequence[str], delimiter: st
     """Parse UTF-8 delimited text whose first line is `expected_header`; reject malformed records."""
     text = content.decode("utf-8-sig", errors="surrogateescape")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    expected = list(expected_header)
     header: list[str] | None = None
     header_line = 0
     good: list[list[str]] = []
@@ -60,25 +63,33 @@ def read_delimited(content: bytes, expected_header: Sequence[str], delimiter: st
             header, header_line = record, line
             continue
         rows_in += 1
-        raw = json.dumps(record, ensure_ascii=False, default=str)
         joined = "".join(record)
-        if "\x00" in joined:
-            rejects.append((Reason.NUL_BYTE, "record contains a NUL byte", line, raw.replace("\\u0000", "")))
-        elif any("\udc80" <= ch <= "\udcff" for ch in joined):
-            rejects.append((Reason.ENCODING_ERROR, "bytes that are not valid UTF-8", line, _printable(raw)))
-        elif list(header) != list(expected_header):
-            rejects.append((Reason.HEADER_MISMATCH, f"header at line {header_line} is {header!r}", line, raw))
-        elif len(record) != len(expected_header):
+        if not joined.isascii() and "\x00" not in joined and _UNDECODABLE.search(joined):
+            rejects.append((Reason.ENCODING_ERROR, "bytes that are not valid UTF-8", line, _printable(raw_record(record))))
+        elif "\x00" in joined:
+            rejects.append((Reason.NUL_BYTE, "record contains a NUL byte", line, raw_record([f.replace("\x00", "") for f in record])))
+        elif header != expected:
+            rejects.append((Reason.HEADER_MISMATCH, f"header at line {header_line} is {header!r}", line, raw_record(record)))
+        elif len(record) != len(expected):
             rejects.append(
-                (Reason.FIELD_COUNT_MISMATCH, f"{len(record)} fields, expected {len(expected_header)}", line, raw)
+                (Reason.FIELD_COUNT_MISMATCH, f"{len(record)} fields, expected {len(expected)}", line, raw_record(record))
             )
         else:
             good.append(record)
             good_lines.append(line)
-    records = pd.DataFrame(good, columns=list(expected_header), dtype="object")
+    records = pd.DataFrame(good, columns=expected, dtype="object")
     records[LINE] = pd.Series(good_lines, dtype="int64")
-    records[RAW] = [json.dumps(r, ensure_ascii=False) for r in good]
     return DelimitedRead(records, rejects_frame(rejects), rows_in)
+
+
+def raw_record(fields: Sequence[str]) -> str:
+    """A record as delivered, kept as text: the JSON list of its fields."""
+    return json.dumps(list(fields), ensure_ascii=False)
+
+
+def raw_records(records: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """The delivered form of well-formed records (for those rejected later by type or rule checks)."""
+    return [raw_record(values) for values in records[list(columns)].itertuples(index=False, name=None)]
 
 
 def _printable(text: str) -> str:

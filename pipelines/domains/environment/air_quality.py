@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from pipelines.cleanse.dedup import deduplicate
 from pipelines.cleanse.gaps import missing_steps
-from pipelines.cleanse.records import LINE, RAW, read_delimited, rejects_frame
+from pipelines.cleanse.records import LINE, RAW, raw_records, read_delimited, rejects_frame
 from pipelines.cleanse.timezones import local_parts_to_utc
 from pipelines.cleanse.types import coerce_numeric
 from pipelines.validate.reasons import Reason
@@ -153,7 +153,12 @@ def cleanse_prsa(
 def _rejects_of(records: pd.DataFrame, reason: pd.Series, detail: pd.Series) -> pd.DataFrame:
     """Rejected rows in the quarantine's shape, keeping the record exactly as delivered."""
     return pd.DataFrame(
-        {"reason_code": reason.astype(object), "reason_detail": detail.astype(object), LINE: records[LINE], RAW: records[RAW]}
+        {
+            "reason_code": reason.astype(object),
+            "reason_detail": detail.astype(object),
+            LINE: records[LINE],
+            RAW: pd.Series(raw_records(records, PRSA_HEADER), index=records.index, dtype=object),
+        }
     )
 
 
