@@ -32,12 +32,12 @@ def synthetic_station(station: str, start: dt.date, days: int, seed: int, gap_ra
     haze = np.zeros(n)
     level = 0.0
     for i in range(n):
-        if rng.random() < 1 / 90:
+        if rng.random() < 1 / 60:
             level = 0.0
-        level = max(0.0, level + rng.normal(0.015 + 0.02 * winter[i], 0.06))
+        level = min(3.0, max(0.0, level + rng.normal(0.002 + 0.012 * winter[i], 0.04)))
         haze[i] = level
     diurnal = 1 + 0.25 * np.cos(2 * np.pi * (hod - 21) / 24)
-    pm25 = np.clip((15 + 60 * winter) * diurnal * (1 + 2.2 * haze) * rng.lognormal(0, 0.25, n), 2, 999)
+    pm25 = np.clip((12 + 45 * winter) * diurnal * (1 + 2.2 * haze) * rng.lognormal(0, 0.25, n), 2, 999)
     pm10 = np.clip(pm25 * rng.uniform(1.1, 1.6, n) + rng.normal(10, 5, n), 2, 999)
     so2 = np.clip((4 + 30 * winter) * (1 + 0.5 * haze) * rng.lognormal(0, 0.4, n), 0.5, 500)
     no2 = np.clip((25 + 35 * winter) * (1 + 0.3 * np.cos(2 * np.pi * (hod - 20) / 24)) * rng.lognormal(0, 0.3, n), 1, 300)
