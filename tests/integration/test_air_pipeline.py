@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from pipelines.bi.catalog import query
+from pipelines.cli import main
 from pipelines.domains.environment import pipeline
 from pipelines.lake import delta
 from pipelines.lake.layout import Zone
@@ -37,7 +38,7 @@ def table(lake: Lake, zone: Zone, name: str, sort: list[str]) -> pd.DataFrame:
     return delta.read_table(lake, lake.layout.table(zone, name)).sort_values(sort).reset_index(drop=True)
 
 
-def test_clean_and_marts_then_an_identical_rerun(settings, dask_client) -> None:
+def test_clean_and_marts_then_an_identical_rerun(settings, dask_client, monkeypatch, capsys) -> None:
     lake = Lake(settings)
     lake.ensure_exists()
     huairou = beijing_slice("Huairou", HOURS)
@@ -69,6 +70,17 @@ def test_clean_and_marts_then_an_identical_rerun(settings, dask_client) -> None:
     # the real first three weeks of March 2013 at Huairou: a haze episode on 2013-03-06 local time
     hourly = query(settings, "SELECT count(*) AS n, max(aqi) AS top FROM air_aqi_hourly WHERE station = 'Huairou'")
     assert hourly["n"].iloc[0] == HOURS
+
+    # the same through the command line an analyst uses
+    monkeypatch.setenv("CITYLAKE_LAKE_URI", settings.lake_uri)
+    assert main(["query", "SELECT station, count(*) AS days FROM air_aqi_daily GROUP BY station ORDER BY station",
+                 "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "station,days\nDingling,21\nHuairou,21\n"
+    assert main(["tables"]) == 0
+    listed = [line.split()[:3] for line in capsys.readouterr().out.splitlines()]
+    assert ["air_aqi_daily", "curated", "42"] in listed and ["meta_ledger", "_meta", "2"] in listed
+    assert main(["query", "SELECT * FROM no_such_table"]) == 1
+    assert "Catalog Error" in capsys.readouterr().err
 
     before = {name: table(lake, Zone.CURATED, name, ["station", marts_key(name)]) for name in pipeline.MARTS}
     clean_before = table(lake, Zone.CLEAN, "air_quality_hourly", ["station", "ts_utc"])
