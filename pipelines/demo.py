@@ -14,7 +14,8 @@ from pipelines.domains.environment.synthetic import write_synthetic_files
 from pipelines.lake.ingest import deliver
 from pipelines.lake.storage import Lake
 from pipelines.orchestration.airflow_env import airflow_environment
-from pipelines.sources.registry import AIR_BEIJING
+from pipelines.domains.environment.pipeline import feed as air_feed
+from pipelines.sources.spec import FeedSpec
 
 DAGS = ("environment_air_clean", "environment_aqi_marts")
 PROGRESS = re.compile(r"\[pipelines\.|DagRun Finished|Skipping task|ERROR|Traceback|QualityGateError")
@@ -24,9 +25,14 @@ class DemoError(RuntimeError):
     """A step of the demo failed; the message says which and where its log is."""
 
 
+def feed_files(settings: Settings, feed: FeedSpec) -> list[Path]:
+    """The public files a feed is demonstrated with, found under the data directory."""
+    return sorted(path for pattern in feed.data_files for path in settings.data_dir.glob(pattern))
+
+
 def air_files(settings: Settings, out: Path = PROJECT_ROOT / "var" / "synthetic") -> tuple[list[Path], bool]:
     """The real Beijing files when the data directory has them, else freshly generated synthetic ones."""
-    real = sorted((settings.data_dir / AIR_BEIJING.data_subdir).glob("PRSA_Data_*.csv"))
+    real = feed_files(settings, air_feed())
     if real:
         return real, False
     return write_synthetic_files(out), True
@@ -69,13 +75,13 @@ def run_demo(settings: Settings) -> str:
     files, synthetic = air_files(settings)
     if synthetic:
         print(
-            f"!! No Beijing air-quality files under {settings.data_dir / AIR_BEIJING.data_subdir}"
+            f"!! No Beijing air-quality files under {settings.data_dir} ({', '.join(air_feed().data_files)})"
             " (set CITYLAKE_DATA_DIR to the folder that holds air/beijing/).\n"
             "!! Running on SYNTHETIC data from the project's seeded generator: the numbers below are not real.",
             flush=True,
         )
-    print(f"1/4 delivering {len(files)} file(s) to {lake.layout.landing_dir(AIR_BEIJING.name)}", flush=True)
-    deliver(lake, AIR_BEIJING, files)
+    print(f"1/4 delivering {len(files)} file(s) to {lake.layout.landing_dir(air_feed().name)}", flush=True)
+    deliver(lake, air_feed(), files)
     env = airflow_environment()
     env["CITYLAKE_LAKE_URI"] = settings.lake_uri
     log_file = PROJECT_ROOT / "var" / "logs" / f"demo-{time.strftime('%Y%m%dT%H%M%S')}.log"

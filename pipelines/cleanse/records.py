@@ -34,57 +34,9 @@ def rejects_frame(rows: Sequence[tuple[str, str, int, str]]) -> pd.DataFrame:
     return frame.astype({"reason_code": "object", "reason_detail": "object", LINE: "int64", RAW: "object"})
 
 
-def read_delimited(content: bytes, expected_header: Sequence[str], delimiter: str = ",") -> DelimitedRead:
-    """Parse UTF-8 delimited text whose first line is `expected_header`; reject malformed records."""
-    text = content.decode("utf-8-sig", errors="surrogateescape")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    expected = list(expected_header)
-    header: list[str] | None = None
-    header_line = 0
-    good: list[list[str]] = []
-    good_lines: list[int] = []
-    rejects: list[tuple[str, str, int, str]] = []
-    rows_in = 0
-    previous_line = 0
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:  # e.g. a quoted field running past the end of the file
-            rows_in += 1
-            rejects.append((Reason.FIELD_COUNT_MISMATCH, f"unparseable record: {exc}", previous_line + 1, ""))
-            break
-        line = previous_line + 1  # where the record starts (a quoted field may span lines)
-        previous_line = reader.line_num
-        if not record or record == [""]:
-            continue  # blank lines carry no row
-        if header is None:
-            header, header_line = record, line
-            continue
-        rows_in += 1
-        joined = "".join(record)
-        if not joined.isascii() and "\x00" not in joined and _UNDECODABLE.search(joined):
-            rejects.append((Reason.ENCODING_ERROR, "bytes that are not valid UTF-8", line, _printable(raw_record(record))))
-        elif "\x00" in joined:
-            rejects.append((Reason.NUL_BYTE, "record contains a NUL byte", line, raw_record([f.replace("\x00", "") for f in record])))
-        elif header != expected:
-            rejects.append((Reason.HEADER_MISMATCH, f"header at line {header_line} is {header!r}", line, raw_record(record)))
-        elif len(record) != len(expected):
-            rejects.append(
-                (Reason.FIELD_COUNT_MISMATCH, f"{len(record)} fields, expected {len(expected)}", line, raw_record(record))
-            )
-        else:
-            good.append(record)
-            good_lines.append(line)
-    records = pd.DataFrame(good, columns=expected, dtype="object")
-    records[LINE] = pd.Series(good_lines, dtype="int64")
-    return DelimitedRead(records, rejects_frame(rejects), rows_in)
-
-
-def raw_record(fields: Sequence[str]) -> str:
+def raw_record(fields: Sequence[object]) -> str:
     """A record as delivered, kept as text: the JSON list of its fields."""
-    return json.dumps(list(fields), ensure_ascii=False)
+    return printable(json.dumps(list(fields), ensure_ascii=False, default=str))
 
 
 def raw_records(records: pd.DataFrame, columns: Sequence[str]) -> list[str]:
@@ -92,6 +44,67 @@ def raw_records(records: pd.DataFrame, columns: Sequence[str]) -> list[str]:
     return [raw_record(values) for values in records[list(columns)].itertuples(index=False, name=None)]
 
 
-def _printable(text: str) -> str:
-    """Replace undecodable bytes by U+FFFD so the raw record can be stored as text."""
-    return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+def printable(text: str) -> str:
+    """Text safe to store: undecodable bytes become U+FFFD, NUL bytes are dropped."""
+    return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace").replace("\x00", "")
+
+
+def read_delimited(
+    text: str,
+    required_columns: Sequence[str],
+    delimiter: str = ",",
+    quotechar: str = '"',
+    header: bool = True,
+) -> DelimitedRead:
+    """Parse delimited text (decoded with surrogateescape); reject malformed records with their line."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quotechar)
+    columns: list[str] | None = None
+    header_line = 0
+    good: list[list[str]] = []
+    good_lines: list[int] = []
+    rejects: list[tuple[str, str, int, str]] = []
+    rows_in = 0
+    previous_line = 0
+    missing: list[str] = []
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a field larger than the csv module's limit
+            rows_in += 1
+            rejects.append((Reason.FIELD_COUNT_MISMATCH, f"unparseable record: {exc}", previous_line + 1, ""))
+            previous_line = reader.line_num
+            continue
+        line = previous_line + 1  # where the record starts (a quoted field may span lines)
+        previous_line = reader.line_num
+        if not record or record == [""]:
+            continue  # blank lines carry no row
+        if columns is None:
+            if header:
+                columns, header_line = [c.strip() for c in record], line
+                missing = [c for c in required_columns if c not in columns]
+                continue
+            columns = [f"col_{i + 1}" for i in range(len(record))]
+            missing = [c for c in required_columns if c not in columns]
+        rows_in += 1
+        joined = "".join(record)
+        if not joined.isascii() and "\x00" not in joined and _UNDECODABLE.search(joined):
+            rejects.append((Reason.ENCODING_ERROR, "bytes that are not valid in the file's encoding", line, raw_record(record)))
+        elif "\x00" in joined:
+            rejects.append((Reason.NUL_BYTE, "record contains a NUL byte", line, raw_record(record)))
+        elif missing:
+            rejects.append(
+                (Reason.HEADER_MISMATCH, f"header at line {header_line} lacks {', '.join(map(repr, missing))}", line, raw_record(record))
+            )
+        elif len(record) != len(columns):
+            rejects.append((Reason.FIELD_COUNT_MISMATCH, f"{len(record)} fields, expected {len(columns)}", line, raw_record(record)))
+        else:
+            good.append(record)
+            good_lines.append(line)
+    frame = pd.DataFrame(good, columns=columns or list(required_columns), dtype="object")
+    for column in required_columns:
+        if column not in frame.columns:
+            frame[column] = pd.Series(dtype="object")
+    frame[LINE] = pd.Series(good_lines, dtype="int64")
+    return DelimitedRead(frame, rejects_frame(rejects), rows_in)

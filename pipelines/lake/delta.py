@@ -43,7 +43,7 @@ class PublishResult:
     version: int
     files_added: int
     rows_added: int
-    replaced_partitions: dict[str, list[str]] = field(default_factory=dict)
+    replaced_partitions: dict[str, list[str]] | None = field(default_factory=dict)
     skipped_as_duplicate: bool = False
 
 
@@ -158,12 +158,12 @@ def commit_parts(
     schema: pa.Schema,
     partition_by: Sequence[str],
     parts: Sequence[PartFile],
-    replace: dict[str, list[str]],
+    replace: dict[str, list[str]] | None,
     run_id: str,
     idempotency_key: str,
     extra_metadata: dict[str, str] | None = None,
 ) -> PublishResult:
-    """Publish part files in one atomic commit that replaces only the partitions named in `replace`."""
+    """Publish part files in one atomic commit replacing the partitions named in `replace` (None: the whole table)."""
     from deltalake import DeltaTable, Schema
     from deltalake.transaction import AddAction, CommitProperties, create_table_with_add_actions
 
@@ -191,9 +191,9 @@ def commit_parts(
         )
     else:
         table = DeltaTable(table_uri, storage_options=storage)
-        filters = [(column, "in", values) for column, values in replace.items()]
-        if not filters:
-            raise ValueError(f"refusing to overwrite all of {table_uri}: name the partitions to replace")
+        if replace is not None and not any(replace.values()):
+            raise ValueError(f"refusing to overwrite all of {table_uri} by accident: name the partitions to replace, or None")
+        filters = [(column, "in", values) for column, values in replace.items()] if replace else None
         table.create_write_transaction(
             actions,
             mode="overwrite",

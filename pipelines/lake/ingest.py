@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import json
 import logging
@@ -10,7 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from pipelines.lake.storage import Lake
-from pipelines.sources.registry import SourceSpec
+from pipelines.sources.readers import GZIP_MAGIC
+from pipelines.sources.spec import FeedSpec
 
 log = logging.getLogger(__name__)
 CHUNK = 8 * 1024 * 1024
@@ -24,7 +26,7 @@ class RawFile:
     file_name: str
     sha256: str
     bytes: int
-    rows: int
+    rows: int | None  # data lines, for formats with one record per line (gzip looked into); else None
     raw_path: str
     landing_path: str
     arrived_at: str
@@ -44,30 +46,45 @@ class IngestReport:
         return sorted([*self.new, *self.unchanged], key=lambda r: r.file_name)
 
 
-def _fingerprint(lake: Lake, path: str, header_lines: int) -> tuple[str, int, int]:
+def _fingerprint(lake: Lake, path: str, source: FeedSpec) -> tuple[str, int, int | None]:
     """sha256, size and data rows of a file, read in chunks (memory stays flat for large files)."""
     digest = hashlib.sha256()
-    size = lines = 0
-    last = b"\n"
+    size = 0
     with lake.fs.open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    if size and last != b"\n":
+    return digest.hexdigest(), size, _count_rows(lake, path, source) if size else 0
+
+
+def _count_rows(lake: Lake, path: str, source: FeedSpec) -> int | None:
+    """Data lines of a line-per-record file (looking inside gzip); None for other formats or archives."""
+    if not source.line_per_record:
+        return None
+    with lake.fs.open(path, "rb") as raw:
+        compressed = raw.read(2) == GZIP_MAGIC
+        raw.seek(0)
+        handle = gzip.open(raw) if compressed else raw
+        lines, last = 0, b"\n"
+        try:
+            while chunk := handle.read(CHUNK):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+        except (OSError, EOFError):
+            return None  # a corrupt archive: the standardization step quarantines it
+    if last != b"\n":
         lines += 1
-    return digest.hexdigest(), size, max(lines - header_lines, 0)
+    return max(lines - source.header_lines, 0)
 
 
-def ingest_landing(lake: Lake, source: SourceSpec, run_id: str, arrived_at: dt.datetime) -> IngestReport:
+def ingest_landing(lake: Lake, source: FeedSpec, run_id: str, arrived_at: dt.datetime) -> IngestReport:
     """Copy every new file version from the source's landing folder to raw and write its manifest."""
     landing = lake.layout.landing_dir(source.name)
     new: list[RawFile] = []
     unchanged: list[RawFile] = []
     for landing_path in lake.glob(f"{landing}/{source.landing_pattern}"):
         file_name = landing_path.rsplit("/", 1)[-1]
-        sha, size, rows = _fingerprint(lake, landing_path, source.header_lines)
+        sha, size, rows = _fingerprint(lake, landing_path, source)
         manifest_path = lake.layout.manifest(source.name, file_name, sha)
         if lake.exists(manifest_path):
             unchanged.append(RawFile(**json.loads(lake.read_bytes(manifest_path))))
@@ -79,12 +96,12 @@ def ingest_landing(lake: Lake, source: SourceSpec, run_id: str, arrived_at: dt.d
         record = RawFile(source.name, file_name, sha, size, rows, raw_path, landing_path, arrived_at.isoformat(), run_id)
         # the manifest is written last: a crash before it leaves a raw copy that the next run rewrites identically
         lake.write_bytes(manifest_path, json.dumps(asdict(record), indent=2).encode())
-        log.info("ingested %s (%d bytes, %d rows, sha256 %s)", file_name, size, rows, sha[:12])
+        log.info("ingested %s (%d bytes, %s rows, sha256 %s)", file_name, size, "?" if rows is None else rows, sha[:12])
         new.append(record)
     return IngestReport(new, unchanged)
 
 
-def current_raw_files(lake: Lake, source: SourceSpec) -> list[RawFile]:
+def current_raw_files(lake: Lake, source: FeedSpec) -> list[RawFile]:
     """The latest version of every file of a source, by arrival (a re-delivered file supersedes the old one)."""
     latest: dict[str, RawFile] = {}
     for path in lake.glob(f"{lake.layout.manifest_dir(source.name)}/*/*.json"):
@@ -95,7 +112,7 @@ def current_raw_files(lake: Lake, source: SourceSpec) -> list[RawFile]:
     return [latest[name] for name in sorted(latest)]
 
 
-def deliver(lake: Lake, source: SourceSpec, files: list[Path]) -> list[str]:
+def deliver(lake: Lake, source: FeedSpec, files: list[Path]) -> list[str]:
     """Drop local files into a source's landing folder, as the department's system would."""
     landing = lake.layout.landing_dir(source.name)
     if not lake.on_s3:

@@ -34,8 +34,8 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def record_ledger(lake: Lake, entries: Sequence[PartitionQuality], run_id: str) -> None:
-    """Replace the ledger rows of these (dataset, partition) pairs in one commit."""
+def record_ledger(lake: Lake, entries: Sequence[PartitionQuality], run_id: str, replace_dataset: bool = False) -> None:
+    """Replace the ledger rows of these (dataset, partition) pairs (or of their whole datasets) in one commit."""
     if not entries:
         return
     rows = []
@@ -53,10 +53,9 @@ def record_ledger(lake: Lake, entries: Sequence[PartitionQuality], run_id: str) 
     table = pa.Table.from_pylist(rows, schema=LEDGER_SCHEMA)
     datasets = sorted({e.dataset for e in entries})
     partitions = sorted({e.partition for e in entries})
-    predicate = (
-        f"dataset IN ({', '.join(map(_sql_text, datasets))}) AND "
-        f"source_partition IN ({', '.join(map(_sql_text, partitions))})"
-    )
+    predicate = f"dataset IN ({', '.join(map(_sql_text, datasets))})"
+    if not replace_dataset:
+        predicate += f" AND source_partition IN ({', '.join(map(_sql_text, partitions))})"
     replace_rows(lake, lake.layout.ledger_table(), table, predicate, ("dataset",), run_id)
 
 

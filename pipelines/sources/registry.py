@@ -1,44 +1,39 @@
-"""Registered departmental feeds. (The configuration-file registry of the feeds issue grows from here.)"""
+"""The registry of departmental feeds: every `sources/<name>.yaml`, checked when loaded."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from pipelines.config import PROJECT_ROOT
+from pipelines.sources.spec import FeedConfigError, FeedSpec, load_feed
+
+SOURCES_DIR = PROJECT_ROOT / "sources"
 
 
-@dataclass(frozen=True)
-class SourceSpec:
-    """One departmental feed: where its files land and which canonical dataset they feed."""
-
-    name: str
-    department: str
-    description: str
-    dataset: str
-    suite: str
-    landing_pattern: str
-    data_subdir: str
-    timezone: str
-    origin: str
-    header_lines: int = 1
+@lru_cache(maxsize=4)
+def _load_all(directory: str) -> dict[str, FeedSpec]:
+    feeds: dict[str, FeedSpec] = {}
+    errors = []
+    for path in sorted(Path(directory).glob("*.yaml")):
+        try:
+            feeds[path.stem] = load_feed(path)
+        except FeedConfigError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise FeedConfigError("\n".join(errors))
+    return feeds
 
 
-AIR_BEIJING = SourceSpec(
-    name="air_beijing",
-    department="environment",
-    description="Hourly air quality and weather at Beijing monitoring stations, one CSV per station",
-    dataset="air_quality_hourly",
-    suite="air_quality_hourly",
-    landing_pattern="*PRSA_Data_*.csv",
-    data_subdir="air/beijing",
-    timezone="Asia/Shanghai",
-    origin='UCI Machine Learning Repository, "Beijing Multi-Site Air Quality" (Zhang et al. 2017), CC BY 4.0',
-)
-
-SOURCES: dict[str, SourceSpec] = {s.name: s for s in (AIR_BEIJING,)}
+def all_sources(directory: Path = SOURCES_DIR) -> dict[str, FeedSpec]:
+    """Every registered feed by name (all YAML files must be valid)."""
+    return _load_all(str(directory))
 
 
-def get_source(name: str) -> SourceSpec:
-    """A registered source by name, with the list of known ones when the name is wrong."""
+def get_source(name: str, directory: Path = SOURCES_DIR) -> FeedSpec:
+    """A registered feed by name, with the list of known ones when the name is wrong."""
+    feeds = all_sources(directory)
     try:
-        return SOURCES[name]
+        return feeds[name]
     except KeyError:
-        raise KeyError(f"unknown source {name!r}; registered: {', '.join(sorted(SOURCES))}") from None
+        raise KeyError(f"unknown source {name!r}; registered: {', '.join(sorted(feeds))}") from None

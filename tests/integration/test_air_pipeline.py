@@ -23,7 +23,7 @@ HOURS = 24 * 21  # three weeks of each station
 
 
 def deliver_bytes(lake: Lake, name: str, content: bytes) -> None:
-    lake.write_bytes(f"{lake.layout.landing_dir(pipeline.SOURCE.name)}/{name}", content)
+    lake.write_bytes(f"{lake.layout.landing_dir(pipeline.SOURCE_NAME)}/{name}", content)
 
 
 def dirty(content: bytes, bad_lines: dict[int, bytes]) -> bytes:

@@ -15,8 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipelines.domains.environment.air_quality import PRSA_HEADER
 
+PRSA_HEADER = (
+    "No", "year", "month", "day", "hour", "PM2.5", "PM10", "SO2", "NO2", "CO", "O3",
+    "TEMP", "PRES", "DEWP", "RAIN", "wd", "WSPM", "station",
+)
 WIND_DIRECTIONS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
 
 

@@ -7,9 +7,10 @@ import json
 
 from pipelines.lake.ingest import current_raw_files, ingest_landing
 from pipelines.lake.storage import Lake
-from pipelines.sources.registry import AIR_BEIJING
+from pipelines.sources.registry import get_source
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+AIR_BEIJING = get_source("air_beijing")
 
 
 def drop(lake: Lake, name: str, content: bytes) -> None:

@@ -6,7 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 from pipelines.domains.environment import marts
-from pipelines.domains.environment.air_quality import cleanse_prsa
+from pipelines.sources.registry import get_source
+from pipelines.sources.standardize import FeedContext, standardize
 from pipelines.domains.environment.synthetic import synthetic_station, write_synthetic_files
 from pipelines.validate.suite import load_suite
 
@@ -22,7 +23,8 @@ def test_generated_files_are_labelled_and_pass_the_suite(tmp_path: Path) -> None
     assert [p.name for p in paths] == [
         "SYNTHETIC_PRSA_Data_SynthA_20130301-20130429.csv", "SYNTHETIC_PRSA_Data_SynthB_20130301-20130429.csv",
     ]
-    result = cleanse_prsa(paths[0].read_bytes(), paths[0].name, "SynthA", load_suite("air_quality_hourly"))
+    result = standardize(paths[0].read_bytes(), get_source("air_beijing"), load_suite("air_quality_hourly"),
+                         FeedContext(paths[0].name, dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
     assert (result.rows_in, len(result.clean), len(result.rejects)) == (60 * 24, 60 * 24, 0)
     assert 0 < result.clean["pollutants_missing"].sum() < 0.1 * 6 * 60 * 24  # realistic gaps, not many
     daily = marts.daily_aqi(result.clean)

@@ -1,16 +1,25 @@
-"""Cleansing one station's file: every row is clean, deduplicated, or quarantined with its reason and line."""
+"""The air feed through the standardization engine: every row clean, deduplicated, or quarantined with reason and line."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pandas as pd
 import pytest
 
-from pipelines.domains.environment.air_quality import CLEAN_SCHEMA, cleanse_prsa, station_of
+from pipelines.domains.environment.air_quality import CLEAN_SCHEMA
 from pipelines.lake.delta import arrow_table
+from pipelines.sources.registry import get_source
+from pipelines.sources.standardize import FeedContext, standardize
 from pipelines.validate.quarantine import count_by_reason
 from pipelines.validate.suite import load_suite
+
+ARRIVED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def cleanse(content: bytes, file_name: str = "PRSA_Data_Huairou_test.csv"):
+    return standardize(content, get_source("air_beijing"), load_suite("air_quality_hourly"), FeedContext(file_name, ARRIVED))
 
 HEADER = b'"No","year","month","day","hour","PM2.5","PM10","SO2","NO2","CO","O3","TEMP","PRES","DEWP","RAIN","wd","WSPM","station"\n'
 
@@ -46,7 +55,7 @@ DIRTY = b"".join(
 
 @pytest.fixture(scope="module")
 def result():
-    return cleanse_prsa(DIRTY, "PRSA_Data_Huairou_test.csv", "Huairou", load_suite("air_quality_hourly"))
+    return cleanse(DIRTY)
 
 
 def test_ledger_balances_with_exact_counts(result) -> None:
@@ -61,7 +70,7 @@ def test_every_bad_row_has_its_reason_and_line(result) -> None:
         (5, "INVALID_TIMESTAMP"),
         (6, "CONCENTRATION_OUT_OF_RANGE"),
         (7, "INVALID_WIND_DIRECTION"),
-        (8, "STATION_MISMATCH"),
+        (8, "FILE_KEY_MISMATCH"),
         (9, "MISSING_STATION"),
         (10, "FIELD_COUNT_MISMATCH"),
         (12, "DUPLICATE_KEY_CONFLICT"),
@@ -72,7 +81,7 @@ def test_every_bad_row_has_its_reason_and_line(result) -> None:
     ]
     details = dict(zip(result.rejects["source_line"], result.rejects["reason_detail"]))
     assert details[4] == "PM2.5='abc' is not a number"
-    assert details[5] == "no such local time: 2013-13-1 hour 3"
+    assert details[5] == "no such time: '2013-13-1-3'"
     assert details[6] == "pm25_ug_m3=-5.0 outside [0, 2000]"
     assert details[8] == "station='Dingling' in the file of station 'Huairou'"
     assert details[10] == "17 fields, expected 18"
@@ -80,7 +89,7 @@ def test_every_bad_row_has_its_reason_and_line(result) -> None:
     assert count_by_reason(result.rejects) == {
         "CONCENTRATION_OUT_OF_RANGE": 1, "DUPLICATE_KEY_CONFLICT": 2, "ENCODING_ERROR": 1, "FIELD_COUNT_MISMATCH": 1,
         "INVALID_TIMESTAMP": 1, "INVALID_WIND_DIRECTION": 1, "MISSING_STATION": 1, "NUL_BYTE": 1,
-        "STATION_MISMATCH": 1, "TYPE_MISMATCH": 1, "WEATHER_OUT_OF_RANGE": 1,
+        "FILE_KEY_MISMATCH": 1, "TYPE_MISMATCH": 1, "WEATHER_OUT_OF_RANGE": 1,
     }
 
 
@@ -103,25 +112,24 @@ def test_clean_rows_are_canonical_utc_and_converted(result) -> None:
 
 def test_wrong_header_quarantines_every_row() -> None:
     content = HEADER.replace(b'"PM2.5"', b'"PM25"') + row(1, 0) + row(2, 1)
-    result = cleanse_prsa(content, "f.csv", "Huairou", load_suite("air_quality_hourly"))
+    result = cleanse(content)
     assert result.rejects["reason_code"].tolist() == ["HEADER_MISMATCH", "HEADER_MISMATCH"]
     assert result.rows_in == 2 and result.clean.empty and result.balanced
 
 
 @pytest.mark.parametrize("content", [b"", HEADER])
 def test_empty_and_header_only_files(content: bytes) -> None:
-    result = cleanse_prsa(content, "f.csv", "Huairou", load_suite("air_quality_hourly"))
-    assert (result.rows_in, len(result.clean), len(result.rejects), result.hours_missing) == (0, 0, 0, 0)
+    result = cleanse(content)
+    assert (result.rows_in, len(result.clean), len(result.rejects), result.gaps) == (0, 0, 0, 0)
 
 
 def test_missing_hours_are_counted_not_invented() -> None:
     content = HEADER + row(1, 0) + row(2, 1) + row(3, 5)
-    result = cleanse_prsa(content, "f.csv", "Huairou", load_suite("air_quality_hourly"))
-    assert len(result.clean) == 3 and result.hours_missing == 3
+    result = cleanse(content)
+    assert len(result.clean) == 3 and result.gaps == 3
 
 
-def test_station_of_file_name() -> None:
-    assert station_of("PRSA_Data_Wanshouxigong_20130301-20170228.csv") == "Wanshouxigong"
-    assert station_of("SYNTHETIC_PRSA_Data_SynthA_20130301-20140228.csv") == "SynthA"
-    with pytest.raises(ValueError, match="is not named like PRSA_Data_<Station>_<from>-<to>.csv"):
-        station_of("air.csv")
+def test_a_file_not_named_like_its_feed_is_quarantined() -> None:
+    result = cleanse(HEADER + row(1, 0), "air.csv")
+    assert result.rejects["reason_code"].tolist() == ["FILE_KEY_MISMATCH"]
+    assert result.rejects["reason_detail"].tolist() == ["file name 'air.csv' does not match 'PRSA_Data_(?P<value>[^_]+)_'"]

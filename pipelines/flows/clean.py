@@ -1,0 +1,226 @@
+"""The clean job of any feed: landing -> raw, then raw -> clean + quarantine behind the quality gate.
+
+Each raw file is standardized on a Dask worker (`stage_file`), which writes part files and returns only
+counts and file names; the client checks the gate and publishes each table in one atomic Delta commit.
+A dataset partitioned by its feed's file key (a station per file) replaces only the partitions of the
+files that changed; an unpartitioned dataset is rebuilt whole from the current files when any changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from pipelines.cleanse.geo import District, read_districts
+from pipelines.compute import map_with_progress
+from pipelines.config import Settings
+from pipelines.lake import delta
+from pipelines.lake.delta import PartFile
+from pipelines.lake.ingest import IngestReport, RawFile, current_raw_files, ingest_landing
+from pipelines.lake.layout import Zone
+from pipelines.lake.ledger import published_processing_keys, read_ledger, record_ledger
+from pipelines.lake.runs import code_version, idempotency_key, write_run_record
+from pipelines.lake.storage import Lake
+from pipelines.sources.spec import FeedSpec
+from pipelines.sources.standardize import FeedContext, standardize
+from pipelines.validate import quarantine
+from pipelines.validate.gate import PartitionQuality, check_gate
+from pipelines.validate.suite import GxOutcome, load_suite, validate_with_gx
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    """One raw file standardized and validated on a worker, its part files written but not committed."""
+
+    quality: PartitionQuality
+    clean_parts: list[PartFile]
+    quarantine_parts: list[PartFile]
+
+
+@dataclass(frozen=True)
+class CleanSummary:
+    """What a clean run published: the metadata of the clean dataset's asset event."""
+
+    dataset: str
+    run_id: str
+    partitions: list[str]
+    rows_in: int
+    rows_clean: int
+    rows_quarantined: int
+    rows_deduplicated: int
+    quarantined_by_reason: dict[str, int]
+    table_version: int
+    skipped_as_duplicate: bool
+
+    def as_metadata(self) -> dict[str, object]:
+        """Plain types for XCom and asset-event extras."""
+        return asdict(self)
+
+
+def partition_of(feed: FeedSpec, file_name: str) -> str:
+    """The ledger/quarantine partition of a file: its file-key value, else its name."""
+    return feed.file_partition(file_name) or file_name
+
+
+@lru_cache(maxsize=8)
+def _districts(path: str, name_field: str) -> list[District]:
+    return read_districts(Path(path), name_field)
+
+
+def feed_context(feed: FeedSpec, settings: Settings, raw: RawFile) -> FeedContext:
+    """The engine's context for one raw file: its name, arrival and the feed's district polygons."""
+    districts = None
+    if feed.geo is not None and feed.geo.districts is not None:
+        path = Path(feed.geo.districts.file)
+        districts = _districts(str(path if path.is_absolute() else settings.data_dir / path), feed.geo.districts.name_field)
+    return FeedContext(raw.file_name, dt.datetime.fromisoformat(raw.arrived_at), districts)
+
+
+def ingest(settings: Settings, feed: FeedSpec, run_id: str, arrived_at: dt.datetime) -> IngestReport:
+    """landing -> raw for one feed."""
+    lake = Lake(settings)
+    lake.ensure_exists()
+    report = ingest_landing(lake, feed, run_id, arrived_at)
+    log.info("ingest %s: %d new file version(s), %d unchanged", feed.name, len(report.new), len(report.unchanged))
+    return report
+
+
+def stage_file(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) -> StagedFile:
+    """On a worker: standardize and validate one raw file, write clean and quarantine part files."""
+    lake = Lake(settings)
+    suite = load_suite(feed.suite)
+    dataset = feed.canonical
+    result = standardize(lake.read_bytes(raw.raw_path), feed, suite, feed_context(feed, settings, raw))
+    gx = validate_with_gx(result.clean, suite) if len(result.clean) else GxOutcome(True, 0, [])
+    partition = partition_of(feed, raw.file_name)
+    clean_parts = delta.write_parts(
+        lake, lake.layout.table(Zone.CLEAN, dataset.name), delta.arrow_table(result.clean, dataset.arrow_schema),
+        dataset.partition_by, run_id,
+    )
+    rejected = quarantine.quarantine_rows(result.rejects, partition, raw.file_name, raw.sha256, run_id)
+    quarantine_parts = delta.write_parts(
+        lake, lake.layout.table(Zone.QUARANTINE, dataset.name), rejected, quarantine.PARTITION_BY, run_id
+    )
+    quality = PartitionQuality(
+        dataset=dataset.name,
+        partition=partition,
+        source_file=raw.file_name,
+        source_sha256=raw.sha256,
+        rows_in=result.rows_in,
+        rows_clean=len(result.clean),
+        rows_quarantined=len(result.rejects),
+        rows_deduplicated=result.rows_deduplicated,
+        quarantined_by_reason=quarantine.count_by_reason(result.rejects),
+        gaps=result.gaps,
+        gx_success=gx.success,
+        gx_failures=tuple(gx.failed),
+    )
+    return StagedFile(quality, clean_parts, quarantine_parts)
+
+
+def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.Client") -> CleanSummary:  # noqa: F821
+    """raw -> clean + quarantine for the files whose version, feed YAML, suite or code is not yet published."""
+    lake = Lake(settings)
+    lake.ensure_exists()
+    suite = load_suite(feed.suite)
+    dataset = feed.canonical
+    raws = current_raw_files(lake, feed)
+    if not raws:
+        raise RuntimeError(
+            f"no raw files for source {feed.name}: deliver files to {lake.layout.landing_dir(feed.name)} and run the ingest"
+        )
+    by_file_key = bool(feed.file_key) and tuple(dataset.partition_by) == (feed.file_key.column,)  # type: ignore[union-attr]
+    feed_fingerprint = idempotency_key(feed.model_dump(mode="json"))
+    keys = {
+        partition_of(feed, r.file_name): idempotency_key("clean", dataset.name, r.sha256, feed_fingerprint, suite.fingerprint, code_version())
+        for r in raws
+    }
+    published = published_processing_keys(lake, dataset.name)
+    changed = [r for r in raws if published.get(partition_of(feed, r.file_name)) != keys[partition_of(feed, r.file_name)]]
+    clean_uri = lake.layout.table(Zone.CLEAN, dataset.name)
+    quarantine_uri = lake.layout.table(Zone.QUARANTINE, dataset.name)
+    if not changed:
+        log.info("%s: every file's latest version was already published by this code, feed and suite", dataset.name)
+        return _summary_from_ledger(lake, dataset.name, run_id, delta.table_version(lake, clean_uri))
+    # partitioned by file: only the changed files; otherwise the whole table is rebuilt from every current file
+    todo = changed if by_file_key else raws
+    log.info("%s: %d of %d file(s) to process", dataset.name, len(todo), len(raws))
+    staged: list[StagedFile] = map_with_progress(
+        client, stage_file, todo, lambda r: f"standardize {r.file_name}", feed, settings, run_id
+    )
+    qualities = [replace(s.quality, processing_key=keys[s.quality.partition]) for s in staged]
+    try:
+        check_gate(qualities, suite)
+    except Exception:
+        delta.discard_parts(lake, [p for s in staged for p in (*s.clean_parts, *s.quarantine_parts)])
+        raise
+    partitions = sorted(q.partition for q in qualities)
+    key = idempotency_key(sorted(keys[p] for p in partitions))
+    clean_scope = {feed.file_key.column: partitions} if by_file_key else None  # type: ignore[union-attr]
+    quarantine_scope = {"source_partition": partitions} if by_file_key else None
+    published_quarantine = delta.commit_parts(
+        lake, quarantine_uri, quarantine.QUARANTINE_SCHEMA, quarantine.PARTITION_BY,
+        [p for s in staged for p in s.quarantine_parts], quarantine_scope, run_id, key,
+    )
+    published_clean = delta.commit_parts(
+        lake, clean_uri, dataset.arrow_schema, dataset.partition_by,
+        [p for s in staged for p in s.clean_parts], clean_scope, run_id, key,
+    )
+    if not published_clean.skipped_as_duplicate:
+        record_ledger(lake, qualities, run_id, replace_dataset=not by_file_key)
+    summary = _summarize(dataset.name, qualities, run_id, published_clean.version, published_clean.skipped_as_duplicate)
+    write_run_record(
+        lake, f"{dataset.name}_clean", run_id,
+        {
+            "feed": feed.name,
+            "inputs": [asdict(r) for r in todo],
+            "suite": {"name": suite.name, "fingerprint": suite.fingerprint},
+            "feed_fingerprint": feed_fingerprint,
+            "ledger": [asdict(q) for q in qualities],
+            "published": [asdict(published_clean), asdict(published_quarantine)],
+            "summary": summary.as_metadata(),
+        },
+    )
+    return summary
+
+
+def _summarize(dataset: str, qualities: list[PartitionQuality], run_id: str, version: int, skipped: bool) -> CleanSummary:
+    """Totals over the partitions of one clean run."""
+    reasons: dict[str, int] = {}
+    for q in qualities:
+        for code, n in q.quarantined_by_reason.items():
+            reasons[code] = reasons.get(code, 0) + n
+    return CleanSummary(
+        dataset=dataset,
+        run_id=run_id,
+        partitions=sorted(q.partition for q in qualities),
+        rows_in=sum(q.rows_in for q in qualities),
+        rows_clean=sum(q.rows_clean for q in qualities),
+        rows_quarantined=sum(q.rows_quarantined for q in qualities),
+        rows_deduplicated=sum(q.rows_deduplicated for q in qualities),
+        quarantined_by_reason=dict(sorted(reasons.items())),
+        table_version=version,
+        skipped_as_duplicate=skipped,
+    )
+
+
+def _summary_from_ledger(lake: Lake, dataset: str, run_id: str, version: int) -> CleanSummary:
+    """The summary of the last publish, for a run that found nothing new to do."""
+    ledger = read_ledger(lake, dataset)
+    qualities = [
+        PartitionQuality(
+            dataset=row.dataset, partition=row.source_partition, source_file=row.source_file,
+            source_sha256=row.source_sha256, rows_in=int(row.rows_in), rows_clean=int(row.rows_clean),
+            rows_quarantined=int(row.rows_quarantined), rows_deduplicated=int(row.rows_deduplicated),
+            quarantined_by_reason=json.loads(row.quarantined_by_reason), gaps=int(row.gaps),
+            processing_key=row.processing_key,
+        )
+        for row in ledger.itertuples(index=False)
+    ]
+    return _summarize(dataset, qualities, run_id, version, skipped=True)

@@ -1,0 +1,328 @@
+"""The feed configuration: one YAML per departmental feed, checked against this schema and the canonical dataset.
+
+Errors name the file, the key and the problem, e.g.
+`sources/metr_la_speeds.yaml: columns.speed_kmh.unit: no conversion from 'knots' to 'km/h'`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipelines.canonical import Dataset, get_dataset
+from pipelines.cleanse.units import can_convert
+
+
+class FeedConfigError(ValueError):
+    """A feed's YAML is not valid; the message names the file, the key and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DelimitedFormat(_Strict):
+    """CSV/TSV with any delimiter and quoting."""
+
+    type: Literal["csv", "tsv"]
+    delimiter: str | None = None  # default: ',' for csv, tab for tsv
+    quotechar: str = '"'
+    header: bool = True  # False: columns are named col_1, col_2, ...
+
+    @property
+    def separator(self) -> str:
+        """The field delimiter actually used."""
+        return self.delimiter or ("\t" if self.type == "tsv" else ",")
+
+
+class JsonLinesFormat(_Strict):
+    """One JSON object per line."""
+
+    type: Literal["jsonl"]
+
+
+class JsonArrayFormat(_Strict):
+    """A JSON array of objects (or an object holding one under `records_key`)."""
+
+    type: Literal["json"]
+    records_key: str | None = None
+
+
+class GeoJsonFormat(_Strict):
+    """A FeatureCollection of Points: properties become columns, plus `longitude` and `latitude`."""
+
+    type: Literal["geojson"]
+
+
+class ExcelFormat(_Strict):
+    """An .xlsx workbook: one sheet, a header row."""
+
+    type: Literal["xlsx"]
+    sheet: str | int = 0
+    header_row: int = Field(default=1, ge=1)
+
+
+class ParquetFormat(_Strict):
+    """Apache Parquet."""
+
+    type: Literal["parquet"]
+
+
+Format = Annotated[
+    DelimitedFormat | JsonLinesFormat | JsonArrayFormat | GeoJsonFormat | ExcelFormat | ParquetFormat,
+    Field(discriminator="type"),
+]
+
+
+class ColumnMap(_Strict):
+    """Where a canonical column comes from: a source column or a constant, its unit, its null markers."""
+
+    source: str | None = None
+    constant: str | None = None
+    unit: str | None = None
+    null_markers: list[str] | None = None
+    zero_is_missing: bool = False  # e.g. loop detectors report 0 for "no reading"
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> ColumnMap:
+        if (self.source is None) == (self.constant is None):
+            raise ValueError("give exactly one of 'source' or 'constant'")
+        return self
+
+
+class RowClock(_Strict):
+    """Time derived from the row number: row i is start + i * step (local time)."""
+
+    start: dt.datetime
+    step: str
+
+    @field_validator("step")
+    @classmethod
+    def _step(cls, value: str) -> str:
+        import pandas as pd
+
+        try:
+            if pd.Timedelta(value) <= pd.Timedelta(0):
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"{value!r} is not a positive duration such as '5min' or '1h'") from None
+        return value
+
+
+class TimeSpec(_Strict):
+    """How a row's time is found, and the civil time zone of naive values."""
+
+    column: str | None = None
+    format: str | None = None  # strptime format; None: ISO 8601
+    parts: dict[Literal["year", "month", "day", "hour", "minute"], str] | None = None
+    row_clock: RowClock | None = None
+    timezone: str | None = None  # IANA name; naive times without it are quarantined as NAIVE_TIMESTAMP
+    not_before: dt.date = dt.date(1990, 1, 1)
+    max_future: str = "1D"  # how far past the file's arrival a time may lie
+    expected_interval: str | None = None  # a regular series (e.g. '1h'): missing steps are counted as gaps
+
+    @model_validator(mode="after")
+    def _one_way(self) -> TimeSpec:
+        ways = [self.column is not None, self.parts is not None, self.row_clock is not None]
+        if sum(ways) != 1:
+            raise ValueError("give exactly one of 'column', 'parts' or 'row_clock'")
+        if self.parts is not None and not {"year", "month", "day"} <= set(self.parts):
+            raise ValueError("'parts' needs at least year, month and day")
+        if self.row_clock is not None and self.timezone is None:
+            raise ValueError("'row_clock' needs a 'timezone'")
+        return self
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)") from None
+        return value
+
+
+class WideToLong(_Strict):
+    """One column per sensor (or measure) becomes one row per (row, column)."""
+
+    id_columns: list[str] = []
+    variable_name: str
+    value_name: str
+
+
+class Coordinates(_Strict):
+    """Which columns hold the point, and in which coordinate system."""
+
+    latitude: str
+    longitude: str
+    crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+
+
+class DistrictPolygons(_Strict):
+    """Polygons (KML or GeoJSON, a path under the data directory or absolute) and their name field."""
+
+    file: str
+    name_field: str = "name"
+
+
+class Geo(_Strict):
+    """Geo-referencing: districts, the city boundary, the grid."""
+
+    districts: DistrictPolygons | None = None
+    boundary: tuple[float, float, float, float] | None = None  # min_lat, min_lon, max_lat, max_lon
+    grid_degrees: float = Field(default=0.01, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _has_a_boundary(self) -> Geo:
+        if self.districts is None and self.boundary is None:
+            raise ValueError("give 'districts' or a 'boundary' (min_lat, min_lon, max_lat, max_lon)")
+        return self
+
+
+class FileKey(_Strict):
+    """A value every row must share with its file's name (a station file holds only that station)."""
+
+    column: str
+    pattern: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        if "value" not in compiled.groupindex:
+            raise ValueError("needs a named group (?P<value>...)")
+        return value
+
+
+class FeedSpec(_Strict):
+    """One departmental feed."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    department: str
+    description: str
+    origin: str
+    dataset: str
+    suite: str
+    landing_pattern: str
+    data_files: list[str] = []  # the public files under the data directory this feed is demonstrated with
+    format: Format
+    compression: Literal["auto", "none", "gzip", "zip"] = "auto"
+    encoding: Literal["auto", "utf-8", "utf-8-sig", "gbk", "gb18030"] = "auto"
+    null_markers: list[str] = ["", "NA", "NaN", "nan", "null", "NULL", "None"]
+    reshape: WideToLong | None = None
+    columns: dict[str, ColumnMap]
+    time: TimeSpec | None = None
+    coordinates: Coordinates | None = None
+    geo: Geo | None = None
+    file_key: FileKey | None = None
+    id_from_hash: str | None = None  # a key column to fill with a hash of the record when the source has no id
+    max_decompressed_mib: int = Field(default=2048, gt=0)
+
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset(cls, value: str) -> str:
+        get_dataset(value)
+        return value
+
+    @property
+    def header_lines(self) -> int:
+        """Lines before the first record in a text file (for counting rows at ingest)."""
+        return 1 if self.format.type in ("csv", "tsv") and self.format.header else 0
+
+    @property
+    def line_per_record(self) -> bool:
+        """Whether one line is one record, so that rows can be counted by lines at ingest."""
+        return self.format.type in ("csv", "tsv", "jsonl")
+
+    def file_partition(self, file_name: str) -> str | None:
+        """The value every row of this file shares (its partition), from the file name; None without a file key."""
+        if self.file_key is None:
+            return None
+        match = re.search(self.file_key.pattern, file_name)
+        return match.group("value") if match else None
+
+    @property
+    def canonical(self) -> Dataset:
+        """The canonical dataset this feed feeds."""
+        return get_dataset(self.dataset)
+
+    @model_validator(mode="after")
+    def _fits_the_dataset(self) -> FeedSpec:
+        dataset = get_dataset(self.dataset)
+        problems: list[tuple[str, str]] = []
+        for name, mapping in self.columns.items():
+            try:
+                field = dataset.field(name)
+            except KeyError as exc:
+                problems.append((f"columns.{name}", str(exc.args[0])))
+                continue
+            if mapping.unit and not field.unit:
+                problems.append((f"columns.{name}.unit", f"{name} has no unit in {dataset.name}"))
+            elif mapping.unit and not can_convert(mapping.unit, field.unit or ""):
+                problems.append((f"columns.{name}.unit", f"no conversion from {mapping.unit!r} to {field.unit!r}"))
+            elif field.unit and field.type == "float" and mapping.source and not mapping.unit:
+                problems.append((f"columns.{name}.unit", f"say the source unit (canonical: {field.unit})"))
+        derived = {"source_file", "source_line", "local_date", "local_hour", "pollutants_missing"}
+        if self.time is not None and dataset.time_column:
+            derived.add(dataset.time_column)
+        if self.coordinates is not None:
+            derived |= {"latitude", "longitude", "district", "grid_cell"}
+        if self.id_from_hash:
+            derived.add(self.id_from_hash)
+        missing = [k for k in dataset.key if k not in self.columns and k not in derived]
+        if missing:
+            problems.append(("columns", f"the key column(s) {', '.join(missing)} of {dataset.name} are not mapped"))
+        if dataset.time_column and self.time is None:
+            problems.append(("time", f"{dataset.name} needs a time: give 'time'"))
+        if self.coordinates is not None and self.geo is None:
+            problems.append(("geo", "coordinates need 'geo' (districts or a boundary)"))
+        if problems:
+            raise ValueError("; ".join(f"{key}: {problem}" for key, problem in problems))
+        return self
+
+
+def _location(loc: tuple[object, ...]) -> str:
+    return ".".join(str(part) for part in loc if not str(part).startswith(("function-", "tagged-union")))
+
+
+def parse_feed(document: object, origin: str) -> FeedSpec:
+    """A FeedSpec from a parsed YAML document; FeedConfigError names `origin`, the key and the problem."""
+    if not isinstance(document, dict):
+        raise FeedConfigError(f"{origin}: the file must hold a mapping of keys, not {type(document).__name__}")
+    try:
+        return FeedSpec.model_validate(document)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            key = _location(error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                message = "unknown key"
+            elif error["type"] == "missing":
+                message = "required key is missing"
+            lines.append(f"{origin}: {key + ': ' if key else ''}{message}")
+        raise FeedConfigError("\n".join(lines)) from None
+
+
+def load_feed(path: Path) -> FeedSpec:
+    """Read and check one feed YAML."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FeedConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise FeedConfigError(f"{path}: not valid YAML ({exc})") from None
+    spec = parse_feed(document, str(path))
+    if spec.name != path.stem:
+        raise FeedConfigError(f"{path}: name: {spec.name!r} must equal the file name {path.stem!r}")
+    return spec

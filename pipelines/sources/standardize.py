@@ -1,0 +1,372 @@
+"""The standardization engine: one delivered file + its feed's YAML -> canonical rows, or quarantined rows with reasons.
+
+Pure: bytes, the feed spec, the suite and a context (arrival time, district polygons) in; frames out.
+Every row that comes in ends up clean, deduplicated, or quarantined: rows_in = clean + quarantined + deduplicated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pipelines.canonical import Dataset, Field
+from pipelines.cleanse import crs, geo
+from pipelines.cleanse.dedup import deduplicate
+from pipelines.cleanse.gaps import missing_steps
+from pipelines.cleanse.records import LINE, RAW, printable, raw_records, rejects_frame
+from pipelines.cleanse.units import convert
+from pipelines.sources.readers import FileRejected, read_records
+from pipelines.sources.spec import FeedSpec
+from pipelines.validate.reasons import Reason
+from pipelines.validate.suite import Suite
+
+LINEAGE = ("source_file", "source_line")
+DERIVED = ("local_date", "local_hour", "pollutants_missing")
+AWARE = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+TRUE, FALSE = {"true", "t", "yes", "y", "1"}, {"false", "f", "no", "n", "0"}
+
+
+@dataclass(frozen=True)
+class FeedContext:
+    """What the engine needs besides the bytes: the file's name and arrival, and the district polygons."""
+
+    file_name: str
+    arrived_at: dt.datetime
+    districts: list[geo.District] | None = None
+
+
+@dataclass(frozen=True)
+class Standardized:
+    """One delivered file after standardization: clean rows, rejected rows, and the ledger's counts."""
+
+    clean: pd.DataFrame
+    rejects: pd.DataFrame  # reason_code, reason_detail, source_line, raw_record
+    rows_in: int
+    rows_deduplicated: int
+    gaps: int = 0
+    encoding: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        """rows_in = clean + quarantined + deduplicated."""
+        return self.rows_in == len(self.clean) + len(self.rejects) + self.rows_deduplicated
+
+
+class _Rejections:
+    """The first reason per row wins; later checks only look at rows still standing."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.reason = pd.Series(None, index=index, dtype="object")
+        self.detail = pd.Series(None, index=index, dtype="object")
+
+    @property
+    def standing(self) -> pd.Series:
+        return self.reason.isna()
+
+    def add(self, mask: pd.Series, reason: str, details: pd.Series | Callable[[pd.Series], list[str]] | str) -> None:
+        """Reject the rows of `mask` still standing; `details` is text, a Series, or a function of the new rows."""
+        new = mask.fillna(False).astype(bool) & self.standing
+        if not new.any():
+            return
+        self.reason[new] = str(reason)
+        if isinstance(details, str):
+            self.detail[new] = details
+        elif isinstance(details, pd.Series):
+            self.detail[new] = details[new]
+        else:
+            self.detail[new] = details(new)
+
+
+def required_source_columns(spec: FeedSpec) -> list[str]:
+    """The source columns a file must have (before any reshape)."""
+    if spec.reshape is not None:
+        return list(spec.reshape.id_columns)
+    needed = [m.source for m in spec.columns.values() if m.source]
+    if spec.time and spec.time.column:
+        needed.append(spec.time.column)
+    if spec.time and spec.time.parts:
+        needed.extend(spec.time.parts.values())
+    if spec.coordinates:
+        needed += [spec.coordinates.latitude, spec.coordinates.longitude]
+    if spec.file_key and spec.file_key.column in spec.columns and spec.columns[spec.file_key.column].source:
+        needed.append(spec.columns[spec.file_key.column].source)
+    return list(dict.fromkeys(needed))
+
+
+def _text(values: pd.Series, markers: set[str]) -> pd.Series:
+    """Stripped text with null markers (and NaN) as None."""
+    cleaned = []
+    for value in values.tolist():
+        if isinstance(value, str):
+            value = value.strip()
+            cleaned.append(None if value in markers else value)
+        elif value is None or (isinstance(value, float) and np.isnan(value)):
+            cleaned.append(None)
+        else:
+            cleaned.append(value)
+    return pd.Series(cleaned, index=values.index, dtype=object)
+
+
+def _typed(
+    values: pd.Series, target: Field, markers: set[str], unit: str | None, zero_is_missing: bool, label: str
+) -> tuple[pd.Series, pd.Series]:
+    """Values in the canonical type and unit; per row, the detail (naming the source column `label`) of a misfit."""
+    text = _text(values, markers)
+    problem = pd.Series(None, index=values.index, dtype="object")
+    if target.type in ("float", "int", "int8"):
+        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+        bad = text.notna() & numbers.isna()
+        if target.type != "float":
+            bad |= numbers.notna() & (numbers != numbers.round())
+        problem[bad] = [f"{label}={v!r} is not {'a number' if target.type == 'float' else 'a whole number'}" for v in text[bad]]
+        numbers[bad] = np.nan
+        if zero_is_missing:
+            numbers[numbers == 0] = np.nan
+        if unit and target.unit:
+            numbers = pd.Series(convert(numbers.to_numpy(), unit, target.unit), index=values.index)
+        if target.type != "float":
+            return numbers.round().astype("Int64"), problem
+        return numbers, problem
+    if target.type == "bool":
+        lowered = text.map(lambda v: str(v).lower() if v is not None else None)
+        result = lowered.map(lambda v: True if v in TRUE else False if v in FALSE else None)
+        bad = lowered.notna() & result.isna()
+        problem[bad] = [f"{label}={v!r} is not true/false" for v in text[bad]]
+        return result.astype("boolean"), problem
+    if target.type == "date":
+        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+        bad = text.notna() & parsed.isna()
+        problem[bad] = [f"{label}={v!r} is not a date" for v in text[bad]]
+        return parsed.dt.date.where(parsed.notna(), None), problem
+    return text.map(lambda v: None if v is None else printable(str(v))), problem
+
+
+def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """UTC times, a reason per row that has none (INVALID/NAIVE), and its detail."""
+    time = spec.time
+    assert time is not None
+    index = frame.index
+    reason = pd.Series(None, index=index, dtype="object")
+    detail = pd.Series(None, index=index, dtype="object")
+    result = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
+    if time.row_clock is not None:
+        steps = (frame[LINE] - (2 if spec.format.type in ("csv", "tsv") and spec.format.header else 1)).astype("int64")
+        local = pd.Timestamp(time.row_clock.start) + steps * pd.Timedelta(time.row_clock.step)
+        naive = pd.Series(pd.DatetimeIndex(local), index=index)
+        aware = pd.Series(False, index=index)
+        text = naive  # only formatted for the rows that need a message
+    elif time.parts is not None:
+        parts = {k: pd.to_numeric(_text(frame[c], markers), errors="coerce") for k, c in time.parts.items()}
+        whole = pd.DataFrame(parts)
+        ok = whole.notna().all(axis=1) & (whole == whole.round()).all(axis=1)
+        text = pd.Series([None] * len(index), index=index, dtype=object)
+        raw_parts = pd.DataFrame({k: frame[c] for k, c in time.parts.items()})
+        naive = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+        if ok.any():
+            given = whole[ok].astype("int64")
+            stamp = pd.to_datetime(
+                {k: given[k] for k in ("year", "month", "day")} | {k: given[k] for k in ("hour", "minute") if k in given},
+                errors="coerce",
+            )
+            naive[ok] = stamp
+        aware = pd.Series(False, index=index)
+    else:
+        text = _text(frame[time.column], markers).astype(object)
+        aware = text.map(lambda v: bool(v) and bool(AWARE.search(str(v))))
+        naive = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+        plain = text.notna() & ~aware
+        if plain.any():
+            naive[plain] = pd.to_datetime(text[plain], format=time.format or "ISO8601", errors="coerce")
+        if aware.any():
+            result[aware] = pd.to_datetime(text[aware], format=time.format or "ISO8601", errors="coerce", utc=True)
+    if time.parts is not None:
+        def describe(mask: pd.Series) -> list[str]:
+            return ["-".join(str(v) for v in row) for row in raw_parts[mask].itertuples(index=False, name=None)]
+    else:
+        def describe(mask: pd.Series) -> list[str]:
+            return [str(v) for v in text[mask]]
+    have_naive = naive.notna() & ~aware
+    if have_naive.any():
+        if time.timezone is None:
+            reason[have_naive] = Reason.NAIVE_TIMESTAMP.value
+            detail[have_naive] = [f"{v!r} has no time zone and the feed declares none" for v in describe(have_naive)]
+        else:
+            localized = naive[have_naive].dt.tz_localize(time.timezone, ambiguous="NaT", nonexistent="NaT")
+            result[have_naive] = localized.dt.tz_convert("UTC")
+    bad = result.isna() & reason.isna()
+    reason[bad] = Reason.INVALID_TIMESTAMP.value
+    detail[bad] = [f"no such time: {v!r}" for v in describe(bad)]
+    return result, reason, detail
+
+
+def _coordinates(frame: pd.DataFrame, spec: FeedSpec, context: FeedContext, markers: set[str], rejections: _Rejections) -> pd.DataFrame:
+    """WGS84 points with district and grid cell; impossible points rejected with their reason."""
+    assert spec.coordinates is not None and spec.geo is not None
+    lat_text = _text(frame[spec.coordinates.latitude], markers)
+    lon_text = _text(frame[spec.coordinates.longitude], markers)
+    lat = pd.to_numeric(lat_text, errors="coerce")
+    lon = pd.to_numeric(lon_text, errors="coerce")
+    not_number = (lat_text.notna() & lat.isna()) | (lon_text.notna() & lon.isna())
+    rejections.add(not_number, Reason.TYPE_MISMATCH,
+                   lambda m: [f"coordinates ({a!r}, {o!r}) are not numbers" for a, o in zip(lat_text[m], lon_text[m])])
+    rejections.add(lat.isna() | lon.isna(), Reason.MISSING_COORDINATES, "latitude or longitude is missing")
+    rejections.add((lat == 0) & (lon == 0), Reason.NULL_ISLAND, "(0, 0) is a placeholder, not a place")
+    wlat, wlon = crs.to_wgs84(lat.to_numpy(), lon.to_numpy(), spec.coordinates.crs)
+
+    def inside(a: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if context.districts:
+            names = geo.locate(a, o, context.districts)
+            return np.array([n is not None for n in names]), names
+        lo_lat, lo_lon, hi_lat, hi_lon = spec.geo.boundary  # type: ignore[union-attr, misc]
+        return (a >= lo_lat) & (a <= hi_lat) & (o >= lo_lon) & (o <= hi_lon), np.full(len(a), None, dtype=object)
+
+    in_city, district = inside(wlat, wlon)
+    swapped_in, _ = inside(wlon, wlat)
+    outside = pd.Series(~in_city, index=frame.index) & lat.notna() & lon.notna()
+    rejections.add(outside & pd.Series(swapped_in, index=frame.index), Reason.SWAPPED_COORDINATES,
+                   lambda m: [f"({a}, {o}) lies in the city only with latitude and longitude swapped" for a, o in zip(lat[m], lon[m])])
+    rejections.add(outside, Reason.OUT_OF_CITY, lambda m: [f"({a}, {o}) is outside the city" for a, o in zip(lat[m], lon[m])])
+    return pd.DataFrame(
+        {
+            "latitude": wlat, "longitude": wlon, "district": district,
+            "grid_cell": geo.grid_cell(wlat, wlon, spec.geo.grid_degrees),
+        },
+        index=frame.index,
+    )
+
+
+def _reshaped(records: pd.DataFrame, spec: FeedSpec) -> pd.DataFrame:
+    """Wide to long: one row per (record, non-id column)."""
+    assert spec.reshape is not None
+    ids = [*spec.reshape.id_columns, LINE]
+    long = records.melt(id_vars=ids, var_name=spec.reshape.variable_name, value_name=spec.reshape.value_name)
+    return long.sort_values([LINE, spec.reshape.variable_name], kind="stable").reset_index(drop=True)
+
+
+def _file_rejected(error: FileRejected, content: bytes) -> Standardized:
+    rejects = rejects_frame([(error.reason, error.detail, 0, printable(content[:300].decode("utf-8", "replace")))])
+    return Standardized(pd.DataFrame(), rejects, rows_in=1, rows_deduplicated=0, notes=[str(error)])
+
+
+def standardize(content: bytes, spec: FeedSpec, suite: Suite, context: FeedContext) -> Standardized:
+    """Parse, type, convert, locate, validate and deduplicate one delivered file of a feed."""
+    dataset: Dataset = spec.canonical
+    markers = set(spec.null_markers)
+    empty = dataset.arrow_schema.empty_table().to_pandas()
+    if not content:
+        return Standardized(empty, rejects_frame([]), 0, 0, notes=["empty file"])
+    try:
+        parsed = read_records(content, spec, required_source_columns(spec))
+    except FileRejected as error:
+        return _file_rejected(error, content)
+    records = _reshaped(parsed.records, spec) if spec.reshape is not None else parsed.records
+    rejections = _Rejections(records.index)
+    columns: dict[str, pd.Series] = {}
+    for name, mapping in spec.columns.items():
+        target = dataset.field(name)
+        if mapping.constant is not None:
+            columns[name] = pd.Series(mapping.constant, index=records.index, dtype=object)
+            continue
+        values, problem = _typed(records[mapping.source], target, set(mapping.null_markers or markers), mapping.unit,
+                                 mapping.zero_is_missing, mapping.source)
+        rejections.add(problem.notna(), Reason.TYPE_MISMATCH, problem)
+        columns[name] = values
+    frame = pd.DataFrame(columns, index=records.index)
+    if spec.time is not None and dataset.time_column:
+        stamps, reason, detail = _timestamps(records, spec, markers)
+        for code in (Reason.NAIVE_TIMESTAMP, Reason.INVALID_TIMESTAMP):
+            rejections.add(reason == code.value, code, detail)
+        earliest = pd.Timestamp(spec.time.not_before, tz="UTC")
+        latest = pd.Timestamp(context.arrived_at).tz_convert("UTC") + pd.Timedelta(spec.time.max_future)
+        rejections.add(stamps < earliest, Reason.ANCIENT_TIMESTAMP,
+                       lambda m: [f"{t:%Y-%m-%dT%H:%M}Z is before {spec.time.not_before}" for t in stamps[m]])
+        rejections.add(stamps > latest, Reason.FUTURE_TIMESTAMP,
+                       lambda m: [f"{t:%Y-%m-%dT%H:%M}Z is after the file arrived ({latest - pd.Timedelta(spec.time.max_future):%Y-%m-%dT%H:%M}Z)" for t in stamps[m]])
+        frame[dataset.time_column] = stamps
+        if "local_date" in dataset.names and spec.time.timezone:
+            local = stamps.dt.tz_convert(spec.time.timezone)
+            frame["local_date"] = local.dt.date.where(stamps.notna(), None)
+            frame["local_hour"] = local.dt.hour.astype("Int8")
+    if spec.coordinates is not None:
+        frame = frame.join(_coordinates(records, spec, context, markers, rejections))
+    if spec.file_key is not None:
+        match = re.search(spec.file_key.pattern, context.file_name)
+        expected = match.group("value") if match else None
+        column = frame[spec.file_key.column]
+        if expected is None:
+            rejections.add(pd.Series(True, index=frame.index), Reason.FILE_KEY_MISMATCH,
+                           f"file name {context.file_name!r} does not match {spec.file_key.pattern!r}")
+        else:
+            rejections.add(column.notna() & (column != expected), Reason.FILE_KEY_MISMATCH,
+                           lambda m: [f"{spec.file_key.column}={v!r} in the file of {spec.file_key.column} {expected!r}" for v in column[m]])
+    if spec.id_from_hash:
+        source_columns = [c for c in records.columns if c != LINE]
+        frame[spec.id_from_hash] = [
+            hashlib.sha256(repr(values).encode()).hexdigest()[:20]
+            for values in records[source_columns].itertuples(index=False, name=None)
+        ]
+    if "pollutants_missing" in dataset.names:
+        pollutants = [f.name for f in dataset.fields if f.unit in ("ug/m3", "mg/m3")]
+        frame["pollutants_missing"] = frame[pollutants].isna().sum(axis=1).astype("int8")
+    frame["source_file"] = context.file_name
+    frame[LINE] = records[LINE]
+    for name in dataset.names:
+        if name not in frame.columns:
+            frame[name] = None
+    rule_reason, rule_detail = suite.first_failures(frame)
+    for code in dict.fromkeys(rule_reason.dropna()):
+        rejections.add(rule_reason == code, code, rule_detail)
+    for key in dataset.key:
+        rejections.add(frame[key].isna(), Reason.MISSING_VALUE, f"key column {key} is missing")
+
+    failed = ~rejections.standing
+    raw_columns = [c for c in records.columns if c != LINE]
+    rejected = [
+        parsed.rejects,
+        pd.DataFrame(
+            {
+                "reason_code": rejections.reason[failed].astype(object),
+                "reason_detail": rejections.detail[failed].astype(object),
+                LINE: records.loc[failed, LINE],
+                RAW: pd.Series(raw_records(records[failed], raw_columns), index=records.index[failed], dtype=object),
+            }
+        ),
+    ]
+    payload = [n for n in dataset.names if n not in (*dataset.key, *LINEAGE, *DERIVED)]
+    dedup = deduplicate(frame[~failed], list(dataset.key), payload)
+    if len(dedup.conflicts):
+        conflicts = records.loc[dedup.conflicts.index]
+        keys = dedup.conflicts[list(dataset.key)].astype(str).agg(", ".join, axis=1)
+        rejected.append(
+            pd.DataFrame(
+                {
+                    "reason_code": Reason.DUPLICATE_KEY_CONFLICT.value,
+                    "reason_detail": [f"another row has the key ({k}) with different values" for k in keys],
+                    LINE: conflicts[LINE],
+                    RAW: raw_records(conflicts, raw_columns),
+                }
+            )
+        )
+    order = [k for k in dataset.key if k in frame.columns]
+    clean = dedup.kept.sort_values(order + [LINE], kind="stable").reset_index(drop=True)[dataset.names]
+    rejects = pd.concat([r for r in rejected if len(r)], ignore_index=True) if any(len(r) for r in rejected) else rejects_frame([])
+    gaps = 0
+    if spec.time is not None and spec.time.expected_interval and dataset.time_column and len(clean):
+        entity = [k for k in dataset.key if k != dataset.time_column]
+        groups = clean.groupby(entity, sort=False)[dataset.time_column] if entity else [(None, clean[dataset.time_column])]
+        gaps = sum(missing_steps(series, spec.time.expected_interval) for _, series in groups)
+    return Standardized(
+        clean=clean,
+        rejects=rejects.sort_values(LINE, kind="stable").reset_index(drop=True),
+        rows_in=len(parsed.rejects) + len(records),
+        rows_deduplicated=dedup.removed_duplicates,
+        gaps=gaps,
+        encoding=parsed.encoding,
+    )
