@@ -176,7 +176,7 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.
         record_ledger(lake, qualities, run_id, replace_dataset=not by_file_key)
     summary = _summarize(dataset.name, qualities, run_id, published_clean.version, published_clean.skipped_as_duplicate)
     write_run_record(
-        lake, f"{dataset.name}_clean", run_id,
+        lake, f"{feed.name}_clean", run_id,
         {
             "feed": feed.name,
             "inputs": [asdict(r) for r in todo],

@@ -53,7 +53,7 @@ def test_clean_then_marts_through_airflow(tmp_path: Path) -> None:
         uri = lake.layout.table(Zone.CURATED, name)
         assert len(delta.read_table(lake, uri)) == events[name]["rows"]
     runs = sorted(p.name for p in (Path(settings.lake_uri) / "_meta" / "runs").iterdir())
-    assert runs == ["environment_air_clean", "environment_aqi_marts"]
+    assert runs == ["air_beijing_clean", "environment_aqi_marts"]
 
     # a second run of the clean DAG finds nothing new: its publishing task is skipped, no new asset event
     run_airflow(["dags", "test", "environment_air_clean"], env, log)

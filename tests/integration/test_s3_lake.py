@@ -56,8 +56,8 @@ def test_pipeline_on_s3_and_marts_read_back(s3_settings, dask_client) -> None:
     via_duckdb = query(s3_settings, "SELECT station, count(*) AS days FROM air_aqi_daily GROUP BY station ORDER BY station")
     assert via_duckdb.values.tolist() == [["Guanyuan", 10], ["Wanshouxigong", 10]]
     assert read_ledger(lake)["rows_in"].tolist() == [HOURS, HOURS]
-    assert lake.glob(f"{lake.layout.runs_dir('environment_air_clean')}/*.json") == [
-        f"{lake.layout.runs_dir('environment_air_clean')}/s3-run-1.json"
+    assert lake.glob(f"{lake.layout.runs_dir('air_beijing_clean')}/*.json") == [
+        f"{lake.layout.runs_dir('air_beijing_clean')}/s3-run-1.json"
     ]
 
     versions = {n: delta.table_version(lake, lake.layout.table(Zone.CURATED, n)) for n in pipeline.MARTS}
