@@ -123,6 +123,7 @@ class TimeSpec(_Strict):
     parts: dict[Literal["year", "month", "day", "hour", "minute"], str] | None = None
     row_clock: RowClock | None = None
     timezone: str | None = None  # IANA name; naive times without it are quarantined as NAIVE_TIMESTAMP
+    ambiguous: Literal["quarantine", "earliest", "latest"] = "quarantine"  # a local time that occurs twice (DST ends)
     not_before: dt.date = dt.date(1990, 1, 1)
     max_future: str = "1D"  # how far past the file's arrival a time may lie
     expected_interval: str | None = None  # a regular series (e.g. '1h'): missing steps are counted as gaps

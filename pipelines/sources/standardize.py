@@ -198,8 +198,17 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
             reason[have_naive] = Reason.NAIVE_TIMESTAMP.value
             detail[have_naive] = [f"{v!r} has no time zone and the feed declares none" for v in describe(have_naive)]
         else:
-            localized = naive[have_naive].dt.tz_localize(time.timezone, ambiguous="NaT", nonexistent="NaT")
+            choice = {"quarantine": "NaT", "earliest": True, "latest": False}[time.ambiguous]
+            if choice == "NaT":
+                localized = naive[have_naive].dt.tz_localize(time.timezone, ambiguous="NaT", nonexistent="NaT")
+            else:  # pandas wants one flag per value: True = the first (DST) occurrence
+                flags = np.full(int(have_naive.sum()), choice)
+                localized = naive[have_naive].dt.tz_localize(time.timezone, ambiguous=flags, nonexistent="NaT")
             result[have_naive] = localized.dt.tz_convert("UTC")
+            lost = have_naive & result.isna()
+            if lost.any():
+                reason[lost] = Reason.INVALID_TIMESTAMP.value
+                detail[lost] = [f"{v!r} does not exist, or occurs twice, in {time.timezone}" for v in describe(lost)]
     bad = result.isna() & reason.isna()
     reason[bad] = Reason.INVALID_TIMESTAMP.value
     detail[bad] = [f"no such time: {v!r}" for v in describe(bad)]
@@ -248,6 +257,22 @@ def _reshaped(records: pd.DataFrame, spec: FeedSpec) -> pd.DataFrame:
     ids = [*spec.reshape.id_columns, LINE]
     long = records.melt(id_vars=ids, var_name=spec.reshape.variable_name, value_name=spec.reshape.value_name)
     return long.sort_values([LINE, spec.reshape.variable_name], kind="stable").reset_index(drop=True)
+
+
+def record_ids(records: pd.DataFrame) -> list[str]:
+    """Ids for sources without one: a hash of the record and of how many equal records came before it.
+
+    Two identical records (two victims of one assault, say) keep two ids; the same file delivered again
+    gets the same ids, so a re-delivery replaces rather than duplicates.
+    """
+    seen: dict[str, int] = {}
+    ids = []
+    for values in records[[c for c in records.columns if c != LINE]].itertuples(index=False, name=None):
+        digest = hashlib.sha256(repr(values).encode()).hexdigest()
+        occurrence = seen.get(digest, 0)
+        seen[digest] = occurrence + 1
+        ids.append(hashlib.sha256(f"{digest}:{occurrence}".encode()).hexdigest()[:20])
+    return ids
 
 
 def _file_rejected(error: FileRejected, content: bytes) -> Standardized:
@@ -307,11 +332,7 @@ def standardize(content: bytes, spec: FeedSpec, suite: Suite, context: FeedConte
             rejections.add(column.notna() & (column != expected), Reason.FILE_KEY_MISMATCH,
                            lambda m: [f"{spec.file_key.column}={v!r} in the file of {spec.file_key.column} {expected!r}" for v in column[m]])
     if spec.id_from_hash:
-        source_columns = [c for c in records.columns if c != LINE]
-        frame[spec.id_from_hash] = [
-            hashlib.sha256(repr(values).encode()).hexdigest()[:20]
-            for values in records[source_columns].itertuples(index=False, name=None)
-        ]
+        frame[spec.id_from_hash] = record_ids(records)
     if "pollutants_missing" in dataset.names:
         pollutants = [f.name for f in dataset.fields if f.unit in ("ug/m3", "mg/m3")]
         frame["pollutants_missing"] = frame[pollutants].isna().sum(axis=1).astype("int8")
