@@ -63,6 +63,21 @@ def _airflow(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _sources(args: argparse.Namespace) -> int:
+    from pipelines.sources.check import check_report, list_report
+    from pipelines.sources.registry import all_sources, get_source
+
+    settings = load_settings()
+    if args.action == "list":
+        print(list_report(all_sources(), settings))
+        return 0
+    if not args.feed or not args.sample:
+        print("usage: citylake sources check FEED SAMPLE_FILE [--rows N]", file=sys.stderr)
+        return 2
+    print(check_report(get_source(args.feed), Path(args.sample), settings, args.rows))
+    return 0
+
+
 def _generate(args: argparse.Namespace) -> int:
     from pipelines.domains.environment.synthetic import write_synthetic_files
 
@@ -88,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("airflow", help="the airflow CLI with this project's AIRFLOW_HOME and dags/")
     a.add_argument("airflow_args", nargs=argparse.REMAINDER)
     a.set_defaults(run=_airflow)
+    src = sub.add_parser("sources", help="list the feeds, or check a feed's YAML against a sample file (writes nothing)")
+    src.add_argument("action", nargs="?", choices=["list", "check"], default="list")
+    src.add_argument("feed", nargs="?")
+    src.add_argument("sample", nargs="?")
+    src.add_argument("--rows", type=int, default=5)
+    src.set_defaults(run=_sources)
     g = sub.add_parser("generate-air", help="write SYNTHETIC air-quality files in the PRSA layout")
     g.add_argument("--out", required=True)
     g.add_argument("--stations", type=int, default=4)

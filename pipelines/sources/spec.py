@@ -232,7 +232,10 @@ class FeedSpec(_Strict):
     @field_validator("dataset")
     @classmethod
     def _known_dataset(cls, value: str) -> str:
-        get_dataset(value)
+        try:
+            get_dataset(value)
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from None
         return value
 
     @property
@@ -293,7 +296,10 @@ class FeedSpec(_Strict):
 
 
 def _location(loc: tuple[object, ...]) -> str:
-    return ".".join(str(part) for part in loc if not str(part).startswith(("function-", "tagged-union")))
+    parts = [str(part) for part in loc if not str(part).startswith(("function-", "tagged-union"))]
+    if len(parts) > 2 and parts[0] == "format":
+        del parts[1]  # the format's type tag pydantic adds to the path
+    return ".".join(parts)
 
 
 def parse_feed(document: object, origin: str) -> FeedSpec:

@@ -1,0 +1,67 @@
+"""Feed YAML is checked against its schema and its canonical dataset; errors name the file, the key, the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipelines.sources.registry import SOURCES_DIR, all_sources
+from pipelines.sources.spec import FeedConfigError, load_feed, parse_feed
+
+BASE = yaml.safe_load((SOURCES_DIR / "metr_la_speeds.yaml").read_text())
+
+
+def broken(change) -> str:
+    document = yaml.safe_load(yaml.safe_dump(BASE))
+    change(document)
+    with pytest.raises(FeedConfigError) as error:
+        parse_feed(document, "sources/x.yaml")
+    return str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["format"].update(delimter=";"), "sources/x.yaml: format.delimter: unknown key"),
+        (lambda d: d["columns"]["speed_kmh"].update(unit="knots"), "sources/x.yaml: columns.speed_kmh.unit: no conversion from 'knots' to 'km/h'"),
+        (lambda d: d["columns"]["speed_kmh"].pop("unit"), "sources/x.yaml: columns.speed_kmh.unit: say the source unit (canonical: km/h)"),
+        (lambda d: d["time"].update(timezone="Mars/Olympus"),
+         "sources/x.yaml: time.timezone: unknown time zone 'Mars/Olympus' (use an IANA name such as Asia/Shanghai)"),
+        (lambda d: d.pop("suite"), "sources/x.yaml: suite: required key is missing"),
+        (lambda d: d["columns"]["sensor_id"].update(constant="a"), "sources/x.yaml: columns.sensor_id: give exactly one of 'source' or 'constant'"),
+        (lambda d: d["time"].update(column="t"), "sources/x.yaml: time: give exactly one of 'column', 'parts' or 'row_clock'"),
+        (lambda d: d["columns"].pop("sensor_id"), "sources/x.yaml: columns: the key column(s) sensor_id of traffic_readings are not mapped"),
+        (lambda d: d["time"]["row_clock"].update(step="-5min"),
+         "sources/x.yaml: time.row_clock.step: '-5min' is not a positive duration such as '5min' or '1h'"),
+        (lambda d: d.update(name="Bad Name"), "sources/x.yaml: name: String should match pattern '^[a-z][a-z0-9_]*$'"),
+    ],
+)
+def test_errors_name_file_key_and_problem(change, message: str) -> None:
+    assert broken(change) == message
+
+
+def test_unknown_dataset_lists_the_known_ones() -> None:
+    assert broken(lambda d: d.update(dataset="nope")).startswith(
+        "sources/x.yaml: dataset: unknown canonical dataset 'nope'; known: air_quality_hourly, case_records,"
+    )
+
+
+def test_file_level_errors(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("name: [unclosed")
+    with pytest.raises(FeedConfigError, match=r"a.yaml: not valid YAML"):
+        load_feed(tmp_path / "a.yaml")
+    (tmp_path / "b.yaml").write_text("- a list\n")
+    with pytest.raises(FeedConfigError, match=r"b.yaml: the file must hold a mapping of keys, not list"):
+        load_feed(tmp_path / "b.yaml")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(BASE))
+    with pytest.raises(FeedConfigError, match=r"c.yaml: name: 'metr_la_speeds' must equal the file name 'c'"):
+        load_feed(tmp_path / "c.yaml")
+
+
+def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
+    feeds = all_sources()
+    assert sorted(feeds) == ["air_beijing", "chicago_assaults", "household_power", "metr_la_sensors", "metr_la_speeds", "water_flow"]
+    for feed in feeds.values():
+        assert (SOURCES_DIR.parent / "expectations" / f"{feed.suite}.json").exists()
