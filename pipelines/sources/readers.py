@@ -272,8 +272,10 @@ def read_parquet(content: bytes, required: Sequence[str]) -> Parsed:
 
 def read_records(content: bytes, spec: FeedSpec, required: Sequence[str]) -> Parsed:
     """Records of one delivered file by its feed's format; a wholly unusable file raises FileRejected."""
-    payload = decompress(content, spec.compression, spec.max_decompressed_mib * 1024 * 1024)
     fmt = spec.format
+    # an .xlsx workbook is itself a zip archive: only an explicit `compression` unpacks one
+    mode = "none" if fmt.type == "xlsx" and spec.compression == "auto" else spec.compression
+    payload = decompress(content, mode, spec.max_decompressed_mib * 1024 * 1024)
     if fmt.type == "xlsx":
         return read_excel(payload, fmt.sheet, fmt.header_row, required)
     if fmt.type == "parquet":

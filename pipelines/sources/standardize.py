@@ -232,7 +232,7 @@ def _coordinates(frame: pd.DataFrame, spec: FeedSpec, context: FeedContext, mark
     def inside(a: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if context.districts:
             names = geo.locate(a, o, context.districts)
-            return np.array([n is not None for n in names]), names
+            return np.array([n is not None for n in names], dtype=bool), names
         lo_lat, lo_lon, hi_lat, hi_lon = spec.geo.boundary  # type: ignore[union-attr, misc]
         return (a >= lo_lat) & (a <= hi_lat) & (o >= lo_lon) & (o <= hi_lon), np.full(len(a), None, dtype=object)
 
