@@ -17,7 +17,7 @@ from pipelines.orchestration.airflow_env import airflow_environment
 from pipelines.domains.environment.pipeline import feed as air_feed
 from pipelines.sources.spec import FeedSpec
 
-DAGS = ("environment_air_clean", "environment_aqi_marts")
+DAGS = ("environment_air_beijing_clean", "environment_aqi_marts")
 PROGRESS = re.compile(r"\[pipelines\.|DagRun Finished|Skipping task|ERROR|Traceback|QualityGateError")
 
 

@@ -1,11 +1,9 @@
-"""What the air-quality DAGs' tasks call: plain functions of run ids and asset events, returning XCom-sized dicts."""
+"""What the AQI marts DAG calls: plain functions of run ids and asset events, returning XCom-sized dicts."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from typing import Any
 
 from pipelines.compute import dask_client
@@ -13,28 +11,6 @@ from pipelines.domains.environment import pipeline
 from pipelines.orchestration.connections import task_settings
 
 log = logging.getLogger(__name__)
-
-
-def ingest(run_id: str, arrived_at: dt.datetime) -> dict[str, Any]:
-    """landing -> raw; returns the file versions seen (small: names, checksums, rows)."""
-    report = pipeline.ingest(task_settings(), run_id, arrived_at)
-    return {
-        "new": [asdict(r) for r in report.new],
-        "unchanged": [r.file_name for r in report.unchanged],
-    }
-
-
-def clean(run_id: str) -> dict[str, Any]:
-    """raw -> clean behind the quality gate; returns the metadata of the clean asset event."""
-    from airflow.sdk.exceptions import AirflowSkipException
-
-    settings = task_settings()
-    with dask_client(settings) as client:
-        summary = pipeline.clean(settings, run_id, client)
-    if summary.skipped_as_duplicate:
-        # no new data: skipping emits no asset event, so the marts are not recomputed for nothing
-        raise AirflowSkipException(f"nothing new to publish: {summary.dataset} is current (version {summary.table_version})")
-    return summary.as_metadata()
 
 
 def build_marts(run_id: str, stations: Sequence[str] | None) -> dict[str, dict[str, Any]]:

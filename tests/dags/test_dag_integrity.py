@@ -11,7 +11,11 @@ from pipelines.config import PROJECT_ROOT
 from pipelines.orchestration.assets import AIR_QUALITY_CLEAN, AIR_QUALITY_MARTS
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
-EXPECTED = {"environment_air_clean", "environment_aqi_marts"}
+FEED_DAGS = {
+    "environment_air_beijing_clean", "police_chicago_assaults_clean", "energy_household_power_clean",
+    "traffic_metr_la_sensors_clean", "traffic_metr_la_speeds_clean", "water_pipe_flow_clean",
+}
+EXPECTED = FEED_DAGS | {"environment_aqi_marts"}
 
 
 class ParseTimeIO(AssertionError):
@@ -48,23 +52,32 @@ def test_no_import_errors_and_every_dag_is_there(dagbag) -> None:
 def test_dag_conventions(dagbag, dag_id: str) -> None:
     dag = dagbag.dags[dag_id]
     assert dag.doc_md and len(dag.doc_md.strip()) > 200
-    assert {"citylake", "environment"} <= set(dag.tags)
+    department = dag_id.partition("_")[0]
+    assert {"citylake", department} <= set(dag.tags)
     assert dag.max_active_runs == 1
     assert dag.catchup is False
     for task in dag.tasks:
         assert task.retries >= 2, f"{dag_id}.{task.task_id} has retries={task.retries}"
-        assert task.owner == "environment"
-    domain, _, stage = dag_id.partition("_")
-    assert domain == "environment" and stage
+        assert task.owner == department
+    assert dag_id.endswith(("_clean", "_marts"))
 
 
 def test_the_marts_are_scheduled_on_the_clean_asset_and_publish_their_assets(dagbag) -> None:
-    clean = dagbag.dags["environment_air_clean"]
+    clean = dagbag.dags["environment_air_beijing_clean"]
     marts = dagbag.dags["environment_aqi_marts"]
-    publisher = clean.get_task("validate_cleanse_publish")
+    publisher = clean.get_task("validate_standardize_publish")
     assert [a.uri for a in publisher.outlets] == [AIR_QUALITY_CLEAN.uri]
     assert [a.uri for a in marts.timetable.asset_condition.objects] == [AIR_QUALITY_CLEAN.uri]
     assert sorted(a.uri for a in marts.get_task("build_aqi_marts").outlets) == sorted(a.uri for a in AIR_QUALITY_MARTS)
+
+
+@pytest.mark.parametrize("dag_id", sorted(FEED_DAGS))
+def test_each_feed_dag_publishes_its_dataset_asset(dagbag, dag_id: str) -> None:
+    from pipelines.sources.registry import all_sources
+
+    feeds = {f"{f.department}_{f.name}_clean": f for f in all_sources().values()}
+    publisher = dagbag.dags[dag_id].get_task("validate_standardize_publish")
+    assert [a.uri for a in publisher.outlets] == [f"citylake://clean/{feeds[dag_id].dataset}"]
 
 
 def test_dag_files_only_wire(dagbag) -> None:
@@ -74,6 +87,7 @@ def test_dag_files_only_wire(dagbag) -> None:
             line for line in path.read_text().splitlines() if line.startswith(("import ", "from "))
         ]
         assert all(
-            line.startswith(("from __future__", "import datetime", "from airflow.sdk", "from pipelines.orchestration.assets"))
+            line.startswith(("from __future__", "import datetime", "from airflow.sdk", "from pipelines.orchestration.assets",
+                             "from pipelines.orchestration.feed_dags"))
             for line in top_level_imports
         ), f"{path.name}: {top_level_imports}"

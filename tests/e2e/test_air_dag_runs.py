@@ -39,7 +39,7 @@ def test_clean_then_marts_through_airflow(tmp_path: Path) -> None:
     env = airflow_environment(home, base={"PATH": "/usr/bin:/bin", "CITYLAKE_LAKE_URI": settings.lake_uri,
                                           "CITYLAKE_DASK_WORKERS": "2"})
     log = tmp_path / "airflow.log"
-    for args in (["db", "migrate"], ["dags", "reserialize"], ["dags", "test", "environment_air_clean"],
+    for args in (["db", "migrate"], ["dags", "reserialize"], ["dags", "test", "environment_air_beijing_clean"],
                  ["dags", "test", "environment_aqi_marts"]):
         run_airflow(args, env, log)
 
@@ -56,7 +56,7 @@ def test_clean_then_marts_through_airflow(tmp_path: Path) -> None:
     assert runs == ["air_beijing_clean", "environment_aqi_marts"]
 
     # a second run of the clean DAG finds nothing new: its publishing task is skipped, no new asset event
-    run_airflow(["dags", "test", "environment_air_clean"], env, log)
+    run_airflow(["dags", "test", "environment_air_beijing_clean"], env, log)
     assert "Skipping task" in log.read_text() and "nothing new to publish" in log.read_text()
     with sqlite3.connect(home / "airflow.db") as db:
         assert db.execute("SELECT count(*) FROM asset_event").fetchone()[0] == 4

@@ -97,7 +97,7 @@ def test_household_power_converts_wh_to_kwh_on_a_fixed_cet_clock() -> None:
 
 
 def test_water_flow_keeps_the_offsets_it_was_given() -> None:
-    result = run("water_flow", data("energy/water_flow.csv").read_bytes(), "water_flow.csv")
+    result = run("pipe_flow", data("energy/water_flow.csv").read_bytes(), "water_flow.csv")
     assert (len(result.clean), len(result.rejects), result.gaps) == (1268, 0, 111)
     assert result.clean["ts_utc"].iloc[0] == pd.Timestamp("2022-03-20T10:00Z")  # 11:00+01:00
     assert result.clean["ts_utc"].iloc[-1] == pd.Timestamp("2022-05-16T20:00Z")
