@@ -193,3 +193,27 @@ def get_dataset(name: str) -> Dataset:
         return DATASETS[name]
     except KeyError:
         raise KeyError(f"unknown canonical dataset {name!r}; known: {', '.join(sorted(DATASETS))}") from None
+
+
+def schemas_markdown() -> str:
+    """docs/schemas.md, generated from the definitions above (a test keeps the file in step)."""
+    lines = [
+        "# Canonical datasets",
+        "",
+        "Every feed is standardized into one of these datasets (`pipelines/canonical.py`; regenerate this page",
+        "with `citylake schemas > docs/schemas.md`). Times are UTC; units are part of the column name and listed",
+        "below; `source_file` and `source_line` say where each row came from.",
+    ]
+    for dataset in DATASETS.values():
+        lines += [
+            "",
+            f"## {dataset.name}",
+            "",
+            f"{dataset.description}. Domain: {dataset.domain}. Key: ({', '.join(dataset.key)}). "
+            f"Partitioned by: {', '.join(dataset.partition_by) or 'nothing (rebuilt whole)'}.",
+            "",
+            "| column | type | unit | meaning |",
+            "|---|---|---|---|",
+        ]
+        lines += [f"| {f.name} | {f.type} | {f.unit or ''} | {f.description} |" for f in dataset.fields]
+    return "\n".join(lines) + "\n"

@@ -78,6 +78,13 @@ def _sources(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schemas(args: argparse.Namespace) -> int:
+    from pipelines.canonical import schemas_markdown
+
+    print(schemas_markdown(), end="")
+    return 0
+
+
 def _generate(args: argparse.Namespace) -> int:
     from pipelines.domains.environment.synthetic import write_synthetic_files
 
@@ -109,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("sample", nargs="?")
     src.add_argument("--rows", type=int, default=5)
     src.set_defaults(run=_sources)
+    sub.add_parser("schemas", help="print the canonical datasets (docs/schemas.md)").set_defaults(run=_schemas)
     g = sub.add_parser("generate-air", help="write SYNTHETIC air-quality files in the PRSA layout")
     g.add_argument("--out", required=True)
     g.add_argument("--stations", type=int, default=4)
