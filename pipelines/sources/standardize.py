@@ -28,7 +28,8 @@ from pipelines.validate.suite import Suite
 
 LINEAGE = ("source_file", "source_line")
 DERIVED = ("local_date", "local_hour", "pollutants_missing")
-AWARE = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+AWARE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+UNSAFE_TEXT = re.compile("[\udc80-\udcff\x00]")  # undecodable bytes kept as surrogates, NUL
 TRUE, FALSE = {"true", "t", "yes", "y", "1"}, {"false", "f", "no", "n", "0"}
 
 
@@ -102,6 +103,10 @@ def required_source_columns(spec: FeedSpec) -> list[str]:
 
 def _text(values: pd.Series, markers: set[str]) -> pd.Series:
     """Stripped text with null markers (and NaN) as None."""
+    if values.dtype != object and pd.api.types.is_string_dtype(values):  # Arrow-backed strings: vectorized
+        stripped = values.str.strip()
+        kept = stripped.where(~stripped.isin(list(markers)))
+        return kept.astype(object).where(kept.notna(), None)
     cleaned = []
     for value in values.tolist():
         if isinstance(value, str):
@@ -112,6 +117,14 @@ def _text(values: pd.Series, markers: set[str]) -> pd.Series:
         else:
             cleaned.append(value)
     return pd.Series(cleaned, index=values.index, dtype=object)
+
+
+def _matches(text: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
+    """Which values (str or None) match a pattern: vectorized through Arrow, by Python where Arrow cannot hold them."""
+    try:
+        return pd.Series(text, dtype="string[pyarrow]").str.contains(pattern.pattern, regex=True).fillna(False).astype(bool)
+    except (UnicodeError, ValueError, TypeError):
+        return text.map(lambda v: isinstance(v, str) and bool(pattern.search(v))).astype(bool)
 
 
 def _typed(
@@ -145,7 +158,11 @@ def _typed(
         bad = text.notna() & parsed.isna()
         problem[bad] = [f"{label}={v!r} is not a date" for v in text[bad]]
         return parsed.dt.date.where(parsed.notna(), None), problem
-    return text.map(lambda v: None if v is None else printable(str(v))), problem
+    as_text = text.map(lambda v: v if v is None or isinstance(v, str) else str(v))
+    unsafe = _matches(as_text, UNSAFE_TEXT)
+    if unsafe.any():
+        as_text[unsafe] = as_text[unsafe].map(printable)
+    return as_text, problem
 
 
 def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -179,7 +196,7 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
         aware = pd.Series(False, index=index)
     else:
         text = _text(frame[time.column], markers).astype(object)
-        aware = text.map(lambda v: bool(v) and bool(AWARE.search(str(v))))
+        aware = _matches(text, AWARE)
         naive = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
         plain = text.notna() & ~aware
         if plain.any():
