@@ -127,6 +127,15 @@ def _matches(text: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
         return text.map(lambda v: isinstance(v, str) and bool(pattern.search(v))).astype(bool)
 
 
+def _unsafe(text: pd.Series) -> pd.Series:
+    """Values holding a NUL or undecodable bytes (surrogates, which Arrow cannot even hold)."""
+    try:
+        arrow = pd.Series(text, dtype="string[pyarrow]")
+    except (UnicodeError, ValueError, TypeError):
+        return _matches(text, UNSAFE_TEXT)
+    return arrow.str.contains("\x00", regex=False).fillna(False).astype(bool)
+
+
 def _typed(
     values: pd.Series, target: Field, markers: set[str], unit: str | None, zero_is_missing: bool, label: str
 ) -> tuple[pd.Series, pd.Series]:
@@ -159,7 +168,7 @@ def _typed(
         problem[bad] = [f"{label}={v!r} is not a date" for v in text[bad]]
         return parsed.dt.date.where(parsed.notna(), None), problem
     as_text = text.map(lambda v: v if v is None or isinstance(v, str) else str(v))
-    unsafe = _matches(as_text, UNSAFE_TEXT)
+    unsafe = _unsafe(as_text)
     if unsafe.any():
         as_text[unsafe] = as_text[unsafe].map(printable)
     return as_text, problem
