@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import logging
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -64,12 +65,12 @@ def _count_rows(lake: Lake, path: str, source: FeedSpec) -> int | None:
     with lake.fs.open(path, "rb") as raw:
         compressed = raw.read(2) == GZIP_MAGIC
         raw.seek(0)
-        handle = gzip.open(raw) if compressed else raw
         lines, last = 0, b"\n"
         try:
-            while chunk := handle.read(CHUNK):
-                lines += chunk.count(b"\n")
-                last = chunk[-1:]
+            with gzip.open(raw) if compressed else nullcontext(raw) as handle:
+                while chunk := handle.read(CHUNK):
+                    lines += chunk.count(b"\n")
+                    last = chunk[-1:]
         except (OSError, EOFError):
             return None  # a corrupt archive: the standardization step quarantines it
     if last != b"\n":

@@ -123,7 +123,7 @@ def _load_suite(name: str, directory: str) -> Suite:
     if not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
         raise SuiteError(f"{path}: meta.max_quarantine_ratio must be a number between 0 and 1")
     suite = Suite(name, document, float(ratio), hashlib.sha256(text.encode()).hexdigest())
-    suite.row_rules  # fail early on a rule without a reason code
+    _ = suite.row_rules  # fail early on a rule without a reason code
     return suite
 
 

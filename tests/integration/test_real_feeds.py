@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import gzip
 import io
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from pipelines.config import load_settings
 from pipelines.flows.clean import feed_context
