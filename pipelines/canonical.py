@@ -143,12 +143,12 @@ DATASETS: dict[str, Dataset] = {
                 Field("sub_metering_3_kwh", "float", "kWh"),
                 *LINEAGE,
             ),
-            key=("meter_id", "ts_utc"), partition_by=("meter_id",),
+            key=("meter_id", "ts_utc"), partition_by=(),
         ),
         Dataset(
             "water_readings", "energy", "Water, gas and heat flow meter readings",
             (Field("meter_id", "string"), TS, Field("flow_l_s", "float", "l/s"), *LINEAGE),
-            key=("meter_id", "ts_utc"), partition_by=("meter_id",),
+            key=("meter_id", "ts_utc"), partition_by=(),
         ),
         Dataset(
             "urban_events", "urban", "City-management events (complaints, inspections, repairs)",
@@ -210,7 +210,7 @@ def schemas_markdown() -> str:
             f"## {dataset.name}",
             "",
             f"{dataset.description}. Domain: {dataset.domain}. Key: ({', '.join(dataset.key)}). "
-            f"Partitioned by: {', '.join(dataset.partition_by) or 'nothing (rebuilt whole)'}.",
+            f"Partitioned by: {', '.join(dataset.partition_by) or 'source_file (a re-delivered file replaces only its rows)'}.",
             "",
             "| column | type | unit | meaning |",
             "|---|---|---|---|",

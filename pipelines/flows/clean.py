@@ -2,8 +2,8 @@
 
 Each raw file is standardized on a Dask worker (`stage_file`), which writes part files and returns only
 counts and file names; the client checks the gate and publishes each table in one atomic Delta commit.
-A dataset partitioned by its feed's file key (a station per file) replaces only the partitions of the
-files that changed; an unpartitioned dataset is rebuilt whole from the current files when any changed.
+Only the files whose version (or feed YAML, suite, code) changed are reprocessed, and only their partitions
+are replaced (see `lake_partitioning`): a late or corrected delivery reopens nothing else.
 """
 
 from __future__ import annotations
@@ -68,6 +68,21 @@ def partition_of(feed: FeedSpec, file_name: str) -> str:
     return feed.file_partition(file_name) or file_name
 
 
+def lake_partitioning(feed: FeedSpec) -> tuple[tuple[str, ...], str | None]:
+    """The clean table's partition columns, and the one whose values are the files a run replaces.
+
+    A dataset partitioned by the feed's file key (a station per file) replaces those partitions; a dataset
+    with no partition key of its own is laid out by `source_file`, so a re-delivered file replaces only its
+    own rows; any other layout is rebuilt whole from the current files (None).
+    """
+    dataset = feed.canonical
+    if not dataset.partition_by:
+        return ("source_file",), "source_file"
+    if feed.file_key is not None and tuple(dataset.partition_by) == (feed.file_key.column,):
+        return tuple(dataset.partition_by), feed.file_key.column
+    return tuple(dataset.partition_by), None
+
+
 @lru_cache(maxsize=8)
 def _districts(path: str, name_field: str) -> list[District]:
     return read_districts(Path(path), name_field)
@@ -101,7 +116,7 @@ def stage_file(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) ->
     partition = partition_of(feed, raw.file_name)
     clean_parts = delta.write_parts(
         lake, lake.layout.table(Zone.CLEAN, dataset.name), delta.arrow_table(result.clean, dataset.arrow_schema),
-        dataset.partition_by, run_id,
+        lake_partitioning(feed)[0], run_id,
     )
     rejected = quarantine.quarantine_rows(result.rejects, partition, raw.file_name, raw.sha256, run_id)
     quarantine_parts = delta.write_parts(
@@ -135,7 +150,7 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.
         raise RuntimeError(
             f"no raw files for source {feed.name}: deliver files to {lake.layout.landing_dir(feed.name)} and run the ingest"
         )
-    by_file_key = bool(feed.file_key) and tuple(dataset.partition_by) == (feed.file_key.column,)  # type: ignore[union-attr]
+    partition_by, scope_column = lake_partitioning(feed)
     feed_fingerprint = idempotency_key(feed.model_dump(mode="json"))
     keys = {
         partition_of(feed, r.file_name): idempotency_key("clean", dataset.name, r.sha256, feed_fingerprint, suite.fingerprint, code_version())
@@ -148,8 +163,8 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.
     if not changed:
         log.info("%s: every file's latest version was already published by this code, feed and suite", dataset.name)
         return _summary_from_ledger(lake, dataset.name, run_id, delta.table_version(lake, clean_uri))
-    # partitioned by file: only the changed files; otherwise the whole table is rebuilt from every current file
-    todo = changed if by_file_key else raws
+    # laid out by file: only the changed files; otherwise the whole table is rebuilt from every current file
+    todo = changed if scope_column else raws
     log.info("%s: %d of %d file(s) to process", dataset.name, len(todo), len(raws))
     staged: list[StagedFile] = map_with_progress(
         client, stage_file, todo, lambda r: f"standardize {r.file_name}", feed, settings, run_id
@@ -162,18 +177,18 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.
         raise
     partitions = sorted(q.partition for q in qualities)
     key = idempotency_key(sorted(keys[p] for p in partitions))
-    clean_scope = {feed.file_key.column: partitions} if by_file_key else None  # type: ignore[union-attr]
-    quarantine_scope = {"source_partition": partitions} if by_file_key else None
+    clean_scope = {scope_column: partitions} if scope_column else None
+    quarantine_scope = {"source_partition": partitions} if scope_column else None
     published_quarantine = delta.commit_parts(
         lake, quarantine_uri, quarantine.QUARANTINE_SCHEMA, quarantine.PARTITION_BY,
         [p for s in staged for p in s.quarantine_parts], quarantine_scope, run_id, key,
     )
     published_clean = delta.commit_parts(
-        lake, clean_uri, dataset.arrow_schema, dataset.partition_by,
+        lake, clean_uri, dataset.arrow_schema, partition_by,
         [p for s in staged for p in s.clean_parts], clean_scope, run_id, key,
     )
     if not published_clean.skipped_as_duplicate:
-        record_ledger(lake, qualities, run_id, replace_dataset=not by_file_key)
+        record_ledger(lake, qualities, run_id, replace_dataset=scope_column is None)
     summary = _summarize(dataset.name, qualities, run_id, published_clean.version, published_clean.skipped_as_duplicate)
     write_run_record(
         lake, f"{feed.name}_clean", run_id,
