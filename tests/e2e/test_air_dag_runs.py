@@ -14,7 +14,7 @@ from pipelines.lake import delta
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 from pipelines.orchestration.airflow_env import airflow_environment
-from tests.conftest import beijing_slice
+from tests.conftest import DATA_DIR, beijing_slice, require_data
 
 pytestmark = pytest.mark.slow
 HOURS = 24 * 7
@@ -60,3 +60,10 @@ def test_clean_then_marts_through_airflow(tmp_path: Path) -> None:
     assert "Skipping task" in log.read_text() and "nothing new to publish" in log.read_text()
     with sqlite3.connect(home / "airflow.db") as db:
         assert db.execute("SELECT count(*) FROM asset_event").fetchone()[0] == 4
+
+    # another department's feed goes through the same code path, by its own generated DAG
+    lake.write_bytes(f"{lake.layout.landing_dir('pipe_flow')}/water_flow.csv",
+                     require_data(DATA_DIR / "energy" / "water_flow.csv").read_bytes())
+    run_airflow(["dags", "test", "water_pipe_flow_clean"], env, log)
+    water = asset_events(home)["water_readings"]
+    assert (water["rows_in"], water["rows_clean"], water["partitions"]) == (1268, 1268, ["water_flow.csv"])
