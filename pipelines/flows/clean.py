@@ -68,6 +68,19 @@ def partition_of(feed: FeedSpec, file_name: str) -> str:
     return feed.file_partition(file_name) or file_name
 
 
+def latest_per_partition(feed: FeedSpec, raws: list[RawFile]) -> list[RawFile]:
+    """One file per partition: a station delivered again under a new file name supersedes its older file."""
+    latest: dict[str, RawFile] = {}
+    for raw in raws:
+        partition = partition_of(feed, raw.file_name)
+        known = latest.get(partition)
+        if known is None or (raw.arrived_at, raw.file_name) > (known.arrived_at, known.file_name):
+            if known is not None:
+                log.info("%s supersedes %s (both hold %s)", raw.file_name, known.file_name, partition)
+            latest[partition] = raw
+    return [latest[p] for p in sorted(latest)]
+
+
 def lake_partitioning(feed: FeedSpec) -> tuple[tuple[str, ...], str | None]:
     """The clean table's partition columns, and the one whose values are the files a run replaces.
 
@@ -151,6 +164,7 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.
             f"no raw files for source {feed.name}: deliver files to {lake.layout.landing_dir(feed.name)} and run the ingest"
         )
     partition_by, scope_column = lake_partitioning(feed)
+    raws = latest_per_partition(feed, raws)
     feed_fingerprint = idempotency_key(feed.model_dump(mode="json"))
     keys = {
         partition_of(feed, r.file_name): idempotency_key("clean", dataset.name, r.sha256, feed_fingerprint, suite.fingerprint, code_version())

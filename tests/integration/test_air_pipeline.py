@@ -106,6 +106,15 @@ def test_clean_and_marts_then_an_identical_rerun(settings, dask_client, monkeypa
     assert len(table(lake, Zone.QUARANTINE, "air_quality_hourly", ["source_line"])) == 0
     assert len(table(lake, Zone.CLEAN, "air_quality_hourly", ["station", "ts_utc"])) == 2 * HOURS
 
+    # Huairou re-delivered under a new name, one day longer: it supersedes the old file, no duplicates
+    deliver_bytes(lake, "PRSA_Data_Huairou_20130301-20170301.csv", beijing_slice("Huairou", HOURS + 24))
+    pipeline.ingest(settings, "run-4", ARRIVED + dt.timedelta(hours=2))
+    longer = pipeline.clean(settings, "run-4", dask_client)
+    assert (longer.partitions, longer.rows_clean) == (["Huairou"], HOURS + 24)
+    clean = table(lake, Zone.CLEAN, "air_quality_hourly", ["station", "ts_utc"])
+    assert clean.groupby("station").size().to_dict() == {"Dingling": HOURS, "Huairou": HOURS + 24}
+    assert set(clean.loc[clean["station"] == "Huairou", "source_file"]) == {"PRSA_Data_Huairou_20130301-20170301.csv"}
+
 
 def marts_key(name: str) -> str:
     return {"air_aqi_hourly": "ts_utc", "air_aqi_daily": "local_date", "air_pollution_episodes": "start_utc"}[name]
