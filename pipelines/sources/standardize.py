@@ -61,28 +61,40 @@ class Standardized:
 
 
 class _Rejections:
-    """The first reason per row wins; later checks only look at rows still standing."""
+    """The first reason per row wins; later checks only look at rows still standing (numpy-backed: checks are hot)."""
 
     def __init__(self, index: pd.Index) -> None:
-        self.reason = pd.Series(None, index=index, dtype="object")
-        self.detail = pd.Series(None, index=index, dtype="object")
+        self.index = index
+        self._reason = np.full(len(index), None, dtype=object)
+        self._detail = np.full(len(index), None, dtype=object)
+        self._standing = np.ones(len(index), dtype=bool)
 
     @property
     def standing(self) -> pd.Series:
-        return self.reason.isna()
+        return pd.Series(self._standing, index=self.index)
+
+    @property
+    def reason(self) -> pd.Series:
+        return pd.Series(self._reason, index=self.index, dtype=object)
+
+    @property
+    def detail(self) -> pd.Series:
+        return pd.Series(self._detail, index=self.index, dtype=object)
 
     def add(self, mask: pd.Series, reason: str, details: pd.Series | Callable[[pd.Series], list[str]] | str) -> None:
         """Reject the rows of `mask` still standing; `details` is text, a Series, or a function of the new rows."""
-        new = mask.fillna(False).astype(bool) & self.standing
+        flags = mask.to_numpy(dtype=bool, na_value=False) if isinstance(mask, pd.Series) else np.asarray(mask, dtype=bool)
+        new = flags & self._standing
         if not new.any():
             return
-        self.reason[new] = str(reason)
+        self._standing &= ~new
+        self._reason[new] = str(reason)
         if isinstance(details, str):
-            self.detail[new] = details
+            self._detail[new] = details
         elif isinstance(details, pd.Series):
-            self.detail[new] = details[new]
+            self._detail[new] = details.to_numpy(dtype=object)[new]
         else:
-            self.detail[new] = details(new)
+            self._detail[new] = list(details(pd.Series(new, index=self.index)))
 
 
 def required_source_columns(spec: FeedSpec) -> list[str]:
@@ -167,7 +179,8 @@ def _typed(
         bad = text.notna() & parsed.isna()
         problem[bad] = [f"{label}={v!r} is not a date" for v in text[bad]]
         return parsed.dt.date.where(parsed.notna(), None), problem
-    as_text = text.map(lambda v: v if v is None or isinstance(v, str) else str(v))
+    already_text = values.dtype != object and pd.api.types.is_string_dtype(values)
+    as_text = text if already_text else text.map(lambda v: v if v is None or isinstance(v, str) else str(v))
     unsafe = _unsafe(as_text)
     if unsafe.any():
         as_text[unsafe] = as_text[unsafe].map(printable)
