@@ -18,7 +18,6 @@ import pandas as pd
 from pipelines.canonical import Dataset, Field
 from pipelines.cleanse import crs, geo
 from pipelines.cleanse.dedup import deduplicate
-from pipelines.cleanse.gaps import missing_steps
 from pipelines.cleanse.records import LINE, RAW, printable, raw_records, rejects_frame
 from pipelines.cleanse.units import convert
 from pipelines.sources.readers import FileRejected, read_records
@@ -298,13 +297,14 @@ def _reshaped(records: pd.DataFrame, spec: FeedSpec) -> pd.DataFrame:
     return long.sort_values([LINE, spec.reshape.variable_name], kind="stable").reset_index(drop=True)
 
 
-def record_ids(records: pd.DataFrame) -> list[str]:
+def record_ids(records: pd.DataFrame, seen: dict[str, int] | None = None) -> list[str]:
     """Ids for sources without one: a hash of the record and of how many equal records came before it.
 
     Two identical records (two victims of one assault, say) keep two ids; the same file delivered again
-    gets the same ids, so a re-delivery replaces rather than duplicates.
+    gets the same ids, so a re-delivery replaces rather than duplicates. `seen` carries the counts from one
+    chunk of a file to the next.
     """
-    seen: dict[str, int] = {}
+    seen = {} if seen is None else seen
     ids = []
     for values in records[[c for c in records.columns if c != LINE]].itertuples(index=False, name=None):
         digest = hashlib.sha256(repr(values).encode()).hexdigest()
@@ -319,17 +319,51 @@ def _file_rejected(error: FileRejected, content: bytes) -> Standardized:
     return Standardized(pd.DataFrame(), rejects, rows_in=1, rows_deduplicated=0, notes=[str(error)])
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """Rows of one file (or chunk) that passed every check but dedup: canonical columns plus the delivered fields."""
+
+    rows: pd.DataFrame  # the dataset's columns, then SOURCE_PREFIX + each delivered field
+    rejects: pd.DataFrame
+    rows_in: int
+    encoding: str | None
+
+
+SOURCE_PREFIX = "__source__"
+
+
 def standardize(content: bytes, spec: FeedSpec, suite: Suite, context: FeedContext) -> Standardized:
     """Parse, type, convert, locate, validate and deduplicate one delivered file of a feed."""
-    dataset: Dataset = spec.canonical
-    markers = set(spec.null_markers)
-    empty = dataset.arrow_schema.empty_table().to_pandas()
     if not content:
-        return Standardized(empty, rejects_frame([]), 0, 0, notes=["empty file"])
+        return Standardized(spec.canonical.arrow_schema.empty_table().to_pandas(), rejects_frame([]), 0, 0, notes=["empty file"])
     try:
-        parsed = read_records(content, spec, required_source_columns(spec))
+        candidates = standardize_rows(content, spec, suite, context)
     except FileRejected as error:
         return _file_rejected(error, content)
+    clean, conflicts, removed = deduplicate_candidates(candidates.rows, spec)
+    rejects = pd.concat([r for r in (candidates.rejects, conflicts) if len(r)], ignore_index=True) if (
+        len(candidates.rejects) or len(conflicts)) else rejects_frame([])
+    return Standardized(
+        clean=clean,
+        rejects=rejects.sort_values(LINE, kind="stable").reset_index(drop=True),
+        rows_in=candidates.rows_in,
+        rows_deduplicated=removed,
+        gaps=count_gaps(gap_extents(clean, spec), spec),
+        encoding=candidates.encoding,
+    )
+
+
+def standardize_rows(
+    content: bytes, spec: FeedSpec, suite: Suite, context: FeedContext, line_offset: int = 0,
+    seen_records: dict[str, int] | None = None,
+) -> Candidates:
+    """Every check but dedup, for a whole file or one chunk of it (`line_offset` lines into the file)."""
+    dataset: Dataset = spec.canonical
+    markers = set(spec.null_markers)
+    parsed = read_records(content, spec, required_source_columns(spec))
+    if line_offset:
+        parsed.records[LINE] += line_offset
+        parsed.rejects[LINE] += line_offset
     records = _reshaped(parsed.records, spec) if spec.reshape is not None else parsed.records
     rejections = _Rejections(records.index)
     columns: dict[str, pd.Series] = {}
@@ -371,7 +405,7 @@ def standardize(content: bytes, spec: FeedSpec, suite: Suite, context: FeedConte
             rejections.add(column.notna() & (column != expected), Reason.FILE_KEY_MISMATCH,
                            lambda m: [f"{spec.file_key.column}={v!r} in the file of {spec.file_key.column} {expected!r}" for v in column[m]])
     if spec.id_from_hash:
-        frame[spec.id_from_hash] = record_ids(records)
+        frame[spec.id_from_hash] = record_ids(records, seen_records)
     if "pollutants_missing" in dataset.names:
         pollutants = [f.name for f in dataset.fields if f.unit in ("ug/m3", "mg/m3")]
         frame["pollutants_missing"] = frame[pollutants].isna().sum(axis=1).astype("int8")
@@ -399,34 +433,50 @@ def standardize(content: bytes, spec: FeedSpec, suite: Suite, context: FeedConte
             }
         ),
     ]
-    payload = [n for n in dataset.names if n not in (*dataset.key, *LINEAGE, *DERIVED)]
-    dedup = deduplicate(frame[~failed], list(dataset.key), payload)
-    if len(dedup.conflicts):
-        conflicts = records.loc[dedup.conflicts.index]
-        keys = dedup.conflicts[list(dataset.key)].astype(str).agg(", ".join, axis=1)
-        rejected.append(
-            pd.DataFrame(
-                {
-                    "reason_code": Reason.DUPLICATE_KEY_CONFLICT.value,
-                    "reason_detail": [f"another row has the key ({k}) with different values" for k in keys],
-                    LINE: conflicts[LINE],
-                    RAW: raw_records(conflicts, raw_columns),
-                }
-            )
-        )
-    order = [k for k in dataset.key if k in frame.columns]
-    clean = dedup.kept.sort_values(order + [LINE], kind="stable").reset_index(drop=True)[dataset.names]
+    kept = frame.loc[~failed, dataset.names]
+    sources = records.loc[~failed, raw_columns].rename(columns=lambda c: f"{SOURCE_PREFIX}{c}")
     rejects = pd.concat([r for r in rejected if len(r)], ignore_index=True) if any(len(r) for r in rejected) else rejects_frame([])
-    gaps = 0
-    if spec.time is not None and spec.time.expected_interval and dataset.time_column and len(clean):
-        entity = [k for k in dataset.key if k != dataset.time_column]
-        groups = clean.groupby(entity, sort=False)[dataset.time_column] if entity else [(None, clean[dataset.time_column])]
-        gaps = sum(missing_steps(series, spec.time.expected_interval) for _, series in groups)
-    return Standardized(
-        clean=clean,
-        rejects=rejects.sort_values(LINE, kind="stable").reset_index(drop=True),
-        rows_in=len(parsed.rejects) + len(records),
-        rows_deduplicated=dedup.removed_duplicates,
-        gaps=gaps,
-        encoding=parsed.encoding,
-    )
+    return Candidates(pd.concat([kept, sources], axis=1), rejects, len(parsed.rejects) + len(records), parsed.encoding)
+
+
+def deduplicate_candidates(rows: pd.DataFrame, spec: FeedSpec) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Clean rows, the conflicting ones as rejects, and how many equal copies were removed."""
+    dataset = spec.canonical
+    payload = [n for n in dataset.names if n not in (*dataset.key, *LINEAGE, *DERIVED)]
+    dedup = deduplicate(rows, list(dataset.key), payload)
+    conflicts = rejects_frame([])
+    if len(dedup.conflicts):
+        source_columns = [c for c in rows.columns if c.startswith(SOURCE_PREFIX)]
+        keys = dedup.conflicts[list(dataset.key)].astype(str).agg(", ".join, axis=1)
+        conflicts = pd.DataFrame(
+            {
+                "reason_code": Reason.DUPLICATE_KEY_CONFLICT.value,
+                "reason_detail": [f"another row has the key ({k}) with different values" for k in keys],
+                LINE: dedup.conflicts[LINE],
+                RAW: raw_records(dedup.conflicts, source_columns),
+            }
+        )
+    order = list(dataset.key)
+    clean = dedup.kept.sort_values(order + [LINE], kind="stable").reset_index(drop=True)[dataset.names]
+    return clean, conflicts, dedup.removed_duplicates
+
+
+def gap_extents(clean: pd.DataFrame, spec: FeedSpec) -> pd.DataFrame:
+    """Per entity of a regular series: first and last time and how many steps are present (combinable)."""
+    dataset = spec.canonical
+    if spec.time is None or not spec.time.expected_interval or not dataset.time_column or clean.empty:
+        return pd.DataFrame(columns=["entity", "first", "last", "present"])
+    entity = [k for k in dataset.key if k != dataset.time_column]
+    label = clean[entity].astype(str).agg("|".join, axis=1) if entity else pd.Series("", index=clean.index)
+    grouped = clean[dataset.time_column].groupby(label)
+    return pd.DataFrame({"first": grouped.min(), "last": grouped.max(), "present": grouped.nunique()}).rename_axis("entity").reset_index()
+
+
+def count_gaps(extents: pd.DataFrame, spec: FeedSpec) -> int:
+    """Missing steps of each entity's regular series, from (possibly several chunks') extents."""
+    if extents.empty or spec.time is None or not spec.time.expected_interval:
+        return 0
+    combined = extents.groupby("entity").agg(first=("first", "min"), last=("last", "max"), present=("present", "sum"))
+    step = pd.Timedelta(spec.time.expected_interval)
+    expected = ((combined["last"] - combined["first"]) / step).astype("int64") + 1
+    return int((expected - combined["present"]).sum())
