@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     io_timeout_seconds: float = Field(default=30.0, gt=0)
     io_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     io_max_retries: int = Field(default=3, ge=0, le=10)
+    # Files larger than this are standardized chunk by chunk, so a worker's memory stays bounded.
+    chunk_mib: float = Field(default=256.0, gt=0)
     # Dask: a scheduler address, else a LocalCluster sized to the machine.
     dask_scheduler_address: str | None = None
     dask_workers: int | None = Field(default=None, ge=1)

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+import pandas as pd
+
 from pipelines.cleanse.geo import District, read_districts
 from pipelines.compute import map_with_progress
 from pipelines.config import Settings
@@ -26,7 +28,10 @@ from pipelines.lake.ledger import published_processing_keys, read_ledger, record
 from pipelines.lake.runs import code_version, idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
 from pipelines.sources.spec import FeedSpec
+from pipelines.cleanse.records import rejects_frame
+from pipelines.sources.readers import GZIP_MAGIC, FileRejected
 from pipelines.sources.standardize import FeedContext, standardize
+from pipelines.sources.streaming import bucket_count, standardize_stream, streamable
 from pipelines.validate import quarantine
 from pipelines.validate.gate import PartitionQuality, check_gate
 from pipelines.validate.suite import GxOutcome, load_suite, validate_with_gx
@@ -119,19 +124,30 @@ def ingest(settings: Settings, feed: FeedSpec, run_id: str, arrived_at: dt.datet
     return report
 
 
+@dataclass
+class _Outcome:
+    """What standardizing one file produced, by either path."""
+
+    rows_in: int
+    rows_clean: int
+    rows_deduplicated: int
+    gaps: int
+    rejects: pd.DataFrame
+    clean_parts: list[PartFile]
+    gx_failures: list[str]
+
+
 def stage_file(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) -> StagedFile:
     """On a worker: standardize and validate one raw file, write clean and quarantine part files."""
     lake = Lake(settings)
-    suite = load_suite(feed.suite)
     dataset = feed.canonical
-    result = standardize(lake.read_bytes(raw.raw_path), feed, suite, feed_context(feed, settings, raw))
-    gx = validate_with_gx(result.clean, suite) if len(result.clean) else GxOutcome(True, 0, [])
+    chunk_bytes = int(settings.chunk_mib * 2**20)
+    if streamable(feed) and raw.bytes > chunk_bytes:
+        outcome = _stage_in_chunks(raw, feed, settings, run_id, chunk_bytes)
+    else:
+        outcome = _stage_whole(raw, feed, settings, run_id)
     partition = partition_of(feed, raw.file_name)
-    clean_parts = delta.write_parts(
-        lake, lake.layout.table(Zone.CLEAN, dataset.name), delta.arrow_table(result.clean, dataset.arrow_schema),
-        lake_partitioning(feed)[0], run_id,
-    )
-    rejected = quarantine.quarantine_rows(result.rejects, partition, raw.file_name, raw.sha256, run_id)
+    rejected = quarantine.quarantine_rows(outcome.rejects, partition, raw.file_name, raw.sha256, run_id)
     quarantine_parts = delta.write_parts(
         lake, lake.layout.table(Zone.QUARANTINE, dataset.name), rejected, quarantine.PARTITION_BY, run_id
     )
@@ -140,16 +156,61 @@ def stage_file(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) ->
         partition=partition,
         source_file=raw.file_name,
         source_sha256=raw.sha256,
-        rows_in=result.rows_in,
-        rows_clean=len(result.clean),
-        rows_quarantined=len(result.rejects),
-        rows_deduplicated=result.rows_deduplicated,
-        quarantined_by_reason=quarantine.count_by_reason(result.rejects),
-        gaps=result.gaps,
-        gx_success=gx.success,
-        gx_failures=tuple(gx.failed),
+        rows_in=outcome.rows_in,
+        rows_clean=outcome.rows_clean,
+        rows_quarantined=len(outcome.rejects),
+        rows_deduplicated=outcome.rows_deduplicated,
+        quarantined_by_reason=quarantine.count_by_reason(outcome.rejects),
+        gaps=outcome.gaps,
+        gx_success=not outcome.gx_failures,
+        gx_failures=tuple(outcome.gx_failures),
     )
-    return StagedFile(quality, clean_parts, quarantine_parts)
+    return StagedFile(quality, outcome.clean_parts, quarantine_parts)
+
+
+def _write_clean(lake: Lake, feed: FeedSpec, clean: pd.DataFrame, run_id: str) -> list[PartFile]:
+    dataset = feed.canonical
+    return delta.write_parts(
+        lake, lake.layout.table(Zone.CLEAN, dataset.name), delta.arrow_table(clean, dataset.arrow_schema),
+        lake_partitioning(feed)[0], run_id,
+    )
+
+
+def _stage_whole(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) -> _Outcome:
+    """The whole file in memory at once (small files, and formats that are not one record per line)."""
+    lake = Lake(settings)
+    suite = load_suite(feed.suite)
+    result = standardize(lake.read_bytes(raw.raw_path), feed, suite, feed_context(feed, settings, raw))
+    gx = validate_with_gx(result.clean, suite) if len(result.clean) else GxOutcome(True, 0, [])
+    return _Outcome(result.rows_in, len(result.clean), result.rows_deduplicated, result.gaps, result.rejects,
+                    _write_clean(lake, feed, result.clean, run_id), list(gx.failed))
+
+
+def _stage_in_chunks(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str, chunk_bytes: int) -> _Outcome:
+    """A large file in bounded memory: chunk by chunk, each bucket of keys validated and written on its own."""
+    lake = Lake(settings)
+    suite = load_suite(feed.suite)
+    parts: list[PartFile] = []
+    failures: list[str] = []
+
+    def write_bucket(clean: pd.DataFrame) -> None:
+        failures.extend(validate_with_gx(clean, suite).failed)
+        parts.extend(_write_clean(lake, feed, clean, run_id))
+
+    with lake.fs.open(raw.raw_path, "rb") as probe:
+        compressed = probe.read(2) == GZIP_MAGIC
+    try:
+        result = standardize_stream(
+            lambda: lake.fs.open(raw.raw_path, "rb"), feed, suite, feed_context(feed, settings, raw), write_bucket,
+            chunk_bytes, bucket_count(raw.bytes, chunk_bytes, compressed),
+        )
+    except FileRejected as error:
+        delta.discard_parts(lake, parts)
+        rejects = rejects_frame([(error.reason, error.detail, 0, "")])
+        return _Outcome(1, 0, 0, 0, rejects, [], [])
+    log.info("%s: %d chunks of about %d MiB", raw.file_name, result.chunks, chunk_bytes // 2**20)
+    return _Outcome(result.rows_in, result.rows_clean, result.rows_deduplicated, result.gaps, result.rejects, parts,
+                    sorted(set(failures)))
 
 
 def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.Client") -> CleanSummary:  # noqa: F821

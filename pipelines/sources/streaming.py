@@ -1,0 +1,150 @@
+"""Large files in bounded memory: standardize chunk by chunk, dedup bucket by bucket.
+
+A line-per-record file (CSV/TSV/JSON Lines, plain or gzip) is read in chunks of about `chunk_bytes`, cut
+only between records (never inside a quoted value). Each chunk goes through every check; the rows that
+pass are spread over buckets by a hash of their key and spilled to local Parquet files, so that all rows
+sharing a key meet in one bucket; each bucket is then deduplicated on its own. Memory holds one chunk or
+one bucket at a time, whatever the file's size; the outcome equals `standardize` on the whole file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipelines.cleanse.records import LINE, rejects_frame
+from pipelines.sources.readers import GZIP_MAGIC, FileRejected, decode
+from pipelines.sources.spec import FeedSpec
+from pipelines.sources.standardize import (
+    FeedContext,
+    count_gaps,
+    deduplicate_candidates,
+    gap_extents,
+    standardize_rows,
+)
+from pipelines.validate.suite import Suite
+
+
+@dataclass
+class StreamedFile:
+    """The ledger's counts of a file standardized in chunks (the clean rows went to `on_clean`)."""
+
+    rows_in: int = 0
+    rows_clean: int = 0
+    rows_deduplicated: int = 0
+    gaps: int = 0
+    encoding: str | None = None
+    chunks: int = 0
+    rejects: pd.DataFrame = field(default_factory=lambda: rejects_frame([]))
+
+    @property
+    def balanced(self) -> bool:
+        """rows_in = clean + quarantined + deduplicated."""
+        return self.rows_in == self.rows_clean + len(self.rejects) + self.rows_deduplicated
+
+
+def record_chunks(handle: BinaryIO, header: bool, quotechar: str | None, chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
+    """(header + whole records, number of the chunk's first line), each chunk about `chunk_bytes` long."""
+    header_line = handle.readline() if header else b""
+    quote = quotechar.encode() if quotechar else b""
+    next_line = 2 if header else 1
+    first, lines, size, quotes = next_line, [], 0, 0
+    for line in handle:
+        lines.append(line)
+        size += len(line)
+        next_line += 1
+        if quote:
+            quotes += line.count(quote)
+        if size >= chunk_bytes and quotes % 2 == 0:  # an even count of quotes: not inside a quoted value
+            yield header_line + b"".join(lines), first
+            first, lines, size, quotes = next_line, [], 0, 0
+    if lines or first == (2 if header else 1):
+        yield header_line + b"".join(lines), first
+
+
+def streamable(spec: FeedSpec) -> bool:
+    """Whether a feed's files can be read in chunks (one record per line; plain or gzip)."""
+    return spec.line_per_record and spec.reshape is None and spec.compression in ("auto", "none", "gzip")
+
+
+def standardize_stream(
+    open_file: Callable[[], BinaryIO],
+    spec: FeedSpec,
+    suite: Suite,
+    context: FeedContext,
+    on_clean: Callable[[pd.DataFrame], None],
+    chunk_bytes: int,
+    buckets: int,
+) -> StreamedFile:
+    """Standardize one file chunk by chunk; hand each bucket's clean rows to `on_clean`; return the counts."""
+    result = StreamedFile()
+    header = spec.format.type in ("csv", "tsv") and getattr(spec.format, "header", True)
+    quotechar = getattr(spec.format, "quotechar", None) if spec.format.type in ("csv", "tsv") else None
+    spill = Path(tempfile.mkdtemp(prefix="citylake-spill-"))
+    rejects: list[pd.DataFrame] = []
+    seen: dict[str, int] = {}
+    chunk_spec = spec.model_copy(update={"compression": "none"})
+    try:
+        with open_file() as raw:
+            compressed = raw.read(2) == GZIP_MAGIC
+            raw.seek(0)
+            with gzip.open(raw) if compressed else nullcontext(raw) as handle:
+                for index, (chunk, first_line) in enumerate(record_chunks(handle, header, quotechar, chunk_bytes)):
+                    if chunk_spec.encoding == "auto":  # detect once, on the first chunk, then keep it
+                        chunk_spec = chunk_spec.model_copy(update={"encoding": decode(chunk, "auto")[1]})
+                        result.encoding = chunk_spec.encoding
+                    candidates = standardize_rows(chunk, chunk_spec, suite, context, first_line - (2 if header else 1), seen)
+                    result.rows_in += candidates.rows_in
+                    result.chunks += 1
+                    if len(candidates.rejects):
+                        rejects.append(candidates.rejects)
+                    _spill(candidates.rows, spec, spill, index, buckets)
+        extents = []
+        for bucket in sorted(spill.glob("bucket=*")):
+            rows = pd.concat([pq.read_table(p).to_pandas() for p in sorted(bucket.glob("*.parquet"))], ignore_index=True)
+            clean, conflicts, removed = deduplicate_candidates(rows, spec)
+            result.rows_deduplicated += removed
+            result.rows_clean += len(clean)
+            if len(conflicts):
+                rejects.append(conflicts)
+            extents.append(gap_extents(clean, spec))
+            if len(clean):
+                on_clean(clean)
+        result.gaps = count_gaps(pd.concat(extents, ignore_index=True) if extents else pd.DataFrame(), spec)
+    except (OSError, EOFError) as exc:  # a gzip stream that breaks halfway: the file is rejected whole
+        raise FileRejected("CORRUPT_ARCHIVE", f"gzip: {exc}") from None
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+    if rejects:
+        result.rejects = pd.concat(rejects, ignore_index=True).sort_values(LINE, kind="stable").reset_index(drop=True)
+    return result
+
+
+def _spill(rows: pd.DataFrame, spec: FeedSpec, spill: Path, chunk: int, buckets: int) -> None:
+    """Write a chunk's rows to the buckets their keys hash to."""
+    if rows.empty:
+        return
+    key = list(spec.canonical.key)
+    bucket_of = pd.util.hash_pandas_object(rows[key].astype(str), index=False).to_numpy() % buckets
+    for bucket in range(buckets):
+        part = rows[bucket_of == bucket]
+        if len(part):
+            folder = spill / f"bucket={bucket:04d}"
+            folder.mkdir(exist_ok=True)
+            pq.write_table(pa.Table.from_pandas(part, preserve_index=False), folder / f"chunk-{chunk:06d}.parquet")
+
+
+def bucket_count(file_bytes: int, chunk_bytes: int, compressed: bool) -> int:
+    """Buckets for a file: about one chunk's worth of rows each (a gzip file is guessed at 5x its size)."""
+    return max(1, math.ceil(file_bytes * (5 if compressed else 1) / chunk_bytes))
