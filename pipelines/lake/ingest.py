@@ -7,7 +7,7 @@ import gzip
 import hashlib
 import json
 import logging
-from contextlib import nullcontext
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -48,34 +48,35 @@ class IngestReport:
 
 
 def _fingerprint(lake: Lake, path: str, source: FeedSpec) -> tuple[str, int, int | None]:
-    """sha256, size and data rows of a file, read in chunks (memory stays flat for large files)."""
+    """sha256, size and data rows of a file in one pass over its bytes (gzip is looked into once more)."""
     digest = hashlib.sha256()
-    size = 0
+    size = lines = 0
+    last, head = b"\n", b""
     with lake.fs.open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
+            head = head or chunk[:2]
             digest.update(chunk)
             size += len(chunk)
-    return digest.hexdigest(), size, _count_rows(lake, path, source) if size else 0
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if not size or not source.line_per_record:
+        return digest.hexdigest(), size, 0 if not size else None
+    if head == GZIP_MAGIC:
+        return digest.hexdigest(), size, _count_gzip_rows(lake, path, source)
+    return digest.hexdigest(), size, max(lines + (last != b"\n") - source.header_lines, 0)
 
 
-def _count_rows(lake: Lake, path: str, source: FeedSpec) -> int | None:
-    """Data lines of a line-per-record file (looking inside gzip); None for other formats or archives."""
-    if not source.line_per_record:
+def _count_gzip_rows(lake: Lake, path: str, source: FeedSpec) -> int | None:
+    """Data lines inside a gzip file; None when it is corrupt (the standardization step quarantines it)."""
+    lines, last = 0, b"\n"
+    try:
+        with lake.fs.open(path, "rb") as raw, gzip.open(raw) as handle:
+            while chunk := handle.read(CHUNK):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+    except (gzip.BadGzipFile, EOFError, zlib.error):
         return None
-    with lake.fs.open(path, "rb") as raw:
-        compressed = raw.read(2) == GZIP_MAGIC
-        raw.seek(0)
-        lines, last = 0, b"\n"
-        try:
-            with gzip.open(raw) if compressed else nullcontext(raw) as handle:
-                while chunk := handle.read(CHUNK):
-                    lines += chunk.count(b"\n")
-                    last = chunk[-1:]
-        except (OSError, EOFError):
-            return None  # a corrupt archive: the standardization step quarantines it
-    if last != b"\n":
-        lines += 1
-    return max(lines - source.header_lines, 0)
+    return max(lines + (last != b"\n") - source.header_lines, 0)
 
 
 def ingest_landing(lake: Lake, source: FeedSpec, run_id: str, arrived_at: dt.datetime) -> IngestReport:

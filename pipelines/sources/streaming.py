@@ -13,6 +13,7 @@ import gzip
 import math
 import shutil
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -122,8 +123,9 @@ def standardize_stream(
             if len(clean):
                 on_clean(clean)
         result.gaps = count_gaps(pd.concat(extents, ignore_index=True) if extents else pd.DataFrame(), spec)
-    except (OSError, EOFError) as exc:  # a gzip stream that breaks halfway: the file is rejected whole
+    except (gzip.BadGzipFile, zlib.error, EOFError) as exc:  # a gzip stream that breaks halfway: rejected whole
         raise FileRejected("CORRUPT_ARCHIVE", f"gzip: {exc}") from None
+    # any other OSError (storage unreachable, a read timing out) propagates: the task fails and is retried
     finally:
         shutil.rmtree(spill, ignore_errors=True)
     if rejects:
