@@ -110,8 +110,22 @@ DATASETS: dict[str, Dataset] = {
         ),
         Dataset(
             "traffic_sensors", "traffic", "Where each traffic sensor is",
-            (Field("sensor_id", "string"), *GEO, *LINEAGE),
+            (
+                Field("sensor_id", "string"),
+                Field("graph_index", "int", description="the sensor's row and column in the road-network adjacency (null: not in it)"),
+                *GEO, *LINEAGE,
+            ),
             key=("sensor_id",), partition_by=(), time_column=None,
+        ),
+        Dataset(
+            "traffic_road_links", "traffic", "The road network between sensors: one weighted link per ordered pair",
+            (
+                Field("from_index", "int", description="graph_index of the sensor the link leaves"),
+                Field("to_index", "int", description="graph_index of the sensor the link reaches"),
+                Field("weight", "float", description="closeness along the road, 0 (no link) to 1 (same place)"),
+                *LINEAGE,
+            ),
+            key=("from_index", "to_index"), partition_by=(), time_column=None,
         ),
         Dataset(
             "crime_incidents", "public_safety", "Reported incidents with place and time",

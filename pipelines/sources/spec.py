@@ -156,6 +156,10 @@ class WideToLong(_Strict):
     id_columns: list[str] = []
     variable_name: str
     value_name: str
+    # Matrix files (a road-network adjacency): also keep where each value sat, 0-based among the data rows
+    # and among the non-id columns, so the positions can be joined to the list that labels them.
+    row_index_name: str | None = None
+    column_index_name: str | None = None
 
 
 class Coordinates(_Strict):

@@ -195,7 +195,7 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
     detail = pd.Series(None, index=index, dtype="object")
     result = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
     if time.row_clock is not None:
-        steps = (frame[LINE] - (2 if spec.format.type in ("csv", "tsv") and spec.format.header else 1)).astype("int64")
+        steps = data_row_index(frame[LINE], spec)
         local = pd.Timestamp(time.row_clock.start) + steps * pd.Timedelta(time.row_clock.step)
         naive = pd.Series(pd.DatetimeIndex(local), index=index)
         aware = pd.Series(False, index=index)
@@ -292,9 +292,20 @@ def _coordinates(frame: pd.DataFrame, spec: FeedSpec, context: FeedContext, mark
 def _reshaped(records: pd.DataFrame, spec: FeedSpec) -> pd.DataFrame:
     """Wide to long: one row per (record, non-id column)."""
     assert spec.reshape is not None
-    ids = [*spec.reshape.id_columns, LINE]
-    long = records.melt(id_vars=ids, var_name=spec.reshape.variable_name, value_name=spec.reshape.value_name)
-    return long.sort_values([LINE, spec.reshape.variable_name], kind="stable").reset_index(drop=True)
+    reshape = spec.reshape
+    ids = [*reshape.id_columns, LINE]
+    long = records.melt(id_vars=ids, var_name=reshape.variable_name, value_name=reshape.value_name)
+    if reshape.row_index_name:
+        long[reshape.row_index_name] = data_row_index(long[LINE], spec).astype(str)
+    if reshape.column_index_name:
+        positions = {name: i for i, name in enumerate(c for c in records.columns if c not in ids)}
+        long[reshape.column_index_name] = long[reshape.variable_name].map(positions).astype(str)
+    return long.sort_values([LINE, reshape.variable_name], kind="stable").reset_index(drop=True)
+
+
+def data_row_index(lines: pd.Series, spec: FeedSpec) -> pd.Series:
+    """0-based position of each record among the file's data rows (its line minus the header)."""
+    return (lines - spec.header_lines - 1).astype("int64")
 
 
 def record_ids(records: pd.DataFrame, seen: dict[str, int] | None = None) -> list[str]:

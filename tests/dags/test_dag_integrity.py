@@ -13,7 +13,8 @@ from pipelines.orchestration.assets import AIR_QUALITY_CLEAN, AIR_QUALITY_MARTS
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 FEED_DAGS = {
     "environment_air_beijing_clean", "police_chicago_assaults_clean", "energy_household_power_clean",
-    "traffic_metr_la_sensors_clean", "traffic_metr_la_speeds_clean", "water_pipe_flow_clean",
+    "traffic_metr_la_road_links_clean", "traffic_metr_la_sensors_clean", "traffic_metr_la_speeds_clean",
+    "water_pipe_flow_clean",
 }
 EXPECTED = FEED_DAGS | {"environment_aqi_marts"}
 

@@ -62,6 +62,6 @@ def test_file_level_errors(tmp_path: Path) -> None:
 
 def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
     feeds = all_sources()
-    assert sorted(feeds) == ["air_beijing", "chicago_assaults", "household_power", "metr_la_sensors", "metr_la_speeds", "pipe_flow"]
+    assert sorted(feeds) == ["air_beijing", "chicago_assaults", "household_power", "metr_la_road_links", "metr_la_sensors", "metr_la_speeds", "pipe_flow"]
     for feed in feeds.values():
         assert (SOURCES_DIR.parent / "expectations" / f"{feed.suite}.json").exists()
