@@ -69,6 +69,14 @@ class LakeLayout:
         safe_run = re.sub(r"[^A-Za-z0-9_.\-]", "_", run_id)
         return f"{self.zone(Zone.META)}/runs/{_checked(pipeline, 'pipeline')}/{safe_run}.json"
 
+    def run_artifact(self, pipeline: str, run_id: str, name: str) -> str:
+        """A file saved with one run's record (a plot, a table)."""
+        return f"{self.run_record(pipeline, run_id).removesuffix('.json')}/{_checked(name, 'artifact name')}"
+
+    def model_artifact(self, pipeline: str, training_id: str, name: str) -> str:
+        """A fitted model of one training run."""
+        return f"{self.zone(Zone.META)}/models/{_checked(pipeline, 'pipeline')}/{_checked(training_id, 'training id')}/{_checked(name, 'model name')}"
+
     def runs_dir(self, pipeline: str) -> str:
         """The folder of one pipeline's run records."""
         return f"{self.zone(Zone.META)}/runs/{_checked(pipeline, 'pipeline')}"

@@ -16,7 +16,8 @@ FEED_DAGS = {
     "traffic_metr_la_road_links_clean", "traffic_metr_la_sensors_clean", "traffic_metr_la_speeds_clean",
     "water_pipe_flow_clean",
 }
-EXPECTED = FEED_DAGS | {"environment_aqi_marts"}
+TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
+EXPECTED = FEED_DAGS | {"environment_aqi_marts"} | TRAFFIC_DAGS
 
 
 class ParseTimeIO(AssertionError):
@@ -60,7 +61,7 @@ def test_dag_conventions(dagbag, dag_id: str) -> None:
     for task in dag.tasks:
         assert task.retries >= 2, f"{dag_id}.{task.task_id} has retries={task.retries}"
         assert task.owner == department
-    assert dag_id.endswith(("_clean", "_marts"))
+    assert dag_id.endswith(("_clean", "_marts", "_curate", "_training", "_scoring"))
 
 
 def test_the_marts_are_scheduled_on_the_clean_asset_and_publish_their_assets(dagbag) -> None:
@@ -70,6 +71,19 @@ def test_the_marts_are_scheduled_on_the_clean_asset_and_publish_their_assets(dag
     assert [a.uri for a in publisher.outlets] == [AIR_QUALITY_CLEAN.uri]
     assert [a.uri for a in marts.timetable.asset_condition.objects] == [AIR_QUALITY_CLEAN.uri]
     assert sorted(a.uri for a in marts.get_task("build_aqi_marts").outlets) == sorted(a.uri for a in AIR_QUALITY_MARTS)
+
+
+def test_traffic_follows_the_clean_readings_and_retrains_on_its_own_schedule(dagbag) -> None:
+    curate, training, scoring = (dagbag.dags[d] for d in ("traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"))
+    assert [a.uri for a in curate.timetable.asset_condition.objects] == ["citylake://clean/traffic_readings"]
+    assert [a.uri for a in curate.get_task("curate_readings").outlets] == ["citylake://curated/traffic_readings_clean"]
+    assert [a.uri for a in scoring.timetable.asset_condition.objects] == ["citylake://curated/traffic_readings_clean"]
+    assert sorted(a.uri for a in scoring.get_task("forecast_and_warn").outlets) == [
+        "citylake://curated/congestion_alerts", "citylake://curated/traffic_forecast"]
+    assert training.timetable.expression == "0 0 * * 0"  # @weekly
+    assert sorted(a.uri for a in training.get_task("train_and_compare").outlets) == [
+        "citylake://curated/model_leaderboard", "citylake://curated/traffic_factors"]
+    assert set(scoring.params.keys()) == {"traffic", "dates"}
 
 
 @pytest.mark.parametrize("dag_id", sorted(FEED_DAGS))

@@ -1,0 +1,97 @@
+"""Smart traffic: curate the readings, retrain and compare the forecasters, score forecasts and alerts.
+
+Three DAGs: curation and scoring follow the data (asset schedules); retraining has its own weekly
+schedule, so a model is not refitted on every five minutes of new readings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.sdk import Param, dag, task
+
+from pipelines.orchestration.assets import (
+    CONGESTION_ALERTS, MODEL_LEADERBOARD, TRAFFIC_FACTORS, TRAFFIC_FORECAST, TRAFFIC_READINGS, TRAFFIC_READINGS_CLEAN,
+)
+
+START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+DEFAULTS = {"owner": "traffic", "retries": 2, "retry_delay": dt.timedelta(minutes=2)}
+TRAFFIC_PARAM = Param(
+    {}, type="object",
+    description="Overrides of pipelines.domains.traffic.params.TrafficParams, e.g. {\"sensors\": [\"773869\"], "
+                "\"alerts\": {\"threshold_kmh\": 50}}; empty: the city's defaults",
+)
+
+
+@dag(
+    dag_id="traffic_readings_curate", schedule=[TRAFFIC_READINGS], start_date=START, catchup=False, max_active_runs=1,
+    tags=["citylake", "traffic", "marts"], default_args=DEFAULTS, params={"traffic": TRAFFIC_PARAM},
+    doc_md="""### Traffic: readings on a regular grid
+Runs when `clean/traffic_readings` is published. Publishes `curated/traffic_readings_clean`: every
+sensor at every 5 minutes, gaps of up to 15 minutes interpolated (status `interpolated`), longer gaps
+left `missing`. Contract: `docs/marts.md`.""",
+)
+def traffic_readings_curate() -> None:
+    @task(outlets=[TRAFFIC_READINGS_CLEAN])
+    def curate_readings(*, run_id: str, params=None, outlet_events=None) -> dict:
+        """Grid, interpolate short gaps, publish."""
+        from pipelines.orchestration import traffic
+
+        result = traffic.curate_readings(run_id, (params or {}).get("traffic"))
+        outlet_events[TRAFFIC_READINGS_CLEAN].extra = result
+        return result
+
+    curate_readings()
+
+
+@dag(
+    dag_id="traffic_model_training", schedule="@weekly", start_date=START, catchup=False, max_active_runs=1,
+    tags=["citylake", "traffic", "forecasting", "training"], default_args=DEFAULTS, params={"traffic": TRAFFIC_PARAM},
+    doc_md="""### Traffic: retrain and compare the forecasters
+Weekly, and by hand. A rolling-origin backtest on the last 20 % of the readings scores every model
+(historical average, last value, seasonal naive, ridge, gradient boosting) 15, 30 and 60 minutes
+ahead on the Dask workers; publishes `curated/model_leaderboard` and `curated/traffic_factors`,
+and stores each horizon's champion, refitted on all the data, for the scoring DAG.""",
+)
+def traffic_model_training() -> None:
+    @task(outlets=[MODEL_LEADERBOARD, TRAFFIC_FACTORS])
+    def train_and_compare(*, run_id: str, params=None, outlet_events=None) -> dict:
+        """Backtest, rank, store the champions, measure the factors."""
+        from pipelines.orchestration import traffic
+
+        result = traffic.train_models(run_id, (params or {}).get("traffic"))
+        for asset in (MODEL_LEADERBOARD, TRAFFIC_FACTORS):
+            outlet_events[asset].extra = {"training_id": result["training_id"], "champions": result["champions"]}
+        return result
+
+    train_and_compare()
+
+
+@dag(
+    dag_id="traffic_forecast_scoring", schedule=[TRAFFIC_READINGS_CLEAN], start_date=START, catchup=False,
+    max_active_runs=1, tags=["citylake", "traffic", "forecasting", "alerts"], default_args=DEFAULTS,
+    params={"traffic": TRAFFIC_PARAM,
+            "dates": Param([], type="array", description="Local dates (YYYY-MM-DD) to score; empty: the latest")},
+    doc_md="""### Traffic: forecasts and congestion alerts
+Runs when `curated/traffic_readings_clean` is published. The current champions forecast every sensor,
+at every 5-minute origin of the dates asked for (default: the latest date with readings);
+publishes `curated/traffic_forecast` and `curated/congestion_alerts`, replacing those dates only.""",
+)
+def traffic_forecast_scoring() -> None:
+    @task(outlets=[TRAFFIC_FORECAST, CONGESTION_ALERTS])
+    def forecast_and_warn(*, run_id: str, params=None, outlet_events=None) -> dict:
+        """Forecast with the champions, raise the alerts, publish."""
+        from pipelines.orchestration import traffic
+
+        params = params or {}
+        result = traffic.score_forecasts(run_id, params.get("traffic"), params.get("dates"))
+        for asset in (TRAFFIC_FORECAST, CONGESTION_ALERTS):
+            outlet_events[asset].extra = {"partitions": result["dates"], "alerts": result["alerts"]}
+        return result
+
+    forecast_and_warn()
+
+
+traffic_readings_curate()
+traffic_model_training()
+traffic_forecast_scoring()

@@ -1,0 +1,142 @@
+"""What the learned forecasters see at a forecast origin: only readings up to that origin. Pure.
+
+Everything is in relative units (speed / the sensor's free-flow speed, fitted on the training window)
+so that one model serves every sensor, and most inputs are differences to the current level so that
+trees learn changes, not sensor identities.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipelines.domains.traffic.network import Network
+from pipelines.domains.traffic.panel import Panel
+
+FACTORS = ("recent_speed", "recent_trend", "upstream", "downstream", "adjacent", "time_of_day", "weekday", "usual_speed")
+
+
+@dataclass(frozen=True)
+class SeriesData:
+    """A panel with its calendar and network, ready for the forecasters."""
+
+    speed: np.ndarray  # T x N km/h, short gaps filled, NaN = missing
+    observed: np.ndarray  # T x N: a real reading (what the metrics score and the models learn from)
+    slots: np.ndarray  # T: local time-of-day slot
+    weekdays: np.ndarray  # T: local weekday (Monday = 0)
+    steps_per_day: int
+    network: Network
+
+    @classmethod
+    def from_panel(cls, panel: Panel, network: Network, timezone: str) -> "SeriesData":
+        """Calendar in the city's local time; the network in the panel's sensor order."""
+        return cls(panel.speed, panel.observed, panel.time_slots(timezone), panel.weekdays(timezone), panel.steps_per_day, network)
+
+    def until(self, end: int) -> "SeriesData":
+        """Only the rows before `end`: what a model trained at that moment may know."""
+        return SeriesData(self.speed[:end], self.observed[:end], self.slots[:end], self.weekdays[:end], self.steps_per_day, self.network)
+
+    def future_slots(self, origins: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        """Time-of-day slot and weekday of origin + horizon (the calendar is known in advance, even past the data)."""
+        slot = self.slots[origins] + horizon
+        return slot % self.steps_per_day, (self.weekdays[origins] + slot // self.steps_per_day) % 7
+
+    @property
+    def n_sensors(self) -> int:
+        return self.speed.shape[1]
+
+
+def carried_forward(values: np.ndarray) -> np.ndarray:
+    """Each row's last known value at or before it (causal: never looks ahead)."""
+    filled = values.copy()
+    for t in range(1, len(filled)):
+        holes = np.isnan(filled[t])
+        if holes.any():
+            filled[t, holes] = filled[t - 1, holes]
+    return filled
+
+
+@dataclass(frozen=True)
+class FeatureParams:
+    """Which inputs the learned models get."""
+
+    lags: int = 12  # own readings: the last hour at 5 minutes
+    windows: tuple[int, ...] = (3, 6, 12)
+    closest: int = 5  # most strongly linked sensors, one by one
+    neighbour_lags: tuple[int, ...] = (0, 1, 3, 6)
+    mix_lags: tuple[int, ...] = (0, 1, 2, 3)
+
+
+@dataclass
+class FeatureSet:
+    """A feature matrix (one row per origin x sensor) with column names and their factor groups."""
+
+    matrix: np.ndarray
+    names: list[str] = field(default_factory=list)
+    groups: dict[str, list[int]] = field(default_factory=dict)
+
+    def add(self, name: str, group: str, values: np.ndarray) -> None:
+        self.groups.setdefault(group, []).append(len(self.names))
+        self.names.append(name)
+        self._columns.append(values.reshape(-1).astype(np.float32))
+
+    def __post_init__(self) -> None:
+        self._columns: list[np.ndarray] = []
+
+    def done(self) -> "FeatureSet":
+        self.matrix = np.stack(self._columns, axis=1)
+        self._columns = []
+        return self
+
+
+def features(
+    relative: np.ndarray, data: SeriesData, origins: np.ndarray, horizon: int, usual: np.ndarray, params: FeatureParams
+) -> FeatureSet:
+    """The inputs at each origin (rows: origins x sensors, origin-major) from relative speeds up to that origin.
+
+    `relative` must be causal (carried forward); `usual` is the usual relative speed by slot and sensor,
+    fitted on the training window. Indices before the first row read as missing.
+    """
+    n = data.n_sensors
+    padded = np.vstack([np.full((max(params.lags, max(params.neighbour_lags), max(params.mix_lags)) + 1, n), np.nan), relative])
+    shift = len(padded) - len(relative)
+
+    def at(lag: int, series: np.ndarray = padded) -> np.ndarray:
+        return series[origins + shift - lag]
+
+    level = at(0)
+    out = FeatureSet(np.empty(0))
+    out.add("level", "recent_speed", level)
+    for k in range(1, params.lags):
+        out.add(f"lag_{k}", "recent_trend", at(k) - level)
+    history = np.stack([at(k) for k in range(max(params.windows))])
+    with warnings.catch_warnings():  # windows before the first reading are all-missing: NaN is the right answer
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for w in params.windows:
+            out.add(f"mean_{w}", "recent_trend", np.nanmean(history[:w], axis=0) - level)
+        out.add("std_hour", "recent_trend", np.nanstd(history, axis=0))
+        out.add("min_hour", "recent_trend", np.nanmin(history, axis=0) - level)
+    network = data.network
+    mixes = {"upstream": network.upstream_mix(), "downstream": network.downstream_mix()} if network.directed else {
+        "adjacent": network.adjacent_mix()}
+    for group, mix in mixes.items():
+        mixed = np.where(np.isnan(padded), 1.0, padded) @ mix.T  # an unknown neighbour counts as free-flowing
+        for k in params.mix_lags:
+            out.add(f"{group}_mean_lag_{k}", group, at(k, mixed) - level)
+    closest = network.closest(params.closest)
+    for j in range(params.closest):
+        for k in params.neighbour_lags:
+            out.add(f"closest_{j + 1}_lag_{k}", "adjacent", at(k)[:, closest[:, j]] - level)
+    slot, weekday = data.future_slots(origins, horizon)
+    per_sensor = np.ones((1, n))
+    angle = 2 * np.pi * slot / data.steps_per_day
+    out.add("target_slot", "time_of_day", slot[:, None] * per_sensor)
+    out.add("target_slot_sin", "time_of_day", np.sin(angle)[:, None] * per_sensor)
+    out.add("target_slot_cos", "time_of_day", np.cos(angle)[:, None] * per_sensor)
+    out.add("target_weekday", "weekday", weekday[:, None] * per_sensor)
+    out.add("target_weekend", "weekday", (weekday >= 5)[:, None] * per_sensor)
+    out.add("usual_at_target", "usual_speed", usual[slot] - level)
+    out.add("usual_now", "usual_speed", usual[data.slots[origins]] - level)  # how far below its usual speed it is now
+    return out.done()

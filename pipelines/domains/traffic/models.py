@@ -1,0 +1,162 @@
+"""The competing forecasters: three baselines and two learned scikit-learn models. Pure.
+
+Every forecaster is fitted on a `SeriesData` cut at the training cutoff (`data.until(cutoff)`), so
+it cannot see what came after; `predict` reads the readings up to each origin only.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from pipelines.domains.traffic.features import FeatureParams, FeatureSet, SeriesData, carried_forward, features
+
+BASELINES = ("last_value", "historical_average", "seasonal_naive")
+LEARNED = ("linear_ridge", "gradient_boosting")
+MODELS = (*BASELINES, *LEARNED)
+
+
+def usual_speed(speed: np.ndarray, observed: np.ndarray, slots: np.ndarray, steps_per_day: int) -> np.ndarray:
+    """Mean observed speed by time-of-day slot and sensor (slots never seen fall back to the sensor's mean)."""
+    values = np.where(observed, speed, np.nan)
+    table = np.full((steps_per_day, speed.shape[1]), np.nan)
+    for slot in range(steps_per_day):
+        rows = values[slots == slot]
+        if len(rows):
+            counts = np.sum(~np.isnan(rows), axis=0)
+            table[slot] = np.where(counts > 0, np.nansum(rows, axis=0) / np.maximum(counts, 1), np.nan)
+    counts = np.sum(~np.isnan(values), axis=0)
+    overall = np.where(counts > 0, np.nansum(values, axis=0) / np.maximum(counts, 1), np.nan)
+    return np.where(np.isnan(table), overall, table)
+
+
+class Forecaster:
+    """A model of speed `horizon` steps after an origin, for every sensor at once."""
+
+    name = "forecaster"
+    learned = False
+
+    def fit(self, data: SeriesData, horizon: int) -> "Forecaster":
+        """Learn from `data` (already cut at the training cutoff)."""
+        return self
+
+    def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """Speeds at origin + horizon (len(origins) x sensors, km/h) from readings up to each origin."""
+        raise NotImplementedError
+
+
+class LastValue(Forecaster):
+    """The latest reading at the origin, held flat."""
+
+    name = "last_value"
+
+    def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
+        return carried_forward(data.speed[: origins.max() + 1])[origins]
+
+
+class HistoricalAverage(Forecaster):
+    """The training window's mean speed at the target's time of day."""
+
+    name = "historical_average"
+
+    def fit(self, data: SeriesData, horizon: int) -> "HistoricalAverage":
+        self.table = usual_speed(data.speed, data.observed, data.slots, data.steps_per_day)
+        return self
+
+    def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
+        slot, _ = data.future_slots(origins, horizon)
+        return self.table[slot]
+
+
+class SeasonalNaive(Forecaster):
+    """The reading one day before the target (the latest reading when that one is missing)."""
+
+    name = "seasonal_naive"
+
+    def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
+        known = carried_forward(data.speed[: origins.max() + 1])
+        day_before = origins + horizon - data.steps_per_day
+        seasonal = np.where((day_before >= 0)[:, None], known[np.maximum(day_before, 0)], np.nan)
+        return np.where(np.isnan(seasonal), known[origins], seasonal)
+
+
+@dataclass
+class LearnedForecaster(Forecaster):
+    """A scikit-learn regressor of the relative change from the current level (see features.py)."""
+
+    name: str = "learned"
+    estimator_params: dict[str, Any] = field(default_factory=dict)
+    feature_params: FeatureParams = field(default_factory=FeatureParams)
+    max_training_rows: int = 600_000
+    seed: int = 0
+    learned = True
+
+    def _estimator(self) -> Any:
+        if self.name == "linear_ridge":
+            from sklearn.impute import SimpleImputer
+            from sklearn.linear_model import Ridge
+            from sklearn.pipeline import make_pipeline
+            from sklearn.preprocessing import StandardScaler
+
+            # lags and window means are collinear by design: an iterative solver does not choke on that
+            ridge = Ridge(**{"alpha": 1.0, "solver": "lsqr", **self.estimator_params})
+            return make_pipeline(SimpleImputer(strategy="constant", fill_value=0.0), StandardScaler(), ridge)
+        if self.name == "gradient_boosting":
+            from sklearn.ensemble import HistGradientBoostingRegressor
+
+            # absolute loss: the forecast is the conditional median, what MAE rewards; robust to spiky loops
+            defaults = {"loss": "absolute_error", "max_iter": 500, "learning_rate": 0.08, "max_leaf_nodes": 63,
+                        "min_samples_leaf": 100, "random_state": self.seed}
+            return HistGradientBoostingRegressor(**{**defaults, **self.estimator_params})
+        raise ValueError(f"unknown learned model {self.name!r}; known: {', '.join(LEARNED)}")
+
+    def _relative(self, data: SeriesData, end: int) -> np.ndarray:
+        return carried_forward(data.speed[:end] / self.free_flow)
+
+    def inputs(self, data: SeriesData, origins: np.ndarray, horizon: int) -> tuple[FeatureSet, np.ndarray]:
+        """The feature matrix at the origins and the current relative level (to add the predicted change to)."""
+        relative = self._relative(data, int(origins.max()) + 1)
+        inputs = features(relative, data, origins, horizon, self.usual, self.feature_params)
+        return inputs, relative[origins].reshape(-1)
+
+    def fit(self, data: SeriesData, horizon: int) -> "LearnedForecaster":
+        observed = np.where(data.observed, data.speed, np.nan)
+        with warnings.catch_warnings():  # a sensor without readings has no free-flow speed: NaN, replaced below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            free_flow = np.nanpercentile(observed, 95, axis=0)
+        known = np.isfinite(free_flow) & (free_flow > 0)
+        self.free_flow = np.where(known, free_flow, np.median(free_flow[known]) if known.any() else 100.0)
+        self.usual = usual_speed(data.speed / self.free_flow, data.observed, data.slots, data.steps_per_day)
+        first = self.feature_params.lags
+        origins = np.arange(first, len(data.speed) - horizon)
+        if len(origins) < 1:
+            raise ValueError(f"{len(data.speed)} steps are too few to train {self.name} for {horizon} steps ahead")
+        inputs, level = self.inputs(data, origins, horizon)
+        target = (data.speed[origins + horizon] / self.free_flow).reshape(-1) - level
+        usable = data.observed[origins + horizon].reshape(-1) & np.isfinite(target) & np.isfinite(level)
+        rows = np.flatnonzero(usable)[-self.max_training_rows:]  # the most recent rows when there are too many
+        self.model = self._estimator().fit(inputs.matrix[rows], target[rows])
+        self.feature_names = inputs.names
+        return self
+
+    def predict_inputs(self, inputs: FeatureSet, level: np.ndarray, n_origins: int) -> np.ndarray:
+        """Speeds (km/h) from a feature matrix and the levels it was built at."""
+        change = self.model.predict(inputs.matrix)
+        return ((level + change).reshape(n_origins, -1)) * self.free_flow
+
+    def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
+        inputs, level = self.inputs(data, origins, horizon)
+        return self.predict_inputs(inputs, level, len(origins))
+
+
+def make_forecaster(name: str, learned_params: dict[str, dict[str, Any]] | None = None, seed: int = 0) -> Forecaster:
+    """A fresh, unfitted forecaster by name."""
+    simple = {"last_value": LastValue, "historical_average": HistoricalAverage, "seasonal_naive": SeasonalNaive}
+    if name in simple:
+        return simple[name]()
+    if name in LEARNED:
+        return LearnedForecaster(name=name, estimator_params=dict((learned_params or {}).get(name, {})), seed=seed)
+    raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)}")

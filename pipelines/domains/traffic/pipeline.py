@@ -1,0 +1,275 @@
+"""The traffic jobs: lake in, lake out. Curate the readings, train and compare the forecasters, score.
+
+Heavy work (each model x horizon x fold of the backtest, the final fits, the forecasts) runs on the
+Dask workers; the client reads the clean tables, scatters the panel once, and publishes each mart in
+one atomic Delta commit that replaces exactly the partitions it covers.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import pickle
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipelines.config import Settings
+from pipelines.domains.traffic import backtest, marts, report
+from pipelines.domains.traffic.alerts import congestion_alerts
+from pipelines.domains.traffic.features import SeriesData
+from pipelines.domains.traffic.models import Forecaster, make_forecaster, usual_speed
+from pipelines.domains.traffic.network import network_for
+from pipelines.domains.traffic.panel import Panel, fill_short_gaps, panel_from_rows, panel_rows, regular_panel
+from pipelines.domains.traffic.params import TrafficParams
+from pipelines.lake import delta
+from pipelines.lake.layout import Zone
+from pipelines.lake.runs import code_version, idempotency_key, write_run_record
+from pipelines.lake.storage import Lake
+
+log = logging.getLogger(__name__)
+
+READINGS, SENSORS, LINKS = "traffic_readings", "traffic_sensors", "traffic_road_links"
+CURATE_PIPELINE, TRAIN_PIPELINE, SCORE_PIPELINE = "traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"
+
+
+def _publish(lake: Lake, mart: str, frame: pd.DataFrame, replace: dict[str, list[str]] | None, run_id: str, key: str,
+             extra: dict[str, str] | None = None) -> delta.PublishResult:
+    """Write one mart's rows as part files and commit them, replacing `replace` (None: the whole table)."""
+    uri = lake.layout.table(Zone.CURATED, mart)
+    table = delta.arrow_table(frame, marts.SCHEMAS[mart])
+    parts = delta.write_parts(lake, uri, table, marts.PARTITION_BY[mart], run_id)
+    return delta.commit_parts(lake, uri, marts.SCHEMAS[mart], marts.PARTITION_BY[mart], parts, replace, run_id, key, extra)
+
+
+def _require(lake: Lake, zone: Zone, dataset: str, hint: str) -> str:
+    uri = lake.layout.table(zone, dataset)
+    if not delta.table_exists(lake, uri):
+        raise RuntimeError(f"{zone.value}/{dataset} has not been published yet ({uri}): {hint}")
+    return uri
+
+
+# --- curate: clean readings -> traffic_readings_clean ------------------------------------------------------------
+
+def curate_readings(settings: Settings, run_id: str, params: TrafficParams) -> dict[str, Any]:
+    """Put the clean readings on the regular grid, interpolate short gaps (flagged), publish traffic_readings_clean."""
+    lake = Lake(settings)
+    uri = _require(lake, Zone.CLEAN, READINGS, "run the traffic_metr_la_speeds_clean DAG first")
+    version = delta.table_version(lake, uri)
+    readings = delta.read_table(lake, uri)[["sensor_id", "ts_utc", "speed_kmh"]]
+    if params.sensors:
+        readings = readings[readings["sensor_id"].isin(params.sensors)]
+    panel = fill_short_gaps(regular_panel(readings, params.step_delta), params.max_gap_steps)
+    rows = panel_rows(panel, params.timezone)
+    key = idempotency_key("traffic_readings_clean", uri, version, params.to_json(), code_version())
+    published = _publish(lake, marts.READINGS_CLEAN, rows, None, run_id, key, {"citylake.source_version": str(version)})
+    counts = rows["status"].value_counts().to_dict()
+    result = {
+        "rows": len(rows), "sensors": len(panel.sensors), "observed": int(counts.get("observed", 0)),
+        "interpolated": int(counts.get("interpolated", 0)), "missing": int(counts.get("missing", 0)),
+        "from_utc": panel.times[0].isoformat(), "to_utc": panel.times[-1].isoformat(),
+        "partitions": sorted({d.isoformat() for d in rows["local_date"]}),
+        "table_version": published.version, "clean_version": version,
+    }
+    write_run_record(lake, CURATE_PIPELINE, run_id, result)
+    return result
+
+
+# --- the inputs every model sees ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Inputs:
+    """The curated panel and the road network, with the table versions they were read at."""
+
+    panel: Panel
+    data: SeriesData
+    readings_version: int
+
+
+def load_inputs(lake: Lake, params: TrafficParams) -> Inputs:
+    """Read traffic_readings_clean, the sensors and the road links (links are optional: no links, no neighbours)."""
+    uri = _require(lake, Zone.CURATED, marts.READINGS_CLEAN, "run the traffic_readings_curate DAG first")
+    version = delta.table_version(lake, uri)
+    rows = delta.read_table(lake, uri)
+    if params.sensors:
+        rows = rows[rows["sensor_id"].isin(params.sensors)]
+    panel = panel_from_rows(rows, params.step_delta)
+    sensors_uri, links_uri = lake.layout.table(Zone.CLEAN, SENSORS), lake.layout.table(Zone.CLEAN, LINKS)
+    sensors = delta.read_table(lake, sensors_uri) if delta.table_exists(lake, sensors_uri) else pd.DataFrame(
+        {"sensor_id": [], "graph_index": []})
+    links = delta.read_table(lake, links_uri) if delta.table_exists(lake, links_uri) else pd.DataFrame(
+        {"from_index": [], "to_index": [], "weight": []})
+    if links.empty:
+        log.warning("no road links in the lake (%s): forecasts use each sensor's own readings only", links_uri)
+    network = network_for(panel.sensors, sensors, links)
+    return Inputs(panel, SeriesData.from_panel(panel, network, params.timezone), version)
+
+
+# --- train: backtest, leaderboard, champions, factors -------------------------------------------------------------
+
+def fit_and_store(data: SeriesData, model: str, horizon: int, params: TrafficParams, settings: Settings, path: str) -> str:
+    """On a worker: fit `model` on all the data and store it in the lake; returns where."""
+    fitted = make_forecaster(model, params.learned_params, params.seed).fit(data, horizon)
+    Lake(settings).write_bytes(path, pickle.dumps(fitted))
+    return path
+
+
+def train(settings: Settings, run_id: str, client: "distributed.Client", params: TrafficParams) -> dict[str, Any]:  # noqa: F821
+    """Backtest every model at every horizon on the workers, publish the leaderboard and factors, store the champions."""
+    from distributed import as_completed
+
+    lake = Lake(settings)
+    inputs = load_inputs(lake, params)
+    panel, data = inputs.panel, inputs.data
+    folds = params.plan.folds_of(len(panel.times))
+    training_id = f"{panel.times[-1]:%Y%m%dT%H%MZ}-" + idempotency_key(inputs.readings_version, params.to_json(), code_version())[:8]
+    shared = client.scatter(data, broadcast=True)
+    jobs = [(m, params.horizon_steps(h), f, b) for h in params.horizons_min for m in params.models for f, b in enumerate(folds)]
+    last_fold = len(folds) - 1
+    futures = {
+        client.submit(backtest.run_fold, shared, m, h, f, b, params.learned_params, params.seed,
+                      params.factor_repeats if f == last_fold else 0, pure=False): (m, h, f)
+        for m, h, f, b in jobs
+    }
+    forecasts = []
+    for done, future in enumerate(as_completed(futures), start=1):
+        forecasts.append(future.result())
+        model, horizon, fold = futures[future]
+        log.info("[%d/%d] backtest of %s, %d min ahead, fold %d done", done, len(futures), model,
+                 horizon * params.step_minutes, fold + 1)
+    board = backtest.leaderboard(forecasts, data, params.step_minutes)
+    best = backtest.champions(board)
+    paths = {h: lake.layout.model_artifact(TRAIN_PIPELINE, training_id, f"h{h:03d}_{m}.pkl") for h, m in best.items()}
+    stored = client.gather([
+        client.submit(fit_and_store, shared, m, params.horizon_steps(h), params, settings, paths[h], pure=False)
+        for h, m in best.items()
+    ])
+    log.info("champions stored: %s", ", ".join(stored))
+    test_from = panel.times[folds[0][0]]
+    board = board.assign(
+        training_id=training_id, train_until_utc=panel.times[-1], test_from_utc=test_from, test_to_utc=panel.times[-1],
+        folds=len(folds), model_uri=[paths[h] if c else None for h, c in zip(board["horizon_min"], board["is_champion"])],
+        code_version=code_version(), params_json=params.to_json(), input_version=inputs.readings_version, run_id=run_id,
+    )
+    factors = _factors(forecasts, training_id, params)
+    key = idempotency_key("traffic_training", training_id, run_id)
+    replace = {"training_id": [training_id]}
+    _publish(lake, marts.LEADERBOARD, board, replace, run_id, key)
+    _publish(lake, marts.FACTORS, factors, replace, run_id, key)
+    plots = _save_plots(lake, run_id, board, factors, backtest.backtest_frame(
+        [f for f in forecasts if best.get(f.horizon * params.step_minutes) == f.model], data, panel.times, panel.sensors,
+        params.step_minutes))
+    summary = {
+        "training_id": training_id, "champions": {str(h): m for h, m in best.items()},
+        "gain_vs_best_baseline_pct": {
+            str(int(r.horizon_min)): round(float(r.gain_vs_best_baseline_pct), 2) for r in board[board["is_champion"]].itertuples()
+        },
+        "sensors": len(panel.sensors), "train_until_utc": panel.times[-1].isoformat(), "test_from_utc": test_from.isoformat(),
+        "input_version": inputs.readings_version, "models": list(params.models), "plots": plots,
+    }
+    write_run_record(lake, TRAIN_PIPELINE, run_id, {**summary, "params": params.to_json(),
+                                                     "leaderboard": board[["horizon_min", "model", "mae", "rmse", "mape_pct", "rank"]].to_dict("records")})
+    return summary
+
+
+def _factors(forecasts: list[backtest.FoldForecast], training_id: str, params: TrafficParams) -> pd.DataFrame:
+    frames = [f.factors.assign(horizon_min=f.horizon * params.step_minutes, model=f.model) for f in forecasts if f.factors is not None]
+    if not frames:
+        return pd.DataFrame({name: [] for name in marts.FACTORS_SCHEMA.names}).assign(training_id=training_id)
+    return pd.concat(frames, ignore_index=True).assign(training_id=training_id)
+
+
+def _save_plots(lake: Lake, run_id: str, board: pd.DataFrame, factors: pd.DataFrame, champion_backtest: pd.DataFrame) -> list[str]:
+    """The leaderboard, the factors and forecast-against-actual charts, saved with the run record."""
+    saved = []
+    for name, draw in (("leaderboard.png", lambda out: report.leaderboard_chart(board, out)),
+                       ("factors.png", lambda out: report.factors_chart(factors, out)),
+                       ("forecast_vs_actual.png", lambda out: report.forecast_chart(champion_backtest, out))):
+        buffer = io.BytesIO()
+        if draw(buffer):
+            path = lake.layout.run_artifact(TRAIN_PIPELINE, run_id, name)
+            lake.write_bytes(path, buffer.getvalue())
+            saved.append(path)
+    return saved
+
+
+# --- score: champions -> traffic_forecast + congestion_alerts -----------------------------------------------------
+
+def current_champions(lake: Lake) -> pd.DataFrame:
+    """The champion rows of the latest training run (latest train_until, then the latest publish)."""
+    uri = _require(lake, Zone.CURATED, marts.LEADERBOARD, "run the traffic_model_training DAG first")
+    board = delta.read_table(lake, uri)
+    best = board[board["is_champion"]]
+    latest = best.sort_values(["train_until_utc", "training_id"]).iloc[-1]["training_id"]
+    return best[best["training_id"] == latest].sort_values("horizon_min").reset_index(drop=True)
+
+
+def predict_with_stored(data: SeriesData, origins: np.ndarray, horizon: int, settings: Settings, model_uri: str) -> np.ndarray:
+    """On a worker: load a stored champion and forecast from each origin."""
+    model: Forecaster = pickle.loads(Lake(settings).read_bytes(model_uri))  # our own artifact, written by train()
+    return model.predict(data, origins, horizon)
+
+
+def score(settings: Settings, run_id: str, client: "distributed.Client", params: TrafficParams,  # noqa: F821
+          dates: list[str] | None = None) -> dict[str, Any]:
+    """Forecast every sensor from every origin of the given local dates (default: the latest) with the champions."""
+    lake = Lake(settings)
+    champions = current_champions(lake)
+    inputs = load_inputs(lake, params)
+    panel, data = inputs.panel, inputs.data
+    local_dates = pd.Series(panel.times.tz_convert(params.timezone).date)
+    wanted = sorted({pd.Timestamp(d).date() for d in dates}) if dates else [local_dates.iloc[-1]]
+    origins = np.flatnonzero(local_dates.isin(wanted).to_numpy())
+    if not len(origins):
+        raise ValueError(f"no readings on {', '.join(map(str, wanted))}: nothing to score")
+    train_until = champions["train_until_utc"].iloc[0]
+    history = data.until(int(np.searchsorted(panel.times, train_until, side="right")))  # "usual" = what training saw
+    usual = usual_speed(history.speed, history.observed, history.slots, history.steps_per_day)
+    shared = client.scatter(data, broadcast=True)
+    futures = [client.submit(predict_with_stored, shared, origins, params.horizon_steps(int(r.horizon_min)), settings, r.model_uri, pure=False)
+               for r in champions.itertuples()]
+    frames = []
+    for row, predicted in zip(champions.itertuples(), client.gather(futures)):
+        frames.append(_forecast_rows(panel, data, origins, int(row.horizon_min), params, predicted, usual, row.model, row.training_id))
+        log.info("forecast %d min ahead with %s: %d rows", row.horizon_min, row.model, predicted.size)
+    forecast = pd.concat(frames, ignore_index=True)
+    alerts = congestion_alerts(forecast, params.alerts)
+    alerts = alerts.merge(forecast[["sensor_id", "origin_ts_utc", "horizon_min", "model", "training_id", "origin_date"]],
+                          left_on=["sensor_id", "origin_ts_utc", "lead_time_min"], right_on=["sensor_id", "origin_ts_utc", "horizon_min"])
+    replace = {"origin_date": [d.isoformat() for d in wanted]}
+    key = idempotency_key("traffic_scoring", inputs.readings_version, champions["training_id"].iloc[0], replace, params.to_json())
+    published_forecast = _publish(lake, marts.FORECAST, forecast, replace, run_id, key)
+    published_alerts = _publish(lake, marts.ALERTS, alerts, replace, run_id, key)
+    result = {
+        "dates": replace["origin_date"], "training_id": champions["training_id"].iloc[0],
+        "champions": {str(int(r.horizon_min)): r.model for r in champions.itertuples()},
+        "forecast_rows": len(forecast), "alerts": len(alerts),
+        "alerts_by_severity": {str(k): int(v) for k, v in alerts["severity"].value_counts().items()},
+        "forecast_version": published_forecast.version, "alerts_version": published_alerts.version,
+        "input_version": inputs.readings_version,
+    }
+    write_run_record(lake, SCORE_PIPELINE, run_id, result)
+    return result
+
+
+def _forecast_rows(panel: Panel, data: SeriesData, origins: np.ndarray, minutes: int, params: TrafficParams,
+                   predicted: np.ndarray, usual: np.ndarray, model: str, training_id: str) -> pd.DataFrame:
+    n = len(panel.sensors)
+    steps = params.horizon_steps(minutes)
+    targets = origins + steps
+    inside = targets < len(panel.times)
+    actual = np.full(predicted.shape, np.nan)
+    actual[inside] = np.where(data.observed[targets[inside]], data.speed[targets[inside]], np.nan)
+    slot, _ = data.future_slots(origins, steps)
+    origin_ts = panel.times[origins]
+    return pd.DataFrame({
+        "origin_date": np.repeat(origin_ts.tz_convert(params.timezone).date, n),
+        "sensor_id": np.tile(np.array(panel.sensors, dtype=object), len(origins)),
+        "origin_ts_utc": np.repeat(origin_ts, n),
+        "target_ts_utc": np.repeat(origin_ts + pd.Timedelta(minutes=minutes), n),
+        "horizon_min": minutes, "model": model,
+        "predicted_speed_kmh": predicted.reshape(-1), "usual_speed_kmh": usual[slot].reshape(-1),
+        "actual_speed_kmh": actual.reshape(-1), "training_id": training_id,
+    })

@@ -1,0 +1,34 @@
+"""What the traffic DAGs call: plain functions of run ids and DAG params, returning XCom-sized dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.compute import dask_client
+from pipelines.domains.traffic import pipeline
+from pipelines.domains.traffic.params import TrafficParams
+from pipelines.orchestration.connections import task_settings
+
+
+def traffic_params(overrides: dict[str, Any] | None) -> TrafficParams:
+    """The city's traffic parameters with an operator's overrides (the DAG's `traffic` param) applied."""
+    return TrafficParams.from_dict({k: v for k, v in (overrides or {}).items() if v not in (None, [], {})})
+
+
+def curate_readings(run_id: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """clean traffic_readings -> curated traffic_readings_clean."""
+    return pipeline.curate_readings(task_settings(), run_id, traffic_params(overrides))
+
+
+def train_models(run_id: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Backtest, leaderboard, champions and factors on the Dask cluster."""
+    settings = task_settings()
+    with dask_client(settings) as client:
+        return pipeline.train(settings, run_id, client, traffic_params(overrides))
+
+
+def score_forecasts(run_id: str, overrides: dict[str, Any] | None, dates: list[str] | None) -> dict[str, Any]:
+    """Forecasts and congestion alerts for the given local dates (default: the latest) on the Dask cluster."""
+    settings = task_settings()
+    with dask_client(settings) as client:
+        return pipeline.score(settings, run_id, client, traffic_params(overrides), dates or None)
