@@ -37,7 +37,8 @@ class Network:
         order = np.argsort(-both, axis=1, kind="stable")[:, :k]
         strongest = np.take_along_axis(both, order, axis=1)
         own = np.arange(len(both))[:, None]
-        return np.where(strongest > 0, order, own)
+        chosen = np.where(strongest > 0, order, own)
+        return np.hstack([chosen, np.repeat(own, k - chosen.shape[1], axis=1)])  # fewer sensors than k: pad with itself
 
 
 def _row_normalized(matrix: np.ndarray) -> np.ndarray:

@@ -1,0 +1,49 @@
+"""Congestion alerts: which forecasts raise one, how severe, and the earliest warning kept."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipelines.domains.traffic.alerts import ALERT_COLUMNS, AlertParams, congestion_alerts
+
+T = pd.Timestamp("2012-03-07 16:00", tz="UTC")
+
+
+def forecast(sensor: str, target_min: int, horizon: int, predicted: float, usual: float) -> dict:
+    target = T + pd.Timedelta(minutes=target_min)
+    return {"sensor_id": sensor, "origin_ts_utc": target - pd.Timedelta(minutes=horizon), "target_ts_utc": target,
+            "horizon_min": horizon, "predicted_speed_kmh": predicted, "usual_speed_kmh": usual}
+
+
+def test_threshold_and_sharp_drop_with_severity_and_the_longest_lead() -> None:
+    rows = pd.DataFrame([
+        forecast("a", 60, 15, 50.0, 60.0),   # below 56 km/h, drop 17 %: warning
+        forecast("a", 60, 60, 54.0, 60.0),   # same target, earlier forecast: this one is kept
+        forecast("b", 60, 30, 60.0, 110.0),  # above 56 but 45 % below usual: sharp drop, warning
+        forecast("c", 60, 15, 30.0, 100.0),  # below 32 and 70 % drop: severe, both rules
+        forecast("d", 60, 15, 90.0, 100.0),  # fine
+        forecast("e", 60, 15, 58.0, 0.0),    # no usual speed to compare with, above the threshold: fine
+    ])
+    alerts = congestion_alerts(rows, AlertParams())
+    assert list(alerts.columns) == ALERT_COLUMNS
+    assert alerts[["sensor_id", "lead_time_min", "rule", "severity"]].values.tolist() == [
+        ["a", 60, "below_threshold", "warning"],
+        ["b", 30, "sharp_drop", "warning"],
+        ["c", 15, "below_threshold+sharp_drop", "severe"],
+    ]
+    assert alerts["predicted_speed_kmh"].tolist() == [54.0, 60.0, 30.0]
+    assert alerts["drop_pct"].round(6).tolist() == [10.0, round(100 * 50 / 110, 6), 70.0]
+    assert alerts["threshold_kmh"].unique().tolist() == [56.0]
+
+
+def test_no_alert_gives_an_empty_table_with_the_contract_columns() -> None:
+    alerts = congestion_alerts(pd.DataFrame([forecast("d", 5, 15, 90.0, 100.0)]), AlertParams())
+    assert alerts.empty and list(alerts.columns) == ALERT_COLUMNS
+
+
+def test_inconsistent_parameters_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"need 0 < drop_ratio \(0.7\) <= severe_drop_ratio \(0.6\) < 1"):
+        AlertParams(drop_ratio=0.7)
+    with pytest.raises(ValueError, match=r"need 0 < severe_threshold_kmh \(60.0\) <= threshold_kmh \(56.0\)"):
+        AlertParams(severe_threshold_kmh=60.0)
