@@ -12,6 +12,7 @@ from pipelines.config import PROJECT_ROOT, Settings, load_settings
 
 DATA_DIR = Path(os.environ.get("CITYLAKE_DATA_DIR", PROJECT_ROOT.parent / "shared" / "data"))
 BEIJING = DATA_DIR / "air" / "beijing"
+METR_LA = DATA_DIR / "traffic" / "metr-la"
 
 
 def require_data(path: Path) -> Path:
@@ -34,6 +35,21 @@ def beijing_slice(station: str, rows: int) -> bytes:
     """The header and the first `rows` data rows of a station's real file, cut at run time."""
     with beijing_file(station).open("rb") as handle:
         return b"".join(next(handle) for _ in range(rows + 1))
+
+
+def speed_slice(sensors: int, days: int) -> bytes:
+    """The first `days` of the first `sensors` columns of the real speed file."""
+    import pandas as pd
+
+    frame = pd.read_csv(require_data(METR_LA / "los_speed.csv"), dtype=str, nrows=days * 288)
+    return frame.iloc[:, :sensors].to_csv(index=False).encode()
+
+
+def deliver_traffic_slice(lake: "Lake", sensors: int, days: int) -> None:  # noqa: F821
+    """The sliced speeds, and the real sensor locations and road links, dropped into landing."""
+    lake.write_bytes(f"{lake.layout.landing_dir('metr_la_speeds')}/los_speed.csv", speed_slice(sensors, days))
+    for feed, name in (("metr_la_sensors", "graph_sensor_locations.csv"), ("metr_la_road_links", "los_adj.csv")):
+        lake.write_bytes(f"{lake.layout.landing_dir(feed)}/{name}", require_data(METR_LA / name).read_bytes())
 
 
 @pytest.fixture

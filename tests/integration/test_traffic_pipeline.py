@@ -1,0 +1,82 @@
+"""Traffic on the lake and the Dask cluster: curate, train and compare, score and warn, on a slice of METR-LA."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipelines.domains.traffic import marts, pipeline
+from pipelines.domains.traffic.params import TrafficParams
+from pipelines.flows import clean as clean_flow
+from pipelines.lake import delta
+from pipelines.lake.layout import Zone
+from pipelines.lake.storage import Lake
+from pipelines.sources.registry import get_source
+from tests.conftest import deliver_traffic_slice
+
+pytestmark = pytest.mark.slow
+SENSORS, DAYS = 12, 3
+PARAMS = TrafficParams.from_dict(
+    {"learned_params": {"gradient_boosting": {"max_iter": 30}}, "plan": {"test_fraction": 0.2, "folds": 2}, "factor_repeats": 1})
+
+
+def table(lake: Lake, mart: str) -> pd.DataFrame:
+    return delta.read_table(lake, lake.layout.table(Zone.CURATED, mart))
+
+
+def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
+    lake = Lake(settings)
+    lake.ensure_exists()
+    deliver_traffic_slice(lake, SENSORS, DAYS)
+    for feed in ("metr_la_speeds", "metr_la_sensors", "metr_la_road_links"):
+        clean_flow.ingest(settings, get_source(feed), "r1", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        clean_flow.clean(settings, get_source(feed), "r1", dask_client)
+
+    curated = pipeline.curate_readings(settings, "r1", PARAMS)
+    assert (curated["rows"], curated["sensors"], curated["observed"], curated["missing"]) == (SENSORS * DAYS * 288, SENSORS, SENSORS * DAYS * 288, 0)
+    assert curated["partitions"] == ["2012-03-01", "2012-03-02", "2012-03-03"]
+    assert (curated["from_utc"], curated["to_utc"]) == ("2012-03-01T08:00:00+00:00", "2012-03-04T07:55:00+00:00")
+
+    trained = pipeline.train(settings, "r1", dask_client, PARAMS)
+    board = table(lake, marts.LEADERBOARD)
+    assert len(board) == 15 and board.groupby("horizon_min")["rank"].apply(sorted).tolist() == [[1, 2, 3, 4, 5]] * 3
+    assert set(board["training_id"]) == {trained["training_id"]} and set(board["run_id"]) == {"r1"}
+    assert (board["test_from_utc"].iloc[0], board["folds"].iloc[0]) == (pd.Timestamp("2012-03-03 17:35", tz="UTC"), 2)
+    champions = board[board["is_champion"]].sort_values("horizon_min")
+    assert {str(h): m for h, m in zip(champions["horizon_min"], champions["model"])} == trained["champions"]
+    assert all(lake.exists(uri) for uri in champions["model_uri"]) and board[~board["is_champion"]]["model_uri"].isna().all()
+    # origins 691..777 and 778..(863 - horizon): every target is a real reading
+    assert (board["scored_points"] == board["horizon_min"].map({15: 12 * 170, 30: 12 * 167, 60: 12 * 161})).all()
+    factors = table(lake, marts.FACTORS)
+    assert sorted(set(factors["model"])) == ["gradient_boosting", "linear_ridge"]
+    assert sorted(set(factors["factor"])) == ["adjacent", "recent_speed", "recent_trend", "time_of_day", "usual_speed", "weekday"]
+    assert len(factors) == 2 * 3 * 6
+    assert [Path(p).name for p in trained["plots"]] == ["leaderboard.png", "factors.png", "forecast_vs_actual.png"]
+    assert all(lake.read_bytes(p).startswith(b"\x89PNG") for p in trained["plots"])
+
+    again = pipeline.train(settings, "r2", dask_client, PARAMS)  # same inputs: same training, replaced, not duplicated
+    assert again["training_id"] == trained["training_id"] and len(table(lake, marts.LEADERBOARD)) == 15
+
+    scored = pipeline.score(settings, "r1", dask_client, PARAMS)
+    forecast = table(lake, marts.FORECAST)
+    assert scored["dates"] == ["2012-03-03"] and scored["forecast_rows"] == len(forecast) == 288 * SENSORS * 3
+    beyond = forecast["target_ts_utc"] > pd.Timestamp("2012-03-04 07:55", tz="UTC")
+    assert beyond.sum() == SENSORS * (3 + 6 + 12) and forecast.loc[beyond, "actual_speed_kmh"].isna().all()
+    assert forecast.loc[~beyond, "actual_speed_kmh"].notna().all()
+    assert set(forecast["training_id"]) == {trained["training_id"]}
+    alerts = table(lake, marts.ALERTS)
+    assert len(alerts) == scored["alerts"] > 0
+    flagged = alerts.merge(forecast, on=["sensor_id", "origin_ts_utc", "target_ts_utc"], suffixes=("", "_f"))
+    assert len(flagged) == len(alerts) and (flagged["lead_time_min"] == flagged["horizon_min"]).all()
+    assert ((flagged["predicted_speed_kmh"] < 56) | (flagged["drop_pct"] >= 40)).all()
+    assert not alerts.duplicated(["sensor_id", "target_ts_utc"]).any()
+
+    rerun = pipeline.score(settings, "r2", dask_client, PARAMS)  # same inputs, same champions: nothing new
+    assert (rerun["forecast_version"], rerun["alerts_version"]) == (scored["forecast_version"], scored["alerts_version"])
+    earlier = pipeline.score(settings, "r3", dask_client, PARAMS, dates=["2012-03-02"])
+    assert earlier["dates"] == ["2012-03-02"]
+    assert sorted(table(lake, marts.FORECAST)["origin_date"].astype(str).unique()) == ["2012-03-02", "2012-03-03"]
+    assert len(table(lake, marts.FORECAST)) == 2 * 288 * SENSORS * 3
