@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test test-fast test-s3 query tables clean-lake clean
+.PHONY: help setup demo demo-traffic bench-traffic test test-fast test-s3 query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,6 +23,12 @@ setup: $(BIN)/citylake ## create .venv and install the pinned dependencies
 
 demo: setup ## run the air-quality pipeline end to end through Airflow into var/lake, print a summary
 	$(BIN)/citylake demo
+
+demo-traffic: setup ## traffic: feeds, curated readings, model training and scoring through Airflow (~6 min)
+	$(BIN)/citylake demo traffic
+
+bench-traffic: setup ## traffic: the whole model x horizon x metric table from one backtest, and the target
+	$(BIN)/python benchmarks/traffic_forecast.py
 
 test: setup ## run the whole test suite (S3 tests need the real S3 server: see .ci/run)
 	$(BIN)/python -m pytest

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from pipelines.config import PROJECT_ROOT, Settings
@@ -15,9 +16,13 @@ from pipelines.lake.ingest import deliver
 from pipelines.lake.storage import Lake
 from pipelines.orchestration.airflow_env import airflow_environment
 from pipelines.domains.environment.pipeline import feed as air_feed
+from pipelines.domains.traffic import pipeline as traffic_pipeline
+from pipelines.domains.traffic.synthetic import write_synthetic_traffic
+from pipelines.sources.registry import get_source
 from pipelines.sources.spec import FeedSpec
 
 DAGS = ("environment_air_beijing_clean", "environment_aqi_marts")
+TRAFFIC_FEEDS = ("metr_la_speeds", "metr_la_sensors", "metr_la_road_links")
 PROGRESS = re.compile(r"\[pipelines\.|DagRun Finished|Skipping task|ERROR|Traceback|QualityGateError")
 
 
@@ -36,6 +41,16 @@ def air_files(settings: Settings, out: Path = PROJECT_ROOT / "var" / "synthetic"
     if real:
         return real, False
     return write_synthetic_files(out), True
+
+
+def traffic_files(settings: Settings, out: Path = PROJECT_ROOT / "var" / "synthetic" / "traffic") -> tuple[list[tuple[FeedSpec, list[Path]]], bool]:
+    """The METR-LA speeds, sensor locations and road links (speeds first), else freshly generated synthetic ones."""
+    feeds = [get_source(name) for name in TRAFFIC_FEEDS]
+    real = [(feed, feed_files(settings, feed)) for feed in feeds]
+    if all(paths for _, paths in real):
+        return real, False
+    speeds, locations, links = write_synthetic_traffic(out)
+    return list(zip(feeds, ([speeds], [locations], [links]))), True
 
 
 def run_airflow(args: list[str], env: dict[str, str], log_file: Path) -> None:
@@ -67,6 +82,36 @@ def _shorten(line: str) -> str:
     return re.sub(r"\s+(\[[\w.]+\])?\s*loc=\S+.*$", "", text)[:200]
 
 
+def _airflow(settings: Settings, name: str) -> tuple[dict[str, str], Path]:
+    """The project's Airflow environment on this lake, its metadata DB migrated and the DAGs parsed; and a log file."""
+    env = airflow_environment()
+    env["CITYLAKE_LAKE_URI"] = settings.lake_uri
+    log_file = PROJECT_ROOT / "var" / "logs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    run_airflow(["db", "migrate"], env, log_file)
+    run_airflow(["dags", "reserialize"], env, log_file)
+    return env, log_file
+
+
+def _run_dags(dag_ids: Sequence[str], env: dict[str, str], log_file: Path, first_step: int, steps: int) -> None:
+    for step, dag_id in enumerate(dag_ids, start=first_step):
+        print(f"{step}/{steps} airflow dags test {dag_id}", flush=True)
+        run_airflow(["dags", "test", dag_id], env, log_file)
+
+
+def _warn_synthetic(missing: str) -> None:
+    print(f"!! {missing}\n!! Running on SYNTHETIC data from the project's seeded generator: the numbers below are not real.",
+          flush=True)
+
+
+def _closing(summary: str, queries: Sequence[str], log_file: Path, started: float, synthetic: bool) -> str:
+    """The summary, how to query the marts, where the log is, how long it took."""
+    how = "\n".join(
+        ["", "Query the marts (DuckDB over the Delta tables, offline):", *(f"  .venv/bin/citylake {q}" for q in queries),
+         f"Full Airflow log of this demo: {log_file}", f"Done in {time.monotonic() - started:.0f} s."]
+    )
+    return ("SYNTHETIC DATA — " if synthetic else "") + summary + "\n" + how
+
+
 def run_demo(settings: Settings) -> str:
     """Deliver, ingest + validate + cleanse, build the marts (real Airflow DAG runs) and return the summary."""
     started = time.monotonic()
@@ -74,30 +119,35 @@ def run_demo(settings: Settings) -> str:
     lake.ensure_exists()
     files, synthetic = air_files(settings)
     if synthetic:
-        print(
-            f"!! No Beijing air-quality files under {settings.data_dir} ({', '.join(air_feed().data_files)})"
-            " (set CITYLAKE_DATA_DIR to the folder that holds air/beijing/).\n"
-            "!! Running on SYNTHETIC data from the project's seeded generator: the numbers below are not real.",
-            flush=True,
-        )
+        _warn_synthetic(f"No Beijing air-quality files under {settings.data_dir} ({', '.join(air_feed().data_files)})"
+                        " (set CITYLAKE_DATA_DIR to the folder that holds air/beijing/).")
     print(f"1/4 delivering {len(files)} file(s) to {lake.layout.landing_dir(air_feed().name)}", flush=True)
     deliver(lake, air_feed(), files)
-    env = airflow_environment()
-    env["CITYLAKE_LAKE_URI"] = settings.lake_uri
-    log_file = PROJECT_ROOT / "var" / "logs" / f"demo-{time.strftime('%Y%m%dT%H%M%S')}.log"
-    print(f"2/4 preparing Airflow (metadata on SQLite in {env['AIRFLOW_HOME']})", flush=True)
-    run_airflow(["db", "migrate"], env, log_file)
-    run_airflow(["dags", "reserialize"], env, log_file)
-    for step, dag_id in enumerate(DAGS, start=3):
-        print(f"{step}/4 airflow dags test {dag_id}", flush=True)
-        run_airflow(["dags", "test", dag_id], env, log_file)
-    chart = PROJECT_ROOT / "var" / "reports" / "air_aqi_monthly.png"
-    summary = summary_text(settings, chart=chart)
-    how = (
-        "\nQuery the marts (DuckDB over the Delta tables, offline):\n"
-        "  .venv/bin/citylake tables\n"
-        "  .venv/bin/citylake query \"SELECT station, avg(aqi) AS mean_aqi FROM air_aqi_daily GROUP BY station ORDER BY 2 DESC\"\n"
-        f"Full Airflow log of this demo: {log_file}\n"
-        f"Done in {time.monotonic() - started:.0f} s."
-    )
-    return ("SYNTHETIC DATA — " if synthetic else "") + summary + "\n" + how
+    print("2/4 preparing Airflow (metadata on SQLite under var/airflow)", flush=True)
+    env, log_file = _airflow(settings, "demo")
+    _run_dags(DAGS, env, log_file, 3, 4)
+    summary = summary_text(settings, chart=PROJECT_ROOT / "var" / "reports" / "air_aqi_monthly.png")
+    queries = ["tables", 'query "SELECT station, avg(aqi) AS mean_aqi FROM air_aqi_daily GROUP BY station ORDER BY 2 DESC"']
+    return _closing(summary, queries, log_file, started, synthetic)
+
+
+def run_traffic_demo(settings: Settings) -> str:
+    """The traffic feeds, the curated readings, model training and scoring: six real Airflow DAG runs."""
+    started = time.monotonic()
+    lake = Lake(settings)
+    lake.ensure_exists()
+    files, synthetic = traffic_files(settings)
+    if synthetic:
+        _warn_synthetic(f"No METR-LA files under {settings.data_dir} (traffic/metr-la/; set CITYLAKE_DATA_DIR).")
+    print(f"1/8 delivering {sum(len(p) for _, p in files)} file(s) to the traffic feeds' landing folders", flush=True)
+    for feed, paths in files:
+        deliver(lake, feed, paths)
+    print("2/8 preparing Airflow (metadata on SQLite under var/airflow)", flush=True)
+    env, log_file = _airflow(settings, "demo-traffic")
+    feed_dags = [f"{feed.department}_{feed.name}_clean" for feed, _ in files]
+    _run_dags([*feed_dags, "traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"], env, log_file, 3, 8)
+    queries = [
+        'query "SELECT horizon_min, model, round(mae, 2) AS mae, rank FROM model_leaderboard ORDER BY 1, 4"',
+        "query \"SELECT sensor_id, count(*) AS severe FROM congestion_alerts WHERE severity = 'severe' GROUP BY 1 ORDER BY 2 DESC LIMIT 5\"",
+    ]
+    return _closing(traffic_pipeline.results_text(settings), queries, log_file, started, synthetic)

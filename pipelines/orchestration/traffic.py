@@ -29,6 +29,11 @@ def train_models(run_id: str, overrides: dict[str, Any] | None) -> dict[str, Any
 
 def score_forecasts(run_id: str, overrides: dict[str, Any] | None, dates: list[str] | None) -> dict[str, Any]:
     """Forecasts and congestion alerts for the given local dates (default: the latest) on the Dask cluster."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
     settings = task_settings()
     with dask_client(settings) as client:
-        return pipeline.score(settings, run_id, client, traffic_params(overrides), dates or None)
+        try:
+            return pipeline.score(settings, run_id, client, traffic_params(overrides), dates or None)
+        except pipeline.NoChampionYet as exc:
+            raise AirflowSkipException(str(exc)) from exc  # a fresh deployment: skipped (not failed) until trained

@@ -74,18 +74,16 @@ def permutation_importance(
     reference = metrics.masked_mae(actual, model.predict_inputs(inputs, level, len(origins)), scored)
     rng = np.random.default_rng(seed)
     rows = []
-    original = inputs.matrix
     for factor in FACTORS:
         columns = inputs.groups.get(factor)
         if not columns:
             continue
         increases = []
         for _ in range(repeats):
-            shuffled = original.copy()
-            shuffled[:, columns] = original[rng.permutation(len(original))][:, columns]
-            inputs.matrix = shuffled
-            increases.append(metrics.masked_mae(actual, model.predict_inputs(inputs, level, len(origins)), scored) - reference)
-        inputs.matrix = original
+            shuffled = inputs.matrix.copy()
+            shuffled[:, columns] = inputs.matrix[rng.permutation(len(shuffled))][:, columns]
+            predicted = model.predict_inputs(inputs.with_matrix(shuffled), level, len(origins))
+            increases.append(metrics.masked_mae(actual, predicted, scored) - reference)
         rows.append({"factor": factor, "mae_increase_kmh": float(np.mean(increases)), "std_kmh": float(np.std(increases)),
                      "inputs": len(columns)})
     frame = pd.DataFrame(rows).sort_values("mae_increase_kmh", ascending=False, kind="stable").reset_index(drop=True)
@@ -126,6 +124,13 @@ def champions(board: pd.DataFrame) -> dict[int, str]:
     """The champion model of each horizon (minutes -> model name)."""
     best = board[board["is_champion"]]
     return dict(zip(best["horizon_min"].astype(int), best["model"]))
+
+
+def explained_factors(board: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFrame:
+    """The factor rows of the best learned model at each horizon (the champion, unless a baseline won)."""
+    learned = board[board["model"].isin(factors["model"].unique())]
+    best = learned.sort_values(["horizon_min", "rank"]).drop_duplicates("horizon_min")[["horizon_min", "model"]]
+    return factors.merge(best, on=["horizon_min", "model"]).sort_values(["horizon_min", "rank"]).reset_index(drop=True)
 
 
 def backtest_frame(forecasts: list[FoldForecast], data: SeriesData, times: pd.DatetimeIndex, sensors: tuple[str, ...],

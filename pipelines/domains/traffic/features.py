@@ -8,7 +8,7 @@ trees learn changes, not sensor identities.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -69,26 +69,34 @@ class FeatureParams:
     mix_lags: tuple[int, ...] = (0, 1, 2, 3)
 
 
-@dataclass
+@dataclass(frozen=True)
 class FeatureSet:
-    """A feature matrix (one row per origin x sensor) with column names and their factor groups."""
+    """A feature matrix (one row per origin x sensor) with column names and the factor each column belongs to."""
 
     matrix: np.ndarray
-    names: list[str] = field(default_factory=list)
-    groups: dict[str, list[int]] = field(default_factory=dict)
+    names: tuple[str, ...]
+    groups: dict[str, list[int]]
 
-    def add(self, name: str, group: str, values: np.ndarray) -> None:
-        self.groups.setdefault(group, []).append(len(self.names))
+    def with_matrix(self, matrix: np.ndarray) -> "FeatureSet":
+        """The same columns over other values (a shuffled copy, for permutation importance)."""
+        return FeatureSet(matrix, self.names, self.groups)
+
+
+class _Columns:
+    """Collects named columns by factor, then stacks them once."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.groups: dict[str, list[int]] = {}
+        self.values: list[np.ndarray] = []
+
+    def add(self, name: str, factor: str, values: np.ndarray) -> None:
+        self.groups.setdefault(factor, []).append(len(self.names))
         self.names.append(name)
-        self._columns.append(values.reshape(-1).astype(np.float32))
+        self.values.append(values.reshape(-1).astype(np.float32))
 
-    def __post_init__(self) -> None:
-        self._columns: list[np.ndarray] = []
-
-    def done(self) -> "FeatureSet":
-        self.matrix = np.stack(self._columns, axis=1)
-        self._columns = []
-        return self
+    def stacked(self) -> FeatureSet:
+        return FeatureSet(np.stack(self.values, axis=1), tuple(self.names), self.groups)
 
 
 def features(
@@ -107,7 +115,7 @@ def features(
         return series[origins + shift - lag]
 
     level = at(0)
-    out = FeatureSet(np.empty(0))
+    out = _Columns()
     out.add("level", "recent_speed", level)
     for k in range(1, params.lags):
         out.add(f"lag_{k}", "recent_trend", at(k) - level)
@@ -139,4 +147,4 @@ def features(
     out.add("target_weekend", "weekday", (weekday >= 5)[:, None] * per_sensor)
     out.add("usual_at_target", "usual_speed", usual[slot] - level)
     out.add("usual_now", "usual_speed", usual[data.slots[origins]] - level)  # how far below its usual speed it is now
-    return out.done()
+    return out.stacked()

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipelines.compute import map_with_progress
 from pipelines.config import Settings
 from pipelines.domains.traffic import backtest, marts, report
 from pipelines.domains.traffic.alerts import congestion_alerts
@@ -109,43 +110,50 @@ def load_inputs(lake: Lake, params: TrafficParams) -> Inputs:
 
 # --- train: backtest, leaderboard, champions, factors -------------------------------------------------------------
 
-def fit_and_store(data: SeriesData, model: str, horizon: int, params: TrafficParams, settings: Settings, path: str) -> str:
-    """On a worker: fit `model` on all the data and store it in the lake; returns where."""
-    fitted = make_forecaster(model, params.learned_params, params.seed).fit(data, horizon)
+def fit_and_store(champion: tuple[int, str, str], data: SeriesData, params: TrafficParams, settings: Settings) -> str:
+    """On a worker: fit a (horizon minutes, model, path) champion on all the data and store it in the lake."""
+    minutes, model, path = champion
+    fitted = make_forecaster(model, params.learned_params, params.seed).fit(data, params.horizon_steps(minutes))
     Lake(settings).write_bytes(path, pickle.dumps(fitted))
     return path
 
 
+@dataclass(frozen=True)
+class BacktestJob:
+    """One model at one horizon on one fold: a task on the cluster."""
+
+    model: str
+    horizon: int  # steps
+    fold: int
+    bounds: tuple[int, int]
+    factor_repeats: int
+
+    def describe(self, step_minutes: int) -> str:
+        return f"backtest of {self.model}, {self.horizon * step_minutes} min ahead, fold {self.fold + 1}"
+
+
+def run_backtest_job(job: BacktestJob, data: SeriesData, params: TrafficParams) -> backtest.FoldForecast:
+    """On a worker: one backtest job."""
+    return backtest.run_fold(data, job.model, job.horizon, job.fold, job.bounds, params.learned_params, params.seed, job.factor_repeats)
+
+
 def train(settings: Settings, run_id: str, client: "distributed.Client", params: TrafficParams) -> dict[str, Any]:  # noqa: F821
     """Backtest every model at every horizon on the workers, publish the leaderboard and factors, store the champions."""
-    from distributed import as_completed
-
     lake = Lake(settings)
     inputs = load_inputs(lake, params)
     panel, data = inputs.panel, inputs.data
     folds = params.plan.folds_of(len(panel.times))
     training_id = f"{panel.times[-1]:%Y%m%dT%H%MZ}-" + idempotency_key(inputs.readings_version, params.to_json(), code_version())[:8]
     shared = client.scatter(data, broadcast=True)
-    jobs = [(m, params.horizon_steps(h), f, b) for h in params.horizons_min for m in params.models for f, b in enumerate(folds)]
     last_fold = len(folds) - 1
-    futures = {
-        client.submit(backtest.run_fold, shared, m, h, f, b, params.learned_params, params.seed,
-                      params.factor_repeats if f == last_fold else 0, pure=False): (m, h, f)
-        for m, h, f, b in jobs
-    }
-    forecasts = []
-    for done, future in enumerate(as_completed(futures), start=1):
-        forecasts.append(future.result())
-        model, horizon, fold = futures[future]
-        log.info("[%d/%d] backtest of %s, %d min ahead, fold %d done", done, len(futures), model,
-                 horizon * params.step_minutes, fold + 1)
+    jobs = [BacktestJob(m, params.horizon_steps(h), f, b, params.factor_repeats if f == last_fold else 0)
+            for h in params.horizons_min for m in params.models for f, b in enumerate(folds)]
+    forecasts = map_with_progress(client, run_backtest_job, jobs, lambda j: j.describe(params.step_minutes), shared, params)
     board = backtest.leaderboard(forecasts, data, params.step_minutes)
     best = backtest.champions(board)
     paths = {h: lake.layout.model_artifact(TRAIN_PIPELINE, training_id, f"h{h:03d}_{m}.pkl") for h, m in best.items()}
-    stored = client.gather([
-        client.submit(fit_and_store, shared, m, params.horizon_steps(h), params, settings, paths[h], pure=False)
-        for h, m in best.items()
-    ])
+    stored = map_with_progress(client, fit_and_store, [(h, m, paths[h]) for h, m in best.items()],
+                               lambda c: f"refit of the {c[0]}-minute champion ({c[1]}) on all the data", shared, params, settings)
     log.info("champions stored: %s", ", ".join(stored))
     test_from = panel.times[folds[0][0]]
     board = board.assign(
@@ -158,7 +166,7 @@ def train(settings: Settings, run_id: str, client: "distributed.Client", params:
     replace = {"training_id": [training_id]}
     _publish(lake, marts.LEADERBOARD, board, replace, run_id, key)
     _publish(lake, marts.FACTORS, factors, replace, run_id, key)
-    plots = _save_plots(lake, run_id, board, factors, backtest.backtest_frame(
+    plots = _save_plots(lake, run_id, board, backtest.explained_factors(board, factors), backtest.backtest_frame(
         [f for f in forecasts if best.get(f.horizon * params.step_minutes) == f.model], data, panel.times, panel.sensors,
         params.step_minutes))
     summary = {
@@ -168,6 +176,7 @@ def train(settings: Settings, run_id: str, client: "distributed.Client", params:
         },
         "sensors": len(panel.sensors), "train_until_utc": panel.times[-1].isoformat(), "test_from_utc": test_from.isoformat(),
         "input_version": inputs.readings_version, "models": list(params.models), "plots": plots,
+        "input_partitions": sorted({d.isoformat() for d in panel.times.tz_convert(params.timezone).date}),
     }
     write_run_record(lake, TRAIN_PIPELINE, run_id, {**summary, "params": params.to_json(),
                                                      "leaderboard": board[["horizon_min", "model", "mae", "rmse", "mape_pct", "rank"]].to_dict("records")})
@@ -197,19 +206,46 @@ def _save_plots(lake: Lake, run_id: str, board: pd.DataFrame, factors: pd.DataFr
 
 # --- score: champions -> traffic_forecast + congestion_alerts -----------------------------------------------------
 
+def read_leaderboard(lake: Lake, training_id: str) -> pd.DataFrame:
+    """The leaderboard rows of one training run."""
+    uri = _require(lake, Zone.CURATED, marts.LEADERBOARD, "run the traffic_model_training DAG first")
+    return delta.read_table(lake, uri, filters=[("training_id", "=", training_id)])
+
+
+class NoChampionYet(RuntimeError):
+    """Scoring before any model was trained: nothing to forecast with yet."""
+
+
 def current_champions(lake: Lake) -> pd.DataFrame:
     """The champion rows of the latest training run (latest train_until, then the latest publish)."""
-    uri = _require(lake, Zone.CURATED, marts.LEADERBOARD, "run the traffic_model_training DAG first")
+    uri = lake.layout.table(Zone.CURATED, marts.LEADERBOARD)
+    if not delta.table_exists(lake, uri):
+        raise NoChampionYet(f"no model has been trained yet ({uri} does not exist): trigger the traffic_model_training DAG")
     board = delta.read_table(lake, uri)
     best = board[board["is_champion"]]
     latest = best.sort_values(["train_until_utc", "training_id"]).iloc[-1]["training_id"]
     return best[best["training_id"] == latest].sort_values("horizon_min").reset_index(drop=True)
 
 
-def predict_with_stored(data: SeriesData, origins: np.ndarray, horizon: int, settings: Settings, model_uri: str) -> np.ndarray:
-    """On a worker: load a stored champion and forecast from each origin."""
+def results_text(settings: Settings) -> str:
+    """A readable summary of the latest training and scoring runs, from the marts."""
+    lake = Lake(settings)
+    champions = current_champions(lake)
+    training_id, run_id = champions["training_id"].iloc[0], champions["run_id"].iloc[0]
+    board = read_leaderboard(lake, training_id)
+    factors = delta.read_table(lake, lake.layout.table(Zone.CURATED, marts.FACTORS), filters=[("training_id", "=", training_id)])
+    alerts = delta.read_table(lake, _require(lake, Zone.CURATED, marts.ALERTS, "run the traffic_forecast_scoring DAG first"))
+    forecast_rows = len(delta.read_table(lake, lake.layout.table(Zone.CURATED, marts.FORECAST)))
+    plots = sorted(lake.glob(lake.layout.run_artifact(TRAIN_PIPELINE, run_id, "*.png")))
+    return report.summary_text(board, backtest.explained_factors(board, factors), alerts, forecast_rows, plots)
+
+
+def predict_with_stored(champion: tuple[int, str], data: SeriesData, origins: np.ndarray, params: TrafficParams,
+                        settings: Settings) -> np.ndarray:
+    """On a worker: load a stored (horizon minutes, model uri) champion and forecast from each origin."""
+    minutes, model_uri = champion
     model: Forecaster = pickle.loads(Lake(settings).read_bytes(model_uri))  # our own artifact, written by train()
-    return model.predict(data, origins, horizon)
+    return model.predict(data, origins, params.horizon_steps(minutes))
 
 
 def score(settings: Settings, run_id: str, client: "distributed.Client", params: TrafficParams,  # noqa: F821
@@ -228,12 +264,13 @@ def score(settings: Settings, run_id: str, client: "distributed.Client", params:
     history = data.until(int(np.searchsorted(panel.times, train_until, side="right")))  # "usual" = what training saw
     usual = usual_speed(history.speed, history.observed, history.slots, history.steps_per_day)
     shared = client.scatter(data, broadcast=True)
-    futures = [client.submit(predict_with_stored, shared, origins, params.horizon_steps(int(r.horizon_min)), settings, r.model_uri, pure=False)
-               for r in champions.itertuples()]
-    frames = []
-    for row, predicted in zip(champions.itertuples(), client.gather(futures)):
-        frames.append(_forecast_rows(panel, data, origins, int(row.horizon_min), params, predicted, usual, row.model, row.training_id))
-        log.info("forecast %d min ahead with %s: %d rows", row.horizon_min, row.model, predicted.size)
+    chosen = [(int(r.horizon_min), r.model_uri) for r in champions.itertuples()]
+    predictions = map_with_progress(client, predict_with_stored, chosen, lambda c: f"forecast {c[0]} min ahead",
+                                    shared, origins, params, settings)
+    frames = [
+        _forecast_rows(panel, data, origins, int(row.horizon_min), params, predicted, usual, row.model, row.training_id)
+        for row, predicted in zip(champions.itertuples(), predictions)
+    ]
     forecast = pd.concat(frames, ignore_index=True)
     alerts = congestion_alerts(forecast, params.alerts)
     alerts = alerts.merge(forecast[["sensor_id", "origin_ts_utc", "horizon_min", "model", "training_id", "origin_date"]],

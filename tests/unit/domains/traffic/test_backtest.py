@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipelines.domains.traffic.backtest import BacktestPlan, FoldForecast, champions, leaderboard, run_fold
+from pipelines.domains.traffic.backtest import (
+    BacktestPlan, FoldForecast, champions, explained_factors, leaderboard, run_fold,
+)
 from tests.unit.domains.traffic.synthetic_series import series
 
 
@@ -42,3 +44,14 @@ def test_a_fold_forecasts_only_origins_whose_target_is_in_the_data() -> None:
     assert fold.origins.tolist() == list(range(550, 564))
     np.testing.assert_array_equal(fold.predicted, data.speed[550:564])
     assert run_fold(data, "last_value", 12, 1, (570, 576)).origins.tolist() == []
+
+
+def test_the_factors_explained_are_those_of_the_best_learned_model_per_horizon() -> None:
+    import pandas as pd
+
+    board = pd.DataFrame({"horizon_min": [15, 15, 15, 60, 60], "rank": [1, 2, 3, 1, 2],
+                          "model": ["last_value", "linear_ridge", "gradient_boosting", "gradient_boosting", "linear_ridge"]})
+    factors = pd.DataFrame({"horizon_min": [15, 15, 60, 60], "model": ["gradient_boosting", "linear_ridge"] * 2,
+                            "factor": ["weekday"] * 4, "rank": [1] * 4})
+    assert explained_factors(board, factors)[["horizon_min", "model"]].values.tolist() == [
+        [15, "linear_ridge"], [60, "gradient_boosting"]]
