@@ -69,9 +69,13 @@ class LakeLayout:
         safe_run = re.sub(r"[^A-Za-z0-9_.\-]", "_", run_id)
         return f"{self.zone(Zone.META)}/runs/{_checked(pipeline, 'pipeline')}/{safe_run}.json"
 
+    def run_artifacts_dir(self, pipeline: str, run_id: str) -> str:
+        """The folder of the files saved with one run's record."""
+        return self.run_record(pipeline, run_id).removesuffix(".json")
+
     def run_artifact(self, pipeline: str, run_id: str, name: str) -> str:
         """A file saved with one run's record (a plot, a table)."""
-        return f"{self.run_record(pipeline, run_id).removesuffix('.json')}/{_checked(name, 'artifact name')}"
+        return f"{self.run_artifacts_dir(pipeline, run_id)}/{_checked(name, 'artifact name')}"
 
     def model_artifact(self, pipeline: str, training_id: str, name: str) -> str:
         """A fitted model of one training run."""

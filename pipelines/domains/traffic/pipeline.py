@@ -236,7 +236,7 @@ def results_text(settings: Settings) -> str:
     factors = delta.read_table(lake, lake.layout.table(Zone.CURATED, marts.FACTORS), filters=[("training_id", "=", training_id)])
     alerts = delta.read_table(lake, _require(lake, Zone.CURATED, marts.ALERTS, "run the traffic_forecast_scoring DAG first"))
     forecast_rows = len(delta.read_table(lake, lake.layout.table(Zone.CURATED, marts.FORECAST)))
-    plots = sorted(lake.glob(lake.layout.run_artifact(TRAIN_PIPELINE, run_id, "*.png")))
+    plots = sorted(lake.glob(f"{lake.layout.run_artifacts_dir(TRAIN_PIPELINE, run_id)}/*.png"))
     return report.summary_text(board, backtest.explained_factors(board, factors), alerts, forecast_rows, plots)
 
 
