@@ -24,7 +24,7 @@ setup: $(BIN)/citylake ## create .venv and install the pinned dependencies
 demo: setup ## run the air-quality pipeline end to end through Airflow into var/lake, print a summary
 	$(BIN)/citylake demo
 
-demo-traffic: setup ## traffic: feeds, curated readings, model training and scoring through Airflow (~6 min)
+demo-traffic: setup ## traffic: feeds, curated readings, model training and scoring through Airflow (~8 min)
 	$(BIN)/citylake demo traffic
 
 bench-traffic: setup ## traffic: the whole model x horizon x metric table from one backtest, and the target
