@@ -1,0 +1,1 @@
+"""Public safety: association rules between case and offender attributes, and crime hotspots."""
