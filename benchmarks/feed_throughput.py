@@ -15,17 +15,17 @@ so each group is deduplicated on its own worker with no global shuffle.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import os
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import psutil
+
+from measure import PeakMemory  # benchmarks/measure.py
 
 SENSORS = 2000
 GROUPS = 8
@@ -55,33 +55,6 @@ def generate(directory: Path, rows: int, seed: int = 7) -> list[Path]:
         frame[group == g].to_csv(path, index=False)
         paths.append(path)
     return paths
-
-
-class PeakMemory:
-    """Peak RSS of this process and its children (Dask workers included), sampled every 50 ms."""
-
-    def __init__(self) -> None:
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        me = psutil.Process()
-        while not self._stop.is_set():
-            total = me.memory_info().rss
-            for child in me.children(recursive=True):
-                with contextlib.suppress(psutil.Error):  # a worker that just exited
-                    total += child.memory_info().rss
-            self.peak = max(self.peak, total)
-            time.sleep(0.05)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def run_pandas(paths: list[Path], out: Path) -> int:

@@ -22,3 +22,6 @@ MODEL_LEADERBOARD = lake_asset("curated", "model_leaderboard")
 TRAFFIC_FACTORS = lake_asset("curated", "traffic_factors")
 TRAFFIC_FORECAST = lake_asset("curated", "traffic_forecast")
 CONGESTION_ALERTS = lake_asset("curated", "congestion_alerts")
+
+CRIME_INCIDENTS = lake_asset("clean", "crime_incidents")
+CRIME_HOTSPOTS = lake_asset("curated", "crime_hotspots")

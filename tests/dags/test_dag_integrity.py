@@ -17,7 +17,7 @@ FEED_DAGS = {
     "water_pipe_flow_clean",
 }
 TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
-EXPECTED = FEED_DAGS | {"environment_aqi_marts"} | TRAFFIC_DAGS
+EXPECTED = FEED_DAGS | {"environment_aqi_marts", "public_safety_hotspots"} | TRAFFIC_DAGS
 
 
 class ParseTimeIO(AssertionError):
@@ -54,14 +54,14 @@ def test_no_import_errors_and_every_dag_is_there(dagbag) -> None:
 def test_dag_conventions(dagbag, dag_id: str) -> None:
     dag = dagbag.dags[dag_id]
     assert dag.doc_md and len(dag.doc_md.strip()) > 200
-    department = dag_id.partition("_")[0]
+    department = "public_safety" if dag_id.startswith("public_safety") else dag_id.partition("_")[0]
     assert {"citylake", department} <= set(dag.tags)
     assert dag.max_active_runs == 1
     assert dag.catchup is False
     for task in dag.tasks:
         assert task.retries >= 2, f"{dag_id}.{task.task_id} has retries={task.retries}"
         assert task.owner == department
-    assert dag_id.endswith(("_clean", "_marts", "_curate", "_training", "_scoring"))
+    assert dag_id.endswith(("_clean", "_marts", "_curate", "_training", "_scoring", "_hotspots"))
 
 
 def test_the_marts_are_scheduled_on_the_clean_asset_and_publish_their_assets(dagbag) -> None:

@@ -137,17 +137,18 @@ def mine_on_cluster(client: "distributed.Client", chunks: Sequence[Baskets], n_i
     n_baskets = sum(len(c) for c in chunks)
     min_count = min_count_for(min_support, n_baskets)
     chunk_futures = client.scatter(list(chunks))
-    counts = sum(client.gather(client.map(item_counts, chunk_futures, n_items=n_items, pure=False)))
+    counts = sum(client.gather([client.submit(item_counts, c, n_items, pure=False) for c in chunk_futures]))
     singles = [int(i) for i in np.flatnonzero(counts >= min_count)]
     result: dict[Itemset, int] = {(i,): int(counts[i]) for i in singles}
-    bitsets = client.map(BitsetChunk, chunk_futures, kept_items=singles, pure=False)
+    bitsets = [client.submit(BitsetChunk, c, singles, pure=False) for c in chunk_futures]
+    del chunk_futures  # the workers keep only the bit-vectors from here on
     level = [(i,) for i in singles]
     while level and (max_len is None or len(level[0]) < max_len):
         candidates = next_candidates(level)
         if not candidates:
             break
-        shared = client.scatter(candidates, broadcast=True)
-        totals = sum(client.gather(client.map(_count, bitsets, candidates=shared, pure=False)))
+        [shared] = client.scatter([candidates], broadcast=True)
+        totals = sum(client.gather([client.submit(_count, b, shared, pure=False) for b in bitsets]))
         level = [c for c, n in zip(candidates, totals) if n >= min_count]
         result.update({c: int(n) for c, n in zip(candidates, totals) if n >= min_count})
     client.cancel(bitsets)

@@ -1,0 +1,17 @@
+"""What the public-safety DAGs call: plain functions of run ids and DAG params, returning XCom-sized dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.compute import dask_client
+from pipelines.domains.public_safety import pipeline
+from pipelines.orchestration.connections import task_settings
+
+
+def build_hotspots(run_id: str, granularity: str, min_group_size: int) -> dict[str, Any]:
+    """clean crime_incidents -> curated crime_hotspots on the Dask cluster."""
+    settings = task_settings()
+    params = pipeline.HotspotParams(granularity=granularity, min_group_size=min_group_size)
+    with dask_client(settings) as client:
+        return pipeline.build_hotspots(settings, run_id, client, params)
