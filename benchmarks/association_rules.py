@@ -4,7 +4,8 @@ The baskets come from the SYNTHETIC multi-source case generator (one basket per 
 offender attributes, vehicles, hotel stays and flights; see pipelines/domains/public_safety). Each
 engine runs in a fresh process whose RSS (workers included) is sampled from here; the time is the
 mining call alone, after each engine's input is built (mlxtend's one-hot DataFrame, fim's lists, our
-compressed rows), and for the cluster after the LocalCluster is up. Every engine's itemsets and counts
+compressed rows), and for the cluster after the LocalCluster is up and the baskets are on the workers
+(the pipeline builds them there). Every engine's itemsets and counts
 are compared with CityLake's in-process result.
 
     .venv/bin/python benchmarks/association_rules.py --cases 100000 1000000 [--min-support 0.01]
@@ -54,9 +55,11 @@ def run_engine(engine: str, baskets_path: Path, min_support: float, out: Path) -
         from pipelines.domains.public_safety.itemsets import mine_on_cluster
 
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
-            chunks = baskets.chunks((n + 7) // 8)
+            # in the pipeline the workers build the baskets; here they are shipped once, before the clock starts
+            futures = client.scatter(baskets.chunks((n + 1) // 2))  # one chunk per worker
+            client.gather(client.map(len, futures))
             started = time.perf_counter()
-            found = mine_on_cluster(client, chunks, n_items, min_support)
+            found = mine_on_cluster(client, futures, n, n_items, min_support)
             seconds = time.perf_counter() - started
     elif engine == "fim":
         import fim

@@ -56,22 +56,29 @@ def item_counts(chunk: Baskets, n_items: int) -> np.ndarray:
 
 
 class BitsetChunk:
-    """One chunk's baskets as a bit-vector per item kept (uint64 words, basket b = bit b)."""
+    """One chunk's baskets as a bit-vector per item kept (uint64 words, basket b = bit b).
 
-    def __init__(self, chunk: Baskets, kept_items: Sequence[int]) -> None:
+    The vectors are cut into blocks of `block` baskets so that the few vectors one candidate touches
+    stay in the CPU cache while they are AND-ed and counted.
+    """
+
+    def __init__(self, chunk: Baskets, kept_items: Sequence[int], block: int = 1 << 18) -> None:
         kept = np.asarray(sorted(kept_items), dtype=np.int32)
         self.row = {int(item): i for i, item in enumerate(kept)}
-        words = (len(chunk) + 63) // 64
-        self.bits = np.zeros((len(kept), max(words, 1)), dtype=np.uint64)
+        self.blocks = [self._bits(part, kept) for part in chunk.chunks(block)] or [self._bits(chunk, kept)]
+
+    @staticmethod
+    def _bits(chunk: Baskets, kept: np.ndarray) -> np.ndarray:
+        bits = np.zeros((len(kept), max((len(chunk) + 63) // 64, 1)), dtype=np.uint64)
         if len(kept) and len(chunk):
-            lookup = np.full(max(int(chunk.items.max()) + 1, int(kept.max()) + 1), -1, dtype=np.int64)
+            lookup = np.full(max(int(chunk.items.max(initial=0)) + 1, int(kept.max()) + 1), -1, dtype=np.int64)
             lookup[kept] = np.arange(len(kept))
             rows = lookup[chunk.items]
             mask = rows >= 0
             baskets = chunk.basket_ids()[mask]
-            flat = self.bits.reshape(-1)
-            positions = rows[mask] * self.bits.shape[1] + baskets // 64
-            np.bitwise_or.at(flat, positions, np.left_shift(np.uint64(1), (baskets % 64).astype(np.uint64)))
+            positions = rows[mask] * bits.shape[1] + baskets // 64
+            np.bitwise_or.at(bits.reshape(-1), positions, np.left_shift(np.uint64(1), (baskets % 64).astype(np.uint64)))
+        return bits
 
     def count(self, candidates: Sequence[Itemset]) -> np.ndarray:
         """The support count of each candidate (sorted item tuples of equal length) in this chunk."""
@@ -79,13 +86,17 @@ class BitsetChunk:
         by_prefix: dict[Itemset, list[int]] = defaultdict(list)
         for i, candidate in enumerate(candidates):
             by_prefix[candidate[:-1]].append(i)
-        for prefix, members in by_prefix.items():
-            base = None
-            for item in prefix:
-                base = self.bits[self.row[item]] if base is None else base & self.bits[self.row[item]]
-            lasts = self.bits[[self.row[candidates[i][-1]] for i in members]]
-            joint = lasts if base is None else lasts & base
-            counts[members] = np.bitwise_count(joint).sum(axis=1, dtype=np.int64)
+        groups = [([self.row[item] for item in prefix], members, [self.row[candidates[i][-1]] for i in members])
+                  for prefix, members in by_prefix.items()]
+        for bits in self.blocks:
+            for prefix_rows, members, last_rows in groups:
+                joint = bits[last_rows]
+                if prefix_rows:
+                    base = bits[prefix_rows[0]]
+                    for row in prefix_rows[1:]:
+                        base = base & bits[row]
+                    joint &= base
+                counts[members] += np.bitwise_count(joint).sum(axis=1, dtype=np.int64)
         return counts
 
 
@@ -131,29 +142,30 @@ def frequent_itemsets(baskets: Baskets, n_items: int, min_support: float, max_le
     return result
 
 
-def mine_on_cluster(client: "distributed.Client", chunks: Sequence[Baskets], n_items: int, min_support: float,  # noqa: F821
-                    max_len: int | None = None) -> dict[Itemset, int]:
-    """The same exact itemsets with each chunk's bit-vectors built and kept on a worker; one round trip per level."""
-    n_baskets = sum(len(c) for c in chunks)
+def mine_on_cluster(client: "distributed.Client", chunk_futures: Sequence["distributed.Future"], n_baskets: int,  # noqa: F821
+                    n_items: int, min_support: float, max_len: int | None = None) -> dict[Itemset, int]:
+    """The same exact itemsets from chunks that already live on the workers (futures of Baskets, built there).
+
+    Each chunk's bit-vectors are built and kept on its worker; per level only the candidate list goes
+    out and one count vector per chunk comes back.
+    """
     min_count = min_count_for(min_support, n_baskets)
-    chunk_futures = client.scatter(list(chunks))
     counts = sum(client.gather([client.submit(item_counts, c, n_items, pure=False) for c in chunk_futures]))
     singles = [int(i) for i in np.flatnonzero(counts >= min_count)]
     result: dict[Itemset, int] = {(i,): int(counts[i]) for i in singles}
     bitsets = [client.submit(BitsetChunk, c, singles, pure=False) for c in chunk_futures]
-    del chunk_futures  # the workers keep only the bit-vectors from here on
     level = [(i,) for i in singles]
     while level and (max_len is None or len(level[0]) < max_len):
         candidates = next_candidates(level)
         if not candidates:
             break
-        [shared] = client.scatter([candidates], broadcast=True)
-        totals = sum(client.gather([client.submit(_count, b, shared, pure=False) for b in bitsets]))
+        packed = np.asarray(candidates, dtype=np.int32)  # an array ships and hashes fast; a list of tuples does not
+        totals = sum(client.gather([client.submit(_count, b, packed, pure=False) for b in bitsets]))
         level = [c for c, n in zip(candidates, totals) if n >= min_count]
         result.update({c: int(n) for c, n in zip(candidates, totals) if n >= min_count})
     client.cancel(bitsets)
     return result
 
 
-def _count(bitsets: BitsetChunk, candidates: Sequence[Itemset]) -> np.ndarray:
-    return bitsets.count(candidates)
+def _count(bitsets: BitsetChunk, candidates: np.ndarray) -> np.ndarray:
+    return bitsets.count([tuple(row) for row in candidates.tolist()])
