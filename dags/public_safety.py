@@ -1,5 +1,4 @@
-"""Public safety: crime hotspots from the clean incidents (association rules between case and offender
-attributes follow in this file once the case-record feeds land)."""
+"""Public safety: crime hotspots from the clean incidents, association rules between case and offender attributes."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ import datetime as dt
 
 from airflow.sdk import Param, dag, task
 
-from pipelines.orchestration.assets import CRIME_HOTSPOTS, CRIME_INCIDENTS
+from pipelines.orchestration.assets import CASE_PERSONS, CASE_RECORDS, CRIME_HOTSPOTS, CRIME_INCIDENTS, CRIME_RULES
 
 
 @dag(
@@ -40,3 +39,40 @@ def public_safety_hotspots() -> None:
 
 
 public_safety_hotspots()
+
+
+@dag(
+    dag_id="public_safety_rules", schedule=[CASE_RECORDS, CASE_PERSONS], start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    catchup=False, max_active_runs=1, tags=["citylake", "public_safety", "mining", "marts"],
+    default_args={"owner": "public_safety", "retries": 2, "retry_delay": dt.timedelta(minutes=2)},
+    params={
+        "period": Param("", type="string", description="2025, 2025-Q1 or 2025-03 (local time); empty: the year of the latest case"),
+        "window_hours": Param(72, type="integer", minimum=1, description="Hotel stays before / flights after a case that count"),
+        "min_support": Param(0.005, type="number", exclusiveMinimum=0, maximum=1),
+        "min_confidence": Param(0.5, type="number", exclusiveMinimum=0, maximum=1),
+        "min_lift": Param(1.5, type="number", minimum=0),
+        "min_group_size": Param(10, type="integer", minimum=1, description="k: rules seen in fewer cases are not published"),
+    },
+    doc_md="""### Public safety: association rules between case and offender attributes
+Runs when both `clean/case_records` and `clean/case_persons` have been published, and by hand for any
+period with other thresholds. One basket per case (case type, time of day, day type, district; each
+offender's age band, sex, occupation, prior record, residence; vehicles; hotel stays before and flights
+after the case within `window_hours`, joined by pseudonymised id-card number), built month by month on
+the Dask workers; exact frequent itemsets on the cluster; rules whose consequent is an offender attribute
+or a crime type, above the thresholds, improving on every shorter rule. Publishes `curated/crime_rules`
+for the period, with every parameter; rules seen in fewer than `min_group_size` cases are suppressed.""",
+)
+def public_safety_rules() -> None:
+    @task(outlets=[CRIME_RULES])
+    def mine_association_rules(*, run_id: str, params=None, outlet_events=None) -> dict:
+        """Baskets, itemsets, rules, publish."""
+        from pipelines.orchestration import public_safety
+
+        result = public_safety.mine_rules(run_id, dict(params or {}))
+        outlet_events[CRIME_RULES].extra = {k: result[k] for k in ("partitions", "baskets", "rules", "suppressed_small_groups")}
+        return result
+
+    mine_association_rules()
+
+
+public_safety_rules()

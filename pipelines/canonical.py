@@ -140,12 +140,47 @@ DATASETS: dict[str, Dataset] = {
             key=("incident_id",), partition_by=(),
         ),
         Dataset(
-            "case_records", "public_safety", "Police case records (pseudonymised before the clean zone)",
+            "case_records", "public_safety", "Police case records: what happened, when and where",
             (
                 Field("case_id", "string"), TS, Field("case_type", "string"), Field("status", "string"),
+                Field("reported_district", "string", description="district as the source recorded it"),
                 *GEO, *LINEAGE,
             ),
             key=("case_id",), partition_by=(),
+        ),
+        Dataset(
+            "case_persons", "public_safety", "Persons involved in cases; identifiers pseudonymised before the clean zone",
+            (
+                Field("case_id", "string"), Field("role", "string", description="offender, victim, witness"),
+                Field("person_id", "string", description="keyed pseudonym of the id-card number"),
+                Field("name_pseudonym", "string", description="keyed pseudonym of the name (normalized spelling)"),
+                Field("phone_pseudonym", "string", description="keyed pseudonym of the phone number"),
+                Field("sex", "string"), Field("birth_year", "int"), Field("occupation", "string", description="occupation class"),
+                Field("prior_record", "string", description="yes / no"),
+                Field("residence", "string", description="district of residence, or out_of_town"),
+                *LINEAGE,
+            ),
+            key=("case_id", "role", "person_id"), partition_by=(), time_column=None,
+        ),
+        Dataset(
+            "case_vehicles", "public_safety", "Vehicles recorded in cases; plates pseudonymised before the clean zone",
+            (
+                Field("case_id", "string"), Field("plate_pseudonym", "string", description="keyed pseudonym of the plate"),
+                Field("vehicle_type", "string"), *LINEAGE,
+            ),
+            key=("case_id", "plate_pseudonym"), partition_by=(), time_column=None,
+        ),
+        Dataset(
+            "hotel_stays", "public_safety", "Hotel check-ins reported to the police, by pseudonymised guest",
+            (Field("person_id", "string", description="keyed pseudonym of the id-card number"), Field("hotel_id", "string"),
+             Field("ts_utc", "timestamp", description="check-in, UTC"), *LINEAGE),
+            key=("person_id", "hotel_id", "ts_utc"), partition_by=(),
+        ),
+        Dataset(
+            "flights", "public_safety", "Flight departures of pseudonymised passengers",
+            (Field("person_id", "string", description="keyed pseudonym of the id-card number"), Field("flight_no", "string"),
+             Field("ts_utc", "timestamp", description="departure, UTC"), *LINEAGE),
+            key=("person_id", "flight_no", "ts_utc"), partition_by=(),
         ),
         Dataset(
             "energy_readings", "energy", "Electricity meter readings",

@@ -93,6 +93,14 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _generate_cases(args: argparse.Namespace) -> int:
+    from pipelines.domains.public_safety.synthetic import write_many_cases
+
+    paths = write_many_cases(args.cases, Path(args.out), seed=args.seed)
+    print(f"{len(paths)} SYNTHETIC files (cases, persons, vehicles, hotel stays, flights; one per month) in {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="citylake", description=__doc__)
@@ -125,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--days", type=int, default=365)
     g.add_argument("--seed", type=int, default=20130301)
     g.set_defaults(run=_generate)
+    c = sub.add_parser("generate-cases", help="write SYNTHETIC police sources (cases, persons, vehicles, stays, flights)")
+    c.add_argument("--out", required=True)
+    c.add_argument("--cases", type=int, default=100_000)
+    c.add_argument("--seed", type=int, default=5)
+    c.set_defaults(run=_generate_cases)
     return parser
 
 

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     s3_access_key_id: SecretStr | None = None
     s3_secret_access_key: SecretStr | None = None
     s3_region: str = "us-east-1"
+    # The key of the pseudonyms of personal identifiers (HMAC): from the environment or the Airflow
+    # connection citylake_pseudonym, never in code. Rotating it changes every pseudonym.
+    pseudonym_key: SecretStr | None = None
     # Every network call: a timeout and a bounded retry, configured here once.
     io_timeout_seconds: float = Field(default=30.0, gt=0)
     io_connect_timeout_seconds: float = Field(default=5.0, gt=0)

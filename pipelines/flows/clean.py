@@ -112,7 +112,8 @@ def feed_context(feed: FeedSpec, settings: Settings, raw: RawFile) -> FeedContex
     if feed.geo is not None and feed.geo.districts is not None:
         path = Path(feed.geo.districts.file)
         districts = _districts(str(path if path.is_absolute() else settings.data_dir / path), feed.geo.districts.name_field)
-    return FeedContext(raw.file_name, dt.datetime.fromisoformat(raw.arrived_at), districts)
+    key = settings.pseudonym_key.get_secret_value().encode() if settings.pseudonym_key is not None else None
+    return FeedContext(raw.file_name, dt.datetime.fromisoformat(raw.arrived_at), districts, key)
 
 
 def ingest(settings: Settings, feed: FeedSpec, run_id: str, arrived_at: dt.datetime) -> IngestReport:

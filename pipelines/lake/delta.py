@@ -73,15 +73,20 @@ def file_stats(table: pa.Table) -> str:
         kind = column.type
         if column.null_count == len(column) or not (
             pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_date(kind) or pa.types.is_string(kind)
-            or pa.types.is_large_string(kind)
+            or pa.types.is_large_string(kind) or pa.types.is_timestamp(kind)
         ):
-            # timestamps are left out: Delta rounds their statistics to milliseconds, we keep microseconds
             continue
         if pa.types.is_floating(kind) and pc.any(pc.is_nan(column)).as_py():
             continue
         bounds = pc.min_max(column)
-        stats["minValues"][name] = _stat_value(bounds["min"].as_py())  # type: ignore[index]
-        stats["maxValues"][name] = _stat_value(bounds["max"].as_py())  # type: ignore[index]
+        low, high = bounds["min"].as_py(), bounds["max"].as_py()
+        if pa.types.is_timestamp(kind):
+            # Delta keeps timestamp statistics in milliseconds: widen to whole milliseconds so that they still
+            # bound every microsecond value (a reader prunes files on them; without them it may skip every file)
+            low = low.replace(microsecond=low.microsecond // 1000 * 1000)
+            high = high.replace(microsecond=high.microsecond // 1000 * 1000) + dt.timedelta(milliseconds=1 if high.microsecond % 1000 else 0)
+        stats["minValues"][name] = _stat_value(low)  # type: ignore[index]
+        stats["maxValues"][name] = _stat_value(high)  # type: ignore[index]
     return json.dumps(stats)
 
 

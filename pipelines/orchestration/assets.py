@@ -25,3 +25,6 @@ CONGESTION_ALERTS = lake_asset("curated", "congestion_alerts")
 
 CRIME_INCIDENTS = lake_asset("clean", "crime_incidents")
 CRIME_HOTSPOTS = lake_asset("curated", "crime_hotspots")
+CASE_RECORDS = lake_asset("clean", "case_records")
+CASE_PERSONS = lake_asset("clean", "case_persons")
+CRIME_RULES = lake_asset("curated", "crime_rules")

@@ -16,6 +16,7 @@ from pipelines.config import Settings, load_settings
 log = logging.getLogger(__name__)
 LAKE_CONN_ID = "citylake_lake"
 DASK_CONN_ID = "citylake_dask"
+PSEUDONYM_CONN_ID = "citylake_pseudonym"  # password = the pseudonymisation key
 
 
 def _connection(conn_id: str) -> Any | None:
@@ -56,6 +57,9 @@ def overrides_from_connections(lake: Any | None, dask: Any | None) -> dict[str, 
 def task_settings() -> Settings:
     """The settings a task runs with."""
     overrides = overrides_from_connections(_connection(LAKE_CONN_ID), _connection(DASK_CONN_ID))
+    pseudonym = _connection(PSEUDONYM_CONN_ID)
+    if pseudonym is not None and pseudonym.password:
+        overrides["pseudonym_key"] = pseudonym.password
     if overrides:
         log.info("settings from Airflow connections: %s", ", ".join(sorted(overrides)))
     return load_settings(**overrides)

@@ -15,3 +15,12 @@ def build_hotspots(run_id: str, granularity: str, min_group_size: int) -> dict[s
     params = pipeline.HotspotParams(granularity=granularity, min_group_size=min_group_size)
     with dask_client(settings) as client:
         return pipeline.build_hotspots(settings, run_id, client, params)
+
+
+def mine_rules(run_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Rules for the period asked for (empty: the local year of the latest case) on the Dask cluster."""
+    settings = task_settings()
+    values = {k: v for k, v in params.items() if v not in (None, "")}
+    values.setdefault("period", "")
+    with dask_client(settings) as client:
+        return pipeline.mine_rules(settings, run_id, client, pipeline.RuleMiningParams(**values))

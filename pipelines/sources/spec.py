@@ -88,6 +88,9 @@ class ColumnMap(_Strict):
     unit: str | None = None
     null_markers: list[str] | None = None
     zero_is_missing: bool = False  # e.g. loop detectors report 0 for "no reading"
+    # personal identifiers are replaced by a keyed pseudonym (pipelines/cleanse/pseudonymize.py) before the
+    # clean zone; the kind decides how formatting variants are normalized first
+    pseudonymize: Literal["id_card", "phone", "plate", "name"] | None = None
 
     @model_validator(mode="after")
     def _one_origin(self) -> ColumnMap:
@@ -241,6 +244,11 @@ class FeedSpec(_Strict):
         except KeyError as exc:
             raise ValueError(exc.args[0]) from None
         return value
+
+    @property
+    def pseudonymized_columns(self) -> list[str]:
+        """Canonical columns that hold pseudonyms of personal identifiers."""
+        return [name for name, mapping in self.columns.items() if mapping.pseudonymize]
 
     @property
     def header_lines(self) -> int:

@@ -18,6 +18,7 @@ import pandas as pd
 from pipelines.canonical import Dataset, Field
 from pipelines.cleanse import crs, geo
 from pipelines.cleanse.dedup import deduplicate
+from pipelines.cleanse.pseudonymize import pseudonymize
 from pipelines.cleanse.records import LINE, RAW, printable, raw_records, rejects_frame
 from pipelines.cleanse.units import convert
 from pipelines.sources.readers import FileRejected, read_records
@@ -39,6 +40,11 @@ class FeedContext:
     file_name: str
     arrived_at: dt.datetime
     districts: list[geo.District] | None = None
+    pseudonym_key: bytes | None = None  # required when the feed pseudonymizes a column
+
+
+class PseudonymKeyMissing(RuntimeError):
+    """A feed pseudonymizes identifiers and no key is configured: nothing may reach the clean zone in clear."""
 
 
 @dataclass(frozen=True)
@@ -386,6 +392,13 @@ def standardize_rows(
         values, problem = _typed(records[mapping.source], target, set(mapping.null_markers or markers), mapping.unit,
                                  mapping.zero_is_missing, mapping.source)
         rejections.add(problem.notna(), Reason.TYPE_MISMATCH, problem)
+        if mapping.pseudonymize:
+            if not context.pseudonym_key:
+                raise PseudonymKeyMissing(
+                    f"feed {spec.name} pseudonymizes {name} but no key is configured: set CITYLAKE_PSEUDONYM_KEY "
+                    "or the Airflow connection citylake_pseudonym (password = the key)"
+                )
+            values = pseudonymize(values, context.pseudonym_key, mapping.pseudonymize)
         columns[name] = values
     frame = pd.DataFrame(columns, index=records.index)
     if spec.time is not None and dataset.time_column:

@@ -14,10 +14,11 @@ DAGS_FOLDER = PROJECT_ROOT / "dags"
 FEED_DAGS = {
     "environment_air_beijing_clean", "police_chicago_assaults_clean", "energy_household_power_clean",
     "traffic_metr_la_road_links_clean", "traffic_metr_la_sensors_clean", "traffic_metr_la_speeds_clean",
-    "water_pipe_flow_clean",
+    "water_pipe_flow_clean", "police_cases_clean", "police_case_persons_clean", "police_case_vehicles_clean",
+    "police_hotel_stays_clean", "police_flights_clean",
 }
 TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
-EXPECTED = FEED_DAGS | {"environment_aqi_marts", "public_safety_hotspots"} | TRAFFIC_DAGS
+EXPECTED = FEED_DAGS | {"environment_aqi_marts", "public_safety_hotspots", "public_safety_rules"} | TRAFFIC_DAGS
 
 
 class ParseTimeIO(AssertionError):
@@ -61,7 +62,7 @@ def test_dag_conventions(dagbag, dag_id: str) -> None:
     for task in dag.tasks:
         assert task.retries >= 2, f"{dag_id}.{task.task_id} has retries={task.retries}"
         assert task.owner == department
-    assert dag_id.endswith(("_clean", "_marts", "_curate", "_training", "_scoring", "_hotspots"))
+    assert dag_id.endswith(("_clean", "_marts", "_curate", "_training", "_scoring", "_hotspots", "_rules"))
 
 
 def test_the_marts_are_scheduled_on_the_clean_asset_and_publish_their_assets(dagbag) -> None:

@@ -10,6 +10,7 @@ flight within the window after it. Persons are joined by their (pseudonymised) i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,21 +99,33 @@ class CaseBaskets:
     case_ids: tuple[str, ...]
 
 
-def build_baskets(cases: pd.DataFrame, persons: pd.DataFrame, vehicles: pd.DataFrame, stays: pd.DataFrame,
-                  flights: pd.DataFrame, params: BasketParams, labels: tuple[str, ...] | None = None) -> CaseBaskets:
-    """One basket per case (an empty basket when nothing is known). `labels` fixes the vocabulary across chunks."""
-    pairs = pd.concat([case_items(cases, params), offender_items(cases, persons),
-                       link_items(cases, persons, vehicles, stays, flights, params)], ignore_index=True).drop_duplicates()
-    vocabulary = labels or tuple(sorted(pairs["item"].unique()))
+def case_pairs(cases: pd.DataFrame, persons: pd.DataFrame, vehicles: pd.DataFrame, stays: pd.DataFrame,
+               flights: pd.DataFrame, params: BasketParams) -> pd.DataFrame:
+    """Every (case_id, item) of the cases, distinct."""
+    return pd.concat([case_items(cases, params), offender_items(cases, persons),
+                      link_items(cases, persons, vehicles, stays, flights, params)], ignore_index=True).drop_duplicates()
+
+
+def pairs_to_baskets(pairs: pd.DataFrame, case_ids: Sequence[str], vocabulary: Sequence[str]) -> Baskets:
+    """Compressed baskets in `case_ids` order (a case without pairs gets an empty basket), items as vocabulary ids."""
     item_id = {label: i for i, label in enumerate(vocabulary)}
     unknown = sorted(set(pairs["item"]) - set(item_id))
     if unknown:
         raise ValueError(f"items outside the vocabulary: {unknown[:5]}")
-    case_ids = tuple(cases["case_id"])
-    position = pd.Series(np.arange(len(case_ids)), index=pd.Index(case_ids))
-    rows = position.reindex(pairs["case_id"]).to_numpy()
+    rows = pd.Index(case_ids).get_indexer(pairs["case_id"])
+    if (rows < 0).any():
+        raise ValueError(f"pairs of cases not listed, e.g. {pairs['case_id'][rows < 0].iloc[0]}")
     ids = pairs["item"].map(item_id).to_numpy(dtype=np.int32)
     order = np.lexsort((ids, rows))
     offsets = np.zeros(len(case_ids) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(np.bincount(rows, minlength=len(case_ids)))
-    return CaseBaskets(Baskets(offsets, ids[order]), vocabulary, case_ids)
+    return Baskets(offsets, ids[order])
+
+
+def build_baskets(cases: pd.DataFrame, persons: pd.DataFrame, vehicles: pd.DataFrame, stays: pd.DataFrame,
+                  flights: pd.DataFrame, params: BasketParams, labels: tuple[str, ...] | None = None) -> CaseBaskets:
+    """One basket per case (an empty basket when nothing is known). `labels` fixes the vocabulary across chunks."""
+    pairs = case_pairs(cases, persons, vehicles, stays, flights, params)
+    vocabulary = labels or tuple(sorted(pairs["item"].unique()))
+    case_ids = tuple(cases["case_id"])
+    return CaseBaskets(pairs_to_baskets(pairs, case_ids, vocabulary), vocabulary, case_ids)

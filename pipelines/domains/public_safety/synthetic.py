@@ -14,6 +14,7 @@ what mining should observe once missing attributes are accounted for.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -89,7 +90,7 @@ def _digits(rng: np.random.Generator, n: int, width: int) -> np.ndarray:
 
 
 def _case_ids(numbers: np.ndarray) -> np.ndarray:
-    return _joined("C", np.char.zfill(np.asarray(numbers).astype(str), 8))
+    return _joined("C", np.char.zfill(np.asarray(numbers).astype(str), 9))
 
 
 def _phones(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -117,7 +118,7 @@ def _variant(name: str, rng: np.random.Generator) -> str:
 
 
 def generate_cases(n_cases: int, seed: int = 5, missing_rate: float = 0.08, second_offender_rate: float = 0.15,
-                   start: str = "2025-01-01") -> CaseData:
+                   start: str = "2025-01-01", first_case: int = 0) -> CaseData:
     """`n_cases` cases over one year with their persons, vehicles, hotel stays and flights; deterministic for a seed."""
     rng = np.random.default_rng(seed)
     n = n_cases
@@ -166,14 +167,14 @@ def generate_cases(n_cases: int, seed: int = 5, missing_rate: float = 0.08, seco
     names = pool_names[who].astype(object)
     names[retyped] = [_variant(v, rng) for v in names[retyped]]
     offenders = pd.DataFrame({
-        "case_id": _case_ids(case_of), "role": "offender", "name": names, "id_card": pool_ids[who],
+        "case_id": _case_ids(first_case + case_of), "role": "offender", "name": names, "id_card": pool_ids[who],
         "phone": pool_phone[who], "sex": sex, "birth_year": birth.astype(str), "occupation": occupation,
         "prior_record": prior, "residence": residence,
     })
     for column in ("sex", "birth_year", "occupation", "prior_record", "residence"):
         offenders.loc[rng.random(m) < missing_rate, column] = None
     victims = pd.DataFrame({
-        "case_id": _case_ids(np.arange(n)), "role": "victim",
+        "case_id": _case_ids(first_case + np.arange(n)), "role": "victim",
         "name": _names(rng, n), "id_card": _id_cards(rng, n),
         "phone": _phones(rng, n), "sex": np.where(rng.random(n) < 0.5, "M", "F"),
         "birth_year": (2025 - rng.integers(16, 80, n)).astype(str), "occupation": rng.choice(OCCUPATIONS, n),
@@ -200,13 +201,58 @@ def generate_cases(n_cases: int, seed: int = 5, missing_rate: float = 0.08, seco
     })
     with_vehicle = np.flatnonzero(vehicle)
     vehicles = pd.DataFrame({
-        "case_id": _case_ids(with_vehicle),
+        "case_id": _case_ids(first_case + with_vehicle),
         "plate": _joined(rng.choice(list(PROVINCES), len(with_vehicle)), rng.choice(list("ABCDEFGHJKLMNPQRSTUVWXYZ"), len(with_vehicle)),
                          "·", _digits(rng, len(with_vehicle), 5)),
         "vehicle_type": rng.choice(["car", "motorbike", "van"], len(with_vehicle)),
     })
     cases = pd.DataFrame({
-        "case_id": _case_ids(np.arange(n)), "reported_at": reported, "case_type": case_type, "district": district,
+        "case_id": _case_ids(first_case + np.arange(n)), "reported_at": reported, "case_type": case_type, "district": district,
         "latitude": 39.9 + rng.normal(0, 0.08, n), "longitude": 116.4 + rng.normal(0, 0.1, n),
     })
     return CaseData(cases, pd.concat([offenders, victims], ignore_index=True), vehicles, stays, flights)
+
+
+LOCAL_TZ = "Asia/Shanghai"
+
+
+def write_case_files(data: CaseData, out: Path, append: bool = False) -> list[Path]:
+    """The five sources as their departments deliver them: UTF-8 CSV, local time, one file per source and month.
+
+    With `append`, rows are added to files already there (how `write_many_cases` builds 10^7 cases in chunks).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    local = data.cases["reported_at"].dt.tz_convert(LOCAL_TZ)
+    month_of_case = dict(zip(data.cases["case_id"], local.dt.strftime("%Y-%m")))
+    cases = data.cases.assign(reported_at=local.dt.strftime("%Y-%m-%d %H:%M:%S"), latitude=data.cases["latitude"].round(5),
+                              longitude=data.cases["longitude"].round(5))
+    stays = data.hotel_stays.drop(columns="check_out").assign(check_in=data.hotel_stays["check_in"].dt.tz_convert(LOCAL_TZ))
+    flights = data.flights.assign(departure=data.flights["departure"].dt.tz_convert(LOCAL_TZ))
+    sources = {
+        "SYNTHETIC_cases": (cases, cases["case_id"].map(month_of_case)),
+        "SYNTHETIC_persons": (data.persons, data.persons["case_id"].map(month_of_case)),
+        "SYNTHETIC_vehicles": (data.vehicles, data.vehicles["case_id"].map(month_of_case)),
+        "SYNTHETIC_hotel_stays": (stays.assign(check_in=stays["check_in"].dt.strftime("%Y-%m-%d %H:%M:%S")), stays["check_in"].dt.strftime("%Y-%m")),
+        "SYNTHETIC_flights": (flights.assign(departure=flights["departure"].dt.strftime("%Y-%m-%d %H:%M:%S")),
+                              flights["departure"].dt.strftime("%Y-%m")),
+    }
+    paths = []
+    for name, (frame, months) in sources.items():
+        for month, rows in frame.groupby(months.to_numpy(), sort=True):
+            path = out / f"{name}_{month}.csv"
+            adding = append and path.exists()
+            rows.to_csv(path, index=False, mode="a" if adding else "w", header=not adding)
+            paths.append(path)
+    return paths
+
+
+def write_many_cases(n_cases: int, out: Path, seed: int = 5, chunk: int = 1_000_000) -> list[Path]:
+    """Up to 10^7 cases and beyond in bounded memory: generated and appended chunk by chunk.
+
+    Repeat offenders recur within a chunk, not across chunks; every planted rule holds in every chunk.
+    """
+    paths: set[Path] = set()
+    for first in range(0, n_cases, chunk):
+        data = generate_cases(min(chunk, n_cases - first), seed=seed + first // chunk, first_case=first)
+        paths.update(write_case_files(data, out, append=first > 0))
+    return sorted(paths)

@@ -16,8 +16,17 @@ def _pyplot():
     return plt
 
 
+def _save(fig, out: BinaryIO) -> bool:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(out, format="png", dpi=110)
+    plt.close(fig)
+    return True
+
+
 def leaderboard_chart(board: pd.DataFrame, out: BinaryIO) -> bool:
-    """MAE of every model at every horizon, grouped bars; the champion's bar is outlined."""
+    """MAE of every model at every horizon, grouped bars."""
     if board.empty:
         return False
     plt = _pyplot()
@@ -28,10 +37,7 @@ def leaderboard_chart(board: pd.DataFrame, out: BinaryIO) -> bool:
     ax.set_ylabel("masked MAE (km/h), last 20 % of the data")
     ax.set_title("Traffic forecasters: rolling-origin backtest")
     ax.legend(fontsize=8, ncols=3)
-    fig.tight_layout()
-    fig.savefig(out, format="png", dpi=110)
-    plt.close(fig)
-    return True
+    return _save(fig, out)
 
 
 def factors_chart(factors: pd.DataFrame, out: BinaryIO) -> bool:
@@ -46,10 +52,7 @@ def factors_chart(factors: pd.DataFrame, out: BinaryIO) -> bool:
     ax.set_xlabel("MAE increase when shuffled (km/h)")
     ax.set_title("What moves the traffic forecasts (permutation importance)")
     ax.legend(title="horizon (min)", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out, format="png", dpi=110)
-    plt.close(fig)
-    return True
+    return _save(fig, out)
 
 
 def forecast_chart(backtest: pd.DataFrame, out: BinaryIO, sensors: int = 3) -> bool:
@@ -70,10 +73,7 @@ def forecast_chart(backtest: pd.DataFrame, out: BinaryIO, sensors: int = 3) -> b
         ax.set_xlabel("target time (UTC)")
         ax.set_title(f"sensor {sensor}", fontsize=9)
     axes[0, 0].legend(fontsize=7, ncols=2)
-    fig.tight_layout()
-    fig.savefig(out, format="png", dpi=110)
-    plt.close(fig)
-    return True
+    return _save(fig, out)
 
 
 def summary_text(board: pd.DataFrame, factors: pd.DataFrame, alerts: pd.DataFrame, forecast_rows: int, plots: list[str]) -> str:

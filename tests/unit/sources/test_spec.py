@@ -44,7 +44,7 @@ def test_errors_name_file_key_and_problem(change, message: str) -> None:
 
 def test_unknown_dataset_lists_the_known_ones() -> None:
     assert broken(lambda d: d.update(dataset="nope")).startswith(
-        "sources/x.yaml: dataset: unknown canonical dataset 'nope'; known: air_quality_hourly, case_records,"
+        "sources/x.yaml: dataset: unknown canonical dataset 'nope'; known: air_quality_hourly, case_persons, case_records,"
     )
 
 
@@ -62,6 +62,9 @@ def test_file_level_errors(tmp_path: Path) -> None:
 
 def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
     feeds = all_sources()
-    assert sorted(feeds) == ["air_beijing", "chicago_assaults", "household_power", "metr_la_road_links", "metr_la_sensors", "metr_la_speeds", "pipe_flow"]
+    assert sorted(feeds) == [
+        "air_beijing", "case_persons", "case_vehicles", "cases", "chicago_assaults", "flights", "hotel_stays",
+        "household_power", "metr_la_road_links", "metr_la_sensors", "metr_la_speeds", "pipe_flow",
+    ]
     for feed in feeds.values():
         assert (SOURCES_DIR.parent / "expectations" / f"{feed.suite}.json").exists()

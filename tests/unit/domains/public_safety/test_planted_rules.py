@@ -56,3 +56,15 @@ def test_no_rule_without_a_planted_relationship_in_it(which, request) -> None:
     for antecedent, consequent in zip(rules.antecedent, rules.consequent):
         items = set(antecedent.split(" & ")) | {consequent}
         assert any(p <= items for p in planted_items), f"{antecedent} -> {consequent}"
+
+
+def test_cases_written_in_chunks_keep_distinct_ids_and_one_header(tmp_path) -> None:
+    import pandas as pd
+
+    from pipelines.domains.public_safety.synthetic import write_many_cases
+
+    paths = write_many_cases(2_500, tmp_path, chunk=1_000)
+    cases = pd.concat([pd.read_csv(p) for p in paths if p.name.startswith("SYNTHETIC_cases_")])
+    assert len(cases) == 2_500 and cases["case_id"].is_unique and cases["case_id"].min() == "C000000000"
+    persons = pd.concat([pd.read_csv(p) for p in paths if p.name.startswith("SYNTHETIC_persons_")])
+    assert set(persons["case_id"]) == set(cases["case_id"])

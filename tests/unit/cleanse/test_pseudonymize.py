@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipelines.domains.public_safety.pseudonymize import pseudonym, pseudonymize
+from pipelines.cleanse.pseudonymize import pseudonym, pseudonymize
 
 KEY, ROTATED = b"test-key-not-a-secret", b"test-key-rotated"
 
