@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo demo-traffic bench-traffic test test-fast test-s3 query tables clean-lake clean
+.PHONY: help setup demo demo-traffic demo-safety bench-traffic bench-rules test test-fast test-s3 query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,6 +26,12 @@ demo: setup ## run the air-quality pipeline end to end through Airflow into var/
 
 demo-traffic: setup ## traffic: feeds, curated readings, model training and scoring through Airflow (~8 min)
 	$(BIN)/citylake demo traffic
+
+demo-safety: setup ## public safety: SYNTHETIC police sources + Chicago assaults, rules and hotspots through Airflow
+	$(BIN)/citylake demo safety
+
+bench-rules: setup ## association rules: CityLake (cluster and in process) vs mlxtend vs fim at 10^5 and 10^6 cases
+	$(BIN)/python benchmarks/association_rules.py
 
 bench-traffic: setup ## traffic: the whole model x horizon x metric table from one backtest, and the target
 	$(BIN)/python benchmarks/traffic_forecast.py

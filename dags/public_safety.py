@@ -46,7 +46,7 @@ public_safety_hotspots()
     catchup=False, max_active_runs=1, tags=["citylake", "public_safety", "mining", "marts"],
     default_args={"owner": "public_safety", "retries": 2, "retry_delay": dt.timedelta(minutes=2)},
     params={
-        "period": Param("", type="string", description="2025, 2025-Q1 or 2025-03 (local time); empty: the year of the latest case"),
+        "period": Param("", type="string", description="2025, 2025-Q1 or 2025-03 (local time); empty: the year with the most cases"),
         "window_hours": Param(72, type="integer", minimum=1, description="Hotel stays before / flights after a case that count"),
         "min_support": Param(0.005, type="number", exclusiveMinimum=0, maximum=1),
         "min_confidence": Param(0.5, type="number", exclusiveMinimum=0, maximum=1),

@@ -38,10 +38,10 @@ def _tables(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from pipelines.demo import DemoError, run_demo, run_traffic_demo
+    from pipelines.demo import DemoError, run_demo, run_safety_demo, run_traffic_demo
 
     try:
-        print((run_traffic_demo if args.domain == "traffic" else run_demo)(load_settings()))
+        print({"air": run_demo, "traffic": run_traffic_demo, "safety": run_safety_demo}[args.domain](load_settings()))
     except DemoError as exc:
         print(f"demo failed: {exc}", file=sys.stderr)
         return 1
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(run=_query)
     sub.add_parser("tables", help="list the lake's tables (views for `query`)").set_defaults(run=_tables)
     d = sub.add_parser("demo", help="run a domain's pipeline end to end through Airflow (air quality by default)")
-    d.add_argument("domain", nargs="?", choices=["air", "traffic"], default="air")
+    d.add_argument("domain", nargs="?", choices=["air", "traffic", "safety"], default="air")
     d.set_defaults(run=_demo)
     s = sub.add_parser("summary", help="print the air-quality summary of the lake")
     s.add_argument("--chart", help="also write the monthly AQI chart to this PNG")

@@ -111,6 +111,12 @@ class RuleMiningParams:
         return [(a.tz_convert("UTC"), b.tz_convert("UTC")) for a, b in zip(edges[:-1], edges[1:])]
 
 
+def default_period(times: pd.Series, timezone: str) -> str:
+    """The local year with the most cases (ties: the latest): the last full year, not the few hours of a new one."""
+    years = times.dt.tz_convert(timezone).dt.year.value_counts()
+    return str(max(years.index, key=lambda year: (years[year], year)))
+
+
 def _read(lake: Lake, dataset: str, version: int, filters: list | None, columns: list[str]) -> pd.DataFrame:
     from deltalake import DeltaTable
 
@@ -178,9 +184,9 @@ def mine_rules(settings: Settings, run_id: str, client: "distributed.Client", pa
             raise RuntimeError(f"clean/{dataset} has not been published yet ({uri}): run the police feeds' clean DAGs first")
         versions[dataset] = delta.table_version(lake, uri)
     if not params.period:
-        latest = _read(lake, "case_records", versions["case_records"], None, ["ts_utc"])["ts_utc"].max()
-        params = dataclasses.replace(params, period=str(latest.tz_convert(params.timezone).year))
-        log.info("no period given: mining %s, the year of the latest case", params.period)
+        times = _read(lake, "case_records", versions["case_records"], None, ["ts_utc"])["ts_utc"]
+        params = dataclasses.replace(params, period=default_period(times, params.timezone))
+        log.info("no period given: mining %s, the year with the most cases", params.period)
     months = params.months()
     pair_futures = [client.submit(stage_case_items, m, settings, versions, params, pure=False) for m in months]
     vocabulary = tuple(sorted(set().union(*client.gather([client.submit(_labels, f, pure=False) for f in pair_futures]))))
@@ -213,3 +219,28 @@ def mine_rules(settings: Settings, run_id: str, client: "distributed.Client", pa
     }
     write_run_record(lake, RULES_PIPELINE, run_id, {**result, "params": params.__dict__})
     return result
+
+
+def results_text(settings: Settings, top: int = 12) -> str:
+    """The latest rules and hotspots, as an analyst would want to read them first."""
+    lake = Lake(settings)
+    lines = []
+    rules_uri = lake.layout.table(Zone.CURATED, marts.RULES)
+    if delta.table_exists(lake, rules_uri):
+        rules = delta.read_table(lake, rules_uri)
+        period = sorted(rules["period"].unique())[-1]
+        best = rules[rules["period"] == period].sort_values(["lift", "count"], ascending=False).head(top)
+        lines.append(f"Association rules of {period} ({int(best['baskets'].iloc[0]):,} cases; consequent = offender attribute "
+                     f"or crime type; k = {int(best['min_group_size'].iloc[0])}), by lift:")
+        for r in best.itertuples():
+            lines.append(f"  {r.antecedent}  ->  {r.consequent}   cases {r.count:,}  confidence {r.confidence:.2f}  lift {r.lift:.2f}")
+    hot_uri = lake.layout.table(Zone.CURATED, marts.HOTSPOTS)
+    if delta.table_exists(lake, hot_uri):
+        cells = delta.read_table(lake, hot_uri)
+        period = sorted(cells["period"].unique())[-1]
+        worst = cells[(cells["period"] == period) & ~cells["suppressed"]].sort_values("incidents", ascending=False).head(5)
+        lines.append(f"\nCrime hotspots of {period} (district, weekday 0 = Monday, hour: incidents, change on the period before):")
+        for c in worst.itertuples():
+            change = "" if pd.isna(c.change_pct) else f" ({c.change_pct:+.0f} %)"
+            lines.append(f"  district {c.district}, weekday {c.weekday}, {c.hour:02d}:00: {int(c.incidents)}{change}")
+    return "\n".join(lines) or "nothing published yet"

@@ -1,4 +1,5 @@
-"""Hotspot cells: local hour and weekday, period labels, the trend, partial counts summed, small groups suppressed."""
+"""Hotspot cells: local hour and weekday, period labels, the trend, partial counts summed, small groups suppressed;
+and the default period of the rules."""
 
 from __future__ import annotations
 
@@ -41,3 +42,15 @@ def test_period_labels() -> None:
     assert period_label(local, "month").tolist() == ["2019-08", "2019-09"]
     with pytest.raises(ValueError, match="unknown period 'week'; known: year, quarter, month"):
         period_label(local, "week")
+
+
+def test_the_default_mining_period_is_the_busiest_year() -> None:
+    from pipelines.domains.public_safety.pipeline import default_period
+
+    def times(*texts: str) -> pd.Series:
+        return pd.Series(pd.to_datetime(list(texts), utc=True, format="ISO8601"))
+
+    # the last hours of 2025 in UTC are already 2026 in Beijing: 2025 still has the most cases
+    assert default_period(times("2025-01-01 00:30", "2025-06-01", "2025-12-31 20:00"), "Asia/Shanghai") == "2025"
+    assert default_period(times("2024-03-01", "2025-02-01", "2025-06-30"), "Asia/Shanghai") == "2025"
+    assert default_period(times("2024-03-01", "2025-02-01"), "Asia/Shanghai") == "2025"  # a tie: the latest
