@@ -228,7 +228,7 @@ def results_text(settings: Settings, top: int = 12) -> str:
     rules_uri = lake.layout.table(Zone.CURATED, marts.RULES)
     if delta.table_exists(lake, rules_uri):
         rules = delta.read_table(lake, rules_uri)
-        period = sorted(rules["period"].unique())[-1]
+        period = rules.sort_values(["baskets", "period"]).iloc[-1]["period"]  # the period mined over the most cases
         best = rules[rules["period"] == period].sort_values(["lift", "count"], ascending=False).head(top)
         lines.append(f"Association rules of {period} ({int(best['baskets'].iloc[0]):,} cases; consequent = offender attribute "
                      f"or crime type; k = {int(best['min_group_size'].iloc[0])}), by lift:")
