@@ -87,6 +87,16 @@ def test_traffic_follows_the_clean_readings_and_retrains_on_its_own_schedule(dag
     assert set(scoring.params.keys()) == {"traffic", "dates"}
 
 
+def test_public_safety_follows_the_clean_crime_assets_with_operator_params(dagbag) -> None:
+    rules, hotspots = dagbag.dags["public_safety_rules"], dagbag.dags["public_safety_hotspots"]
+    assert sorted(a.uri for a in rules.timetable.asset_condition.objects) == [
+        "citylake://clean/case_persons", "citylake://clean/case_records"]
+    assert set(rules.params.keys()) == {"period", "window_hours", "min_support", "min_confidence", "min_lift", "min_group_size"}
+    assert [a.uri for a in rules.get_task("mine_association_rules").outlets] == ["citylake://curated/crime_rules"]
+    assert [a.uri for a in hotspots.timetable.asset_condition.objects] == ["citylake://clean/crime_incidents"]
+    assert set(hotspots.params.keys()) == {"granularity", "min_group_size"}
+
+
 @pytest.mark.parametrize("dag_id", sorted(FEED_DAGS))
 def test_each_feed_dag_publishes_its_dataset_asset(dagbag, dag_id: str) -> None:
     from pipelines.sources.registry import all_sources
