@@ -71,3 +71,17 @@ def test_learned_models_beat_last_value_on_a_daily_pattern() -> None:
 def test_unknown_models_are_named() -> None:
     with pytest.raises(ValueError, match="unknown model 'arima'; known: last_value, historical_average, seasonal_naive, linear_ridge, gradient_boosting"):
         make_forecaster("arima")
+
+
+def test_a_directed_network_gives_upstream_and_downstream_factors_a_symmetric_one_does_not() -> None:
+    from pipelines.domains.traffic.features import FeatureParams, carried_forward, features
+    from pipelines.domains.traffic.network import Network
+
+    data = series(days=1, sensors=3)
+    relative, usual, origins = carried_forward(data.speed / 100), np.ones((288, 3)), np.arange(20, 30)
+    directed = features(relative, data, origins, 3, usual, FeatureParams())
+    assert {"upstream", "downstream", "adjacent"} <= set(directed.groups) and directed.matrix.shape[0] == 10 * 3
+    symmetric = SeriesData(data.speed, data.observed, data.slots, data.weekdays, data.steps_per_day,
+                           Network(np.array([[0, 1.0, 0], [1.0, 0, 0], [0, 0, 0]])))
+    groups = features(relative, symmetric, origins, 3, usual, FeatureParams()).groups
+    assert "upstream" not in groups and "downstream" not in groups and "adjacent" in groups
