@@ -44,3 +44,14 @@ def test_stations_to_rebuild() -> None:
     assert stations_to_rebuild(None, events) == ["A", "B", "C"]
     assert stations_to_rebuild(["Z", "Z"], events) == ["Z"]
     assert stations_to_rebuild([], None) is None
+
+
+def test_the_pseudonym_key_comes_from_its_connection(monkeypatch) -> None:
+    from pipelines.orchestration import connections
+
+    found = {"citylake_pseudonym": FakeConnection(password="key-from-the-connection")}
+    monkeypatch.setattr(connections, "_connection", lambda conn_id: found.get(conn_id))
+    monkeypatch.delenv("CITYLAKE_PSEUDONYM_KEY", raising=False)
+    assert connections.task_settings().pseudonym_key.get_secret_value() == "key-from-the-connection"
+    found.clear()
+    assert connections.task_settings().pseudonym_key is None
