@@ -63,6 +63,15 @@ def _airflow(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from pipelines.doctor import diagnose, report
+    from pipelines.orchestration.airflow_env import airflow_environment
+
+    checks = diagnose(load_settings(), None if args.no_airflow else airflow_environment())
+    print(report(checks))
+    return 1 if any(c.status == "fail" for c in checks) else 0
+
+
 def _sources(args: argparse.Namespace) -> int:
     from pipelines.sources.check import check_report, list_report
     from pipelines.sources.registry import all_sources, get_source
@@ -120,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("airflow", help="the airflow CLI with this project's AIRFLOW_HOME and dags/")
     a.add_argument("airflow_args", nargs=argparse.REMAINDER)
     a.set_defaults(run=_airflow)
+    doc = sub.add_parser("doctor", help="check the lake, the Dask scheduler, Airflow and the settings; say how to fix problems")
+    doc.add_argument("--no-airflow", action="store_true", help="skip the Airflow checks (they take a few seconds)")
+    doc.set_defaults(run=_doctor)
     src = sub.add_parser("sources", help="list the feeds, or check a feed's YAML against a sample file (writes nothing)")
     src.add_argument("action", nargs="?", choices=["list", "check"], default="list")
     src.add_argument("feed", nargs="?")
