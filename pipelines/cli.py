@@ -56,9 +56,9 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _airflow(args: argparse.Namespace) -> int:
-    from pipelines.orchestration.airflow_env import airflow_environment
+    from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
 
-    airflow = str(Path(sys.executable).with_name("airflow"))
+    airflow = airflow_executable()
     os.execve(airflow, [airflow, *args.airflow_args], airflow_environment())
     return 0  # not reached
 

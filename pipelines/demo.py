@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +13,7 @@ from pipelines.domains.environment.report import summary_text
 from pipelines.domains.environment.synthetic import write_synthetic_files
 from pipelines.lake.ingest import deliver
 from pipelines.lake.storage import Lake
-from pipelines.orchestration.airflow_env import airflow_environment
+from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
 from pipelines.domains.environment.pipeline import feed as air_feed
 from pipelines.domains.traffic import pipeline as traffic_pipeline
 from pipelines.domains.traffic.synthetic import write_synthetic_traffic
@@ -55,7 +54,7 @@ def traffic_files(settings: Settings, out: Path = PROJECT_ROOT / "var" / "synthe
 
 def run_airflow(args: list[str], env: dict[str, str], log_file: Path) -> None:
     """Run the `airflow` CLI, showing progress lines, keeping the whole output in `log_file`."""
-    airflow = str(Path(sys.executable).with_name("airflow"))
+    airflow = airflow_executable()
     log_file.parent.mkdir(parents=True, exist_ok=True)
     failed = False
     with log_file.open("a") as log, subprocess.Popen(
@@ -82,8 +81,16 @@ def _shorten(line: str) -> str:
     return re.sub(r"\s+(\[[\w.]+\])?\s*loc=\S+.*$", "", text)[:200]
 
 
-def _airflow(settings: Settings, name: str) -> tuple[dict[str, str], Path]:
+def _ready_lake(settings: Settings) -> Lake:
+    """The demo's lake, created when missing."""
+    lake = Lake(settings)
+    lake.ensure_exists()
+    return lake
+
+
+def _airflow(settings: Settings, name: str, step: str = "") -> tuple[dict[str, str], Path]:
     """The project's Airflow environment on this lake, its metadata DB migrated and the DAGs parsed; and a log file."""
+    print(f"{step} preparing Airflow (metadata on SQLite under var/airflow)".strip(), flush=True)
     env = airflow_environment()
     env["CITYLAKE_LAKE_URI"] = settings.lake_uri
     log_file = PROJECT_ROOT / "var" / "logs" / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}.log"
@@ -115,16 +122,14 @@ def _closing(summary: str, queries: Sequence[str], log_file: Path, started: floa
 def run_demo(settings: Settings) -> str:
     """Deliver, ingest + validate + cleanse, build the marts (real Airflow DAG runs) and return the summary."""
     started = time.monotonic()
-    lake = Lake(settings)
-    lake.ensure_exists()
+    lake = _ready_lake(settings)
     files, synthetic = air_files(settings)
     if synthetic:
         _warn_synthetic(f"No Beijing air-quality files under {settings.data_dir} ({', '.join(air_feed().data_files)})"
                         " (set CITYLAKE_DATA_DIR to the folder that holds air/beijing/).")
     print(f"1/4 delivering {len(files)} file(s) to {lake.layout.landing_dir(air_feed().name)}", flush=True)
     deliver(lake, air_feed(), files)
-    print("2/4 preparing Airflow (metadata on SQLite under var/airflow)", flush=True)
-    env, log_file = _airflow(settings, "demo")
+    env, log_file = _airflow(settings, "demo", "2/4")
     _run_dags(DAGS, env, log_file, 3, 4)
     summary = summary_text(settings, chart=PROJECT_ROOT / "var" / "reports" / "air_aqi_monthly.png")
     queries = ["tables", 'query "SELECT station, avg(aqi) AS mean_aqi FROM air_aqi_daily GROUP BY station ORDER BY 2 DESC"']
@@ -134,16 +139,14 @@ def run_demo(settings: Settings) -> str:
 def run_traffic_demo(settings: Settings) -> str:
     """The traffic feeds, the curated readings, model training and scoring: six real Airflow DAG runs."""
     started = time.monotonic()
-    lake = Lake(settings)
-    lake.ensure_exists()
+    lake = _ready_lake(settings)
     files, synthetic = traffic_files(settings)
     if synthetic:
         _warn_synthetic(f"No METR-LA files under {settings.data_dir} (traffic/metr-la/; set CITYLAKE_DATA_DIR).")
     print(f"1/8 delivering {sum(len(p) for _, p in files)} file(s) to the traffic feeds' landing folders", flush=True)
     for feed, paths in files:
         deliver(lake, feed, paths)
-    print("2/8 preparing Airflow (metadata on SQLite under var/airflow)", flush=True)
-    env, log_file = _airflow(settings, "demo-traffic")
+    env, log_file = _airflow(settings, "demo-traffic", "2/8")
     feed_dags = [f"{feed.department}_{feed.name}_clean" for feed, _ in files]
     _run_dags([*feed_dags, "traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"], env, log_file, 3, 8)
     queries = [
@@ -176,8 +179,7 @@ def run_safety_demo(settings: Settings, cases: int = 200_000) -> str:
     from pipelines.domains.public_safety.synthetic import write_many_cases
 
     started = time.monotonic()
-    lake = Lake(settings)
-    lake.ensure_exists()
+    lake = _ready_lake(settings)
     print(f"1/9 generating {cases:,} SYNTHETIC cases with persons, vehicles, hotel stays and flights (planted rules)", flush=True)
     feeds = [get_source(name) for name in SAFETY_FEEDS]
     for path in write_many_cases(cases, PROJECT_ROOT / "var" / "synthetic" / "police"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Literal
 from pipelines.config import Settings
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
+from pipelines.orchestration.airflow_env import airflow_executable
 
 Status = Literal["ok", "warn", "fail"]
 CONNECTIONS = ("citylake_lake", "citylake_dask", "citylake_pseudonym")
@@ -84,7 +84,7 @@ def check_pseudonym_key(settings: Settings) -> Check:
 
 
 def _airflow(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([str(Path(sys.executable).with_name("airflow")), *args], env=env, capture_output=True, text=True,
+    return subprocess.run([airflow_executable(), *args], env=env, capture_output=True, text=True,
                           timeout=180)
 
 

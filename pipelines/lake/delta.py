@@ -213,6 +213,22 @@ def commit_parts(
     return PublishResult(table_uri, version, len(parts), rows, replace)
 
 
+def publish_frame(
+    lake: Lake, table_uri: str, frame: pd.DataFrame, schema: pa.Schema, partition_by: Sequence[str],
+    replace: dict[str, list[str]] | None, run_id: str, idempotency_key: str, extra_metadata: dict[str, str] | None = None,
+) -> PublishResult:
+    """A small table computed on the client (a mart of counts, a leaderboard): its parts written and committed at once."""
+    parts = write_parts(lake, table_uri, arrow_table(frame, schema), partition_by, run_id)
+    return commit_parts(lake, table_uri, schema, partition_by, parts, replace, run_id, idempotency_key, extra_metadata)
+
+
+def require_table(lake: Lake, table_uri: str, hint: str) -> str:
+    """The table's URI, or a RuntimeError saying it has not been published and what to run first."""
+    if not table_exists(lake, table_uri):
+        raise RuntimeError(f"{table_uri} has not been published yet: {hint}")
+    return table_uri
+
+
 def discard_parts(lake: Lake, parts: Sequence[PartFile]) -> None:
     """Delete part files that will not be committed (a failed or duplicate run), so no orphan remains."""
     for part in parts:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from pipelines.config import PROJECT_ROOT
 
 DEFAULT_AIRFLOW_HOME = PROJECT_ROOT / "var" / "airflow"
+
+
+def airflow_executable() -> str:
+    """The `airflow` command of this virtual environment."""
+    return str(Path(sys.executable).with_name("airflow"))
 
 
 def airflow_environment(airflow_home: Path = DEFAULT_AIRFLOW_HOME, base: dict[str, str] | None = None) -> dict[str, str]:

@@ -87,9 +87,8 @@ def build_marts(
     from deltalake import DeltaTable
 
     lake = Lake(settings)
-    clean_uri = lake.layout.table(Zone.CLEAN, air_quality.DATASET)
-    if not delta.table_exists(lake, clean_uri):
-        raise RuntimeError(f"the clean dataset {air_quality.DATASET} has not been published yet ({clean_uri})")
+    clean_uri = delta.require_table(lake, lake.layout.table(Zone.CLEAN, air_quality.DATASET),
+                                    "run the environment_air_beijing_clean DAG first")
     clean_table = DeltaTable(clean_uri, storage_options=lake.storage_options())
     version = clean_table.version()
     present = sorted({p["station"] for p in clean_table.partitions()})

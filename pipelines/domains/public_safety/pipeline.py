@@ -23,6 +23,13 @@ INCIDENTS = "crime_incidents"
 HOTSPOTS_PIPELINE = "public_safety_hotspots"
 
 
+def _publish(lake: Lake, mart: str, frame: pd.DataFrame, replace: dict[str, list[str]] | None, run_id: str, key: str,
+             extra: dict[str, str] | None = None) -> delta.PublishResult:
+    """Publish one public-safety mart, replacing `replace` (None: the whole table)."""
+    return delta.publish_frame(lake, lake.layout.table(Zone.CURATED, mart), frame, marts.SCHEMAS[mart], marts.PARTITION_BY[mart],
+                               replace, run_id, key, extra)
+
+
 @dataclass(frozen=True)
 class HotspotParams:
     """How incidents are binned: period length, the city's local time, the smallest group published."""
@@ -32,14 +39,16 @@ class HotspotParams:
     min_group_size: int = 1  # incident counts carry no personal data; raise it for counts from case records
 
 
-def count_partition(source_file: str, settings: Settings, version: int, params: HotspotParams) -> pd.DataFrame:
-    """On a worker: the cell counts of one delivered file's incidents."""
+def _read(lake: Lake, dataset: str, version: int, filters: list | None, columns: list[str]) -> pd.DataFrame:
     from deltalake import DeltaTable
 
-    lake = Lake(settings)
-    table = DeltaTable(lake.layout.table(Zone.CLEAN, INCIDENTS), version=version, storage_options=lake.storage_options())
-    rows = table.to_pandas(columns=["ts_utc", "district", "reported_district", "source_file"],
-                           filters=[("source_file", "=", source_file)])
+    table = DeltaTable(lake.layout.table(Zone.CLEAN, dataset), version=version, storage_options=lake.storage_options())
+    return table.to_pandas(columns=columns, filters=filters)
+
+
+def count_partition(source_file: str, settings: Settings, version: int, params: HotspotParams) -> pd.DataFrame:
+    """On a worker: the cell counts of one delivered file's incidents."""
+    rows = _read(Lake(settings), INCIDENTS, version, [("source_file", "=", source_file)], ["ts_utc", "district", "reported_district"])
     rows["district"] = rows["district"].fillna(rows["reported_district"])
     return hot.cell_counts(rows, params.granularity, params.timezone)
 
@@ -49,20 +58,15 @@ def build_hotspots(settings: Settings, run_id: str, client: "distributed.Client"
     from deltalake import DeltaTable
 
     lake = Lake(settings)
-    uri = lake.layout.table(Zone.CLEAN, INCIDENTS)
-    if not delta.table_exists(lake, uri):
-        raise RuntimeError(f"clean/{INCIDENTS} has not been published yet ({uri}): run the police_chicago_assaults_clean DAG first")
+    uri = delta.require_table(lake, lake.layout.table(Zone.CLEAN, INCIDENTS), "run the police_chicago_assaults_clean DAG first")
     table = DeltaTable(uri, storage_options=lake.storage_options())
     version = table.version()
     files = sorted({p["source_file"] for p in table.partitions()})  # clean incidents are laid out by delivered file
     counts = map_with_progress(client, count_partition, files, lambda f: f"hotspot counts of {f}", settings, version, params)
     cells = hot.hotspots(pd.concat(counts, ignore_index=True), params.min_group_size)
     cells = cells.assign(granularity=params.granularity, run_id=run_id)
-    out = lake.layout.table(Zone.CURATED, marts.HOTSPOTS)
-    parts = delta.write_parts(lake, out, delta.arrow_table(cells, marts.HOTSPOTS_SCHEMA), marts.PARTITION_BY[marts.HOTSPOTS], run_id)
     key = idempotency_key("hotspots", uri, version, params, code_version())
-    published = delta.commit_parts(lake, out, marts.HOTSPOTS_SCHEMA, marts.PARTITION_BY[marts.HOTSPOTS], parts, None, run_id, key,
-                                   {"citylake.source_version": str(version)})
+    published = _publish(lake, marts.HOTSPOTS, cells, None, run_id, key, {"citylake.source_version": str(version)})
     result = {
         "rows": len(cells), "periods": sorted(cells["period"].unique()), "suppressed": int(cells["suppressed"].sum()),
         "incidents": int(cells["incidents"].sum()), "table_version": published.version, "clean_version": version,
@@ -115,13 +119,6 @@ def default_period(times: pd.Series, timezone: str) -> str:
     """The local year with the most cases (ties: the latest): the last full year, not the few hours of a new one."""
     years = times.dt.tz_convert(timezone).dt.year.value_counts()
     return str(max(years.index, key=lambda year: (years[year], year)))
-
-
-def _read(lake: Lake, dataset: str, version: int, filters: list | None, columns: list[str]) -> pd.DataFrame:
-    from deltalake import DeltaTable
-
-    table = DeltaTable(lake.layout.table(Zone.CLEAN, dataset), version=version, storage_options=lake.storage_options())
-    return table.to_pandas(columns=columns, filters=filters)
 
 
 def stage_case_items(month: tuple[pd.Timestamp, pd.Timestamp], settings: Settings, versions: dict[str, int],
@@ -179,9 +176,7 @@ def mine_rules(settings: Settings, run_id: str, client: "distributed.Client", pa
     lake = Lake(settings)
     versions = {}
     for dataset in CASE_TABLES:
-        uri = lake.layout.table(Zone.CLEAN, dataset)
-        if not delta.table_exists(lake, uri):
-            raise RuntimeError(f"clean/{dataset} has not been published yet ({uri}): run the police feeds' clean DAGs first")
+        uri = delta.require_table(lake, lake.layout.table(Zone.CLEAN, dataset), "run the police feeds' clean DAGs first")
         versions[dataset] = delta.table_version(lake, uri)
     if not params.period:
         times = _read(lake, "case_records", versions["case_records"], None, ["ts_utc"])["ts_utc"]
@@ -207,11 +202,8 @@ def mine_rules(settings: Settings, run_id: str, client: "distributed.Client", pa
         min_confidence=params.min_confidence, min_lift=params.min_lift, min_group_size=params.min_group_size,
         params_json=params_json, input_versions=json.dumps(versions, sort_keys=True), code_version=code_version(), run_id=run_id,
     )
-    out = lake.layout.table(Zone.CURATED, marts.RULES)
-    parts = delta.write_parts(lake, out, delta.arrow_table(frame, marts.RULES_SCHEMA), marts.PARTITION_BY[marts.RULES], run_id)
     key = idempotency_key("rules", versions, params_json, code_version())
-    published = delta.commit_parts(lake, out, marts.RULES_SCHEMA, marts.PARTITION_BY[marts.RULES], parts,
-                                   {"period": [params.period]}, run_id, key)
+    published = _publish(lake, marts.RULES, frame, {"period": [params.period]}, run_id, key)
     result = {
         "period": params.period, "partitions": [params.period], "baskets": n_baskets, "items": len(vocabulary),
         "itemsets": len(itemsets), "rules": len(frame), "suppressed_small_groups": int(len(rules) - len(published_rules)),

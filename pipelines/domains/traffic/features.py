@@ -11,6 +11,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from pipelines.domains.traffic.network import Network
 from pipelines.domains.traffic.panel import Panel
@@ -50,12 +51,7 @@ class SeriesData:
 
 def carried_forward(values: np.ndarray) -> np.ndarray:
     """Each row's last known value at or before it (causal: never looks ahead)."""
-    filled = values.copy()
-    for t in range(1, len(filled)):
-        holes = np.isnan(filled[t])
-        if holes.any():
-            filled[t, holes] = filled[t - 1, holes]
-    return filled
+    return pd.DataFrame(values).ffill().to_numpy(dtype=np.float64)
 
 
 @dataclass(frozen=True)

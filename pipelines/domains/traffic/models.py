@@ -7,6 +7,7 @@ it cannot see what came after; `predict` reads the readings up to each origin on
 from __future__ import annotations
 
 import warnings
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ def usual_speed(speed: np.ndarray, observed: np.ndarray, slots: np.ndarray, step
     return np.where(np.isnan(table), overall, table)
 
 
-class Forecaster:
+class Forecaster(ABC):
     """A model of speed `horizon` steps after an origin, for every sensor at once."""
 
     name = "forecaster"
@@ -43,9 +44,9 @@ class Forecaster:
         """Learn from `data` (already cut at the training cutoff)."""
         return self
 
+    @abstractmethod
     def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
         """Speeds at origin + horizon (len(origins) x sensors, km/h) from readings up to each origin."""
-        raise NotImplementedError
 
 
 class LastValue(Forecaster):

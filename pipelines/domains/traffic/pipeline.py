@@ -21,7 +21,7 @@ from pipelines.config import Settings
 from pipelines.domains.traffic import backtest, marts, report
 from pipelines.domains.traffic.alerts import congestion_alerts
 from pipelines.domains.traffic.features import SeriesData
-from pipelines.domains.traffic.models import Forecaster, make_forecaster, usual_speed
+from pipelines.domains.traffic.models import Forecaster, HistoricalAverage, make_forecaster
 from pipelines.domains.traffic.network import network_for
 from pipelines.domains.traffic.panel import Panel, fill_short_gaps, panel_from_rows, panel_rows, regular_panel
 from pipelines.domains.traffic.params import TrafficParams
@@ -38,18 +38,13 @@ CURATE_PIPELINE, TRAIN_PIPELINE, SCORE_PIPELINE = "traffic_readings_curate", "tr
 
 def _publish(lake: Lake, mart: str, frame: pd.DataFrame, replace: dict[str, list[str]] | None, run_id: str, key: str,
              extra: dict[str, str] | None = None) -> delta.PublishResult:
-    """Write one mart's rows as part files and commit them, replacing `replace` (None: the whole table)."""
-    uri = lake.layout.table(Zone.CURATED, mart)
-    table = delta.arrow_table(frame, marts.SCHEMAS[mart])
-    parts = delta.write_parts(lake, uri, table, marts.PARTITION_BY[mart], run_id)
-    return delta.commit_parts(lake, uri, marts.SCHEMAS[mart], marts.PARTITION_BY[mart], parts, replace, run_id, key, extra)
+    """Publish one traffic mart, replacing `replace` (None: the whole table)."""
+    return delta.publish_frame(lake, lake.layout.table(Zone.CURATED, mart), frame, marts.SCHEMAS[mart], marts.PARTITION_BY[mart],
+                               replace, run_id, key, extra)
 
 
 def _require(lake: Lake, zone: Zone, dataset: str, hint: str) -> str:
-    uri = lake.layout.table(zone, dataset)
-    if not delta.table_exists(lake, uri):
-        raise RuntimeError(f"{zone.value}/{dataset} has not been published yet ({uri}): {hint}")
-    return uri
+    return delta.require_table(lake, lake.layout.table(zone, dataset), hint)
 
 
 # --- curate: clean readings -> traffic_readings_clean ------------------------------------------------------------
@@ -262,7 +257,7 @@ def score(settings: Settings, run_id: str, client: "distributed.Client", params:
         raise ValueError(f"no readings on {', '.join(map(str, wanted))}: nothing to score")
     train_until = champions["train_until_utc"].iloc[0]
     history = data.until(int(np.searchsorted(panel.times, train_until, side="right")))  # "usual" = what training saw
-    usual = usual_speed(history.speed, history.observed, history.slots, history.steps_per_day)
+    usual = HistoricalAverage().fit(history, horizon=0).table
     shared = client.scatter(data, broadcast=True)
     chosen = [(int(r.horizon_min), r.model_uri) for r in champions.itertuples()]
     predictions = map_with_progress(client, predict_with_stored, chosen, lambda c: f"forecast {c[0]} min ahead",
