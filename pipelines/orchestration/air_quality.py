@@ -8,7 +8,7 @@ from typing import Any
 
 from pipelines.compute import dask_client
 from pipelines.domains.environment import pipeline
-from pipelines.orchestration.connections import task_settings
+from pipelines.orchestration.hooks import task_settings
 
 log = logging.getLogger(__name__)
 

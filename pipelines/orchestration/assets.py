@@ -28,3 +28,16 @@ CRIME_HOTSPOTS = lake_asset("curated", "crime_hotspots")
 CASE_RECORDS = lake_asset("clean", "case_records")
 CASE_PERSONS = lake_asset("clean", "case_persons")
 CRIME_RULES = lake_asset("curated", "crime_rules")
+
+# How often each mart is expected to be republished: the cadence of what it is built from. The lake page
+# marks a mart older than this late (clean and quarantine tables take their feeds' `cadence`).
+MART_CADENCE = {
+    **{mart.name: "1D" for mart in AIR_QUALITY_MARTS},
+    TRAFFIC_READINGS_CLEAN.name: "1h",
+    TRAFFIC_FORECAST.name: "1h",
+    CONGESTION_ALERTS.name: "1h",
+    MODEL_LEADERBOARD.name: "7D",
+    TRAFFIC_FACTORS.name: "7D",
+    CRIME_HOTSPOTS.name: "1D",
+    CRIME_RULES.name: "1D",
+}

@@ -1,25 +1,21 @@
-"""Settings for a task: the environment, overridden by the Airflow connections `citylake_lake` and `citylake_dask`.
+"""The Airflow connections CityLake reads, and the settings overrides they carry (`hooks.DaskHook` applies them).
 
 `citylake_lake` (type aws): login = access key id, password = secret key, extra = {"endpoint_url": ...,
 "region_name": ..., "lake_uri": "s3://bucket/prefix"}. `citylake_dask`: host[:port] of the Dask scheduler
 (extra {"address": "tcp://..."} also works). Either may be absent: the environment's settings stand.
-Only called inside running tasks, never at DAG parse time.
+Only read inside running tasks, never at DAG parse time.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from pipelines.config import Settings, load_settings
-
-log = logging.getLogger(__name__)
 LAKE_CONN_ID = "citylake_lake"
 DASK_CONN_ID = "citylake_dask"
 PSEUDONYM_CONN_ID = "citylake_pseudonym"  # password = the pseudonymisation key
 
 
-def _connection(conn_id: str) -> Any | None:
+def optional_connection(conn_id: str) -> Any | None:
     """An Airflow connection, or None when it is not defined."""
     from airflow.sdk import BaseHook
 
@@ -52,14 +48,3 @@ def overrides_from_connections(lake: Any | None, dask: Any | None) -> dict[str, 
         if address:
             overrides["dask_scheduler_address"] = address
     return overrides
-
-
-def task_settings() -> Settings:
-    """The settings a task runs with."""
-    overrides = overrides_from_connections(_connection(LAKE_CONN_ID), _connection(DASK_CONN_ID))
-    pseudonym = _connection(PSEUDONYM_CONN_ID)
-    if pseudonym is not None and pseudonym.password:
-        overrides["pseudonym_key"] = pseudonym.password
-    if overrides:
-        log.info("settings from Airflow connections: %s", ", ".join(sorted(overrides)))
-    return load_settings(**overrides)

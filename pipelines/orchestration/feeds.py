@@ -8,7 +8,7 @@ from typing import Any
 
 from pipelines.compute import dask_client
 from pipelines.flows import clean as clean_flow
-from pipelines.orchestration.connections import task_settings
+from pipelines.orchestration.hooks import task_settings
 from pipelines.sources.registry import get_source
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from pipelines.compute import dask_client
 from pipelines.domains.public_safety import pipeline
-from pipelines.orchestration.connections import task_settings
+from pipelines.orchestration.hooks import task_settings
 
 
 def build_hotspots(run_id: str, granularity: str, min_group_size: int) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from pipelines.compute import dask_client
 from pipelines.domains.traffic import pipeline
 from pipelines.domains.traffic.params import TrafficParams
-from pipelines.orchestration.connections import task_settings
+from pipelines.orchestration.hooks import task_settings
 
 
 def traffic_params(overrides: dict[str, Any] | None) -> TrafficParams:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -235,6 +236,17 @@ class FeedSpec(_Strict):
     file_key: FileKey | None = None
     id_from_hash: str | None = None  # a key column to fill with a hash of the record when the source has no id
     max_decompressed_mib: int = Field(default=2048, gt=0)
+    cadence: str = "1D"  # how often the department delivers: a dataset older than this is late (the lake page)
+
+    @field_validator("cadence")
+    @classmethod
+    def _positive_cadence(cls, value: str) -> str:
+        try:
+            if pd.Timedelta(value) <= pd.Timedelta(0):
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"cadence {value!r} is not a positive duration such as '1h' or '1D'") from None
+        return value
 
     @field_validator("dataset")
     @classmethod

@@ -47,11 +47,11 @@ def test_stations_to_rebuild() -> None:
 
 
 def test_the_pseudonym_key_comes_from_its_connection(monkeypatch) -> None:
-    from pipelines.orchestration import connections
+    from pipelines.orchestration import hooks
 
     found = {"citylake_pseudonym": FakeConnection(password="key-from-the-connection")}
-    monkeypatch.setattr(connections, "_connection", lambda conn_id: found.get(conn_id))
+    monkeypatch.setattr(hooks, "optional_connection", lambda conn_id: found.get(conn_id))
     monkeypatch.delenv("CITYLAKE_PSEUDONYM_KEY", raising=False)
-    assert connections.task_settings().pseudonym_key.get_secret_value() == "key-from-the-connection"
+    assert hooks.task_settings().pseudonym_key.get_secret_value() == "key-from-the-connection"
     found.clear()
-    assert connections.task_settings().pseudonym_key is None
+    assert hooks.task_settings().pseudonym_key is None

@@ -1,0 +1,85 @@
+"""The Dask hook: where a task's heavy work runs, and the lake credentials the workers need.
+
+A connection of type `dask` (default id `citylake_dask`) names the scheduler: host and port
+(default 8786), or extra {"address": "tcp://..."}. Its extra may also name the lake connection whose
+credentials the workers get (`lake_conn_id`, default `citylake_lake`). With no Dask connection the
+environment's setting stands; with none at all a task starts a LocalCluster of its own.
+The hook lives in the importable package, not in dags/, as Airflow's docs advise for hooks; the
+`citylake` provider (pyproject's entry point) registers the connection type in the UI.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from airflow.sdk import BaseHook
+
+from pipelines.compute import dask_client
+from pipelines.config import Settings, load_settings
+from pipelines.orchestration.connections import (
+    DASK_CONN_ID,
+    LAKE_CONN_ID,
+    PSEUDONYM_CONN_ID,
+    optional_connection,
+    overrides_from_connections,
+)
+
+log = logging.getLogger(__name__)
+
+
+class DaskHook(BaseHook):
+    """A Dask client for a task, configured from the Dask and lake connections."""
+
+    conn_name_attr = "dask_conn_id"
+    default_conn_name = DASK_CONN_ID
+    conn_type = "dask"
+    hook_name = "Dask scheduler (CityLake)"
+
+    def __init__(self, dask_conn_id: str = DASK_CONN_ID, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.dask_conn_id = dask_conn_id
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """The connection form: scheduler host and port; the lake connection's id in extra."""
+        return {
+            "hidden_fields": ["schema", "login", "password"],
+            "relabeling": {"host": "Scheduler host", "port": "Scheduler port"},
+            "placeholders": {"host": "dask-scheduler", "port": "8786", "extra": '{"lake_conn_id": "citylake_lake"}'},
+        }
+
+    def settings(self) -> Settings:
+        """The settings a task runs with: the environment, overridden by the connections that exist."""
+        dask = optional_connection(self.dask_conn_id)
+        lake_conn_id = ((dask.extra_dejson or {}) if dask is not None else {}).get("lake_conn_id", LAKE_CONN_ID)
+        overrides = overrides_from_connections(optional_connection(lake_conn_id), dask)
+        pseudonym = optional_connection(PSEUDONYM_CONN_ID)
+        if pseudonym is not None and pseudonym.password:
+            overrides["pseudonym_key"] = pseudonym.password
+        if overrides:
+            log.info("settings from Airflow connections: %s", ", ".join(sorted(overrides)))
+        return load_settings(**overrides)
+
+    @contextmanager
+    def get_conn(self) -> Iterator["distributed.Client"]:  # noqa: F821
+        """A Dask client on the configured scheduler (else a LocalCluster), closed on exit."""
+        with dask_client(self.settings()) as client:
+            yield client
+
+    def test_connection(self) -> tuple[bool, str]:
+        """The UI's Test button: reach the scheduler and count its workers (the doctor's check)."""
+        from pipelines.doctor import check_dask
+
+        settings = self.settings()
+        if not settings.dask_scheduler_address:
+            return False, f"connection {self.dask_conn_id!r} names no scheduler: tasks would start a LocalCluster"
+        check = check_dask(settings)
+        return check.status == "ok", check.message
+
+
+def task_settings() -> Settings:
+    """The settings a task runs with (called inside running tasks, never at DAG parse time)."""
+    return DaskHook().settings()

@@ -1,0 +1,112 @@
+"""The lake page in the Airflow UI (an Airflow 3 plugin): zones, tables, last publish, rows, quarantine, freshness.
+
+Served by the api-server at /citylake/lake (HTML) and /citylake/lake.json; the "Lake" entry of the
+Browse menu shows it inside the UI. Asking needs the right to read assets, like the UI's asset pages.
+Registered through the `airflow.plugins` entry point in pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+
+from airflow.plugins_manager import AirflowPlugin
+from fastapi import Depends, FastAPI
+from fastapi.responses import HTMLResponse
+
+from pipelines.lake.status import TableStatus, expected_cadences, table_statuses, zone_totals
+from pipelines.lake.storage import Lake
+from pipelines.orchestration.assets import MART_CADENCE
+from pipelines.orchestration.hooks import task_settings
+from pipelines.sources.registry import all_sources
+
+_STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #1a202c; }
+table { border-collapse: collapse; margin-bottom: 1.5rem; }
+th, td { border-bottom: 1px solid #e2e8f0; padding: .35rem .8rem; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.late { color: #c53030; font-weight: 600; } .on-time { color: #2f855a; } .no-cadence { color: #718096; }
+"""
+
+
+def _cadence_text(cadence: dt.timedelta | None) -> str:
+    if cadence is None:
+        return "-"
+    hours = cadence.total_seconds() / 3600
+    return f"{hours / 24:g} d" if hours >= 24 else f"{hours:g} h"
+
+
+def lake_status_rows(statuses: Sequence[TableStatus], now: dt.datetime) -> list[dict[str, object]]:
+    """The page's table as plain rows (also the JSON answer)."""
+    return [
+        {
+            "zone": s.zone.value,
+            "dataset": s.dataset,
+            "version": s.version,
+            "last_publish": s.last_publish.isoformat(timespec="seconds"),
+            "rows": s.rows,
+            "quarantined_by_reason": s.quarantined_by_reason,
+            "cadence": _cadence_text(s.cadence),
+            "freshness": s.freshness(now),
+        }
+        for s in statuses
+    ]
+
+
+def render_lake_page(lake_uri: str, statuses: Sequence[TableStatus], now: dt.datetime) -> str:
+    """The lake page as one self-contained HTML document."""
+    esc = html.escape
+    zones = "".join(
+        f"<tr><td>{esc(zone.value)}</td><td class='num'>{tables}</td><td class='num'>{rows:,}</td></tr>"
+        for zone, (tables, rows) in zone_totals(statuses).items()
+    )
+    tables = "".join(
+        f"<tr data-dataset='{esc(str(r['dataset']))}'><td>{esc(str(r['zone']))}</td><td>{esc(str(r['dataset']))}</td>"
+        f"<td>{esc(str(r['last_publish']))}</td><td class='num'>{r['version']}</td><td class='num'>{r['rows']:,}</td>"
+        f"<td>{esc(', '.join(f'{code}: {n:,}' for code, n in r['quarantined_by_reason'].items()) or '-')}</td>"  # type: ignore[union-attr]
+        f"<td>{esc(str(r['cadence']))}</td><td class='{str(r['freshness']).replace(' ', '-')}'>{esc(str(r['freshness']))}</td></tr>"
+        for r in lake_status_rows(statuses, now)
+    )
+    empty = "" if statuses else "<p>Nothing is published yet: run a clean DAG (or <code>make demo</code>).</p>"
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>CityLake: the lake</title><style>{_STYLE}</style></head>
+<body><h1>The lake</h1><p>{esc(lake_uri)}, as of {now.isoformat(timespec="seconds")}</p>{empty}
+<h2>Zones</h2><table><tr><th>zone</th><th>tables</th><th>rows</th></tr>{zones}</table>
+<h2>Tables</h2><table><tr><th>zone</th><th>dataset</th><th>last publish (UTC)</th><th>version</th><th>rows</th>
+<th>quarantined by reason</th><th>expected every</th><th>freshness</th></tr>{tables}</table></body></html>"""
+
+
+def _current() -> tuple[str, list[TableStatus], dt.datetime]:
+    settings = task_settings()  # the same connections the tasks use
+    statuses = table_statuses(Lake(settings), expected_cadences(all_sources().values(), MART_CADENCE))
+    return settings.lake_uri, statuses, dt.datetime.now(dt.UTC)
+
+
+def _reader() -> object:
+    from airflow.api_fastapi.core_api.security import requires_access_asset
+
+    return Depends(requires_access_asset("GET"))
+
+
+app = FastAPI(title="CityLake lake page")
+
+
+@app.get("/lake", response_class=HTMLResponse, dependencies=[_reader()])
+def lake_page() -> str:
+    """The page."""
+    return render_lake_page(*_current())
+
+
+@app.get("/lake.json", dependencies=[_reader()])
+def lake_json() -> dict[str, object]:
+    """The same, for scripts and monitoring."""
+    lake_uri, statuses, now = _current()
+    return {"lake": lake_uri, "as_of": now.isoformat(timespec="seconds"), "tables": lake_status_rows(statuses, now)}
+
+
+class LakePagePlugin(AirflowPlugin):
+    """Adds the lake page to the api-server and a "Lake" entry to the UI's Browse menu."""
+
+    name = "citylake_lake_page"
+    fastapi_apps = [{"app": app, "url_prefix": "/citylake", "name": "CityLake lake page"}]
+    external_views = [{"name": "Lake", "href": "citylake/lake", "destination": "nav", "category": "browse", "url_route": "lake"}]

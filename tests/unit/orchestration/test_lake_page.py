@@ -1,0 +1,47 @@
+"""The lake page: what it shows, and that Airflow finds the plugin and the Dask connection type."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pipelines.lake.layout import Zone
+from pipelines.lake.status import TableStatus
+from pipelines.orchestration.lake_page import lake_status_rows, render_lake_page
+
+NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+STATUSES = [
+    TableStatus(Zone.CLEAN, "traffic_readings", 4, NOW - dt.timedelta(hours=3), 1_000_000, dt.timedelta(hours=1)),
+    TableStatus(Zone.QUARANTINE, "traffic_readings", 1, NOW - dt.timedelta(minutes=5), 12, dt.timedelta(hours=1),
+                {"SPEED_OUT_OF_RANGE": 10, "<script>": 2}),
+    TableStatus(Zone.META, "ledger", 9, NOW, 30),
+]
+
+
+def test_rows_say_rows_reasons_cadence_and_freshness() -> None:
+    rows = lake_status_rows(STATUSES, NOW)
+    assert [(r["zone"], r["dataset"], r["rows"], r["cadence"], r["freshness"]) for r in rows] == [
+        ("clean", "traffic_readings", 1_000_000, "1 h", "late"),
+        ("quarantine", "traffic_readings", 12, "1 h", "on time"),
+        ("_meta", "ledger", 30, "-", "no cadence"),
+    ]
+    assert rows[0]["last_publish"] == "2026-11-24T09:00:00+00:00"
+
+
+def test_the_page_shows_zones_tables_and_escapes_what_it_shows() -> None:
+    page = render_lake_page("s3://city/lake", STATUSES, NOW)
+    assert "<td>clean</td><td class='num'>1</td><td class='num'>1,000,000</td>" in page
+    assert "SPEED_OUT_OF_RANGE: 10, &lt;script&gt;: 2" in page and "<script>" not in page
+    assert "<td class='late'>late</td>" in page and "<td class='on-time'>on time</td>" in page
+    assert "Nothing is published yet" in render_lake_page("s3://city/lake", [], NOW)
+
+
+def test_airflow_finds_the_plugin_and_the_dask_connection_type() -> None:
+    from airflow import plugins_manager
+    from airflow.providers_manager import ProvidersManager
+
+    loaded, import_errors = plugins_manager._get_plugins()
+    assert not [name for name in import_errors if "pipelines" in name or "citylake" in name]
+    page = next(p for p in loaded if p.name == "citylake_lake_page")
+    assert page.external_views[0]["href"] == "citylake/lake" and page.fastapi_apps[0]["url_prefix"] == "/citylake"
+    hooks = ProvidersManager().hooks
+    assert hooks["dask"].hook_class_name == "pipelines.orchestration.hooks.DaskHook"
