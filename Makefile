@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo demo-traffic demo-safety bench-traffic bench-rules test test-fast test-s3 query tables clean-lake clean
+.PHONY: help setup up down demo demo-traffic demo-safety bench-traffic bench-rules test test-fast test-s3 query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -16,6 +16,7 @@ $(BIN)/citylake: requirements.txt constraints.txt pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
 	$(BIN)/pip install --quiet --no-deps -e .
+	rm -rf *.egg-info  # the build's leftover: beside the venv's record, Airflow would load our plugin twice
 	@touch $@
 
 setup: $(BIN)/citylake ## create .venv and install the pinned dependencies
@@ -35,6 +36,12 @@ bench-rules: setup ## association rules: CityLake (cluster and in process) vs ml
 
 bench-traffic: setup ## traffic: the whole model x horizon x metric table from one backtest, and the target
 	$(BIN)/python benchmarks/traffic_forecast.py
+
+up: setup ## start Airflow (api-server, scheduler, dag-processor, triggerer) and a Dask cluster locally; UI on :8080
+	$(BIN)/citylake up
+
+down: ## stop exactly what `make up` started
+	$(BIN)/citylake down
 
 test: setup ## run the whole test suite (S3 tests need the real S3 server: see .ci/run)
 	$(BIN)/python -m pytest

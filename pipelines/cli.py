@@ -110,6 +110,28 @@ def _generate_cases(args: argparse.Namespace) -> int:
     return 0
 
 
+def _up(args: argparse.Namespace) -> int:
+    from pipelines.platform import PlatformConfig, PlatformError, describe, up
+
+    config = PlatformConfig(api_port=args.api_port, dask_port=args.dask_port, workers=args.workers, worker_memory=args.worker_memory)
+    print(f"starting a Dask scheduler, {config.workers} workers and Airflow's four services (about a minute)...", flush=True)
+    try:
+        started = up(load_settings(), config)
+    except PlatformError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(describe(config, started))
+    return 0
+
+
+def _down(args: argparse.Namespace) -> int:
+    from pipelines.platform import down
+
+    stopped = down()
+    print(f"stopped {len(stopped)} processes: {', '.join(stopped)}" if stopped else "nothing of the platform was running")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="citylake", description=__doc__)
@@ -132,6 +154,13 @@ def build_parser() -> argparse.ArgumentParser:
     doc = sub.add_parser("doctor", help="check the lake, the Dask scheduler, Airflow and the settings; say how to fix problems")
     doc.add_argument("--no-airflow", action="store_true", help="skip the Airflow checks (they take a few seconds)")
     doc.set_defaults(run=_doctor)
+    u = sub.add_parser("up", help="start the local platform: Airflow's four services and a Dask scheduler with workers")
+    u.add_argument("--workers", type=int, default=2)
+    u.add_argument("--worker-memory", default="4GiB")
+    u.add_argument("--api-port", type=int, default=8080)
+    u.add_argument("--dask-port", type=int, default=8786)
+    u.set_defaults(run=_up)
+    sub.add_parser("down", help="stop exactly the processes `up` started").set_defaults(run=_down)
     src = sub.add_parser("sources", help="list the feeds, or check a feed's YAML against a sample file (writes nothing)")
     src.add_argument("action", nargs="?", choices=["list", "check"], default="list")
     src.add_argument("feed", nargs="?")

@@ -83,3 +83,15 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (tests, Airflow connections) on top."""
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def local_secret(path: Path, nbytes: int = 32) -> tuple[str, bool]:
+    """A random secret kept in a file of this machine (mode 600, under var/, never committed); True when just made."""
+    made = not path.exists()
+    if made:
+        import secrets
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(nbytes))
+    return path.read_text().strip(), made

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.config import PROJECT_ROOT, Settings
+from pipelines.config import PROJECT_ROOT, Settings, local_secret
 from pipelines.domains.environment.report import summary_text
 from pipelines.domains.environment.synthetic import write_synthetic_files
 from pipelines.lake.ingest import deliver
@@ -163,14 +163,10 @@ def local_pseudonym_key(settings: Settings, path: Path = PROJECT_ROOT / "var" / 
     """The configured key, else a random one kept in var/secrets (this machine only, never committed)."""
     if settings.pseudonym_key is not None:
         return settings.pseudonym_key.get_secret_value()
-    if not path.exists():
-        import secrets
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    key, made = local_secret(path)
+    if made:
         print(f"!! No CITYLAKE_PSEUDONYM_KEY: made a random key for this machine's demo in {path}", flush=True)
-    return path.read_text().strip()
+    return key
 
 
 def run_safety_demo(settings: Settings, cases: int = 200_000) -> str:

@@ -214,6 +214,10 @@ def _stage_in_chunks(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: s
                     sorted(set(failures)))
 
 
+class NothingDelivered(RuntimeError):
+    """The feed has never delivered a file: there is nothing to clean."""
+
+
 def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.Client") -> CleanSummary:  # noqa: F821
     """raw -> clean + quarantine for the files whose version, feed YAML, suite or code is not yet published."""
     lake = Lake(settings)
@@ -222,7 +226,7 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.
     dataset = feed.canonical
     raws = current_raw_files(lake, feed)
     if not raws:
-        raise RuntimeError(
+        raise NothingDelivered(
             f"no raw files for source {feed.name}: deliver files to {lake.layout.landing_dir(feed.name)} and run the ingest"
         )
     partition_by, scope_column = lake_partitioning(feed)

@@ -23,8 +23,11 @@ def clean(feed_name: str, run_id: str) -> dict[str, Any]:
     from airflow.sdk.exceptions import AirflowSkipException
 
     settings = task_settings()
-    with dask_client(settings) as client:
-        summary = clean_flow.clean(settings, get_source(feed_name), run_id, client)
+    try:
+        with dask_client(settings) as client:
+            summary = clean_flow.clean(settings, get_source(feed_name), run_id, client)
+    except clean_flow.NothingDelivered as exc:  # an hourly poll before the department's first delivery
+        raise AirflowSkipException(str(exc)) from None
     if summary.skipped_as_duplicate:
         # no new data: skipping emits no asset event, so nothing downstream recomputes for nothing
         raise AirflowSkipException(f"nothing new to publish: {summary.dataset} is current (version {summary.table_version})")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
+
 from pipelines.config import load_settings
 from pipelines.orchestration.air_quality import stations_to_rebuild
 from pipelines.orchestration.connections import overrides_from_connections
@@ -55,3 +57,16 @@ def test_the_pseudonym_key_comes_from_its_connection(monkeypatch) -> None:
     assert hooks.task_settings().pseudonym_key.get_secret_value() == "key-from-the-connection"
     found.clear()
     assert hooks.task_settings().pseudonym_key is None
+
+
+def test_an_hourly_poll_before_the_first_delivery_is_skipped_not_failed(monkeypatch, settings) -> None:
+    from contextlib import nullcontext
+
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from pipelines.orchestration import feeds
+
+    monkeypatch.setattr(feeds, "task_settings", lambda: settings)
+    monkeypatch.setattr(feeds, "dask_client", lambda _settings: nullcontext(None))
+    with pytest.raises(AirflowSkipException, match="no raw files for source air_beijing: deliver files to .*/landing/air_beijing"):
+        feeds.clean("air_beijing", "scheduled__2026-11-24T00:00:00+00:00")

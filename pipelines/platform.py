@@ -1,0 +1,248 @@
+"""The local platform without Docker: Airflow 3's four services and a Dask cluster, from this virtual environment.
+
+`citylake up` (make up) starts a Dask scheduler with workers, then the Airflow api-server, scheduler,
+dag-processor and triggerer on one metadata DB, one JWT secret and the connections `citylake_dask`
+(that scheduler), `citylake_lake` (when the lake is on S3) and `citylake_pseudonym`, all passed as
+environment variables (AIRFLOW_CONN_*), never written into a file of the repository. Each process is
+recorded with its pid and start time; `citylake down` (make down) stops exactly those and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pipelines.config import PROJECT_ROOT, Settings, local_secret
+from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
+from pipelines.orchestration.connections import DASK_CONN_ID, LAKE_CONN_ID, PSEUDONYM_CONN_ID
+
+AIRFLOW_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+
+class PlatformError(RuntimeError):
+    """The platform could not be started or stopped; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    """Where the platform keeps its state, its ports and its size."""
+
+    home: Path = PROJECT_ROOT / "var" / "platform"
+    api_port: int = 8080
+    dask_port: int = 8786
+    workers: int = 2
+    worker_memory: str = "4GiB"
+    log_server_ports: tuple[int, int] = (8793, 8794)  # the scheduler's and the triggerer's
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def dask_address(self) -> str:
+        return f"tcp://127.0.0.1:{self.dask_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def state_file(self) -> Path:
+        return self.home / "processes.json"
+
+    @property
+    def password_file(self) -> Path:
+        return self.airflow_home / "simple_auth_manager_passwords.json.generated"
+
+
+@dataclass(frozen=True)
+class Started:
+    """One process the platform started: enough to stop exactly it later."""
+
+    name: str
+    pid: int
+    started_at: float  # the process's own start time (psutil), so a recycled pid is never killed
+    log: str
+    command: list[str] = field(default_factory=list)
+
+
+def connection_uris(config: PlatformConfig, settings: Settings, pseudonym_key: str) -> dict[str, str]:
+    """The Airflow connections of the platform, as AIRFLOW_CONN_* environment variables (JSON form)."""
+    conns = {
+        DASK_CONN_ID: {"conn_type": "dask", "host": "127.0.0.1", "port": config.dask_port,
+                       "extra": {"lake_conn_id": LAKE_CONN_ID}},
+        PSEUDONYM_CONN_ID: {"conn_type": "generic", "password": pseudonym_key},
+    }
+    if settings.lake_on_s3:
+        conns[LAKE_CONN_ID] = {
+            "conn_type": "aws", "login": settings.s3_key, "password": settings.s3_secret,
+            "extra": {"endpoint_url": settings.s3_endpoint, "region_name": settings.s3_region, "lake_uri": settings.lake_uri},
+        }
+    return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn) for conn_id, conn in conns.items()}
+
+
+def platform_environment(config: PlatformConfig, settings: Settings, jwt_secret: str, pseudonym_key: str) -> dict[str, str]:
+    """The environment every service of the platform runs with."""
+    env = airflow_environment(config.airflow_home)
+    env.update({
+        "CITYLAKE_LAKE_URI": settings.lake_uri,
+        "CITYLAKE_DATA_DIR": str(settings.data_dir),
+        "AIRFLOW__API_AUTH__JWT_SECRET": jwt_secret,
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(config.api_port),
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__API__BASE_URL": config.api_url,
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{config.api_url}/execution/",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(config.password_file),
+        "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(config.log_server_ports[0]),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(config.log_server_ports[1]),
+        **connection_uris(config, settings, pseudonym_key),
+    })
+    return env
+
+
+def service_commands(config: PlatformConfig) -> dict[str, list[str]]:
+    """Every process of the platform, in start order."""
+    dask = str(Path(sys.executable).with_name("dask"))
+    commands = {"dask-scheduler": [dask, "scheduler", "--host", "127.0.0.1", "--port", str(config.dask_port), "--no-dashboard"]}
+    for i in range(config.workers):
+        commands[f"dask-worker-{i + 1}"] = [
+            dask, "worker", config.dask_address, "--name", f"worker-{i + 1}", "--nthreads", "1",
+            "--memory-limit", config.worker_memory, "--no-dashboard", "--local-directory", str(config.home / "dask"),
+        ]
+    for service in AIRFLOW_SERVICES:
+        commands[f"airflow-{service}"] = [airflow_executable(), service]
+    return commands
+
+
+def _process_start_time(pid: int) -> float | None:
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def read_started(config: PlatformConfig) -> list[Started]:
+    """The processes a previous `up` recorded (empty when none)."""
+    if not config.state_file.exists():
+        return []
+    return [Started(**entry) for entry in json.loads(config.state_file.read_text())]
+
+
+def alive(process: Started) -> bool:
+    """Whether the recorded process still runs (the same process, not a later one with its pid)."""
+    started_at = _process_start_time(process.pid)
+    return started_at is not None and abs(started_at - process.started_at) < 1.0
+
+
+def _wait(what: str, ready: "Callable[[], bool]", timeout: float, processes: list[Started]) -> None:  # noqa: F821
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        dead = [p for p in processes if not alive(p)]
+        if dead:
+            raise PlatformError(f"{dead[0].name} stopped while waiting for {what}: see {dead[0].log}")
+        if ready():
+            return
+        time.sleep(1)
+    raise PlatformError(f"{what} not ready after {timeout:.0f} s: see the logs in {processes[0].log.rsplit('/', 1)[0]}")
+
+
+def _dask_workers(address: str) -> int:
+    from distributed import Client
+
+    try:
+        with Client(address, timeout=5) as client:
+            return len(client.scheduler_info()["workers"])
+    except OSError:
+        return -1
+
+
+def _api_healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=5) as answer:
+            health = json.load(answer)
+    except OSError:
+        return False
+    return all(health.get(part, {}).get("status") == "healthy" for part in ("metadatabase", "scheduler", "dag_processor", "triggerer"))
+
+
+def up(settings: Settings, config: PlatformConfig = PlatformConfig(), timeout: float = 180) -> list[Started]:
+    """Start the platform (or say it already runs) and wait until every part is ready."""
+    running = [p for p in read_started(config) if alive(p)]
+    if running:
+        raise PlatformError(f"the platform already runs ({len(running)} processes from {config.state_file}): `make down` first")
+    from pipelines.demo import local_pseudonym_key
+
+    logs = config.home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    jwt_secret, _ = local_secret(config.home / "secrets" / "jwt_secret", nbytes=64)
+    admin_password, _ = local_secret(config.home / "secrets" / "admin_password", nbytes=12)
+    config.airflow_home.mkdir(parents=True, exist_ok=True)
+    config.password_file.write_text(json.dumps({"admin": admin_password}))
+    env = platform_environment(config, settings, jwt_secret, local_pseudonym_key(settings))
+    migrate = subprocess.run([airflow_executable(), "db", "migrate"], env=env, capture_output=True, text=True)
+    if migrate.returncode != 0:
+        raise PlatformError(f"`airflow db migrate` failed:\n{migrate.stdout[-2000:]}{migrate.stderr[-2000:]}")
+
+    started: list[Started] = []
+    try:
+        for name, command in service_commands(config).items():
+            log = logs / f"{name}.log"
+            with log.open("ab") as out:
+                proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=config.home)
+            started.append(Started(name, proc.pid, _process_start_time(proc.pid) or time.time(), str(log), command))
+            config.state_file.write_text(json.dumps([asdict(p) for p in started], indent=2))
+            if name == "dask-scheduler":
+                _wait("the Dask scheduler", lambda: _dask_workers(config.dask_address) >= 0, 60, started)
+        _wait(f"{config.workers} Dask workers", lambda: _dask_workers(config.dask_address) >= config.workers, 60, started)
+        _wait("the Airflow services", lambda: _api_healthy(config.api_url), timeout, started)
+    except BaseException:
+        down(config)
+        raise
+    return started
+
+
+def down(config: PlatformConfig = PlatformConfig(), grace: float = 20) -> list[str]:
+    """Stop exactly the processes `up` started (their whole process groups); the names of those stopped."""
+    recorded = read_started(config)
+    running = [p for p in recorded if alive(p)]
+    for process in reversed(running):  # Airflow first, the Dask scheduler last
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + grace
+    while any(alive(p) for p in running) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    for process in running:
+        if alive(process):
+            os.killpg(process.pid, signal.SIGKILL)
+    config.state_file.unlink(missing_ok=True)
+    return [p.name for p in running]
+
+
+def describe(config: PlatformConfig, started: list[Started]) -> str:
+    """What an operator needs after `up`."""
+    password = json.loads(config.password_file.read_text())["admin"]
+    lines = [
+        f"CityLake platform up: {len(started)} processes (state in {config.state_file})",
+        f"  Airflow UI     {config.api_url}   user admin, password {password}",
+        f"  Lake page      {config.api_url}/citylake/lake   (Browse > Lake in the UI)",
+        f"  Dask scheduler {config.dask_address} with {config.workers} workers; the DAGs' heavy work runs there",
+        f"  Logs           {config.home / 'logs'}",
+        "  Stop with      make down",
+    ]
+    return "\n".join(lines)
