@@ -92,6 +92,7 @@ def platform_environment(config: PlatformConfig, settings: Settings, jwt_secret:
     """The environment every service of the platform runs with."""
     env = airflow_environment(config.airflow_home)
     env.update({
+        "AIRFLOW_HOME": str(config.airflow_home),  # the platform's own, whatever the shell says
         "CITYLAKE_LAKE_URI": settings.lake_uri,
         "CITYLAKE_DATA_DIR": str(settings.data_dir),
         "AIRFLOW__API_AUTH__JWT_SECRET": jwt_secret,
@@ -127,10 +128,12 @@ def service_commands(config: PlatformConfig) -> dict[str, list[str]]:
 
 
 def _process_start_time(pid: int) -> float | None:
+    """When the process started; None when it is gone (or a zombie waiting for its parent to reap it)."""
     import psutil
 
     try:
-        return psutil.Process(pid).create_time()
+        process = psutil.Process(pid)
+        return None if process.status() == psutil.STATUS_ZOMBIE else process.create_time()
     except psutil.Error:
         return None
 
@@ -230,6 +233,8 @@ def down(config: PlatformConfig = PlatformConfig(), grace: float = 20) -> list[s
     for process in running:
         if alive(process):
             os.killpg(process.pid, signal.SIGKILL)
+    while any(alive(p) for p in running):
+        time.sleep(0.1)
     config.state_file.unlink(missing_ok=True)
     return [p.name for p in running]
 

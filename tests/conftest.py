@@ -15,14 +15,19 @@ BEIJING = DATA_DIR / "air" / "beijing"
 METR_LA = DATA_DIR / "traffic" / "metr-la"
 
 
-def require_data(path: Path) -> Path:
-    """A file of the public data; tests that need it skip locally, and fail in CI, when it is absent."""
+def require_path(path: Path, what: str, hint: str = "") -> Path:
+    """A file a test needs: absent, the test skips locally and fails in CI (whose set-up provides it)."""
     if not path.exists():
-        message = f"the public data file {path} is not there (set CITYLAKE_DATA_DIR)"
+        message = f"{what} {path} is not there{hint}"
         if os.environ.get("CI"):
-            pytest.fail(message)  # CI always has ../shared/data: a missing file is a broken set-up, not a skip
+            pytest.fail(message)  # CI always has it: a missing file is a broken set-up, not a skip
         pytest.skip(message)
     return path
+
+
+def require_data(path: Path) -> Path:
+    """A file of the public data (../shared/data)."""
+    return require_path(path, "the public data file", " (set CITYLAKE_DATA_DIR)")
 
 
 def beijing_file(station: str) -> Path:
