@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 LAKE_CONN_ID = "citylake_lake"
+INGEST_LAKE_CONN_ID = "citylake_lake_ingest"  # the ingest task's narrower lake user, where one is set up
 DASK_CONN_ID = "citylake_dask"
 PSEUDONYM_CONN_ID = "citylake_pseudonym"  # password = the pseudonymisation key
 

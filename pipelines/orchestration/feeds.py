@@ -8,13 +8,14 @@ from typing import Any
 
 from pipelines.compute import dask_client
 from pipelines.flows import clean as clean_flow
+from pipelines.orchestration.connections import INGEST_LAKE_CONN_ID
 from pipelines.orchestration.hooks import task_settings
 from pipelines.sources.registry import get_source
 
 
 def ingest(feed_name: str, run_id: str, arrived_at: dt.datetime) -> dict[str, Any]:
     """landing -> raw; returns the file versions seen (small: names, checksums, rows)."""
-    report = clean_flow.ingest(task_settings(), get_source(feed_name), run_id, arrived_at)
+    report = clean_flow.ingest(task_settings(INGEST_LAKE_CONN_ID), get_source(feed_name), run_id, arrived_at)
     return {"new": [asdict(r) for r in report.new], "unchanged": [r.file_name for r in report.unchanged]}
 
 

@@ -51,11 +51,16 @@ class DaskHook(BaseHook):
             "placeholders": {"host": "dask-scheduler", "port": "8786", "extra": '{"lake_conn_id": "citylake_lake"}'},
         }
 
-    def settings(self) -> Settings:
-        """The settings a task runs with: the environment, overridden by the connections that exist."""
+    def settings(self, lake_conn_id: str | None = None) -> Settings:
+        """The settings a task runs with: the environment, overridden by the connections that exist.
+
+        `lake_conn_id` asks for a narrower lake user (the ingest task's); where that connection does not
+        exist, the lake connection named by the Dask connection (default `citylake_lake`) stands.
+        """
         dask = optional_connection(self.dask_conn_id)
-        lake_conn_id = ((dask.extra_dejson or {}) if dask is not None else {}).get("lake_conn_id", LAKE_CONN_ID)
-        overrides = overrides_from_connections(optional_connection(lake_conn_id), dask)
+        default_lake = ((dask.extra_dejson or {}) if dask is not None else {}).get("lake_conn_id", LAKE_CONN_ID)
+        lake = optional_connection(lake_conn_id) if lake_conn_id else None
+        overrides = overrides_from_connections(lake if lake is not None else optional_connection(default_lake), dask)
         pseudonym = optional_connection(PSEUDONYM_CONN_ID)
         if pseudonym is not None and pseudonym.password:
             overrides["pseudonym_key"] = pseudonym.password
@@ -80,6 +85,6 @@ class DaskHook(BaseHook):
         return check.status == "ok", check.message
 
 
-def task_settings() -> Settings:
+def task_settings(lake_conn_id: str | None = None) -> Settings:
     """The settings a task runs with (called inside running tasks, never at DAG parse time)."""
-    return DaskHook().settings()
+    return DaskHook().settings(lake_conn_id)

@@ -66,7 +66,28 @@ def test_an_hourly_poll_before_the_first_delivery_is_skipped_not_failed(monkeypa
 
     from pipelines.orchestration import feeds
 
-    monkeypatch.setattr(feeds, "task_settings", lambda: settings)
+    monkeypatch.setattr(feeds, "task_settings", lambda *_: settings)
     monkeypatch.setattr(feeds, "dask_client", lambda _settings: nullcontext(None))
     with pytest.raises(AirflowSkipException, match="no raw files for source air_beijing: deliver files to .*/landing/air_beijing"):
         feeds.clean("air_beijing", "scheduled__2026-11-24T00:00:00+00:00")
+
+
+def test_the_ingest_task_uses_its_narrower_lake_user_where_one_is_set_up(monkeypatch) -> None:
+    from pipelines.orchestration import hooks
+
+    lake = {"endpoint_url": "http://minio:9000", "lake_uri": "s3://citylake"}
+    found = {
+        "citylake_lake": FakeConnection("pipelines", "p-secret", extra_dejson=lake),
+        "citylake_lake_ingest": FakeConnection("ingest", "i-secret", extra_dejson=lake),
+        "citylake_dask": FakeConnection(host="dask-scheduler", port=8786),
+    }
+    monkeypatch.setattr(hooks, "optional_connection", lambda conn_id: found.get(conn_id))
+    assert hooks.task_settings("citylake_lake_ingest").s3_key == "ingest"
+    assert hooks.task_settings().s3_key == "pipelines"
+    del found["citylake_lake_ingest"]
+    assert hooks.task_settings("citylake_lake_ingest").s3_key == "pipelines"  # not set up: the lake user stands
+    # the Dask connection may name another lake connection for its workers
+    found["city_b_lake"] = FakeConnection("city-b", "b-secret", extra_dejson=lake)
+    found["citylake_dask"] = FakeConnection(host="dask-scheduler", port=8786, extra_dejson={"lake_conn_id": "city_b_lake"})
+    settings = hooks.task_settings()
+    assert (settings.s3_key, settings.dask_scheduler_address) == ("city-b", "tcp://dask-scheduler:8786")
