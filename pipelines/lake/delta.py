@@ -148,13 +148,16 @@ def table_version(lake: Lake, table_uri: str) -> int:
 
 
 def last_idempotency_key(lake: Lake, table_uri: str) -> str | None:
-    """The idempotency key of the table's latest commit, if CityLake wrote it."""
+    """The idempotency key of CityLake's latest commit to the table (None: none, or not keyed)."""
     from deltalake import DeltaTable
 
     if not table_exists(lake, table_uri):
         return None
-    history = DeltaTable(table_uri, storage_options=lake.storage_options()).history(1)
-    return history[0].get(IDEMPOTENCY_KEY) if history else None
+    # maintenance commits (VACUUM START/END, OPTIMIZE) change no data: look past them to CityLake's last write
+    for commit in DeltaTable(table_uri, storage_options=lake.storage_options()).history(50):
+        if RUN_ID_KEY in commit:
+            return commit.get(IDEMPOTENCY_KEY)
+    return None
 
 
 def commit_parts(

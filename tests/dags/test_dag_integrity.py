@@ -18,7 +18,7 @@ FEED_DAGS = {
     "police_hotel_stays_clean", "police_flights_clean",
 }
 TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
-EXPECTED = FEED_DAGS | {"environment_aqi_marts", "public_safety_hotspots", "public_safety_rules"} | TRAFFIC_DAGS
+EXPECTED = FEED_DAGS | {"environment_aqi_marts", "public_safety_hotspots", "public_safety_rules", "lake_maintenance"} | TRAFFIC_DAGS
 
 
 class ParseTimeIO(AssertionError):
@@ -62,7 +62,7 @@ def test_dag_conventions(dagbag, dag_id: str) -> None:
     for task in dag.tasks:
         assert task.retries >= 2, f"{dag_id}.{task.task_id} has retries={task.retries}"
         assert task.owner == department
-    assert dag_id.endswith(("_clean", "_marts", "_curate", "_training", "_scoring", "_hotspots", "_rules"))
+    assert dag_id.endswith(("_clean", "_marts", "_curate", "_training", "_scoring", "_hotspots", "_rules", "_maintenance"))
 
 
 def test_the_marts_are_scheduled_on_the_clean_asset_and_publish_their_assets(dagbag) -> None:
