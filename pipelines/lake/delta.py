@@ -173,6 +173,7 @@ def commit_parts(
 ) -> PublishResult:
     """Publish part files in one atomic commit replacing the partitions named in `replace` (None: the whole table)."""
     from deltalake import DeltaTable, Schema
+    from deltalake.exceptions import CommitFailedError, DeltaError
     from deltalake.transaction import AddAction, CommitProperties, create_table_with_add_actions
 
     storage = lake.storage_options()
@@ -187,29 +188,39 @@ def commit_parts(
     ]
     metadata = {RUN_ID_KEY: run_id, IDEMPOTENCY_KEY: idempotency_key, **(extra_metadata or {})}
     properties = CommitProperties(custom_metadata=metadata)
-    if not table_exists(lake, table_uri):
-        create_table_with_add_actions(
-            table_uri,
-            Schema.from_arrow(schema),
-            actions,
-            mode="error",
-            partition_by=list(partition_by) or None,
-            storage_options=storage,
-            commit_properties=properties,
-        )
-    else:
-        table = DeltaTable(table_uri, storage_options=storage)
-        if replace is not None and not any(replace.values()):
-            raise ValueError(f"refusing to overwrite all of {table_uri} by accident: name the partitions to replace, or None")
-        filters = [(column, "in", values) for column, values in replace.items()] if replace else None
-        table.create_write_transaction(
-            actions,
-            mode="overwrite",
-            schema=schema,
-            partition_by=list(partition_by) or None,
-            partition_filters=filters,
-            commit_properties=properties,
-        )
+    try:
+        if not table_exists(lake, table_uri):
+            create_table_with_add_actions(
+                table_uri,
+                Schema.from_arrow(schema),
+                actions,
+                mode="error",
+                partition_by=list(partition_by) or None,
+                storage_options=storage,
+                commit_properties=properties,
+            )
+        else:
+            table = DeltaTable(table_uri, storage_options=storage)
+            if replace is not None and not any(replace.values()):
+                raise ValueError(f"refusing to overwrite all of {table_uri} by accident: name the partitions to replace, or None")
+            filters = [(column, "in", values) for column, values in replace.items()] if replace else None
+            table.create_write_transaction(
+                actions,
+                mode="overwrite",
+                schema=schema,
+                partition_by=list(partition_by) or None,
+                partition_filters=filters,
+                commit_properties=properties,
+            )
+    except (CommitFailedError, DeltaError) as exc:
+        # a concurrent run of the same work committed first (or created the table): if it published exactly
+        # this, the work is done and these parts are not needed; anything else is a real conflict
+        if last_idempotency_key(lake, table_uri) != idempotency_key:
+            raise
+        discard_parts(lake, parts)
+        version = table_version(lake, table_uri)
+        log.info("%s: a concurrent run published key %s first (version %s): %s", table_uri, idempotency_key[:12], version, exc)
+        return PublishResult(table_uri, version, 0, 0, replace, skipped_as_duplicate=True)
     version = table_version(lake, table_uri)
     rows = sum(p.num_records for p in parts)
     log.info("%s: committed version %s (%d files, %d rows)", table_uri, version, len(parts), rows)
