@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,3 +71,26 @@ def dask_client() -> Iterator["distributed.Client"]:  # noqa: F821
 
     with client_for(load_settings(dask_workers=2)) as client:
         yield client
+
+
+# The police sources (SYNTHETIC): delivery, and the patterns of the identifiers that must never reach clean or curated.
+POLICE_FEEDS = ("cases", "case_persons", "case_vehicles", "hotel_stays", "flights")
+ID_CARD, PHONE, PLATE = re.compile(r"\b\d{17}[\dX]\b"), re.compile(r"\b1[358]\d{9}\b"), re.compile(r"[\u4e00-\u9fff][A-Z]·?\d{5}")
+
+
+def deliver_cases(lake: "Lake", files: list[Path]) -> None:  # noqa: F821
+    from pipelines.sources.registry import all_sources
+
+    feeds = all_sources()
+    for path in files:
+        feed = next(f for f in (feeds[n] for n in POLICE_FEEDS) if path.match(f.landing_pattern))
+        lake.write_bytes(f"{lake.layout.landing_dir(feed.name)}/{path.name}", path.read_bytes())
+
+
+def personal_identifiers(frame: "pandas.DataFrame") -> list[str]:  # noqa: F821
+    """Every text value that looks like an id-card number, a mobile number or a plate."""
+    import pandas as pd
+
+    texts = [str(v) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) for v in frame[c].dropna()]
+    assert texts, "no text to scan"
+    return [v for v in texts if ID_CARD.search(v) or PHONE.search(v) or PLATE.search(v)]

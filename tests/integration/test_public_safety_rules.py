@@ -4,7 +4,6 @@ on the workers month by month, exact mining on the cluster, the planted rules pu
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -18,27 +17,9 @@ from pipelines.lake import delta
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 from pipelines.sources.registry import all_sources
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, POLICE_FEEDS, deliver_cases, personal_identifiers
 
 pytestmark = pytest.mark.slow
-POLICE_FEEDS = ("cases", "case_persons", "case_vehicles", "hotel_stays", "flights")
-ID_CARD, PHONE, PLATE = re.compile(r"\b\d{17}[\dX]\b"), re.compile(r"\b1[358]\d{9}\b"), re.compile(r"[\u4e00-\u9fff][A-Z]·?\d{5}")
-
-
-def deliver_cases(lake: Lake, files: list[Path]) -> None:
-    feeds = all_sources()
-    for path in files:
-        feed = next(f for f in (feeds[n] for n in POLICE_FEEDS) if path.match(f.landing_pattern))
-        lake.write_bytes(f"{lake.layout.landing_dir(feed.name)}/{path.name}", path.read_bytes())
-
-
-def personal_identifiers(frame: pd.DataFrame) -> list[str]:
-    """Every text value that looks like an id-card number, a mobile number or a plate."""
-    texts = [str(v) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) for v in frame[c].dropna()]
-    assert texts, "no text to scan"
-    return [v for v in texts if ID_CARD.search(v) or PHONE.search(v) or PLATE.search(v)]
-
-
 def test_rules_from_the_police_sources(tmp_path: Path, dask_client) -> None:
     settings = load_settings(lake_uri=str(tmp_path / "lake"), data_dir=DATA_DIR, pseudonym_key="test-key-not-a-secret")
     lake = Lake(settings)

@@ -51,10 +51,10 @@ def test_stations_to_rebuild() -> None:
 def test_the_pseudonym_key_comes_from_its_connection(monkeypatch) -> None:
     from pipelines.orchestration import hooks
 
-    found = {"citylake_pseudonym": FakeConnection(password="key-from-the-connection")}
+    found = {"citylake_pseudonym": FakeConnection(password="not-a-secret-from-the-connection")}
     monkeypatch.setattr(hooks, "optional_connection", lambda conn_id: found.get(conn_id))
     monkeypatch.delenv("CITYLAKE_PSEUDONYM_KEY", raising=False)
-    assert hooks.task_settings().pseudonym_key.get_secret_value() == "key-from-the-connection"
+    assert hooks.task_settings().pseudonym_key.get_secret_value() == "not-a-secret-from-the-connection"
     found.clear()
     assert hooks.task_settings().pseudonym_key is None
 
