@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up down demo demo-traffic demo-safety bench-traffic bench-rules test test-fast test-s3 query tables clean-lake clean
+.PHONY: help setup up down reliability demo demo-traffic demo-safety bench-traffic bench-rules test test-fast test-s3 query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ down: ## stop exactly what `make up` started
 
 test: setup ## run the whole test suite (S3 tests need the real S3 server: see .ci/run)
 	$(BIN)/python -m pytest
+
+reliability: setup ## the reliability suite (worker loss, crashes mid-publish, races, hostile input, security): a table of figures
+	$(BIN)/python -m pytest tests/reliability -q -p no:cacheprovider
 
 test-fast: setup ## the unit tests only
 	$(BIN)/python -m pytest tests/unit -q

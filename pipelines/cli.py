@@ -18,7 +18,9 @@ def _query(args: argparse.Namespace) -> int:
 
     result = query(load_settings(), args.sql)
     if args.format == "csv":
-        result.to_csv(sys.stdout, index=False)
+        from pipelines.bi.export import defuse_formulas
+
+        defuse_formulas(result).to_csv(sys.stdout, index=False)
     else:
         with pd.option_context("display.max_rows", args.max_rows, "display.max_columns", None, "display.width", 200):
             print(result.to_string(index=False, max_rows=args.max_rows))

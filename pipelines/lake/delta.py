@@ -49,6 +49,8 @@ class PublishResult:
 
 def arrow_table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     """A pandas frame as an Arrow table of exactly `schema` (strings as plain text with nulls, not NaN)."""
+    if frame.empty:  # e.g. a file quarantined whole: its "clean rows" frame may not even have the columns
+        return schema.empty_table()
     plain = frame.copy()
     for column in schema:
         if pa.types.is_string(column.type):

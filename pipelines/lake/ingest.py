@@ -8,9 +8,10 @@ import hashlib
 import json
 import logging
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pipelines.lake.layout import checked_name
 from pipelines.lake.storage import Lake
 from pipelines.sources.readers import GZIP_MAGIC
 from pipelines.sources.spec import FeedSpec
@@ -40,6 +41,7 @@ class IngestReport:
 
     new: list[RawFile]
     unchanged: list[RawFile]
+    refused: dict[str, str] = field(default_factory=dict)  # file name -> why it stays in landing, untouched
 
     @property
     def current(self) -> list[RawFile]:
@@ -84,8 +86,15 @@ def ingest_landing(lake: Lake, source: FeedSpec, run_id: str, arrived_at: dt.dat
     landing = lake.layout.landing_dir(source.name)
     new: list[RawFile] = []
     unchanged: list[RawFile] = []
+    refused: dict[str, str] = {}
     for landing_path in lake.glob(f"{landing}/{source.landing_pattern}"):
         file_name = landing_path.rsplit("/", 1)[-1]
+        try:
+            checked_name(file_name, "file name")
+        except ValueError as exc:  # a name that could escape its folder: the file stays in landing, said loudly
+            refused[file_name] = f"{exc}; rename it in {landing} to be ingested"
+            log.error("refused %r: %s", file_name, refused[file_name])
+            continue
         sha, size, rows = _fingerprint(lake, landing_path, source)
         manifest_path = lake.layout.manifest(source.name, file_name, sha)
         if lake.exists(manifest_path):
@@ -100,7 +109,7 @@ def ingest_landing(lake: Lake, source: FeedSpec, run_id: str, arrived_at: dt.dat
         lake.write_bytes(manifest_path, json.dumps(asdict(record), indent=2).encode())
         log.info("ingested %s (%d bytes, %s rows, sha256 %s)", file_name, size, "?" if rows is None else rows, sha[:12])
         new.append(record)
-    return IngestReport(new, unchanged)
+    return IngestReport(new, unchanged, refused)
 
 
 def current_raw_files(lake: Lake, source: FeedSpec) -> list[RawFile]:

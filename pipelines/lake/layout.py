@@ -21,7 +21,7 @@ class Zone(StrEnum):
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
-def _checked(name: str, what: str) -> str:
+def checked_name(name: str, what: str) -> str:
     """Refuse names that could escape their folder (path traversal, empty, hidden)."""
     if not _SAFE_NAME.match(name) or ".." in name:
         raise ValueError(f"invalid {what} {name!r}: use letters, digits, '_', '-', '.'")
@@ -40,25 +40,25 @@ class LakeLayout:
 
     def landing_dir(self, source: str) -> str:
         """Where a department drops the files of one source."""
-        return f"{self.zone(Zone.LANDING)}/{_checked(source, 'source')}"
+        return f"{self.zone(Zone.LANDING)}/{checked_name(source, 'source')}"
 
     def raw_object(self, source: str, sha256: str, file_name: str) -> str:
         """The immutable raw copy of one delivered file version (versions are told apart by checksum)."""
-        return f"{self.zone(Zone.RAW)}/{_checked(source, 'source')}/{_checked(sha256, 'checksum')}/{_checked(file_name, 'file name')}"
+        return f"{self.zone(Zone.RAW)}/{checked_name(source, 'source')}/{checked_name(sha256, 'checksum')}/{checked_name(file_name, 'file name')}"
 
     def manifest_dir(self, source: str) -> str:
         """The folder of a source's manifests: one folder per file name, one JSON per version."""
-        return f"{self.zone(Zone.META)}/manifests/{_checked(source, 'source')}"
+        return f"{self.zone(Zone.META)}/manifests/{checked_name(source, 'source')}"
 
     def manifest(self, source: str, file_name: str, sha256: str) -> str:
         """The manifest of one raw file version."""
-        return f"{self.manifest_dir(source)}/{_checked(file_name, 'file name')}/{_checked(sha256, 'checksum')}.json"
+        return f"{self.manifest_dir(source)}/{checked_name(file_name, 'file name')}/{checked_name(sha256, 'checksum')}.json"
 
     def table(self, zone: Zone, dataset: str) -> str:
         """A Delta table: clean and quarantine datasets, curated marts, the ledger."""
         if zone in (Zone.LANDING, Zone.RAW):
             raise ValueError(f"zone {zone.value!r} holds files, not tables")
-        return f"{self.zone(zone)}/{_checked(dataset, 'dataset')}"
+        return f"{self.zone(zone)}/{checked_name(dataset, 'dataset')}"
 
     def ledger_table(self) -> str:
         """The ledger: per dataset and partition, rows_in = clean + quarantined + deduplicated."""
@@ -67,7 +67,7 @@ class LakeLayout:
     def run_record(self, pipeline: str, run_id: str) -> str:
         """The JSON record of one pipeline run."""
         safe_run = re.sub(r"[^A-Za-z0-9_.\-]", "_", run_id)
-        return f"{self.zone(Zone.META)}/runs/{_checked(pipeline, 'pipeline')}/{safe_run}.json"
+        return f"{self.zone(Zone.META)}/runs/{checked_name(pipeline, 'pipeline')}/{safe_run}.json"
 
     def run_artifacts_dir(self, pipeline: str, run_id: str) -> str:
         """The folder of the files saved with one run's record."""
@@ -75,12 +75,12 @@ class LakeLayout:
 
     def run_artifact(self, pipeline: str, run_id: str, name: str) -> str:
         """A file saved with one run's record (a plot, a table)."""
-        return f"{self.run_artifacts_dir(pipeline, run_id)}/{_checked(name, 'artifact name')}"
+        return f"{self.run_artifacts_dir(pipeline, run_id)}/{checked_name(name, 'artifact name')}"
 
     def model_artifact(self, pipeline: str, training_id: str, name: str) -> str:
         """A fitted model of one training run."""
-        return f"{self.zone(Zone.META)}/models/{_checked(pipeline, 'pipeline')}/{_checked(training_id, 'training id')}/{_checked(name, 'model name')}"
+        return f"{self.zone(Zone.META)}/models/{checked_name(pipeline, 'pipeline')}/{checked_name(training_id, 'training id')}/{checked_name(name, 'model name')}"
 
     def runs_dir(self, pipeline: str) -> str:
         """The folder of one pipeline's run records."""
-        return f"{self.zone(Zone.META)}/runs/{_checked(pipeline, 'pipeline')}"
+        return f"{self.zone(Zone.META)}/runs/{checked_name(pipeline, 'pipeline')}"
