@@ -267,8 +267,9 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.
         lake, clean_uri, dataset.arrow_schema, partition_by,
         [p for s in staged for p in s.clean_parts], clean_scope, run_id, key,
     )
-    if not published_clean.skipped_as_duplicate:
-        record_ledger(lake, qualities, run_id, replace_dataset=scope_column is None)
+    # also when the tables already carry this key: a run that failed between those commits and this one
+    # (an S3 outage, a crash) left them published without their ledger rows, which is why this run had work
+    record_ledger(lake, qualities, run_id, replace_dataset=scope_column is None)
     summary = _summarize(dataset.name, qualities, run_id, published_clean.version, published_clean.skipped_as_duplicate)
     write_run_record(
         lake, f"{feed.name}_clean", run_id,

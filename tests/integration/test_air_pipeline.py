@@ -143,3 +143,27 @@ def test_a_batch_beyond_the_threshold_publishes_nothing(settings, dask_client) -
         assert not delta.table_exists(lake, uri)
         assert lake.glob(f"{uri}/**/*.parquet") == []  # the workers' part files were removed
     assert read_ledger(lake).empty
+
+
+def test_a_run_that_failed_after_publishing_but_before_its_ledger_is_completed_by_the_next(settings, dask_client, monkeypatch) -> None:
+    from pipelines.flows import clean as clean_flow
+
+    lake = Lake(settings)
+    lake.ensure_exists()
+    deliver_bytes(lake, "PRSA_Data_Huairou_20130301-20170228.csv", beijing_slice("Huairou", 48))
+    pipeline.ingest(settings, "run-1", ARRIVED)
+
+    def outage(*args, **kwargs):
+        raise OSError("Generic S3 error: connection closed before message completed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(clean_flow, "record_ledger", outage)
+        with pytest.raises(OSError, match="connection closed"):
+            pipeline.clean(settings, "run-1", dask_client)
+    assert len(table(lake, Zone.CLEAN, "air_quality_hourly", ["ts_utc"])) == 48  # published...
+    assert read_ledger(lake, "air_quality_hourly").empty  # ...without its accounting
+
+    summary = pipeline.clean(settings, "run-2", dask_client)
+    assert summary.skipped_as_duplicate  # the data was already there: not written twice
+    assert read_ledger(lake, "air_quality_hourly")[["source_partition", "rows_in", "rows_clean"]].values.tolist() == [["Huairou", 48, 48]]
+    assert len(table(lake, Zone.CLEAN, "air_quality_hourly", ["ts_utc"])) == 48
