@@ -15,6 +15,10 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+class WorkersDied(RuntimeError):
+    """A task killed every worker that ran it (most often by exceeding the memory limit)."""
+
+
 @contextmanager
 def dask_client(settings: Settings) -> Iterator["distributed.Client"]:  # noqa: F821
     """A Dask client for the duration of a job; a LocalCluster is started and stopped with it."""
@@ -47,7 +51,7 @@ def map_with_progress(
     *args: object,
 ) -> list[R]:
     """Run `func(item, *args)` for every item on the workers, logging each as it finishes; results in input order."""
-    from distributed import as_completed
+    from distributed import KilledWorker, as_completed
 
     if not items:
         return []
@@ -59,6 +63,14 @@ def map_with_progress(
             index = order[future.key]
             results[index] = future.result()
             log.info("[%d/%d] %s done", done, len(items), describe(items[index]))
+    except KilledWorker as exc:
+        client.cancel(futures)
+        what = describe(items[order[exc.task]]) if exc.task in order else str(exc.task)
+        raise WorkersDied(
+            f"{what}: every worker that ran it died ({exc}). The usual cause is memory: a worker is killed at 95 % "
+            "of its memory limit (CITYLAKE_DASK_MEMORY_LIMIT, or the cluster's --memory-limit). Lower CITYLAKE_CHUNK_MIB "
+            "so that large files are read in chunks, or give the workers more memory."
+        ) from exc
     except BaseException:
         client.cancel(futures)
         raise
