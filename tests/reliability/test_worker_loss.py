@@ -1,5 +1,6 @@
-"""Kill a Dask worker at a random moment of the air-quality clean job: the job finishes, and what it
-publishes equals a clean run's (the nanny restarts the worker; the scheduler reruns its tasks)."""
+"""Kill a Dask worker at a random moment of a job (the air-quality clean job; the association-rule mining
+of public safety): the job finishes, and what it publishes equals a clean run's (the nanny restarts the
+worker; the scheduler recomputes what it held)."""
 
 from __future__ import annotations
 
@@ -39,26 +40,33 @@ def run_clean(root: Path, kill_after: float | None, rng: random.Random) -> tuple
         lake.write_bytes(f"{lake.layout.landing_dir('air_beijing')}/PRSA_Data_{station}_20130301-20170228.csv",
                          beijing_slice(station, HOURS))
     pipeline.ingest(settings, "run", ARRIVED)
-    killed = threading.Event()
     with dask_client(settings) as client:
-        pids = sorted(client.run(os.getpid).values())
-
-        def kill() -> None:
-            os.kill(rng.choice(pids), signal.SIGKILL)
-            killed.set()
-
-        timer = threading.Timer(kill_after, kill) if kill_after is not None else None
-        started = time.monotonic()
-        if timer:
-            timer.start()
-        summary = pipeline.clean(settings, "run", client)
-        elapsed = time.monotonic() - started
-        if timer:
-            timer.cancel()
+        (summary, elapsed, killed) = with_worker_killed(client, kill_after, rng, lambda: pipeline.clean(settings, "run", client))
     assert summary.rows_in == len(STATIONS) * HOURS
     table = delta.read_table(lake, lake.layout.table(Zone.CLEAN, "air_quality_hourly")).sort_values(KEY).reset_index(drop=True)
     assert sorted(read_ledger(lake, "air_quality_hourly")["source_partition"]) == sorted(STATIONS)
-    return table, elapsed, killed.is_set()
+    return table, elapsed, killed
+
+
+def with_worker_killed(client, kill_after: float | None, rng: random.Random, job):
+    """Run `job()`; `kill_after` seconds in, SIGKILL one of the client's workers. (result, seconds, whether one was killed)."""
+    pids = sorted(client.run(os.getpid).values())
+    killed = threading.Event()
+
+    def kill() -> None:
+        os.kill(rng.choice(pids), signal.SIGKILL)
+        killed.set()
+
+    timer = threading.Timer(kill_after, kill) if kill_after is not None else None
+    started = time.monotonic()
+    if timer:
+        timer.start()
+    try:
+        result = job()
+    finally:
+        if timer:
+            timer.cancel()
+    return result, time.monotonic() - started, killed.is_set()
 
 
 def test_worker_loss_mid_job(tmp_path, scenario) -> None:
@@ -76,4 +84,33 @@ def test_worker_loss_mid_job(tmp_path, scenario) -> None:
                         why=f"repeat {repeat}: killed after {kill_after:.1f} s, {len(table)} rows vs {len(expected)}")
     assert kills_landed == REPEATS, "a kill fired after the job had finished: the scenario tested nothing"
     print(f"clean run {baseline:.1f} s; {REPEATS} runs each lost a worker mid-job")
+    scenario.assert_all_passed()
+
+
+def test_worker_loss_while_mining_association_rules(tmp_path, scenario) -> None:
+    from pipelines.domains.public_safety.pipeline import RuleMiningParams, mine_rules
+    from pipelines.domains.public_safety.synthetic import generate_cases, write_case_files
+    from tests.reliability.police import police_lake
+
+    rng = random.Random(SEED + 1)
+    files = write_case_files(generate_cases(8_000, seed=3), tmp_path / "files")
+    params = RuleMiningParams(period="2025", min_group_size=10)
+    rules = lambda lake: delta.read_table(lake, lake.layout.table(Zone.CURATED, "crime_rules")).sort_values(  # noqa: E731
+        ["antecedent", "consequent"]).reset_index(drop=True).drop(columns=["run_id"], errors="ignore")
+    with dask_client(load_settings(dask_workers=2)) as client:
+        baseline_lake = police_lake(tmp_path / "baseline", "key-not-a-secret", client, files)
+        _, baseline, _ = with_worker_killed(client, None, rng, lambda: mine_rules(baseline_lake.settings, "r", client, params))
+        expected = rules(baseline_lake)
+        assert len(expected) > 0
+    for repeat in range(2):
+        with dask_client(load_settings(dask_workers=2)) as client:
+            lake = police_lake(tmp_path / f"loss-{repeat}", "key-not-a-secret", client, files)
+            kill_after = rng.uniform(0.1, 0.6) * baseline
+            _, seconds, killed = with_worker_killed(client, kill_after, rng, lambda: mine_rules(lake.settings, "r", client, params))
+        got = rules(lake)
+        merged = got.merge(expected, how="outer", indicator=True, on=["antecedent", "consequent"])
+        scenario.record(killed and got.equals(expected), rows_lost=int((merged["_merge"] == "right_only").sum()),
+                        duplicate_rows=len(got) - len(got.drop_duplicates(["antecedent", "consequent"])), seconds=seconds,
+                        why=f"repeat {repeat}: killed={killed} after {kill_after:.1f} s, {len(got)} rules vs {len(expected)}")
+    print(f"rule mining {baseline:.1f} s; 2 runs each lost a worker mid-job")
     scenario.assert_all_passed()
