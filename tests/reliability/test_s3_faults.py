@@ -93,7 +93,7 @@ def test_s3_answers_503_and_500_to_a_fifth_of_requests(upstream, dask_client, sc
 
 def test_s3_reads_slower_than_the_timeout(upstream, dask_client, scenario) -> None:
     for seed in (3, 4):
-        with FaultyS3Proxy(upstream, Faults(slow_get_rate=0.15, slow_seconds=4, seed=seed)) as proxy:
+        with FaultyS3Proxy(upstream, Faults(slow_get_rate=0.08, slow_seconds=4, seed=seed)) as proxy:
             started, lake_uri = time.monotonic(), bucket()
             error = attempt(proxy.endpoint, lake_uri, f"slow-{seed}", dask_client, timeout=2)
         record(scenario, upstream, lake_uri, dask_client, error, started, proxy.counts)
