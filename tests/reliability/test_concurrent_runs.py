@@ -20,7 +20,7 @@ from pipelines.lake.storage import Lake
 from tests.conftest import beijing_slice
 
 pytestmark = pytest.mark.slow
-STATIONS, HOURS, RACES, SEED = ("Gucheng", "Changping", "Huairou"), 24 * 120, 4, 7
+STATIONS, HOURS, RACES, SEED = ("Gucheng", "Changping", "Huairou"), 24 * 120, 3, 7
 KEY = ["station", "ts_utc"]
 
 

@@ -21,7 +21,7 @@ from pipelines.lake.storage import Lake
 from tests.reliability.publisher import PARTS
 
 pytestmark = pytest.mark.slow
-ROWS, KILLS, SEED = 400_000, 20, 20261124
+ROWS, KILLS, SEED = 250_000, 20, 20261124
 
 
 def publish(lake_uri: str, table_uri: str, generation: int) -> subprocess.Popen:

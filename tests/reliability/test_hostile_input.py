@@ -54,11 +54,16 @@ def test_hostile_files_in_landing(tmp_path, dask_client, scenario) -> None:
     lake.write_bytes(f"{landing}/{AIR_NAME.format('Huairou')}", bomb)  # gzip inside, found by its magic bytes
     escaping = "PRSA_Data_Dingling ;rm -rf ~_.csv"  # matches the landing pattern, but is no safe object name
     lake.write_bytes(f"{landing}/{escaping}", good)
+    climbing = "PRSA_Data_..%2F..%2Fraw%2Fair_beijing.csv"  # an encoded climb out of the folder
+    lake.write_bytes(f"{landing}/{climbing}", good)
 
     report = clean_flow.ingest(settings, air, "hostile", ARRIVED)
     assert sorted(r.file_name for r in report.new) == sorted([AIR_NAME.format("Gucheng"), AIR_NAME.format("Changping"), AIR_NAME.format("Huairou")])
-    assert list(report.refused) == [escaping] and "invalid file name" in report.refused[escaping]
-    assert lake.exists(f"{landing}/{escaping}")  # refused, never deleted: the operator renames it
+    assert sorted(report.refused) == sorted([escaping, climbing])
+    assert all(why.startswith("invalid file name") and why.endswith(f"rename it in {landing} to be ingested") for why in report.refused.values())
+    assert lake.exists(f"{landing}/{escaping}") and lake.exists(f"{landing}/{climbing}")  # refused, never deleted
+    assert lake.glob(f"{lake.layout.zone(Zone.RAW)}/air_beijing/*/*") and not any(
+        "%2F" in path or " " in path for path in lake.fs.find(lake.layout.zone(Zone.RAW)))
     # the bomb is quarantined whole, which fails the quality gate: nothing of the dataset is published
     with pytest.raises(QualityGateError, match=r"Huairou \(PRSA_Data_Huairou_20130301-20170228.csv\): 1 of 1 rows quarantined .*DECOMPRESSION_LIMIT=1"):
         clean_flow.clean(settings, air, "hostile", dask_client)

@@ -18,6 +18,7 @@ import pytest
 from pipelines.compute import dask_client
 from pipelines.config import load_settings
 from pipelines.domains.environment import pipeline
+from pipelines.flows import clean as clean_flow
 from pipelines.lake import delta
 from pipelines.lake.layout import Zone
 from pipelines.lake.ledger import read_ledger
@@ -113,4 +114,40 @@ def test_worker_loss_while_mining_association_rules(tmp_path, scenario) -> None:
                         duplicate_rows=len(got) - len(got.drop_duplicates(["antecedent", "consequent"])), seconds=seconds,
                         why=f"repeat {repeat}: killed={killed} after {kill_after:.1f} s, {len(got)} rules vs {len(expected)}")
     print(f"rule mining {baseline:.1f} s; 2 runs each lost a worker mid-job")
+    scenario.assert_all_passed()
+
+
+def test_worker_loss_while_training_traffic_models(tmp_path, scenario) -> None:
+    from pipelines.domains.traffic import marts
+    from pipelines.domains.traffic import pipeline as traffic
+    from pipelines.sources.registry import get_source
+    from tests.conftest import deliver_traffic_slice
+    from tests.integration.test_traffic_pipeline import DAYS, PARAMS, SENSORS
+
+    rng = random.Random(SEED + 2)
+    settings = load_settings(lake_uri=str(tmp_path / "lake"), dask_workers=2)
+    lake = Lake(settings)
+    lake.ensure_exists()
+    deliver_traffic_slice(lake, SENSORS, DAYS)
+    scores = ["model", "horizon_min", "mae", "rmse", "mape_pct", "rank", "is_champion", "scored_points"]
+
+    def board():
+        frame = delta.read_table(lake, lake.layout.table(Zone.CURATED, marts.LEADERBOARD))
+        return frame[scores].sort_values(["horizon_min", "model"]).reset_index(drop=True)
+
+    with dask_client(settings) as client:
+        for feed in ("metr_la_speeds", "metr_la_sensors", "metr_la_road_links"):
+            clean_flow.ingest(settings, get_source(feed), "r", ARRIVED)
+            clean_flow.clean(settings, get_source(feed), "r", client)
+        traffic.curate_readings(settings, "r", PARAMS)
+        _, baseline, _ = with_worker_killed(client, None, rng, lambda: traffic.train(settings, "baseline", client, PARAMS))
+        expected = board()
+        for repeat in range(2):  # the same inputs and parameters: each run replaces the leaderboard's rows
+            kill_after = rng.uniform(0.1, 0.6) * baseline
+            _, seconds, killed = with_worker_killed(client, kill_after, rng, lambda: traffic.train(settings, f"loss-{repeat}", client, PARAMS))
+            got = board()
+            scenario.record(killed and got.equals(expected), rows_lost=max(0, len(expected) - len(got)),
+                            duplicate_rows=len(got) - len(got.drop_duplicates(["model", "horizon_min"])), seconds=seconds,
+                            why=f"repeat {repeat}: killed={killed} after {kill_after:.1f} s\n{got}\n{expected}")
+    print(f"traffic training {baseline:.1f} s; 2 runs each lost a worker mid-job")
     scenario.assert_all_passed()
