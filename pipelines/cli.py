@@ -68,8 +68,9 @@ def _airflow(args: argparse.Namespace) -> int:
 def _doctor(args: argparse.Namespace) -> int:
     from pipelines.doctor import diagnose, report
     from pipelines.orchestration.airflow_env import airflow_environment
+    from pipelines.platform import PlatformConfig
 
-    checks = diagnose(load_settings(), None if args.no_airflow else airflow_environment())
+    checks = diagnose(load_settings(), None if args.no_airflow else airflow_environment(), PlatformConfig())
     print(report(checks))
     return 1 if any(c.status == "fail" for c in checks) else 0
 

@@ -135,9 +135,30 @@ def check_airflow(env: dict[str, str]) -> list[Check]:
     return checks
 
 
-def diagnose(settings: Settings, airflow_env: dict[str, str] | None) -> list[Check]:
-    """Every check; Airflow's only when an environment is given."""
+def check_platform(config: "PlatformConfig") -> list[Check]:  # noqa: F821
+    """The local platform of `make up`: are the processes it started still running, and its Dask scheduler?"""
+    from pipelines.platform import alive, read_started
+
+    recorded = read_started(config)
+    if not recorded:
+        return [Check("platform", "ok", "`make up` is not running (it starts Airflow's services and a Dask cluster)")]
+    dead = [p for p in recorded if not alive(p)]
+    if dead:
+        return [Check("platform", "fail", f"{len(dead)} of the {len(recorded)} processes `make up` started have stopped: "
+                      f"{', '.join(p.name for p in dead)}", f"read {dead[0].log}, then `make down` and `make up`")]
+    checks = [Check("platform", "ok", f"all {len(recorded)} processes of `make up` run ({', '.join(p.name for p in recorded)})")]
+    address = next((p.command[2] for p in recorded if p.name.startswith("dask-worker") and len(p.command) > 2), None)
+    if address:
+        dask = check_dask(Settings(dask_scheduler_address=address, io_timeout_seconds=5))  # on this machine: answers fast
+        checks.append(Check("platform dask", dask.status, dask.detail, dask.fix))
+    return checks
+
+
+def diagnose(settings: Settings, airflow_env: dict[str, str] | None, platform: "PlatformConfig | None" = None) -> list[Check]:  # noqa: F821
+    """Every check; Airflow's only when an environment is given; the local platform's when its config is."""
     checks = [check_lake(settings), check_dask(settings), check_data_dir(settings), check_pseudonym_key(settings)]
+    if platform is not None:
+        checks += check_platform(platform)
     if airflow_env is not None:
         checks += check_airflow(airflow_env)
     return checks

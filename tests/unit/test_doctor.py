@@ -53,3 +53,33 @@ def test_report_lines() -> None:
         "",
         "1 problem(s), 1 warning(s)",
     ]
+
+
+def test_the_platform_check_finds_stopped_processes_and_its_scheduler(tmp_path) -> None:
+    import json
+    import subprocess
+
+    import psutil
+
+    from pipelines.doctor import check_platform
+    from pipelines.platform import PlatformConfig, Started
+
+    config = PlatformConfig(home=tmp_path)
+    assert [(c.name, c.status) for c in check_platform(config)] == [("platform", "ok")]  # not running: fine
+
+    running = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        worker = Started("dask-worker-1", running.pid, psutil.Process(running.pid).create_time(), "w.log",
+                         ["dask", "worker", "tcp://127.0.0.1:1", "--name", "worker-1"])
+        gone = Started("airflow-scheduler", 999_999, 1.0, str(tmp_path / "airflow-scheduler.log"), ["airflow", "scheduler"])
+        config.state_file.write_text(json.dumps([worker.__dict__, gone.__dict__]))
+        [finding] = check_platform(config)
+        assert (finding.status, finding.detail) == ("fail", "1 of the 2 processes `make up` started have stopped: airflow-scheduler")
+        assert finding.fix == f"read {tmp_path / 'airflow-scheduler.log'}, then `make down` and `make up`"
+
+        config.state_file.write_text(json.dumps([worker.__dict__]))
+        platform, dask = check_platform(config)
+        assert (platform.status, dask.name, dask.status) == ("ok", "platform dask", "fail")  # nothing listens on port 1
+        assert dask.detail.startswith("cannot reach the scheduler at tcp://127.0.0.1:1")
+    finally:
+        running.kill()
