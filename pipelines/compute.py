@@ -15,6 +15,14 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def scheduler_workers(address: str, timeout: float) -> int:
+    """How many workers the Dask scheduler at `address` has; OSError (TimeoutError) when it cannot be reached."""
+    from distributed import Client
+
+    with Client(address, timeout=timeout) as client:
+        return len(client.scheduler_info()["workers"])
+
+
 class WorkersDied(RuntimeError):
     """A task killed every worker that ran it (most often by exceeding the memory limit)."""
 

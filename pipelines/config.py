@@ -95,3 +95,13 @@ def local_secret(path: Path, nbytes: int = 32) -> tuple[str, bool]:
         path.touch(mode=0o600)
         path.write_text(secrets.token_hex(nbytes))
     return path.read_text().strip(), made
+
+
+def local_pseudonym_key(settings: Settings, path: Path = PROJECT_ROOT / "var" / "secrets" / "pseudonym.key") -> str:
+    """The configured key, else a random one kept in var/secrets (this machine only, never committed)."""
+    if settings.pseudonym_key is not None:
+        return settings.pseudonym_key.get_secret_value()
+    key, made = local_secret(path)
+    if made:
+        print(f"!! No CITYLAKE_PSEUDONYM_KEY: made a random key for this machine in {path}", flush=True)
+    return key

@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.config import PROJECT_ROOT, Settings, local_secret
+from pipelines.config import PROJECT_ROOT, Settings, local_pseudonym_key
 from pipelines.domains.environment.report import summary_text
 from pipelines.domains.environment.synthetic import write_synthetic_files
 from pipelines.lake.ingest import deliver
@@ -157,16 +157,6 @@ def run_traffic_demo(settings: Settings) -> str:
 
 
 SAFETY_FEEDS = ("cases", "case_persons", "case_vehicles", "hotel_stays", "flights")
-
-
-def local_pseudonym_key(settings: Settings, path: Path = PROJECT_ROOT / "var" / "secrets" / "pseudonym.key") -> str:
-    """The configured key, else a random one kept in var/secrets (this machine only, never committed)."""
-    if settings.pseudonym_key is not None:
-        return settings.pseudonym_key.get_secret_value()
-    key, made = local_secret(path)
-    if made:
-        print(f"!! No CITYLAKE_PSEUDONYM_KEY: made a random key for this machine's demo in {path}", flush=True)
-    return key
 
 
 def run_safety_demo(settings: Settings, cases: int = 200_000) -> str:

@@ -53,11 +53,10 @@ def check_dask(settings: Settings) -> Check:
     if not settings.dask_scheduler_address:
         return Check("dask", "ok", "no scheduler configured: each task starts a LocalCluster on its own machine",
                      "for a shared cluster set CITYLAKE_DASK_SCHEDULER_ADDRESS or the connection citylake_dask")
-    from distributed import Client
+    from pipelines.compute import scheduler_workers
 
     try:
-        with Client(settings.dask_scheduler_address, timeout=settings.io_timeout_seconds) as client:
-            workers = len(client.scheduler_info()["workers"])
+        workers = scheduler_workers(settings.dask_scheduler_address, settings.io_timeout_seconds)
     except Exception as exc:  # unreachable, refused, timed out: the finding itself
         return Check("dask", "fail", f"cannot reach the scheduler at {settings.dask_scheduler_address}: {type(exc).__name__}: {exc}",
                      "start it (`dask scheduler`, then `dask worker <address>`) or fix CITYLAKE_DASK_SCHEDULER_ADDRESS")

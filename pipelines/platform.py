@@ -9,6 +9,7 @@ recorded with its pid and start time; `citylake down` (make down) stops exactly 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -19,7 +20,8 @@ import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipelines.config import PROJECT_ROOT, Settings, local_secret
+from pipelines.compute import scheduler_workers
+from pipelines.config import PROJECT_ROOT, Settings, local_pseudonym_key, local_secret
 from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
 from pipelines.orchestration.connections import DASK_CONN_ID, LAKE_CONN_ID, PSEUDONYM_CONN_ID
 
@@ -164,11 +166,9 @@ def _wait(what: str, ready: "Callable[[], bool]", timeout: float, processes: lis
 
 
 def _dask_workers(address: str) -> int:
-    from distributed import Client
-
+    """The scheduler's workers, or -1 while it does not answer yet."""
     try:
-        with Client(address, timeout=5) as client:
-            return len(client.scheduler_info()["workers"])
+        return scheduler_workers(address, timeout=5)
     except OSError:
         return -1
 
@@ -187,8 +187,6 @@ def up(settings: Settings, config: PlatformConfig = PlatformConfig(), timeout: f
     running = [p for p in read_started(config) if alive(p)]
     if running:
         raise PlatformError(f"the platform already runs ({len(running)} processes from {config.state_file}): `make down` first")
-    from pipelines.demo import local_pseudonym_key
-
     logs = config.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     jwt_secret, _ = local_secret(config.home / "secrets" / "jwt_secret", nbytes=64)
@@ -223,10 +221,8 @@ def down(config: PlatformConfig = PlatformConfig(), grace: float = 20) -> list[s
     recorded = read_started(config)
     running = [p for p in recorded if alive(p)]
     for process in reversed(running):  # Airflow first, the Dask scheduler last
-        try:
+        with contextlib.suppress(ProcessLookupError):  # it ended between the check and the signal
             os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
     deadline = time.monotonic() + grace
     while any(alive(p) for p in running) and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -82,7 +82,7 @@ class DaskHook(BaseHook):
         if not settings.dask_scheduler_address:
             return False, f"connection {self.dask_conn_id!r} names no scheduler: tasks would start a LocalCluster"
         check = check_dask(settings)
-        return check.status == "ok", check.message
+        return check.status == "ok", check.detail
 
 
 def task_settings(lake_conn_id: str | None = None) -> Settings:

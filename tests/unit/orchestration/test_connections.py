@@ -91,3 +91,22 @@ def test_the_ingest_task_uses_its_narrower_lake_user_where_one_is_set_up(monkeyp
     found["citylake_dask"] = FakeConnection(host="dask-scheduler", port=8786, extra_dejson={"lake_conn_id": "city_b_lake"})
     settings = hooks.task_settings()
     assert (settings.s3_key, settings.dask_scheduler_address) == ("city-b", "tcp://dask-scheduler:8786")
+
+
+def test_the_dask_hook_connects_to_its_scheduler_and_its_test_button_says_so(monkeypatch) -> None:
+    from distributed import LocalCluster
+
+    from pipelines.orchestration import hooks
+
+    found: dict[str, FakeConnection] = {}
+    monkeypatch.setattr(hooks, "optional_connection", lambda conn_id: found.get(conn_id))
+    hook = hooks.DaskHook()
+    assert hook.test_connection() == (False, "connection 'citylake_dask' names no scheduler: tasks would start a LocalCluster")
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        found["citylake_dask"] = FakeConnection(extra_dejson={"address": cluster.scheduler_address})
+        assert hook.test_connection() == (True, f"scheduler {cluster.scheduler_address} with 1 worker(s)")
+        with hook.get_conn() as client:
+            assert client.scheduler.address == cluster.scheduler_address
+            assert client.submit(sum, [1, 2, 3]).result() == 6
+    ok, message = hook.test_connection()  # the scheduler is gone
+    assert not ok and message.startswith(f"cannot reach the scheduler at {cluster.scheduler_address}")
