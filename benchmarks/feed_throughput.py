@@ -121,8 +121,7 @@ def _stage(path: str, out: str, split: bool = False) -> tuple[int, dict[str, flo
     """One file on a worker: the engine's stages, timed."""
     import pyarrow.parquet as pq
 
-    from pipelines.canonical import get_dataset
-    from pipelines.lake.delta import arrow_table
+    from pipelines.lake.catalog import clean_dataset
     from pipelines.sources import readers
     from pipelines.sources.standardize import FeedContext, required_source_columns, standardize
     from pipelines.validate.suite import load_suite
@@ -136,7 +135,7 @@ def _stage(path: str, out: str, split: bool = False) -> tuple[int, dict[str, flo
     result = standardize(content, feed, suite, FeedContext(Path(path).name, dt.datetime.now(dt.UTC)))
     times["standardize"] = time.perf_counter() - start
     start = time.perf_counter()
-    pq.write_table(arrow_table(result.clean, get_dataset("traffic_readings").arrow_schema), f"{out}/{Path(path).stem}.parquet")
+    pq.write_table(clean_dataset("traffic_readings").conform(result.clean), f"{out}/{Path(path).stem}.parquet")
     times["write"] = time.perf_counter() - start
     if split:  # parse alone once more, to split 'standardize' into parse and the rest (not in the timed run)
         start = time.perf_counter()

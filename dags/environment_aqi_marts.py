@@ -6,7 +6,9 @@ import datetime as dt
 
 from airflow.sdk import Param, dag, task
 
-from pipelines.orchestration.assets import AIR_QUALITY_CLEAN, AIR_QUALITY_MARTS
+from pipelines.orchestration import assets
+
+AIR_QUALITY_MARTS = assets.outlets("environment_aqi_marts")
 
 DOC = """
 ### Air quality: AQI marts
@@ -25,7 +27,7 @@ Contracts: `docs/marts.md`. Each mart is published in one atomic commit replacin
 
 @dag(
     dag_id="environment_aqi_marts",
-    schedule=[AIR_QUALITY_CLEAN],
+    schedule=[assets.clean("air_quality_hourly")],
     start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False,
     max_active_runs=1,
@@ -35,7 +37,7 @@ Contracts: `docs/marts.md`. Each mart is published in one atomic commit replacin
     default_args={"owner": "environment", "retries": 2, "retry_delay": dt.timedelta(minutes=2)},
 )
 def environment_aqi_marts() -> None:
-    @task(outlets=list(AIR_QUALITY_MARTS))
+    @task(outlets=AIR_QUALITY_MARTS)
     def build_aqi_marts(*, run_id: str, params=None, triggering_asset_events=None, outlet_events=None) -> dict:
         """Recompute and publish the AQI marts of the touched stations."""
         from pipelines.orchestration import air_quality

@@ -6,13 +6,13 @@ import datetime as dt
 
 from airflow.sdk import dag, task
 
-from pipelines.orchestration.assets import lake_asset
+from pipelines.orchestration import assets
 from pipelines.orchestration.feed_dags import FeedDag, feed_dags
 
 
 def feed_clean_dag(spec: FeedDag):
     """Wire the clean DAG of one feed."""
-    clean_asset = lake_asset("clean", spec.dataset)
+    clean_asset = assets.clean(spec.dataset)
 
     @dag(
         dag_id=spec.dag_id,

@@ -6,11 +6,11 @@ import datetime as dt
 
 from airflow.sdk import Param, dag, task
 
-from pipelines.orchestration.assets import CASE_PERSONS, CASE_RECORDS, CRIME_HOTSPOTS, CRIME_INCIDENTS, CRIME_RULES
+from pipelines.orchestration import assets
 
 
 @dag(
-    dag_id="public_safety_hotspots", schedule=[CRIME_INCIDENTS], start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    dag_id="public_safety_hotspots", schedule=[assets.clean("crime_incidents")], start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False, max_active_runs=1, tags=["citylake", "public_safety", "marts"],
     default_args={"owner": "public_safety", "retries": 2, "retry_delay": dt.timedelta(minutes=2)},
     params={
@@ -25,14 +25,17 @@ cells below `min_group_size` keep their row with the numbers suppressed. Publish
 `curated/crime_hotspots` (partitioned by period) in one commit. Contract: `docs/marts.md`.""",
 )
 def public_safety_hotspots() -> None:
-    @task(outlets=[CRIME_HOTSPOTS])
+    outlets = assets.outlets("public_safety_hotspots")
+
+    @task(outlets=outlets)
     def count_hotspots(*, run_id: str, params=None, outlet_events=None) -> dict:
         """Count per cell and period, compare with the period before, publish."""
         from pipelines.orchestration import public_safety
 
         params = params or {}
         result = public_safety.build_hotspots(run_id, params.get("granularity", "year"), int(params.get("min_group_size", 1)))
-        outlet_events[CRIME_HOTSPOTS].extra = {k: result[k] for k in ("rows", "partitions", "suppressed", "incidents")}
+        for asset in outlets:
+            outlet_events[asset].extra = {k: result[k] for k in ("rows", "partitions", "suppressed", "incidents")}
         return result
 
     count_hotspots()
@@ -42,7 +45,7 @@ public_safety_hotspots()
 
 
 @dag(
-    dag_id="public_safety_rules", schedule=[CASE_RECORDS, CASE_PERSONS], start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    dag_id="public_safety_rules", schedule=[assets.clean("case_records"), assets.clean("case_persons")], start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     catchup=False, max_active_runs=1, tags=["citylake", "public_safety", "mining", "marts"],
     default_args={"owner": "public_safety", "retries": 2, "retry_delay": dt.timedelta(minutes=2)},
     params={
@@ -63,13 +66,16 @@ or a crime type, above the thresholds, improving on every shorter rule. Publishe
 for the period, with every parameter; rules seen in fewer than `min_group_size` cases are suppressed.""",
 )
 def public_safety_rules() -> None:
-    @task(outlets=[CRIME_RULES])
+    outlets = assets.outlets("public_safety_rules")
+
+    @task(outlets=outlets)
     def mine_association_rules(*, run_id: str, params=None, outlet_events=None) -> dict:
         """Baskets, itemsets, rules, publish."""
         from pipelines.orchestration import public_safety
 
         result = public_safety.mine_rules(run_id, dict(params or {}))
-        outlet_events[CRIME_RULES].extra = {k: result[k] for k in ("partitions", "baskets", "rules", "suppressed_small_groups")}
+        for asset in outlets:
+            outlet_events[asset].extra = {k: result[k] for k in ("partitions", "baskets", "rules", "suppressed_small_groups")}
         return result
 
     mine_association_rules()

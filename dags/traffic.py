@@ -10,9 +10,7 @@ import datetime as dt
 
 from airflow.sdk import Param, dag, task
 
-from pipelines.orchestration.assets import (
-    CONGESTION_ALERTS, MODEL_LEADERBOARD, TRAFFIC_FACTORS, TRAFFIC_FORECAST, TRAFFIC_READINGS, TRAFFIC_READINGS_CLEAN,
-)
+from pipelines.orchestration import assets
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 DEFAULTS = {"owner": "traffic", "retries": 2, "retry_delay": dt.timedelta(minutes=2)}
@@ -24,7 +22,7 @@ TRAFFIC_PARAM = Param(
 
 
 @dag(
-    dag_id="traffic_readings_curate", schedule=[TRAFFIC_READINGS], start_date=START, catchup=False, max_active_runs=1,
+    dag_id="traffic_readings_curate", schedule=[assets.clean("traffic_readings")], start_date=START, catchup=False, max_active_runs=1,
     tags=["citylake", "traffic", "marts"], default_args=DEFAULTS, params={"traffic": TRAFFIC_PARAM},
     doc_md="""### Traffic: readings on a regular grid
 Runs when `clean/traffic_readings` is published. Publishes `curated/traffic_readings_clean`: every
@@ -32,13 +30,16 @@ sensor at every 5 minutes, gaps of up to 15 minutes interpolated (status `interp
 left `missing`. Contract: `docs/marts.md`.""",
 )
 def traffic_readings_curate() -> None:
-    @task(outlets=[TRAFFIC_READINGS_CLEAN])
+    outlets = assets.outlets("traffic_readings_curate")
+
+    @task(outlets=outlets)
     def curate_readings(*, run_id: str, params=None, outlet_events=None) -> dict:
         """Grid, interpolate short gaps, publish."""
         from pipelines.orchestration import traffic
 
         result = traffic.curate_readings(run_id, (params or {}).get("traffic"))
-        outlet_events[TRAFFIC_READINGS_CLEAN].extra = result
+        for asset in outlets:
+            outlet_events[asset].extra = result
         return result
 
     curate_readings()
@@ -54,13 +55,15 @@ ahead on the Dask workers; publishes `curated/model_leaderboard` and `curated/tr
 and stores each horizon's champion, refitted on all the data, for the scoring DAG.""",
 )
 def traffic_model_training() -> None:
-    @task(outlets=[MODEL_LEADERBOARD, TRAFFIC_FACTORS])
+    outlets = assets.outlets("traffic_model_training")
+
+    @task(outlets=outlets)
     def train_and_compare(*, run_id: str, params=None, outlet_events=None) -> dict:
         """Backtest, rank, store the champions, measure the factors."""
         from pipelines.orchestration import traffic
 
         result = traffic.train_models(run_id, (params or {}).get("traffic"))
-        for asset in (MODEL_LEADERBOARD, TRAFFIC_FACTORS):
+        for asset in outlets:
             outlet_events[asset].extra = {"training_id": result["training_id"], "champions": result["champions"]}
         return result
 
@@ -68,7 +71,7 @@ def traffic_model_training() -> None:
 
 
 @dag(
-    dag_id="traffic_forecast_scoring", schedule=[TRAFFIC_READINGS_CLEAN], start_date=START, catchup=False,
+    dag_id="traffic_forecast_scoring", schedule=[assets.curated("traffic_readings_clean")], start_date=START, catchup=False,
     max_active_runs=1, tags=["citylake", "traffic", "forecasting", "alerts"], default_args=DEFAULTS,
     params={"traffic": TRAFFIC_PARAM,
             "dates": Param([], type="array", description="Local dates (YYYY-MM-DD) to score; empty: the latest")},
@@ -78,14 +81,16 @@ at every 5-minute origin of the dates asked for (default: the latest date with r
 publishes `curated/traffic_forecast` and `curated/congestion_alerts`, replacing those dates only.""",
 )
 def traffic_forecast_scoring() -> None:
-    @task(outlets=[TRAFFIC_FORECAST, CONGESTION_ALERTS])
+    outlets = assets.outlets("traffic_forecast_scoring")
+
+    @task(outlets=outlets)
     def forecast_and_warn(*, run_id: str, params=None, outlet_events=None) -> dict:
         """Forecast with the champions, raise the alerts, publish."""
         from pipelines.orchestration import traffic
 
         params = params or {}
         result = traffic.score_forecasts(run_id, params.get("traffic"), params.get("dates"))
-        for asset in (TRAFFIC_FORECAST, CONGESTION_ALERTS):
+        for asset in outlets:
             outlet_events[asset].extra = {"partitions": result["dates"], "alerts": result["alerts"]}
         return result
 

@@ -14,7 +14,7 @@ from pipelines.config import load_settings
 
 
 def _query(args: argparse.Namespace) -> int:
-    from pipelines.bi.catalog import query
+    from pipelines.bi.sql import query
 
     result = query(load_settings(), args.sql)
     if args.format == "csv":
@@ -28,7 +28,7 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _tables(args: argparse.Namespace) -> int:
-    from pipelines.bi.catalog import connect
+    from pipelines.bi.sql import connect
 
     con, views = connect(load_settings())
     if not views:
@@ -90,11 +90,22 @@ def _sources(args: argparse.Namespace) -> int:
     return 0
 
 
-def _schemas(args: argparse.Namespace) -> int:
-    from pipelines.canonical import schemas_markdown
+def _docs(args: argparse.Namespace) -> int:
+    from pipelines.config import PROJECT_ROOT
+    from pipelines.lake.catalog.docs import generated_docs
 
-    print(schemas_markdown(), end="")
-    return 0
+    stale = []
+    for relative, text in generated_docs().items():
+        path = PROJECT_ROOT / relative
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(relative)
+        if not args.check:
+            path.write_text(text, encoding="utf-8")
+    verb = "out of step with the lake catalog (run `citylake docs`)" if args.check else "written"
+    for relative in stale:
+        print(f"{relative}: {verb}")
+    return 1 if args.check and stale else 0
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -170,7 +181,9 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument("sample", nargs="?")
     src.add_argument("--rows", type=int, default=5)
     src.set_defaults(run=_sources)
-    sub.add_parser("schemas", help="print the canonical datasets (docs/schemas.md)").set_defaults(run=_schemas)
+    docs = sub.add_parser("docs", help="write docs/schemas.md and docs/marts.md from the lake catalog")
+    docs.add_argument("--check", action="store_true", help="only say which pages are out of step (exit 1)")
+    docs.set_defaults(run=_docs)
     g = sub.add_parser("generate-air", help="write SYNTHETIC air-quality files in the PRSA layout")
     g.add_argument("--out", required=True)
     g.add_argument("--stations", type=int, default=4)

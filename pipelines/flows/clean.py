@@ -3,7 +3,7 @@
 Each raw file is standardized on a Dask worker (`stage_file`), which writes part files and returns only
 counts and file names; the client checks the gate and publishes each table in one atomic Delta commit.
 Only the files whose version (or feed YAML, suite, code) changed are reprocessed, and only their partitions
-are replaced (see `lake_partitioning`): a late or corrected delivery reopens nothing else.
+are replaced (see `replaced_by_file`): a late or corrected delivery reopens nothing else.
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ import datetime as dt
 import json
 import logging
 from dataclasses import asdict, dataclass, replace
-from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 
-from pipelines.cleanse.geo import District, read_districts
 from pipelines.compute import map_with_progress
 from pipelines.config import Settings
 from pipelines.lake import delta
@@ -25,15 +22,19 @@ from pipelines.lake.delta import PartFile
 from pipelines.lake.ingest import IngestReport, RawFile, current_raw_files, ingest_landing
 from pipelines.lake.layout import Zone
 from pipelines.lake.ledger import published_processing_keys, read_ledger, record_ledger
-from pipelines.lake.runs import code_version, idempotency_key, write_run_record
+from pipelines.lake.catalog.meta import quarantine_of
+from pipelines.lake.runs import idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
 from pipelines.sources.spec import FeedSpec
 from pipelines.cleanse.records import rejects_frame
-from pipelines.sources.readers import GZIP_MAGIC, FileRejected
-from pipelines.sources.standardize import FeedContext, standardize
+from pipelines.lake.ingest import GZIP_MAGIC
+from pipelines.sources.readers import FileRejected
+from pipelines.sources.context import feed_context
+from pipelines.sources.standardize import standardize
 from pipelines.sources.streaming import bucket_count, standardize_stream, streamable
 from pipelines.validate import quarantine
-from pipelines.validate.gate import PartitionQuality, check_gate
+from pipelines.lake.ledger import PartitionQuality
+from pipelines.validate.gate import check_gate
 from pipelines.validate.suite import GxOutcome, load_suite, validate_with_gx
 
 log = logging.getLogger(__name__)
@@ -86,34 +87,19 @@ def latest_per_partition(feed: FeedSpec, raws: list[RawFile]) -> list[RawFile]:
     return [latest[p] for p in sorted(latest)]
 
 
-def lake_partitioning(feed: FeedSpec) -> tuple[tuple[str, ...], str | None]:
-    """The clean table's partition columns, and the one whose values are the files a run replaces.
+def replaced_by_file(feed: FeedSpec) -> str | None:
+    """The clean table's partition column whose values are the files a run replaces (None: rebuilt whole).
 
     A dataset partitioned by the feed's file key (a station per file) replaces those partitions; a dataset
-    with no partition key of its own is laid out by `source_file`, so a re-delivered file replaces only its
-    own rows; any other layout is rebuilt whole from the current files (None).
+    with no partition key of its own is laid out by `source_file` (the catalog's storage layout), so a
+    re-delivered file replaces only its own rows; any other layout is rebuilt whole from the current files.
     """
     dataset = feed.canonical
-    if not dataset.partition_by:
-        return ("source_file",), "source_file"
-    if feed.file_key is not None and tuple(dataset.partition_by) == (feed.file_key.column,):
-        return tuple(dataset.partition_by), feed.file_key.column
-    return tuple(dataset.partition_by), None
-
-
-@lru_cache(maxsize=8)
-def _districts(path: str, name_field: str) -> list[District]:
-    return read_districts(Path(path), name_field)
-
-
-def feed_context(feed: FeedSpec, settings: Settings, raw: RawFile) -> FeedContext:
-    """The engine's context for one raw file: its name, arrival and the feed's district polygons."""
-    districts = None
-    if feed.geo is not None and feed.geo.districts is not None:
-        path = Path(feed.geo.districts.file)
-        districts = _districts(str(path if path.is_absolute() else settings.data_dir / path), feed.geo.districts.name_field)
-    key = settings.pseudonym_key.get_secret_value().encode() if settings.pseudonym_key is not None else None
-    return FeedContext(raw.file_name, dt.datetime.fromisoformat(raw.arrived_at), districts, key)
+    if dataset.storage_partition_by == ("source_file",):
+        return "source_file"
+    if feed.file_key is not None and dataset.partition_by == (feed.file_key.column,):
+        return feed.file_key.column
+    return None
 
 
 def ingest(settings: Settings, feed: FeedSpec, run_id: str, arrived_at: dt.datetime) -> IngestReport:
@@ -148,10 +134,8 @@ def stage_file(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) ->
     else:
         outcome = _stage_whole(raw, feed, settings, run_id)
     partition = partition_of(feed, raw.file_name)
-    rejected = quarantine.quarantine_rows(outcome.rejects, partition, raw.file_name, raw.sha256, run_id)
-    quarantine_parts = delta.write_parts(
-        lake, lake.layout.table(Zone.QUARANTINE, dataset.name), rejected, quarantine.PARTITION_BY, run_id
-    )
+    rejected = quarantine.quarantine_rows(dataset, outcome.rejects, partition, raw.file_name, raw.sha256, run_id)
+    quarantine_parts = lake.stage(quarantine_of(dataset), rejected, run_id)
     quality = PartitionQuality(
         dataset=dataset.name,
         partition=partition,
@@ -170,11 +154,7 @@ def stage_file(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) ->
 
 
 def _write_clean(lake: Lake, feed: FeedSpec, clean: pd.DataFrame, run_id: str) -> list[PartFile]:
-    dataset = feed.canonical
-    return delta.write_parts(
-        lake, lake.layout.table(Zone.CLEAN, dataset.name), delta.arrow_table(clean, dataset.arrow_schema),
-        lake_partitioning(feed)[0], run_id,
-    )
+    return lake.stage(feed.canonical, clean, run_id)
 
 
 def _stage_whole(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) -> _Outcome:
@@ -229,20 +209,18 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.
         raise NothingDelivered(
             f"no raw files for source {feed.name}: deliver files to {lake.layout.landing_dir(feed.name)} and run the ingest"
         )
-    partition_by, scope_column = lake_partitioning(feed)
+    scope_column = replaced_by_file(feed)
     raws = latest_per_partition(feed, raws)
     feed_fingerprint = idempotency_key(feed.model_dump(mode="json"))
     keys = {
-        partition_of(feed, r.file_name): idempotency_key("clean", dataset.name, r.sha256, feed_fingerprint, suite.fingerprint, code_version())
+        partition_of(feed, r.file_name): idempotency_key("clean", dataset.name, r.sha256, feed_fingerprint, suite.fingerprint, dataset.logic_version)
         for r in raws
     }
     published = published_processing_keys(lake, dataset.name)
     changed = [r for r in raws if published.get(partition_of(feed, r.file_name)) != keys[partition_of(feed, r.file_name)]]
-    clean_uri = lake.layout.table(Zone.CLEAN, dataset.name)
-    quarantine_uri = lake.layout.table(Zone.QUARANTINE, dataset.name)
     if not changed:
-        log.info("%s: every file's latest version was already published by this code, feed and suite", dataset.name)
-        return _summary_from_ledger(lake, dataset.name, run_id, delta.table_version(lake, clean_uri))
+        log.info("%s: every file's latest version was already published by this logic, feed and suite", dataset.name)
+        return _summary_from_ledger(lake, dataset.name, run_id, lake.version(dataset))
     # laid out by file: only the changed files; otherwise the whole table is rebuilt from every current file
     todo = changed if scope_column else raws
     log.info("%s: %d of %d file(s) to process", dataset.name, len(todo), len(raws))
@@ -259,14 +237,10 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.
     key = idempotency_key(sorted(keys[p] for p in partitions))
     clean_scope = {scope_column: partitions} if scope_column else None
     quarantine_scope = {"source_partition": partitions} if scope_column else None
-    published_quarantine = delta.commit_parts(
-        lake, quarantine_uri, quarantine.QUARANTINE_SCHEMA, quarantine.PARTITION_BY,
-        [p for s in staged for p in s.quarantine_parts], quarantine_scope, run_id, key,
+    published_quarantine = lake.commit(
+        quarantine_of(dataset), [p for s in staged for p in s.quarantine_parts], quarantine_scope, run_id, key
     )
-    published_clean = delta.commit_parts(
-        lake, clean_uri, dataset.arrow_schema, partition_by,
-        [p for s in staged for p in s.clean_parts], clean_scope, run_id, key,
-    )
+    published_clean = lake.commit(dataset, [p for s in staged for p in s.clean_parts], clean_scope, run_id, key)
     # also when the tables already carry this key: a run that failed between those commits and this one
     # (an S3 outage, a crash) left them published without their ledger rows, which is why this run had work
     record_ledger(lake, qualities, run_id, replace_dataset=scope_column is None)
@@ -277,6 +251,7 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.
             "feed": feed.name,
             "inputs": [asdict(r) for r in todo],
             "suite": {"name": suite.name, "fingerprint": suite.fingerprint},
+            "logic_version": dataset.logic_version,
             "feed_fingerprint": feed_fingerprint,
             "ledger": [asdict(q) for q in qualities],
             "published": [asdict(published_clean), asdict(published_quarantine)],

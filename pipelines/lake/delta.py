@@ -15,6 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipelines.lake.catalog.model import to_arrow
+from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 
 log = logging.getLogger(__name__)
@@ -45,17 +47,6 @@ class PublishResult:
     rows_added: int
     replaced_partitions: dict[str, list[str]] | None = field(default_factory=dict)
     skipped_as_duplicate: bool = False
-
-
-def arrow_table(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
-    """A pandas frame as an Arrow table of exactly `schema` (strings as plain text with nulls, not NaN)."""
-    if frame.empty:  # e.g. a file quarantined whole: its "clean rows" frame may not even have the columns
-        return schema.empty_table()
-    plain = frame.copy()
-    for column in schema:
-        if pa.types.is_string(column.type):
-            plain[column.name] = plain[column.name].astype(object).where(plain[column.name].notna(), None)
-    return pa.Table.from_pandas(plain[schema.names], schema=schema, preserve_index=False)
 
 
 def _stat_value(value: object) -> object:
@@ -133,6 +124,28 @@ def write_parts(lake: Lake, table_uri: str, frame: pa.Table, partition_by: Seque
             )
         )
     return written
+
+
+@dataclass(frozen=True)
+class StoredTable:
+    """A Delta table found in the lake (declared in the catalog or not)."""
+
+    zone: Zone
+    name: str
+    uri: str
+
+
+TABLE_ZONES = (Zone.CLEAN, Zone.QUARANTINE, Zone.CURATED, Zone.META)
+
+
+def stored_tables(lake: Lake) -> list[StoredTable]:
+    """Every Delta table in the clean, quarantine, curated and _meta zones, zone by zone, by name."""
+    found = []
+    for zone in TABLE_ZONES:
+        for log_dir in lake.glob(f"{lake.layout.zone(zone)}/*/_delta_log"):
+            uri = log_dir.rsplit("/", 1)[0]
+            found.append(StoredTable(zone, uri.rsplit("/", 1)[-1], uri))
+    return sorted(found, key=lambda t: (TABLE_ZONES.index(t.zone), t.name))
 
 
 def table_exists(lake: Lake, table_uri: str) -> bool:
@@ -234,7 +247,7 @@ def publish_frame(
     replace: dict[str, list[str]] | None, run_id: str, idempotency_key: str, extra_metadata: dict[str, str] | None = None,
 ) -> PublishResult:
     """A small table computed on the client (a mart of counts, a leaderboard): its parts written and committed at once."""
-    parts = write_parts(lake, table_uri, arrow_table(frame, schema), partition_by, run_id)
+    parts = write_parts(lake, table_uri, to_arrow(frame, schema), partition_by, run_id)
     return commit_parts(lake, table_uri, schema, partition_by, parts, replace, run_id, idempotency_key, extra_metadata)
 
 

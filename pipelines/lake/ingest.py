@@ -10,14 +10,30 @@ import logging
 import zlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from pipelines.lake.layout import checked_name
 from pipelines.lake.storage import Lake
-from pipelines.sources.readers import GZIP_MAGIC
-from pipelines.sources.spec import FeedSpec
 
 log = logging.getLogger(__name__)
 CHUNK = 8 * 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class Source(Protocol):
+    """What ingest needs to know of a feed (a `FeedSpec` is one): where its files land and how to count their rows."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def landing_pattern(self) -> str: ...
+
+    @property
+    def line_per_record(self) -> bool: ...
+
+    @property
+    def header_lines(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +65,7 @@ class IngestReport:
         return sorted([*self.new, *self.unchanged], key=lambda r: r.file_name)
 
 
-def _fingerprint(lake: Lake, path: str, source: FeedSpec) -> tuple[str, int, int | None]:
+def _fingerprint(lake: Lake, path: str, source: Source) -> tuple[str, int, int | None]:
     """sha256, size and data rows of a file in one pass over its bytes (gzip is looked into once more)."""
     digest = hashlib.sha256()
     size = lines = 0
@@ -68,7 +84,7 @@ def _fingerprint(lake: Lake, path: str, source: FeedSpec) -> tuple[str, int, int
     return digest.hexdigest(), size, max(lines + (last != b"\n") - source.header_lines, 0)
 
 
-def _count_gzip_rows(lake: Lake, path: str, source: FeedSpec) -> int | None:
+def _count_gzip_rows(lake: Lake, path: str, source: Source) -> int | None:
     """Data lines inside a gzip file; None when it is corrupt (the standardization step quarantines it)."""
     lines, last = 0, b"\n"
     try:
@@ -81,7 +97,7 @@ def _count_gzip_rows(lake: Lake, path: str, source: FeedSpec) -> int | None:
     return max(lines + (last != b"\n") - source.header_lines, 0)
 
 
-def ingest_landing(lake: Lake, source: FeedSpec, run_id: str, arrived_at: dt.datetime) -> IngestReport:
+def ingest_landing(lake: Lake, source: Source, run_id: str, arrived_at: dt.datetime) -> IngestReport:
     """Copy every new file version from the source's landing folder to raw and write its manifest."""
     landing = lake.layout.landing_dir(source.name)
     new: list[RawFile] = []
@@ -112,7 +128,7 @@ def ingest_landing(lake: Lake, source: FeedSpec, run_id: str, arrived_at: dt.dat
     return IngestReport(new, unchanged, refused)
 
 
-def current_raw_files(lake: Lake, source: FeedSpec) -> list[RawFile]:
+def current_raw_files(lake: Lake, source: Source) -> list[RawFile]:
     """The latest version of every file of a source, by arrival (a re-delivered file supersedes the old one)."""
     latest: dict[str, RawFile] = {}
     for path in lake.glob(f"{lake.layout.manifest_dir(source.name)}/*/*.json"):
@@ -123,7 +139,7 @@ def current_raw_files(lake: Lake, source: FeedSpec) -> list[RawFile]:
     return [latest[name] for name in sorted(latest)]
 
 
-def deliver(lake: Lake, source: FeedSpec, files: list[Path]) -> list[str]:
+def deliver(lake: Lake, source: Source, files: list[Path]) -> list[str]:
     """Drop local files into a source's landing folder, as the department's system would."""
     landing = lake.layout.landing_dir(source.name)
     if not lake.on_s3:

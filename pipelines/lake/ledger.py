@@ -4,30 +4,44 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 
 import pyarrow as pa
 
+from pipelines.lake.catalog.meta import LEDGER
 from pipelines.lake.delta import read_table, replace_rows, table_exists
 from pipelines.lake.storage import Lake
-from pipelines.validate.gate import PartitionQuality
 
-LEDGER_SCHEMA = pa.schema(
-    [
-        pa.field("dataset", pa.string()),
-        pa.field("source_partition", pa.string()),
-        pa.field("source_file", pa.string()),
-        pa.field("source_sha256", pa.string()),
-        pa.field("rows_in", pa.int64()),
-        pa.field("rows_clean", pa.int64()),
-        pa.field("rows_quarantined", pa.int64()),
-        pa.field("rows_deduplicated", pa.int64()),
-        pa.field("quarantined_by_reason", pa.string()),
-        pa.field("gaps", pa.int64()),
-        pa.field("processing_key", pa.string()),
-        pa.field("run_id", pa.string()),
-    ]
-)
+LEDGER_SCHEMA = LEDGER.arrow_schema
+
+
+@dataclass(frozen=True)
+class PartitionQuality:
+    """The ledger entry of one partition: rows_in = clean + quarantined + deduplicated."""
+
+    dataset: str
+    partition: str
+    source_file: str
+    source_sha256: str
+    rows_in: int
+    rows_clean: int
+    rows_quarantined: int
+    rows_deduplicated: int
+    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    gaps: int = 0
+    processing_key: str = ""  # hash of (input version, suite, code): equal keys mean equal output
+    gx_success: bool = True
+    gx_failures: tuple[str, ...] = ()
+
+    @property
+    def balanced(self) -> bool:
+        """Whether every row in is accounted for."""
+        return self.rows_in == self.rows_clean + self.rows_quarantined + self.rows_deduplicated
+
+    @property
+    def quarantine_ratio(self) -> float:
+        """The share of rows quarantined (0 for an empty partition)."""
+        return self.rows_quarantined / self.rows_in if self.rows_in else 0.0
 
 
 def _sql_text(value: str) -> str:

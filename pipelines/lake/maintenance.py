@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from pipelines.bi.catalog import discover
+from pipelines.lake.delta import stored_tables
 from pipelines.lake.storage import Lake
 
 log = logging.getLogger(__name__)
@@ -41,5 +41,5 @@ def remove_unreferenced_files(lake: Lake, table_uri: str, older_than: dt.timedel
 
 def maintain_lake(lake: Lake, older_than: dt.timedelta = DEFAULT_RETENTION) -> dict[str, int]:
     """Every table of the lake: how many unreferenced files were removed from each."""
-    return {view.uri.removeprefix(lake.layout.root + "/"): len(remove_unreferenced_files(lake, view.uri, older_than))
-            for view in discover(lake)}
+    return {table.uri.removeprefix(lake.layout.root + "/"): len(remove_unreferenced_files(lake, table.uri, older_than))
+            for table in stored_tables(lake)}

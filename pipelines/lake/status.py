@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pipelines.bi.catalog import discover
+from pipelines.lake.catalog import Table
+from pipelines.lake.delta import stored_tables
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
-from pipelines.sources.spec import FeedSpec
-from pipelines.validate.quarantine import count_by_reason
 
 
 @dataclass(frozen=True)
@@ -38,21 +37,24 @@ class TableStatus:
         return "late" if now - self.last_publish > self.cadence else "on time"
 
 
-def expected_cadences(feeds: Iterable[FeedSpec], mart_cadence: Mapping[str, str]) -> dict[tuple[Zone, str], dt.timedelta]:
-    """Each table's expected cadence: a clean/quarantine dataset its fastest feed's, a mart its own."""
-    cadences: dict[tuple[Zone, str], dt.timedelta] = {}
-    for feed in feeds:
-        every = pd.Timedelta(feed.cadence).to_pytimedelta()
-        for zone in (Zone.CLEAN, Zone.QUARANTINE):
-            key = (zone, feed.dataset)
-            cadences[key] = min(cadences.get(key, every), every)
-    for mart, every in mart_cadence.items():
-        cadences[(Zone.CURATED, mart)] = pd.Timedelta(every).to_pytimedelta()
+def expected_cadences(tables: Iterable[Table], feed_cadences: Iterable[tuple[str, str]]) -> dict[tuple[Zone, str], dt.timedelta]:
+    """Each table's expected cadence: its declared one; a clean dataset (and its quarantine) its fastest feed's.
+
+    `feed_cadences` are (dataset, cadence) pairs of the feeds' YAML: a dataset is as late as its fastest feed.
+    """
+    cadences = {(t.zone, t.name): pd.Timedelta(t.cadence).to_pytimedelta() for t in tables if t.cadence}
+    fastest: dict[str, dt.timedelta] = {}
+    for dataset, cadence in feed_cadences:
+        every = pd.Timedelta(cadence).to_pytimedelta()
+        fastest[dataset] = min(fastest.get(dataset, every), every)
+    for dataset, every in fastest.items():
+        cadences[(Zone.CLEAN, dataset)] = cadences[(Zone.QUARANTINE, dataset)] = every
     return cadences
 
 
 def _quarantine_reasons(table: "deltalake.DeltaTable") -> dict[str, int]:  # noqa: F821
-    return count_by_reason(table.to_pyarrow_dataset().to_table(columns=["reason_code"]).to_pandas())
+    counts = table.to_pyarrow_dataset().to_table(columns=["reason_code"]).to_pandas()["reason_code"].value_counts()
+    return {str(code): int(counts[code]) for code in sorted(counts.index)}
 
 
 def table_statuses(lake: Lake, cadences: Mapping[tuple[Zone, str], dt.timedelta]) -> list[TableStatus]:
@@ -60,20 +62,19 @@ def table_statuses(lake: Lake, cadences: Mapping[tuple[Zone, str], dt.timedelta]
     from deltalake import DeltaTable
 
     statuses = []
-    zone_order = list(Zone)
-    for view in sorted(discover(lake), key=lambda v: (zone_order.index(v.zone), v.uri)):
-        table = DeltaTable(view.uri, storage_options=lake.storage_options())
-        dataset = view.uri.rsplit("/", 1)[-1]
+    for stored in stored_tables(lake):
+        table = DeltaTable(stored.uri, storage_options=lake.storage_options())
+        dataset = stored.name
         last_commit = table.history(1)[0]["timestamp"]
         rows = table.get_add_actions(flatten=True).column("num_records").to_pylist()
         statuses.append(TableStatus(
-            zone=view.zone,
+            zone=stored.zone,
             dataset=dataset,
             version=table.version(),
             last_publish=dt.datetime.fromtimestamp(last_commit / 1000, tz=dt.UTC),
             rows=sum(n or 0 for n in rows),
-            cadence=cadences.get((view.zone, dataset)),
-            quarantined_by_reason=_quarantine_reasons(table) if view.zone is Zone.QUARANTINE else {},
+            cadence=cadences.get((stored.zone, dataset)),
+            quarantined_by_reason=_quarantine_reasons(table) if stored.zone is Zone.QUARANTINE else {},
         ))
     return statuses
 

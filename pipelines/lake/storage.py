@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import fsspec
+import pandas as pd
+import pyarrow as pa
 
 from pipelines.config import Settings
+from pipelines.lake.catalog.model import SchemaMismatch, Table
 from pipelines.lake.layout import LakeLayout
+
+if TYPE_CHECKING:
+    from pipelines.lake.delta import PartFile, PublishResult
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +120,71 @@ class Lake:
         self.fs.invalidate_cache()
         found = sorted(self.fs.glob(pattern))
         return [f"s3://{p}" if self.on_s3 and not p.startswith("s3://") else p for p in found]
+
+    # --- tables: how domains read and publish (declared in the lake catalog; Delta underneath) -------------
+
+    def uri(self, table: Table) -> str:
+        """Where a declared table lives."""
+        return self.layout.table(table.zone, table.name)
+
+    def has(self, table: Table) -> bool:
+        """Whether the table has been published."""
+        from pipelines.lake import delta
+
+        return delta.table_exists(self, self.uri(table))
+
+    def version(self, table: Table) -> int:
+        """The table's current version."""
+        from pipelines.lake import delta
+
+        return delta.table_version(self, self.uri(table))
+
+    def require(self, table: Table, hint: str) -> int:
+        """The table's current version, or a RuntimeError saying it has not been published and what to run first."""
+        if not self.has(table):
+            raise RuntimeError(f"{self.uri(table)} has not been published yet: {hint}")
+        return self.version(table)
+
+    def read(self, table: Table, *, version: int | None = None, columns: Sequence[str] | None = None,
+             filters: list[tuple[str, str, object]] | None = None) -> pd.DataFrame:
+        """The table (at a version; only some columns; only the partitions and files matching `filters`) in pandas."""
+        from deltalake import DeltaTable
+
+        delta_table = DeltaTable(self.uri(table), version=version, storage_options=self.storage_options())
+        return delta_table.to_pandas(columns=list(columns) if columns is not None else None, filters=filters)
+
+    def read_or_empty(self, table: Table) -> pd.DataFrame:
+        """The table, or an empty frame with its columns when it has not been published (optional inputs)."""
+        return self.read(table) if self.has(table) else table.arrow_schema.empty_table().to_pandas()
+
+    def partition_values(self, table: Table, column: str, version: int | None = None) -> list[str]:
+        """The values of one partition column present in the table, sorted."""
+        from deltalake import DeltaTable
+
+        delta_table = DeltaTable(self.uri(table), version=version, storage_options=self.storage_options())
+        return sorted({p[column] for p in delta_table.partitions()})
+
+    def stage(self, table: Table, frame: pd.DataFrame | pa.Table, run_id: str) -> list[PartFile]:
+        """Write the frame's part files into the table's folder (on a worker), checked against the declaration first."""
+        from pipelines.lake import delta
+
+        rows = frame if isinstance(frame, pa.Table) else table.conform(frame)
+        if not rows.schema.equals(table.arrow_schema):
+            raise SchemaMismatch(f"{table.ref} does not match its declaration:\n  got      {rows.schema}\n  declared {table.arrow_schema}")
+        return delta.write_parts(self, self.uri(table), rows, table.storage_partition_by, run_id)
+
+    def commit(self, table: Table, parts: Sequence[PartFile], replace: dict[str, list[str]] | None, run_id: str,
+               key: str, extra: dict[str, str] | None = None) -> PublishResult:
+        """Publish staged parts in one atomic commit replacing the partitions in `replace` (None: the whole table)."""
+        from pipelines.lake import delta
+
+        return delta.commit_parts(self, self.uri(table), table.arrow_schema, table.storage_partition_by, parts, replace,
+                                  run_id, key, extra)
+
+    def publish(self, table: Table, frame: pd.DataFrame, replace: dict[str, list[str]] | None, run_id: str, key: str,
+                extra: dict[str, str] | None = None) -> PublishResult:
+        """A frame computed on the client (a mart of counts, a leaderboard): checked, staged and committed at once."""
+        return self.commit(table, self.stage(table, frame, run_id), replace, run_id, key, extra)
 
 
 def ensure_bucket(settings: Settings, bucket: str) -> None:

@@ -15,9 +15,9 @@ from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 
+from pipelines.lake.catalog import tables
 from pipelines.lake.status import TableStatus, expected_cadences, table_statuses, zone_totals
 from pipelines.lake.storage import Lake
-from pipelines.orchestration.assets import MART_CADENCE
 from pipelines.orchestration.hooks import task_settings
 from pipelines.sources.registry import all_sources
 
@@ -78,7 +78,8 @@ def render_lake_page(lake_uri: str, statuses: Sequence[TableStatus], now: dt.dat
 
 def _current() -> tuple[str, list[TableStatus], dt.datetime]:
     settings = task_settings()  # the same connections the tasks use
-    statuses = table_statuses(Lake(settings), expected_cadences(all_sources().values(), MART_CADENCE))
+    feed_cadences = [(feed.dataset, feed.cadence) for feed in all_sources().values()]
+    statuses = table_statuses(Lake(settings), expected_cadences(tables(), feed_cadences))
     return settings.lake_uri, statuses, dt.datetime.now(dt.UTC)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.config import Settings
-from pipelines.flows.clean import feed_context
+from pipelines.sources.context import feed_context
 from pipelines.lake.ingest import RawFile
 from pipelines.sources.spec import FeedSpec
 from pipelines.sources.standardize import Standardized, standardize

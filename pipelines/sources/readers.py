@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pipelines.lake.ingest import GZIP_MAGIC
 from pipelines.cleanse.records import LINE, DelimitedRead, raw_record, read_delimited, rejects_frame
 from pipelines.sources.spec import FeedSpec
 from pipelines.validate.reasons import Reason
 
-GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 MAX_JSON_DEPTH = 64
 

@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipelines.canonical import Dataset, get_dataset
+from pipelines.lake.catalog import Table, clean_dataset
 from pipelines.cleanse.units import can_convert
 
 
@@ -252,7 +252,7 @@ class FeedSpec(_Strict):
     @classmethod
     def _known_dataset(cls, value: str) -> str:
         try:
-            get_dataset(value)
+            clean_dataset(value)
         except KeyError as exc:
             raise ValueError(exc.args[0]) from None
         return value
@@ -280,17 +280,17 @@ class FeedSpec(_Strict):
         return match.group("value") if match else None
 
     @property
-    def canonical(self) -> Dataset:
+    def canonical(self) -> Table:
         """The canonical dataset this feed feeds."""
-        return get_dataset(self.dataset)
+        return clean_dataset(self.dataset)
 
     @model_validator(mode="after")
     def _fits_the_dataset(self) -> FeedSpec:
-        dataset = get_dataset(self.dataset)
+        dataset = clean_dataset(self.dataset)
         problems: list[tuple[str, str]] = []
         for name, mapping in self.columns.items():
             try:
-                field = dataset.field(name)
+                field = dataset.column(name)
             except KeyError as exc:
                 problems.append((f"columns.{name}", str(exc.args[0])))
                 continue

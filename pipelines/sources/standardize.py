@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipelines.canonical import Dataset, Field
+from pipelines.lake.catalog import Column, Table
 from pipelines.cleanse import crs, geo
 from pipelines.cleanse.dedup import deduplicate
 from pipelines.cleanse.pseudonymize import pseudonymize
@@ -154,7 +154,7 @@ def _unsafe(text: pd.Series) -> pd.Series:
 
 
 def _typed(
-    values: pd.Series, target: Field, markers: set[str], unit: str | None, zero_is_missing: bool, label: str
+    values: pd.Series, target: Column, markers: set[str], unit: str | None, zero_is_missing: bool, label: str
 ) -> tuple[pd.Series, pd.Series]:
     """Values in the canonical type and unit; per row, the detail (naming the source column `label`) of a misfit."""
     text = _text(values, markers)
@@ -375,7 +375,7 @@ def standardize_rows(
     seen_records: dict[str, int] | None = None,
 ) -> Candidates:
     """Every check but dedup, for a whole file or one chunk of it (`line_offset` lines into the file)."""
-    dataset: Dataset = spec.canonical
+    dataset: Table = spec.canonical
     markers = set(spec.null_markers)
     parsed = read_records(content, spec, required_source_columns(spec))
     if line_offset:
@@ -385,7 +385,7 @@ def standardize_rows(
     rejections = _Rejections(records.index)
     columns: dict[str, pd.Series] = {}
     for name, mapping in spec.columns.items():
-        target = dataset.field(name)
+        target = dataset.column(name)
         if mapping.constant is not None:
             columns[name] = pd.Series(mapping.constant, index=records.index, dtype=object)
             continue
@@ -431,7 +431,7 @@ def standardize_rows(
     if spec.id_from_hash:
         frame[spec.id_from_hash] = record_ids(records, seen_records)
     if "pollutants_missing" in dataset.names:
-        pollutants = [f.name for f in dataset.fields if f.unit in ("ug/m3", "mg/m3")]
+        pollutants = [f.name for f in dataset.columns if f.unit in ("ug/m3", "mg/m3")]
         frame["pollutants_missing"] = frame[pollutants].isna().sum(axis=1).astype("int8")
     frame["source_file"] = context.file_name
     frame[LINE] = records[LINE]

@@ -25,7 +25,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.cleanse.records import LINE, rejects_frame
-from pipelines.sources.readers import GZIP_MAGIC, FileRejected, decode
+from pipelines.lake.ingest import GZIP_MAGIC
+from pipelines.sources.readers import FileRejected, decode
 from pipelines.sources.spec import FeedSpec
 from pipelines.sources.standardize import (
     FeedContext,

@@ -2,42 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from pipelines.lake.ledger import PartitionQuality
 from pipelines.validate.suite import Suite
+
 
 
 class QualityGateError(RuntimeError):
     """A batch failed its suite: nothing of it was published."""
-
-
-@dataclass(frozen=True)
-class PartitionQuality:
-    """The ledger entry of one partition: rows_in = clean + quarantined + deduplicated."""
-
-    dataset: str
-    partition: str
-    source_file: str
-    source_sha256: str
-    rows_in: int
-    rows_clean: int
-    rows_quarantined: int
-    rows_deduplicated: int
-    quarantined_by_reason: dict[str, int] = field(default_factory=dict)
-    gaps: int = 0
-    processing_key: str = ""  # hash of (input version, suite, code): equal keys mean equal output
-    gx_success: bool = True
-    gx_failures: tuple[str, ...] = ()
-
-    @property
-    def balanced(self) -> bool:
-        """Whether every row in is accounted for."""
-        return self.rows_in == self.rows_clean + self.rows_quarantined + self.rows_deduplicated
-
-    @property
-    def quarantine_ratio(self) -> float:
-        """The share of rows quarantined (0 for an empty partition)."""
-        return self.rows_quarantined / self.rows_in if self.rows_in else 0.0
 
 
 def check_gate(partitions: list[PartitionQuality], suite: Suite) -> None:

@@ -5,25 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.lake.delta import arrow_table
+from pipelines.lake.catalog import Table
+from pipelines.lake.catalog.meta import quarantine_of
 
-PARTITION_BY = ("source_partition",)
-QUARANTINE_SCHEMA = pa.schema(
-    [
-        pa.field("source_partition", pa.string()),
-        pa.field("reason_code", pa.string()),
-        pa.field("reason_detail", pa.string()),
-        pa.field("source_file", pa.string()),
-        pa.field("source_sha256", pa.string()),
-        pa.field("source_line", pa.int64()),
-        pa.field("raw_record", pa.string()),
-        pa.field("run_id", pa.string()),
-    ]
-)
-
-
-def quarantine_rows(rejects: pd.DataFrame, partition: str, source_file: str, source_sha256: str, run_id: str) -> pa.Table:
-    """Rejected rows of one partition in the quarantine table's schema."""
+def quarantine_rows(dataset: Table, rejects: pd.DataFrame, partition: str, source_file: str, source_sha256: str, run_id: str) -> pa.Table:
+    """Rejected rows of one partition of a clean dataset, as its quarantine table declares them."""
     frame = pd.DataFrame(
         {
             "source_partition": partition,
@@ -36,7 +22,7 @@ def quarantine_rows(rejects: pd.DataFrame, partition: str, source_file: str, sou
             "run_id": run_id,
         }
     )
-    return arrow_table(frame, QUARANTINE_SCHEMA)
+    return quarantine_of(dataset).conform(frame)
 
 
 def count_by_reason(rejects: pd.DataFrame) -> dict[str, int]:

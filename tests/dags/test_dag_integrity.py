@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.orchestration.assets import AIR_QUALITY_CLEAN, AIR_QUALITY_MARTS
+from pipelines.orchestration import assets
+
+AIR_QUALITY_CLEAN = assets.clean("air_quality_hourly")
+AIR_QUALITY_MARTS = assets.outlets("environment_aqi_marts")
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 FEED_DAGS = {
@@ -71,7 +74,8 @@ def test_the_marts_are_scheduled_on_the_clean_asset_and_publish_their_assets(dag
     publisher = clean.get_task("validate_standardize_publish")
     assert [a.uri for a in publisher.outlets] == [AIR_QUALITY_CLEAN.uri]
     assert [a.uri for a in marts.timetable.asset_condition.objects] == [AIR_QUALITY_CLEAN.uri]
-    assert sorted(a.uri for a in marts.get_task("build_aqi_marts").outlets) == sorted(a.uri for a in AIR_QUALITY_MARTS)
+    assert sorted(a.uri for a in marts.get_task("build_aqi_marts").outlets) == sorted(a.uri for a in AIR_QUALITY_MARTS) == [
+        "citylake://curated/air_aqi_daily", "citylake://curated/air_aqi_hourly", "citylake://curated/air_pollution_episodes"]
 
 
 def test_traffic_follows_the_clean_readings_and_retrains_on_its_own_schedule(dagbag) -> None:
@@ -113,7 +117,7 @@ def test_dag_files_only_wire(dagbag) -> None:
             line for line in path.read_text().splitlines() if line.startswith(("import ", "from "))
         ]
         assert all(
-            line.startswith(("from __future__", "import datetime", "from airflow.sdk", "from pipelines.orchestration.assets",
+            line.startswith(("from __future__", "import datetime", "from airflow.sdk", "from pipelines.orchestration import assets",
                              "from pipelines.orchestration.feed_dags"))
             for line in top_level_imports
         ), f"{path.name}: {top_level_imports}"

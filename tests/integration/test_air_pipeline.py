@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipelines.bi.catalog import query
+from pipelines.bi.sql import query
 from pipelines.cli import main
 from pipelines.domains.environment import pipeline
 from pipelines.lake import delta

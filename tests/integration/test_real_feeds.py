@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.config import load_settings
-from pipelines.flows.clean import feed_context
+from pipelines.sources.context import feed_context
 from pipelines.lake.ingest import RawFile
 from pipelines.sources.registry import all_sources, get_source
 from pipelines.sources.standardize import Standardized, standardize

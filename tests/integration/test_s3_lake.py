@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from pipelines.bi.catalog import query
+from pipelines.bi.sql import query
 from pipelines.config import load_settings
 from pipelines.domains.environment import pipeline
 from pipelines.lake import delta

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.bi.catalog import discover
+from pipelines.lake.delta import stored_tables
 from pipelines.config import PROJECT_ROOT
 from pipelines.domains.public_safety.pipeline import RuleMiningParams, mine_rules
 from pipelines.domains.public_safety.synthetic import generate_cases, write_case_files
@@ -89,7 +89,7 @@ def test_personal_data_never_reaches_clean_or_curated_and_pseudonyms_follow_the_
     mine_rules(first.settings, "r1", dask_client, RuleMiningParams(period="2025", min_group_size=min_group))
 
     # every text of every clean and curated table is scanned for id-card numbers, mobile numbers and plates
-    for view in discover(first):
+    for view in stored_tables(first):
         if view.zone in (Zone.CLEAN, Zone.CURATED):
             frame = delta.read_table(first, view.uri)
             leaked = personal_identifiers(frame)

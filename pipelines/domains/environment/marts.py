@@ -1,4 +1,7 @@
-"""Air-quality marts from one station's clean hours: hourly AQI, daily AQI, heavy-pollution episodes. Pure."""
+"""Air-quality marts from one station's clean hours: hourly AQI, daily AQI, heavy-pollution episodes. Pure.
+
+Their columns are declared in the lake catalog (`pipelines/lake/catalog/environment.py`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.domains.environment import aqi as hj633
+from pipelines.lake.catalog.environment import AIR_AQI_DAILY, AIR_AQI_HOURLY, AIR_POLLUTION_EPISODES
 
 TIMEZONE = "Asia/Shanghai"
 IAQI_COLUMNS = ("iaqi_pm25", "iaqi_pm10", "iaqi_so2", "iaqi_no2", "iaqi_co", "iaqi_o3_1h", "iaqi_o3_8h")
@@ -13,57 +17,9 @@ POLLUTANT_OF = {
     "iaqi_pm25": "PM2.5", "iaqi_pm10": "PM10", "iaqi_so2": "SO2", "iaqi_no2": "NO2",
     "iaqi_co": "CO", "iaqi_o3_1h": "O3", "iaqi_o3_8h": "O3",
 }
-_AQI_FIELDS = [
-    *[pa.field(c, pa.int16()) for c in IAQI_COLUMNS],
-    pa.field("aqi", pa.int16()),
-    pa.field("primary_pollutants", pa.string()),
-    pa.field("aqi_level", pa.int8()),
-    pa.field("aqi_category", pa.string()),
-    pa.field("iaqi_count", pa.int8()),
-]
-HOURLY_SCHEMA = pa.schema(
-    [
-        pa.field("station", pa.string()),
-        pa.field("ts_utc", pa.timestamp("us", tz="UTC")),
-        pa.field("local_date", pa.date32()),
-        pa.field("local_hour", pa.int8()),
-        pa.field("pm25_24h_ug_m3", pa.float64()),
-        pa.field("pm10_24h_ug_m3", pa.float64()),
-        pa.field("so2_24h_ug_m3", pa.float64()),
-        pa.field("o3_8h_ug_m3", pa.float64()),
-        *_AQI_FIELDS,
-    ]
-)
-DAILY_SCHEMA = pa.schema(
-    [
-        pa.field("station", pa.string()),
-        pa.field("local_date", pa.date32()),
-        pa.field("valid_hours", pa.int8()),
-        pa.field("pm25_24h_ug_m3", pa.float64()),
-        pa.field("pm10_24h_ug_m3", pa.float64()),
-        pa.field("so2_24h_ug_m3", pa.float64()),
-        pa.field("no2_24h_ug_m3", pa.float64()),
-        pa.field("co_24h_mg_m3", pa.float64()),
-        pa.field("o3_max_1h_ug_m3", pa.float64()),
-        pa.field("o3_max_8h_ug_m3", pa.float64()),
-        *_AQI_FIELDS,
-    ]
-)
-EPISODES_SCHEMA = pa.schema(
-    [
-        pa.field("station", pa.string()),
-        pa.field("episode_id", pa.string()),
-        pa.field("start_utc", pa.timestamp("us", tz="UTC")),
-        pa.field("end_utc", pa.timestamp("us", tz="UTC")),
-        pa.field("start_local_date", pa.date32()),
-        pa.field("hours", pa.int32()),
-        pa.field("peak_aqi", pa.int16()),
-        pa.field("peak_utc", pa.timestamp("us", tz="UTC")),
-        pa.field("peak_category", pa.string()),
-        pa.field("mean_aqi", pa.float64()),
-        pa.field("primary_pollutant", pa.string()),
-    ]
-)
+HOURLY_SCHEMA = AIR_AQI_HOURLY.arrow_schema
+DAILY_SCHEMA = AIR_AQI_DAILY.arrow_schema
+EPISODES_SCHEMA = AIR_POLLUTION_EPISODES.arrow_schema
 
 
 def _regular_hours(clean: pd.DataFrame) -> pd.DataFrame:

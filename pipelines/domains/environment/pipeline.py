@@ -13,26 +13,23 @@ from dataclasses import dataclass, field
 
 from pipelines.compute import map_with_progress
 from pipelines.config import Settings
-from pipelines.domains.environment import air_quality, marts
-from pipelines.lake import delta
-from pipelines.lake.delta import PartFile, PublishResult
-from pipelines.lake.ingest import IngestReport
-from pipelines.lake.layout import Zone
-from pipelines.lake.runs import code_version, idempotency_key, write_run_record
-from pipelines.lake.storage import Lake
+from pipelines.domains.environment import marts
 from pipelines.flows import clean as clean_flow
 from pipelines.flows.clean import CleanSummary
+from pipelines.lake.catalog import clean_dataset, produced_by
+from pipelines.lake.delta import PartFile, PublishResult
+from pipelines.lake.ingest import IngestReport
+from pipelines.lake.runs import idempotency_key, write_run_record
+from pipelines.lake.storage import Lake
 from pipelines.sources.registry import get_source
 from pipelines.sources.spec import FeedSpec
 
 log = logging.getLogger(__name__)
 
 SOURCE_NAME = "air_beijing"
-MART_HOURLY = "air_aqi_hourly"
-MART_DAILY = "air_aqi_daily"
-MART_EPISODES = "air_pollution_episodes"
-MARTS = {MART_HOURLY: marts.HOURLY_SCHEMA, MART_DAILY: marts.DAILY_SCHEMA, MART_EPISODES: marts.EPISODES_SCHEMA}
-MART_PARTITION_BY = ("station",)
+PIPELINE = "environment_aqi_marts"
+AIR_QUALITY = clean_dataset("air_quality_hourly")
+MARTS = {table.name: table for table in produced_by(PIPELINE)}
 
 
 @dataclass(frozen=True)
@@ -55,28 +52,18 @@ def ingest(settings: Settings, run_id: str, arrived_at: dt.datetime) -> IngestRe
 
 
 def clean(settings: Settings, run_id: str, client: "distributed.Client") -> CleanSummary:  # noqa: F821
-    """raw -> clean + quarantine for the stations whose file (or feed, suite, code) changed, behind the gate."""
+    """raw -> clean + quarantine for the stations whose file (or feed, suite, logic) changed, behind the gate."""
     return clean_flow.clean(settings, feed(), run_id, client)
 
 
 def stage_marts_partition(station: str, settings: Settings, run_id: str, clean_version: int) -> StagedMarts:
     """On a worker: the hourly and daily AQI and the episodes of one station, written as part files."""
-    from deltalake import DeltaTable
-
     lake = Lake(settings)
-    table = DeltaTable(
-        lake.layout.table(Zone.CLEAN, air_quality.DATASET), version=clean_version, storage_options=lake.storage_options()
-    )
-    hours = table.to_pandas(filters=[("station", "=", station)])
+    hours = lake.read(AIR_QUALITY, version=clean_version, filters=[("station", "=", station)])
     hours = hours.sort_values("ts_utc").reset_index(drop=True)
     hourly = marts.hourly_aqi(hours)
-    frames = {MART_HOURLY: hourly, MART_DAILY: marts.daily_aqi(hours), MART_EPISODES: marts.episodes(hourly)}
-    parts = {
-        name: delta.write_parts(
-            lake, lake.layout.table(Zone.CURATED, name), delta.arrow_table(frame, MARTS[name]), MART_PARTITION_BY, run_id
-        )
-        for name, frame in frames.items()
-    }
+    frames = {"air_aqi_hourly": hourly, "air_aqi_daily": marts.daily_aqi(hours), "air_pollution_episodes": marts.episodes(hourly)}
+    parts = {name: lake.stage(MARTS[name], frame, run_id) for name, frame in frames.items()}
     return StagedMarts(station, parts, {name: len(frame) for name, frame in frames.items()})
 
 
@@ -84,14 +71,9 @@ def build_marts(
     settings: Settings, run_id: str, client: "distributed.Client", stations: list[str] | None = None  # noqa: F821
 ) -> dict[str, dict[str, object]]:
     """clean -> curated: recompute the AQI marts of the given stations (all when None) and publish them."""
-    from deltalake import DeltaTable
-
     lake = Lake(settings)
-    clean_uri = delta.require_table(lake, lake.layout.table(Zone.CLEAN, air_quality.DATASET),
-                                    "run the environment_air_beijing_clean DAG first")
-    clean_table = DeltaTable(clean_uri, storage_options=lake.storage_options())
-    version = clean_table.version()
-    present = sorted({p["station"] for p in clean_table.partitions()})
+    version = lake.require(AIR_QUALITY, "run the environment_air_beijing_clean DAG first")
+    present = lake.partition_values(AIR_QUALITY, "station", version)
     wanted = sorted(set(stations) & set(present)) if stations else present
     missing = sorted(set(stations or []) - set(present))
     if missing:
@@ -99,14 +81,13 @@ def build_marts(
     staged: list[StagedMarts] = map_with_progress(
         client, stage_marts_partition, wanted, lambda s: f"AQI marts of {s}", settings, run_id, version
     )
-    key = idempotency_key("marts", clean_uri, version, wanted, code_version())
-    published: dict[str, PublishResult] = {}
-    for name, schema in MARTS.items():
-        published[name] = delta.commit_parts(
-            lake, lake.layout.table(Zone.CURATED, name), schema, MART_PARTITION_BY,
-            [p for s in staged for p in s.parts[name]], {"station": wanted}, run_id, key,
-            {"citylake.source_version": str(version)},
-        )
+    logic = sorted({table.logic_version for table in MARTS.values()})
+    key = idempotency_key("marts", lake.uri(AIR_QUALITY), version, wanted, logic)
+    published: dict[str, PublishResult] = {
+        name: lake.commit(table, [p for s in staged for p in s.parts[name]], {"station": wanted}, run_id, key,
+                          {"citylake.source_version": str(version)})
+        for name, table in MARTS.items()
+    }
     result = {
         name: {
             "rows": sum(s.rows[name] for s in staged),
@@ -116,6 +97,5 @@ def build_marts(
         }
         for name in MARTS
     }
-    write_run_record(lake, "environment_aqi_marts", run_id, {"clean_version": version, "stations": wanted, "marts": result})
+    write_run_record(lake, PIPELINE, run_id, {"clean_version": version, "stations": wanted, "marts": result, "logic_versions": logic})
     return result
-

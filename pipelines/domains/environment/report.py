@@ -7,26 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.bi.catalog import connect
 from pipelines.config import Settings
-from pipelines.domains.environment import air_quality
+from pipelines.domains.environment.pipeline import AIR_QUALITY, MARTS
+from pipelines.lake.catalog.environment import AIR_AQI_DAILY, AIR_POLLUTION_EPISODES
 from pipelines.lake.ledger import read_ledger
 from pipelines.lake.storage import Lake
 
-MART_VIEWS = ("air_aqi_hourly", "air_aqi_daily", "air_pollution_episodes")
-WORST_EPISODES_SQL = """
-SELECT station, start_utc, end_utc, hours, peak_aqi, peak_category, primary_pollutant
-FROM air_pollution_episodes ORDER BY peak_aqi DESC, hours DESC, station LIMIT {limit}
-"""
-MONTHLY_AQI_SQL = """
-SELECT station, date_trunc('month', local_date) AS month, avg(aqi) AS mean_aqi
-FROM air_aqi_daily WHERE aqi IS NOT NULL GROUP BY ALL ORDER BY station, month
-"""
-
-
 def ledger_table(settings: Settings) -> pd.DataFrame:
     """Per station: rows in, clean, quarantined (by reason), deduplicated, hours missing."""
-    ledger = read_ledger(Lake(settings), air_quality.DATASET)
+    ledger = read_ledger(Lake(settings), AIR_QUALITY.name)
     return pd.DataFrame(
         {
             "station": ledger["source_partition"],
@@ -44,23 +33,36 @@ def ledger_table(settings: Settings) -> pd.DataFrame:
 
 def summary_text(settings: Settings, chart: Path | None = None, worst: int = 5) -> str:
     """The demo's closing summary as text (and the monthly AQI chart written to `chart`)."""
-    con, views = connect(settings)
-    names = {v.name for v in views}
+    lake = Lake(settings)
     lines = [f"Lake: {settings.lake_uri}", "", "Air quality, per station (rows_in = clean + quarantined + deduplicated):"]
     lines.append(ledger_table(settings).to_string(index=False))
     lines += ["", "Marts:"]
-    for view in MART_VIEWS:
-        count = con.sql(f"SELECT count(*) FROM {view}").fetchone()[0] if view in names else 0
-        lines.append(f"  curated/{view:<24} {count:>9,} rows")
-    if "air_pollution_episodes" in names:
-        episodes = con.sql(WORST_EPISODES_SQL.format(limit=worst)).df()
+    for name, table in MARTS.items():
+        count = len(lake.read(table, columns=["station"])) if lake.has(table) else 0
+        lines.append(f"  curated/{name:<24} {count:>9,} rows")
+    if lake.has(AIR_POLLUTION_EPISODES):
+        episodes = worst_episodes(lake.read(AIR_POLLUTION_EPISODES), worst)
         lines += ["", f"Worst {len(episodes)} pollution episodes (consecutive hours with AQI >= 201):"]
         lines.append(episodes.to_string(index=False) if len(episodes) else "  none")
-    if chart is not None and "air_aqi_daily" in names:
-        write_monthly_chart(con.sql(MONTHLY_AQI_SQL).df(), chart)
+    if chart is not None and lake.has(AIR_AQI_DAILY):
+        write_monthly_chart(monthly_aqi(lake.read(AIR_AQI_DAILY, columns=["station", "local_date", "aqi"])), chart)
         lines += ["", f"Chart of the monthly mean daily AQI per station: {chart}"]
-    con.close()
     return "\n".join(lines)
+
+
+def worst_episodes(episodes: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """The episodes with the highest peaks (the longest first among equal peaks)."""
+    columns = ["station", "start_utc", "end_utc", "hours", "peak_aqi", "peak_category", "primary_pollutant"]
+    ranked = episodes.sort_values(["peak_aqi", "hours", "station"], ascending=[False, False, True])
+    return ranked[columns].head(limit).reset_index(drop=True)
+
+
+def monthly_aqi(daily: pd.DataFrame) -> pd.DataFrame:
+    """Per station and month, the mean of the daily AQI (days without one left out)."""
+    days = daily.dropna(subset=["aqi"])
+    month = pd.to_datetime(days["local_date"]).dt.to_period("M").dt.to_timestamp()
+    grouped = days.assign(month=month, aqi=days["aqi"].astype("float64")).groupby(["station", "month"], as_index=False)
+    return grouped["aqi"].mean().rename(columns={"aqi": "mean_aqi"}).sort_values(["station", "month"])
 
 
 def write_monthly_chart(monthly: pd.DataFrame, path: Path) -> None:

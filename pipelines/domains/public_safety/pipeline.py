@@ -12,22 +12,14 @@ import pandas as pd
 from pipelines.compute import map_with_progress
 from pipelines.config import Settings
 from pipelines.domains.public_safety import hotspots as hot
-from pipelines.domains.public_safety import marts
-from pipelines.lake import delta
-from pipelines.lake.layout import Zone
+from pipelines.lake.catalog import clean_dataset
+from pipelines.lake.catalog.public_safety import CRIME_HOTSPOTS, CRIME_RULES
 from pipelines.lake.runs import code_version, idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
 
 log = logging.getLogger(__name__)
-INCIDENTS = "crime_incidents"
+INCIDENTS = clean_dataset("crime_incidents")
 HOTSPOTS_PIPELINE = "public_safety_hotspots"
-
-
-def _publish(lake: Lake, mart: str, frame: pd.DataFrame, replace: dict[str, list[str]] | None, run_id: str, key: str,
-             extra: dict[str, str] | None = None) -> delta.PublishResult:
-    """Publish one public-safety mart, replacing `replace` (None: the whole table)."""
-    return delta.publish_frame(lake, lake.layout.table(Zone.CURATED, mart), frame, marts.SCHEMAS[mart], marts.PARTITION_BY[mart],
-                               replace, run_id, key, extra)
 
 
 @dataclass(frozen=True)
@@ -40,33 +32,26 @@ class HotspotParams:
 
 
 def _read(lake: Lake, dataset: str, version: int, filters: list | None, columns: list[str]) -> pd.DataFrame:
-    from deltalake import DeltaTable
-
-    table = DeltaTable(lake.layout.table(Zone.CLEAN, dataset), version=version, storage_options=lake.storage_options())
-    return table.to_pandas(columns=columns, filters=filters)
+    return lake.read(clean_dataset(dataset), version=version, columns=columns, filters=filters)
 
 
 def count_partition(source_file: str, settings: Settings, version: int, params: HotspotParams) -> pd.DataFrame:
     """On a worker: the cell counts of one delivered file's incidents."""
-    rows = _read(Lake(settings), INCIDENTS, version, [("source_file", "=", source_file)], ["ts_utc", "district", "reported_district"])
+    rows = _read(Lake(settings), INCIDENTS.name, version, [("source_file", "=", source_file)], ["ts_utc", "district", "reported_district"])
     rows["district"] = rows["district"].fillna(rows["reported_district"])
     return hot.cell_counts(rows, params.granularity, params.timezone)
 
 
 def build_hotspots(settings: Settings, run_id: str, client: "distributed.Client", params: HotspotParams) -> dict[str, Any]:  # noqa: F821
     """clean/crime_incidents -> curated/crime_hotspots, every period recomputed (a trend needs the period before)."""
-    from deltalake import DeltaTable
-
     lake = Lake(settings)
-    uri = delta.require_table(lake, lake.layout.table(Zone.CLEAN, INCIDENTS), "run the police_chicago_assaults_clean DAG first")
-    table = DeltaTable(uri, storage_options=lake.storage_options())
-    version = table.version()
-    files = sorted({p["source_file"] for p in table.partitions()})  # clean incidents are laid out by delivered file
+    version = lake.require(INCIDENTS, "run the police_chicago_assaults_clean DAG first")
+    files = lake.partition_values(INCIDENTS, "source_file", version)  # clean incidents are laid out by delivered file
     counts = map_with_progress(client, count_partition, files, lambda f: f"hotspot counts of {f}", settings, version, params)
     cells = hot.hotspots(pd.concat(counts, ignore_index=True), params.min_group_size)
     cells = cells.assign(granularity=params.granularity, run_id=run_id)
-    key = idempotency_key("hotspots", uri, version, params, code_version())
-    published = _publish(lake, marts.HOTSPOTS, cells, None, run_id, key, {"citylake.source_version": str(version)})
+    key = idempotency_key("hotspots", lake.uri(INCIDENTS), version, params, CRIME_HOTSPOTS.logic_version)
+    published = lake.publish(CRIME_HOTSPOTS, cells, None, run_id, key, {"citylake.source_version": str(version)})
     result = {
         "rows": len(cells), "periods": sorted(cells["period"].unique()), "suppressed": int(cells["suppressed"].sum()),
         "incidents": int(cells["incidents"].sum()), "table_version": published.version, "clean_version": version,
@@ -176,8 +161,7 @@ def mine_rules(settings: Settings, run_id: str, client: "distributed.Client", pa
     lake = Lake(settings)
     versions = {}
     for dataset in CASE_TABLES:
-        uri = delta.require_table(lake, lake.layout.table(Zone.CLEAN, dataset), "run the police feeds' clean DAGs first")
-        versions[dataset] = delta.table_version(lake, uri)
+        versions[dataset] = lake.require(clean_dataset(dataset), "run the police feeds' clean DAGs first")
     if not params.period:
         times = _read(lake, "case_records", versions["case_records"], None, ["ts_utc"])["ts_utc"]
         params = dataclasses.replace(params, period=default_period(times, params.timezone))
@@ -202,8 +186,8 @@ def mine_rules(settings: Settings, run_id: str, client: "distributed.Client", pa
         min_confidence=params.min_confidence, min_lift=params.min_lift, min_group_size=params.min_group_size,
         params_json=params_json, input_versions=json.dumps(versions, sort_keys=True), code_version=code_version(), run_id=run_id,
     )
-    key = idempotency_key("rules", versions, params_json, code_version())
-    published = _publish(lake, marts.RULES, frame, {"period": [params.period]}, run_id, key)
+    key = idempotency_key("rules", versions, params_json, CRIME_RULES.logic_version)
+    published = lake.publish(CRIME_RULES, frame, {"period": [params.period]}, run_id, key)
     result = {
         "period": params.period, "partitions": [params.period], "baskets": n_baskets, "items": len(vocabulary),
         "itemsets": len(itemsets), "rules": len(frame), "suppressed_small_groups": int(len(rules) - len(published_rules)),
@@ -217,18 +201,16 @@ def results_text(settings: Settings, top: int = 12) -> str:
     """The latest rules and hotspots, as an analyst would want to read them first."""
     lake = Lake(settings)
     lines = []
-    rules_uri = lake.layout.table(Zone.CURATED, marts.RULES)
-    if delta.table_exists(lake, rules_uri):
-        rules = delta.read_table(lake, rules_uri)
+    if lake.has(CRIME_RULES):
+        rules = lake.read(CRIME_RULES)
         period = rules.sort_values(["baskets", "period"]).iloc[-1]["period"]  # the period mined over the most cases
         best = rules[rules["period"] == period].sort_values(["lift", "count"], ascending=False).head(top)
         lines.append(f"Association rules of {period} ({int(best['baskets'].iloc[0]):,} cases; consequent = offender attribute "
                      f"or crime type; k = {int(best['min_group_size'].iloc[0])}), by lift:")
         for r in best.itertuples():
             lines.append(f"  {r.antecedent}  ->  {r.consequent}   cases {r.count:,}  confidence {r.confidence:.2f}  lift {r.lift:.2f}")
-    hot_uri = lake.layout.table(Zone.CURATED, marts.HOTSPOTS)
-    if delta.table_exists(lake, hot_uri):
-        cells = delta.read_table(lake, hot_uri)
+    if lake.has(CRIME_HOTSPOTS):
+        cells = lake.read(CRIME_HOTSPOTS)
         period = sorted(cells["period"].unique())[-1]
         worst = cells[(cells["period"] == period) & ~cells["suppressed"]].sort_values("incidents", ascending=False).head(5)
         lines.append(f"\nCrime hotspots of {period} (district, weekday 0 = Monday, hour: incidents, change on the period before):")

@@ -18,33 +18,33 @@ import pandas as pd
 
 from pipelines.compute import map_with_progress
 from pipelines.config import Settings
-from pipelines.domains.traffic import backtest, marts, report
+from pipelines.domains.traffic import backtest, report
 from pipelines.domains.traffic.alerts import congestion_alerts
 from pipelines.domains.traffic.features import SeriesData
 from pipelines.domains.traffic.models import Forecaster, HistoricalAverage, make_forecaster
 from pipelines.domains.traffic.network import network_for
 from pipelines.domains.traffic.panel import Panel, fill_short_gaps, panel_from_rows, panel_rows, regular_panel
 from pipelines.domains.traffic.params import TrafficParams
-from pipelines.lake import delta
-from pipelines.lake.layout import Zone
+from pipelines.lake.catalog import Table, clean_dataset
+from pipelines.lake.catalog.traffic import (
+    CONGESTION_ALERTS,
+    MODEL_LEADERBOARD,
+    TRAFFIC_FACTORS,
+    TRAFFIC_FORECAST,
+    TRAFFIC_READINGS_CLEAN,
+)
 from pipelines.lake.runs import code_version, idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
 
 log = logging.getLogger(__name__)
 
-READINGS, SENSORS, LINKS = "traffic_readings", "traffic_sensors", "traffic_road_links"
+READINGS, SENSORS, LINKS = (clean_dataset(name) for name in ("traffic_readings", "traffic_sensors", "traffic_road_links"))
 CURATE_PIPELINE, TRAIN_PIPELINE, SCORE_PIPELINE = "traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"
 
 
-def _publish(lake: Lake, mart: str, frame: pd.DataFrame, replace: dict[str, list[str]] | None, run_id: str, key: str,
-             extra: dict[str, str] | None = None) -> delta.PublishResult:
-    """Publish one traffic mart, replacing `replace` (None: the whole table)."""
-    return delta.publish_frame(lake, lake.layout.table(Zone.CURATED, mart), frame, marts.SCHEMAS[mart], marts.PARTITION_BY[mart],
-                               replace, run_id, key, extra)
-
-
-def _require(lake: Lake, zone: Zone, dataset: str, hint: str) -> str:
-    return delta.require_table(lake, lake.layout.table(zone, dataset), hint)
+def _logic(*tables: Table) -> list[str]:
+    """What keys a publish besides its inputs: the version of the logic of the tables it writes."""
+    return sorted({t.logic_version for t in tables})
 
 
 # --- curate: clean readings -> traffic_readings_clean ------------------------------------------------------------
@@ -52,15 +52,14 @@ def _require(lake: Lake, zone: Zone, dataset: str, hint: str) -> str:
 def curate_readings(settings: Settings, run_id: str, params: TrafficParams) -> dict[str, Any]:
     """Put the clean readings on the regular grid, interpolate short gaps (flagged), publish traffic_readings_clean."""
     lake = Lake(settings)
-    uri = _require(lake, Zone.CLEAN, READINGS, "run the traffic_metr_la_speeds_clean DAG first")
-    version = delta.table_version(lake, uri)
-    readings = delta.read_table(lake, uri)[["sensor_id", "ts_utc", "speed_kmh"]]
+    version = lake.require(READINGS, "run the traffic_metr_la_speeds_clean DAG first")
+    readings = lake.read(READINGS, version=version, columns=["sensor_id", "ts_utc", "speed_kmh"])
     if params.sensors:
         readings = readings[readings["sensor_id"].isin(params.sensors)]
     panel = fill_short_gaps(regular_panel(readings, params.step_delta), params.max_gap_steps)
     rows = panel_rows(panel, params.timezone)
-    key = idempotency_key("traffic_readings_clean", uri, version, params.to_json(), code_version())
-    published = _publish(lake, marts.READINGS_CLEAN, rows, None, run_id, key, {"citylake.source_version": str(version)})
+    key = idempotency_key("traffic_readings_clean", lake.uri(READINGS), version, params.to_json(), _logic(TRAFFIC_READINGS_CLEAN))
+    published = lake.publish(TRAFFIC_READINGS_CLEAN, rows, None, run_id, key, {"citylake.source_version": str(version)})
     counts = rows["status"].value_counts().to_dict()
     result = {
         "rows": len(rows), "sensors": len(panel.sensors), "observed": int(counts.get("observed", 0)),
@@ -86,19 +85,14 @@ class Inputs:
 
 def load_inputs(lake: Lake, params: TrafficParams) -> Inputs:
     """Read traffic_readings_clean, the sensors and the road links (links are optional: no links, no neighbours)."""
-    uri = _require(lake, Zone.CURATED, marts.READINGS_CLEAN, "run the traffic_readings_curate DAG first")
-    version = delta.table_version(lake, uri)
-    rows = delta.read_table(lake, uri)
+    version = lake.require(TRAFFIC_READINGS_CLEAN, "run the traffic_readings_curate DAG first")
+    rows = lake.read(TRAFFIC_READINGS_CLEAN, version=version)
     if params.sensors:
         rows = rows[rows["sensor_id"].isin(params.sensors)]
     panel = panel_from_rows(rows, params.step_delta)
-    sensors_uri, links_uri = lake.layout.table(Zone.CLEAN, SENSORS), lake.layout.table(Zone.CLEAN, LINKS)
-    sensors = delta.read_table(lake, sensors_uri) if delta.table_exists(lake, sensors_uri) else pd.DataFrame(
-        {"sensor_id": [], "graph_index": []})
-    links = delta.read_table(lake, links_uri) if delta.table_exists(lake, links_uri) else pd.DataFrame(
-        {"from_index": [], "to_index": [], "weight": []})
+    sensors, links = lake.read_or_empty(SENSORS), lake.read_or_empty(LINKS)
     if links.empty:
-        log.warning("no road links in the lake (%s): forecasts use each sensor's own readings only", links_uri)
+        log.warning("no road links in the lake (%s): forecasts use each sensor's own readings only", lake.uri(LINKS))
     network = network_for(panel.sensors, sensors, links)
     return Inputs(panel, SeriesData.from_panel(panel, network, params.timezone), version)
 
@@ -138,7 +132,7 @@ def train(settings: Settings, run_id: str, client: "distributed.Client", params:
     inputs = load_inputs(lake, params)
     panel, data = inputs.panel, inputs.data
     folds = params.plan.folds_of(len(panel.times))
-    training_id = f"{panel.times[-1]:%Y%m%dT%H%MZ}-" + idempotency_key(inputs.readings_version, params.to_json(), code_version())[:8]
+    training_id = f"{panel.times[-1]:%Y%m%dT%H%MZ}-" + idempotency_key(inputs.readings_version, params.to_json(), _logic(MODEL_LEADERBOARD, TRAFFIC_FACTORS))[:8]
     shared = client.scatter(data, broadcast=True)
     last_fold = len(folds) - 1
     jobs = [BacktestJob(m, params.horizon_steps(h), f, b, params.factor_repeats if f == last_fold else 0)
@@ -159,8 +153,8 @@ def train(settings: Settings, run_id: str, client: "distributed.Client", params:
     factors = _factors(forecasts, training_id, params)
     key = idempotency_key("traffic_training", training_id, run_id)
     replace = {"training_id": [training_id]}
-    _publish(lake, marts.LEADERBOARD, board, replace, run_id, key)
-    _publish(lake, marts.FACTORS, factors, replace, run_id, key)
+    lake.publish(MODEL_LEADERBOARD, board, replace, run_id, key)
+    lake.publish(TRAFFIC_FACTORS, factors, replace, run_id, key)
     plots = _save_plots(lake, run_id, board, backtest.explained_factors(board, factors), backtest.backtest_frame(
         [f for f in forecasts if best.get(f.horizon * params.step_minutes) == f.model], data, panel.times, panel.sensors,
         params.step_minutes))
@@ -181,7 +175,7 @@ def train(settings: Settings, run_id: str, client: "distributed.Client", params:
 def _factors(forecasts: list[backtest.FoldForecast], training_id: str, params: TrafficParams) -> pd.DataFrame:
     frames = [f.factors.assign(horizon_min=f.horizon * params.step_minutes, model=f.model) for f in forecasts if f.factors is not None]
     if not frames:
-        return pd.DataFrame({name: [] for name in marts.FACTORS_SCHEMA.names}).assign(training_id=training_id)
+        return TRAFFIC_FACTORS.arrow_schema.empty_table().to_pandas().assign(training_id=training_id)
     return pd.concat(frames, ignore_index=True).assign(training_id=training_id)
 
 
@@ -203,8 +197,8 @@ def _save_plots(lake: Lake, run_id: str, board: pd.DataFrame, factors: pd.DataFr
 
 def read_leaderboard(lake: Lake, training_id: str) -> pd.DataFrame:
     """The leaderboard rows of one training run."""
-    uri = _require(lake, Zone.CURATED, marts.LEADERBOARD, "run the traffic_model_training DAG first")
-    return delta.read_table(lake, uri, filters=[("training_id", "=", training_id)])
+    lake.require(MODEL_LEADERBOARD, "run the traffic_model_training DAG first")
+    return lake.read(MODEL_LEADERBOARD, filters=[("training_id", "=", training_id)])
 
 
 class NoChampionYet(RuntimeError):
@@ -213,10 +207,10 @@ class NoChampionYet(RuntimeError):
 
 def current_champions(lake: Lake) -> pd.DataFrame:
     """The champion rows of the latest training run (latest train_until, then the latest publish)."""
-    uri = lake.layout.table(Zone.CURATED, marts.LEADERBOARD)
-    if not delta.table_exists(lake, uri):
-        raise NoChampionYet(f"no model has been trained yet ({uri} does not exist): trigger the traffic_model_training DAG")
-    board = delta.read_table(lake, uri)
+    if not lake.has(MODEL_LEADERBOARD):
+        raise NoChampionYet(f"no model has been trained yet ({lake.uri(MODEL_LEADERBOARD)} does not exist): "
+                            "trigger the traffic_model_training DAG")
+    board = lake.read(MODEL_LEADERBOARD)
     best = board[board["is_champion"]]
     latest = best.sort_values(["train_until_utc", "training_id"]).iloc[-1]["training_id"]
     return best[best["training_id"] == latest].sort_values("horizon_min").reset_index(drop=True)
@@ -228,9 +222,10 @@ def results_text(settings: Settings) -> str:
     champions = current_champions(lake)
     training_id, run_id = champions["training_id"].iloc[0], champions["run_id"].iloc[0]
     board = read_leaderboard(lake, training_id)
-    factors = delta.read_table(lake, lake.layout.table(Zone.CURATED, marts.FACTORS), filters=[("training_id", "=", training_id)])
-    alerts = delta.read_table(lake, _require(lake, Zone.CURATED, marts.ALERTS, "run the traffic_forecast_scoring DAG first"))
-    forecast_rows = len(delta.read_table(lake, lake.layout.table(Zone.CURATED, marts.FORECAST)))
+    factors = lake.read(TRAFFIC_FACTORS, filters=[("training_id", "=", training_id)])
+    lake.require(CONGESTION_ALERTS, "run the traffic_forecast_scoring DAG first")
+    alerts = lake.read(CONGESTION_ALERTS)
+    forecast_rows = len(lake.read(TRAFFIC_FORECAST, columns=["sensor_id"]))
     plots = sorted(lake.glob(f"{lake.layout.run_artifacts_dir(TRAIN_PIPELINE, run_id)}/*.png"))
     return report.summary_text(board, backtest.explained_factors(board, factors), alerts, forecast_rows, plots)
 
@@ -271,9 +266,10 @@ def score(settings: Settings, run_id: str, client: "distributed.Client", params:
     alerts = alerts.merge(forecast[["sensor_id", "origin_ts_utc", "horizon_min", "model", "training_id", "origin_date"]],
                           left_on=["sensor_id", "origin_ts_utc", "lead_time_min"], right_on=["sensor_id", "origin_ts_utc", "horizon_min"])
     replace = {"origin_date": [d.isoformat() for d in wanted]}
-    key = idempotency_key("traffic_scoring", inputs.readings_version, champions["training_id"].iloc[0], replace, params.to_json())
-    published_forecast = _publish(lake, marts.FORECAST, forecast, replace, run_id, key)
-    published_alerts = _publish(lake, marts.ALERTS, alerts, replace, run_id, key)
+    key = idempotency_key("traffic_scoring", inputs.readings_version, champions["training_id"].iloc[0], replace, params.to_json(),
+                          _logic(TRAFFIC_FORECAST, CONGESTION_ALERTS))
+    published_forecast = lake.publish(TRAFFIC_FORECAST, forecast, replace, run_id, key)
+    published_alerts = lake.publish(CONGESTION_ALERTS, alerts, replace, run_id, key)
     result = {
         "dates": replace["origin_date"], "training_id": champions["training_id"].iloc[0],
         "champions": {str(int(r.horizon_min)): r.model for r in champions.itertuples()},

@@ -6,6 +6,7 @@ import pyarrow as pa
 import pytest
 
 from pipelines.lake import delta
+from pipelines.lake.catalog.model import to_arrow
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 
@@ -71,7 +72,7 @@ def test_losing_a_race_to_a_run_that_published_the_same_work_is_a_clean_skip(tmp
     uri = f"{lake.layout.root}/curated/race"
     schema = pa.schema([pa.field("k", pa.string()), pa.field("v", pa.int64())])
     frame = pd.DataFrame({"k": ["a", "b"], "v": [1, 2]})
-    loser_parts = delta.write_parts(lake, uri, delta.arrow_table(frame, schema), ("k",), "loser")
+    loser_parts = delta.write_parts(lake, uri, to_arrow(frame, schema), ("k",), "loser")
     delta.publish_frame(lake, uri, frame, schema, ("k",), None, "winner", "same-work")
 
     def racing() -> None:
@@ -97,7 +98,7 @@ def test_losing_a_race_to_a_run_that_published_the_same_work_is_a_clean_skip(tmp
     monkeypatch.undo()
     assert delta.read_table(lake, uri).sort_values("k").values.tolist() == [["a", 1], ["b", 2]]
 
-    other_parts = delta.write_parts(lake, uri, delta.arrow_table(frame, schema), ("k",), "other")
+    other_parts = delta.write_parts(lake, uri, to_arrow(frame, schema), ("k",), "other")
     racing()
     from deltalake.exceptions import DeltaError
 

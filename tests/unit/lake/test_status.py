@@ -8,12 +8,15 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from pipelines.lake.catalog import tables
+from pipelines.lake.catalog.meta import quarantine_of
 from pipelines.lake.delta import publish_frame
 from pipelines.lake.layout import Zone
 from pipelines.lake.status import TableStatus, expected_cadences, table_statuses, zone_totals
 from pipelines.lake.storage import Lake
 from pipelines.sources.registry import all_sources
-from pipelines.validate.quarantine import PARTITION_BY, QUARANTINE_SCHEMA
+
+FEED_CADENCES = [(feed.dataset, feed.cadence) for feed in all_sources().values()]
 
 MART_SCHEMA = pa.schema([pa.field("station", pa.string()), pa.field("aqi", pa.int64())])
 
@@ -31,11 +34,11 @@ def test_every_table_with_its_rows_reasons_and_cadence(settings) -> None:
                   MART_SCHEMA, ("station",), None, "run-1", "key-1")
     publish_frame(lake, lake.layout.table(Zone.CURATED, "air_aqi_daily"), pd.DataFrame({"station": ["A"], "aqi": [55]}),
                   MART_SCHEMA, ("station",), {"station": ["A"]}, "run-2", "key-2")
-    publish_frame(lake, lake.layout.table(Zone.QUARANTINE, "air_quality_hourly"),
-                  _quarantine(["OUT_OF_RANGE", "NAIVE_TIMESTAMP", "OUT_OF_RANGE"]), QUARANTINE_SCHEMA, PARTITION_BY, None, "run-1", "key-3")
+    quarantine = quarantine_of(tables(Zone.CLEAN)[0])
+    lake.publish(quarantine, _quarantine(["OUT_OF_RANGE", "NAIVE_TIMESTAMP", "OUT_OF_RANGE"]), None, "run-1", "key-3")
 
     before = dt.datetime.now(dt.UTC)
-    statuses = table_statuses(lake, expected_cadences(all_sources().values(), {"air_aqi_daily": "1D"}))
+    statuses = table_statuses(lake, expected_cadences(tables(), FEED_CADENCES))
 
     assert [(s.zone, s.dataset, s.version, s.rows) for s in statuses] == [
         (Zone.QUARANTINE, "air_quality_hourly", 0, 3),
@@ -57,13 +60,14 @@ def test_freshness_against_the_cadence() -> None:
     assert TableStatus(Zone.META, "ledger", 0, published, 1).freshness(published + dt.timedelta(days=400)) == "no cadence"
 
 
-def test_cadences_from_the_feeds_and_marts() -> None:
-    cadences = expected_cadences(all_sources().values(), {"traffic_forecast": "1h"})
+def test_cadences_from_the_feeds_and_the_catalog() -> None:
+    cadences = expected_cadences(tables(), FEED_CADENCES)
     assert cadences[(Zone.CLEAN, "traffic_readings")] == dt.timedelta(hours=1)
     assert cadences[(Zone.QUARANTINE, "traffic_sensors")] == dt.timedelta(days=30)
     assert cadences[(Zone.CLEAN, "air_quality_hourly")] == dt.timedelta(days=1)
     assert cadences[(Zone.CURATED, "traffic_forecast")] == dt.timedelta(hours=1)
-    assert (Zone.META, "ledger") not in cadences
+    assert cadences[(Zone.CURATED, "model_leaderboard")] == dt.timedelta(days=7)
+    assert (Zone.META, "ledger") not in cadences and (Zone.CLEAN, "health_visits") not in cadences  # no feed, no cadence
 
 
 def test_a_cadence_must_be_a_positive_duration() -> None:

@@ -8,8 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from pipelines.domains.environment.air_quality import CLEAN_SCHEMA
-from pipelines.lake.delta import arrow_table
+from pipelines.lake.catalog import clean_dataset
 from pipelines.sources.registry import get_source
 from pipelines.sources.standardize import FeedContext, standardize
 from pipelines.validate.quarantine import count_by_reason
@@ -107,7 +106,8 @@ def test_clean_rows_are_canonical_utc_and_converted(result) -> None:
     assert clean["co_mg_m3"].tolist() == [0.1, 0.1, 5.0]
     assert clean["pollutants_missing"].tolist() == [0, 1, 0]
     assert pd.isna(clean.loc[1, "no2_ug_m3"])  # a gap stays a gap
-    assert arrow_table(clean, CLEAN_SCHEMA).schema.equals(CLEAN_SCHEMA)
+    air_quality = clean_dataset("air_quality_hourly")
+    assert air_quality.conform(clean).schema.equals(air_quality.arrow_schema)
 
 
 def test_wrong_header_quarantines_every_row() -> None:

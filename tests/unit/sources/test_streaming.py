@@ -76,7 +76,7 @@ def test_what_streams() -> None:
 def test_hashed_ids_are_the_same_in_chunks() -> None:
     """Records without an id: equal records keep distinct ids across chunk boundaries too."""
     from pipelines.config import load_settings
-    from pipelines.flows.clean import feed_context
+    from pipelines.sources.context import feed_context
     from pipelines.lake.ingest import RawFile
 
     lines = gzip.decompress(require_data(DATA_DIR / "crime/chicago/chicago_aggravated_assaults.csv.gz").read_bytes())

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.validate.gate import PartitionQuality, QualityGateError, check_gate
+from pipelines.lake.ledger import PartitionQuality
+from pipelines.validate.gate import QualityGateError, check_gate
 from pipelines.validate.suite import SuiteError, load_suite, validate_with_gx
 
 

@@ -1,4 +1,9 @@
-"""A DuckDB catalog over the lake: one view per Delta table, with the delta and httpfs extensions loaded offline."""
+"""The SQL surface: DuckDB views over the lake's declared tables, commented from the lake catalog.
+
+The delta and httpfs extensions come from PyPI packages and are loaded offline. Every declared table that has
+been published gets a view: marts by their name, the others as `clean_<dataset>`, `quarantine_<dataset>`,
+`meta_<table>`; the view and each of its columns carry the declaration's one-line meaning (`COMMENT ON`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from urllib.parse import urlparse
 import duckdb
 
 from pipelines.config import Settings
+from pipelines.lake.catalog import CATALOG, Table
+from pipelines.lake.delta import stored_tables
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 
@@ -26,8 +33,13 @@ class View:
     """One queryable table of the lake."""
 
     name: str
-    zone: Zone
+    table: Table
     uri: str
+
+    @property
+    def zone(self) -> Zone:
+        """The zone of the table it shows."""
+        return self.table.zone
 
 
 def _extension(package: str, name: str) -> str:
@@ -41,18 +53,22 @@ def _extension(package: str, name: str) -> str:
     return str(found[0])
 
 
-def discover(lake: Lake) -> list[View]:
-    """Every Delta table in the clean, quarantine, curated and _meta zones."""
-    views = []
-    for zone, prefix in VIEW_PREFIX.items():
-        for log_dir in lake.glob(f"{lake.layout.zone(zone)}/*/_delta_log"):
-            uri = log_dir.rsplit("/", 1)[0]
-            views.append(View(prefix + uri.rsplit("/", 1)[-1], zone, uri))
-    return sorted(views, key=lambda v: (list(VIEW_PREFIX).index(v.zone), v.name))
+def views(lake: Lake) -> list[View]:
+    """A view for every declared table that has been published (undeclared Delta folders get none)."""
+    found = []
+    for stored in stored_tables(lake):
+        table = CATALOG.get((stored.zone, stored.name))
+        if table is not None:
+            found.append(View(VIEW_PREFIX[stored.zone] + stored.name, table, stored.uri))
+    return found
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def connect(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, list[View]]:
-    """An in-memory DuckDB with a view per lake table; reads go straight to the Delta files."""
+    """An in-memory DuckDB with a commented view per published table; reads go straight to the Delta files."""
     lake = Lake(settings)
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     con.execute(f"LOAD '{_extension('duckdb_extension_delta', 'delta')}'")
@@ -63,16 +79,20 @@ def connect(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, list[View]]:
             "CREATE SECRET lake (TYPE s3, KEY_ID ?, SECRET ?, REGION ?, ENDPOINT ?, URL_STYLE 'path', USE_SSL ?)",
             [settings.s3_key or "", settings.s3_secret or "", settings.s3_region, endpoint.netloc, endpoint.scheme == "https"],
         )
-    views = discover(lake)
-    for view in views:
+    found = views(lake)
+    for view in found:
         con.execute(f"CREATE VIEW \"{view.name}\" AS SELECT * FROM delta_scan('{view.uri}')")
-    return con, views
+        con.execute(f'COMMENT ON VIEW "{view.name}" IS {_text(view.table.description)}')
+        for column in view.table.columns:
+            unit = f" [{column.unit}]" if column.unit else ""
+            con.execute(f'COMMENT ON COLUMN "{view.name}"."{column.name}" IS {_text(column.description + unit)}')
+    return con, found
 
 
 def query(settings: Settings, sql: str) -> "pandas.DataFrame":  # noqa: F821
     """Run one SQL statement against the lake's views and return the result."""
-    con, views = connect(settings)
-    if not views:
+    con, found = connect(settings)
+    if not found:
         raise CatalogError(f"nothing is published in the lake at {settings.lake_uri} yet: run `make demo`")
     try:
         return con.sql(sql).df()

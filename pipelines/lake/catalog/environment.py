@@ -1,0 +1,104 @@
+"""The air-quality marts (HJ 633-2012): hourly and daily AQI per station, heavy-pollution episodes."""
+
+from __future__ import annotations
+
+from pipelines.lake.catalog.model import Column, Section, Table
+from pipelines.lake.layout import Zone
+
+AQI_LOGIC = ("pipelines.domains.environment.aqi", "pipelines.domains.environment.marts", "pipelines.domains.environment.pipeline")
+_IAQI = tuple(
+    Column(f"iaqi_{name}", "int16", description=f"individual index of {label} (null: no valid input)")
+    for name, label in (("pm25", "PM2.5"), ("pm10", "PM10"), ("so2", "SO2"), ("no2", "NO2"), ("co", "CO"),
+                        ("o3_1h", "O3, 1-hour"), ("o3_8h", "O3, 8-hour mean"))
+)
+_INDEX = (
+    *_IAQI,
+    Column("aqi", "int16", description="the maximum of the available IAQIs"),
+    Column("primary_pollutants", "string", description="pollutants whose IAQI equals the AQI, comma separated, when AQI > 50"),
+    Column("aqi_level", "int8", description="1 Excellent, 2 Good, 3 Lightly, 4 Moderately, 5 Heavily, 6 Severely polluted"),
+    Column("aqi_category", "string", description="the level's name"),
+    Column("iaqi_count", "int8", description="how many IAQIs were available"),
+)
+_STATION = Column("station", "string", description="monitoring station")
+_LOCAL_DATE = Column("local_date", "date", description="local civil date (Asia/Shanghai)")
+
+
+def _mart(name: str, description: str, columns: tuple[Column, ...], grain: str, key: tuple[str, ...], notes: str = "") -> Table:
+    return Table(Zone.CURATED, name, "environment", description, columns, grain=grain, key=key, partition_by=("station",),
+                 cadence="1D", producer="environment_aqi_marts", logic=AQI_LOGIC, notes=notes)
+
+
+AIR_AQI_HOURLY = _mart(
+    "air_aqi_hourly", "The hourly (real-time) AQI of every station-hour",
+    (
+        _STATION,
+        Column("ts_utc", "timestamp", description="start of the hour"),
+        _LOCAL_DATE,
+        Column("local_hour", "int8", description="local civil hour (0-23)"),
+        Column("pm25_24h_ug_m3", "float", "ug/m3", "PM2.5 24-hour moving mean ending at this hour (null with < 20 valid hours)"),
+        Column("pm10_24h_ug_m3", "float", "ug/m3", "PM10 24-hour moving mean ending at this hour (null with < 20 valid hours)"),
+        Column("so2_24h_ug_m3", "float", "ug/m3", "SO2 24-hour moving mean ending at this hour (null with < 20 valid hours)"),
+        Column("o3_8h_ug_m3", "float", "ug/m3", "O3 8-hour moving mean ending at this hour (null with < 6 valid hours)"),
+        *_INDEX,
+    ),
+    grain="one row per station and hour present in the clean data", key=("station", "ts_utc"),
+)
+AIR_AQI_DAILY = _mart(
+    "air_aqi_daily", "The daily AQI of every station and local day with data",
+    (
+        _STATION, _LOCAL_DATE,
+        Column("valid_hours", "int8", description="hours of the day with data"),
+        *(Column(f"{p}_24h_ug_m3", "float", "ug/m3", f"{label} 24-hour mean (null with fewer than 20 valid hours)")
+          for p, label in (("pm25", "PM2.5"), ("pm10", "PM10"), ("so2", "SO2"), ("no2", "NO2"))),
+        Column("co_24h_mg_m3", "float", "mg/m3", "CO 24-hour mean (null with fewer than 20 valid hours)"),
+        Column("o3_max_1h_ug_m3", "float", "ug/m3", "the day's highest 1-hour O3 (null with fewer than 20 valid hours)"),
+        Column("o3_max_8h_ug_m3", "float", "ug/m3", "the day's highest 8-hour O3 mean inside the day (null with fewer than 14)"),
+        *_INDEX,
+    ),
+    grain="one row per station and local day with data", key=("station", "local_date"),
+)
+AIR_POLLUTION_EPISODES = _mart(
+    "air_pollution_episodes", "Heavy-pollution episodes: runs of consecutive hours with AQI >= 201",
+    (
+        _STATION,
+        Column("episode_id", "string", description="`<station>-<start yyyymmddThh>Z`"),
+        Column("start_utc", "timestamp", description="the first hour"),
+        Column("end_utc", "timestamp", description="the end of the last hour (exclusive)"),
+        Column("start_local_date", "date", description="local date of the first hour"),
+        Column("hours", "int32", description="length of the run"),
+        Column("peak_aqi", "int16", description="the highest hourly AQI"),
+        Column("peak_utc", "timestamp", description="the hour of the peak"),
+        Column("peak_category", "string", description="the category at the peak"),
+        Column("mean_aqi", "float", description="mean hourly AQI over the run"),
+        Column("primary_pollutant", "string", description="the primary pollutant(s) at the peak hour"),
+    ),
+    grain="one row per episode at one station", key=("station", "episode_id"),
+    notes='An episode is a run of consecutive hours with AQI >= 201 ("heavily polluted" or worse) at one station; '
+    "a missing hour or an hour without AQI ends a run.",
+)
+
+SECTION = Section(
+    "Air quality",
+    (AIR_AQI_HOURLY, AIR_AQI_DAILY, AIR_POLLUTION_EPISODES),
+    intro="Built from `clean/air_quality_hourly` one station per task; each publish replaces only the stations "
+    "recomputed. `local_date` / `local_hour` are Beijing civil time (Asia/Shanghai, UTC+8, no DST).",
+    outro="""### How the AQI is computed (HJ 633-2012, GB 3095-2012), and the choices we made
+
+- IAQI = (IAQI_hi - IAQI_lo) / (BP_hi - BP_lo) x (C - BP_lo) + IAQI_lo within the breakpoint segment
+  holding C, rounded **up** to a whole number. AQI = max IAQI. Primary pollutant(s) when AQI > 50.
+- **Daily index**: 24-hour means of PM2.5, PM10, SO2, NO2 and CO with the 24-hour breakpoints; O3 with
+  the daily maximum 1-hour value (1-hour breakpoints) and the daily maximum 8-hour mean (8-hour
+  breakpoints). The 1-hour breakpoints of SO2, NO2 and CO are not used for the daily index.
+- **Hourly index** (choice: as China's real-time reports): SO2, NO2, CO and O3 1-hour values with
+  the 1-hour breakpoints, the O3 8-hour moving mean with the 8-hour breakpoints, and PM2.5 / PM10 with
+  the 24-hour breakpoints applied to the 24-hour moving mean ending at that hour (the standard has no
+  1-hour breakpoints for particles).
+- **SO2 above 800 ug/m3 (1 hour)**: no 1-hour index; the SO2 index comes from its 24-hour mean.
+- **O3 8-hour mean above 800 ug/m3**: no 8-hour index; the O3 1-hour index stands.
+- **Beyond the top breakpoint** (e.g. PM2.5 > 500 ug/m3): IAQI 500, the end of the scale (choice).
+- **Validity** (GB 3095-2012 Table 4): a 24-hour mean needs 20 valid hours; an 8-hour mean 6; the daily
+  maximum 8-hour mean takes only the windows inside the local day (ending at 08:00 .. 24:00) and needs
+  14 valid ones; the daily maximum 1-hour O3 needs 20 valid hours (choice).
+- An hour labelled `hour = h` in the source covers [h:00, h+1:00) local time (choice: the PRSA files
+  do not say).""",
+)
