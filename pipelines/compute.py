@@ -23,6 +23,17 @@ def scheduler_workers(address: str, timeout: float) -> int:
         return len(client.scheduler_info()["workers"])
 
 
+def scheduler_state(address: str, timeout: float) -> tuple[int | None, str]:
+    """(workers, what an operator reads) of the scheduler at `address`; workers is None when it cannot be reached."""
+    try:
+        workers = scheduler_workers(address, timeout)
+    except Exception as exc:  # unreachable, refused, timed out: the finding itself
+        return None, f"cannot reach the scheduler at {address}: {type(exc).__name__}: {exc}"
+    if workers == 0:
+        return 0, f"scheduler {address} has no workers: tasks would wait forever"
+    return workers, f"scheduler {address} with {workers} worker(s)"
+
+
 class WorkersDied(RuntimeError):
     """A task killed every worker that ran it (most often by exceeding the memory limit)."""
 

@@ -156,9 +156,6 @@ def run_traffic_demo(settings: Settings) -> str:
     return _closing(traffic_pipeline.results_text(settings), queries, log_file, started, synthetic)
 
 
-SAFETY_FEEDS = ("cases", "case_persons", "case_vehicles", "hotel_stays", "flights")
-
-
 def run_safety_demo(settings: Settings, cases: int = 200_000) -> str:
     """SYNTHETIC police sources and the real Chicago assaults through their feeds, then rules and hotspots."""
     from pipelines.domains.public_safety import pipeline as safety_pipeline
@@ -167,7 +164,7 @@ def run_safety_demo(settings: Settings, cases: int = 200_000) -> str:
     started = time.monotonic()
     lake = _ready_lake(settings)
     print(f"1/9 generating {cases:,} SYNTHETIC cases with persons, vehicles, hotel stays and flights (planted rules)", flush=True)
-    feeds = [get_source(name) for name in SAFETY_FEEDS]
+    feeds = safety_pipeline.case_feeds()
     for path in write_many_cases(cases, PROJECT_ROOT / "var" / "synthetic" / "police"):
         feed = next(f for f in feeds if path.match(f.landing_pattern))
         deliver(lake, feed, [path])

@@ -53,17 +53,15 @@ def check_dask(settings: Settings) -> Check:
     if not settings.dask_scheduler_address:
         return Check("dask", "ok", "no scheduler configured: each task starts a LocalCluster on its own machine",
                      "for a shared cluster set CITYLAKE_DASK_SCHEDULER_ADDRESS or the connection citylake_dask")
-    from pipelines.compute import scheduler_workers
+    from pipelines.compute import scheduler_state
 
-    try:
-        workers = scheduler_workers(settings.dask_scheduler_address, settings.io_timeout_seconds)
-    except Exception as exc:  # unreachable, refused, timed out: the finding itself
-        return Check("dask", "fail", f"cannot reach the scheduler at {settings.dask_scheduler_address}: {type(exc).__name__}: {exc}",
+    workers, message = scheduler_state(settings.dask_scheduler_address, settings.io_timeout_seconds)
+    if workers is None:
+        return Check("dask", "fail", message,
                      "start it (`dask scheduler`, then `dask worker <address>`) or fix CITYLAKE_DASK_SCHEDULER_ADDRESS")
     if workers == 0:
-        return Check("dask", "warn", f"scheduler {settings.dask_scheduler_address} has no workers: tasks would wait forever",
-                     f"start workers: `dask worker {settings.dask_scheduler_address}`")
-    return Check("dask", "ok", f"scheduler {settings.dask_scheduler_address} with {workers} worker(s)")
+        return Check("dask", "warn", message, f"start workers: `dask worker {settings.dask_scheduler_address}`")
+    return Check("dask", "ok", message)
 
 
 def check_data_dir(settings: Settings) -> Check:

@@ -6,17 +6,15 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipelines.compute import dask_client
 from pipelines.domains.environment import pipeline
-from pipelines.orchestration.hooks import task_settings
+from pipelines.orchestration.hooks import task_cluster
 
 log = logging.getLogger(__name__)
 
 
 def build_marts(run_id: str, stations: Sequence[str] | None) -> dict[str, dict[str, Any]]:
     """clean -> curated AQI marts for the given stations (all when None)."""
-    settings = task_settings()
-    with dask_client(settings) as client:
+    with task_cluster() as (settings, client):
         return pipeline.build_marts(settings, run_id, client, list(stations) if stations else None)
 
 

@@ -21,6 +21,7 @@ def airflow_environment(airflow_home: Path = DEFAULT_AIRFLOW_HOME, base: dict[st
     env = dict(os.environ if base is None else base)
     env.setdefault("AIRFLOW_HOME", str(airflow_home))
     env.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(PROJECT_ROOT / "dags"))
+    env.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(PROJECT_ROOT / "plugins"))
     env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     env.setdefault("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
     env.setdefault("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT", "120")

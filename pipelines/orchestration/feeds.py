@@ -6,10 +6,9 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Any
 
-from pipelines.compute import dask_client
 from pipelines.flows import clean as clean_flow
 from pipelines.orchestration.connections import INGEST_LAKE_CONN_ID
-from pipelines.orchestration.hooks import task_settings
+from pipelines.orchestration.hooks import task_cluster, task_settings
 from pipelines.sources.registry import get_source
 
 
@@ -23,9 +22,8 @@ def clean(feed_name: str, run_id: str) -> dict[str, Any]:
     """raw -> clean behind the quality gate; returns the metadata of the clean asset event."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    settings = task_settings()
     try:
-        with dask_client(settings) as client:
+        with task_cluster() as (settings, client):
             summary = clean_flow.clean(settings, get_source(feed_name), run_id, client)
     except clean_flow.NothingDelivered as exc:  # an hourly poll before the department's first delivery
         raise AirflowSkipException(str(exc)) from None

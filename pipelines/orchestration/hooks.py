@@ -69,22 +69,31 @@ class DaskHook(BaseHook):
         return load_settings(**overrides)
 
     @contextmanager
-    def get_conn(self) -> Iterator["distributed.Client"]:  # noqa: F821
+    def get_conn(self, settings: Settings | None = None) -> Iterator["distributed.Client"]:  # noqa: F821
         """A Dask client on the configured scheduler (else a LocalCluster), closed on exit."""
-        with dask_client(self.settings()) as client:
+        with dask_client(settings or self.settings()) as client:
             yield client
 
     def test_connection(self) -> tuple[bool, str]:
-        """The UI's Test button: reach the scheduler and count its workers (the doctor's check)."""
-        from pipelines.doctor import check_dask
+        """The UI's Test button: reach the scheduler and count its workers (what the doctor checks too)."""
+        from pipelines.compute import scheduler_state
 
         settings = self.settings()
         if not settings.dask_scheduler_address:
             return False, f"connection {self.dask_conn_id!r} names no scheduler: tasks would start a LocalCluster"
-        check = check_dask(settings)
-        return check.status == "ok", check.detail
+        workers, message = scheduler_state(settings.dask_scheduler_address, settings.io_timeout_seconds)
+        return bool(workers), message
 
 
 def task_settings(lake_conn_id: str | None = None) -> Settings:
     """The settings a task runs with (called inside running tasks, never at DAG parse time)."""
     return DaskHook().settings(lake_conn_id)
+
+
+@contextmanager
+def task_cluster() -> Iterator[tuple[Settings, "distributed.Client"]]:  # noqa: F821
+    """What a task that needs the cluster works with: its settings and a client, both through the Dask hook."""
+    hook = DaskHook()
+    settings = hook.settings()
+    with hook.get_conn(settings) as client:
+        yield settings, client

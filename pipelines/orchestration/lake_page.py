@@ -2,7 +2,8 @@
 
 Served by the api-server at /citylake/lake (HTML) and /citylake/lake.json; the "Lake" entry of the
 Browse menu shows it inside the UI. Asking needs the right to read assets, like the UI's asset pages.
-Registered through the `airflow.plugins` entry point in pyproject.toml.
+Registered through the `airflow.plugins` entry point in pyproject.toml, or by plugins/citylake_lake_page.py
+from Airflow's plugins folder where the package is not installed (never both).
 """
 
 from __future__ import annotations
@@ -103,6 +104,16 @@ def lake_json() -> dict[str, object]:
     """The same, for scripts and monitoring."""
     lake_uri, statuses, now = _current()
     return {"lake": lake_uri, "as_of": now.isoformat(timespec="seconds"), "tables": lake_status_rows(statuses, now)}
+
+
+ENTRY_POINT = f"{__name__}:LakePagePlugin"
+
+
+def registered_by_entry_point() -> bool:
+    """Whether the installed package's `airflow.plugins` entry point registers the plugin (then plugins/ must not)."""
+    from importlib.metadata import entry_points
+
+    return any(point.value == ENTRY_POINT for point in entry_points(group="airflow.plugins"))
 
 
 class LakePagePlugin(AirflowPlugin):

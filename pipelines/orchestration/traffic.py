@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.compute import dask_client
 from pipelines.domains.traffic import pipeline
 from pipelines.domains.traffic.params import TrafficParams
-from pipelines.orchestration.hooks import task_settings
+from pipelines.orchestration.hooks import task_cluster, task_settings
 
 
 def traffic_params(overrides: dict[str, Any] | None) -> TrafficParams:
@@ -22,8 +21,7 @@ def curate_readings(run_id: str, overrides: dict[str, Any] | None) -> dict[str, 
 
 def train_models(run_id: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
     """Backtest, leaderboard, champions and factors on the Dask cluster."""
-    settings = task_settings()
-    with dask_client(settings) as client:
+    with task_cluster() as (settings, client):
         return pipeline.train(settings, run_id, client, traffic_params(overrides))
 
 
@@ -31,8 +29,7 @@ def score_forecasts(run_id: str, overrides: dict[str, Any] | None, dates: list[s
     """Forecasts and congestion alerts for the given local dates (default: the latest) on the Dask cluster."""
     from airflow.sdk.exceptions import AirflowSkipException
 
-    settings = task_settings()
-    with dask_client(settings) as client:
+    with task_cluster() as (settings, client):
         try:
             return pipeline.score(settings, run_id, client, traffic_params(overrides), dates or None)
         except pipeline.NoChampionYet as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,3 +38,9 @@ def get_source(name: str, directory: Path = SOURCES_DIR) -> FeedSpec:
         return feeds[name]
     except KeyError:
         raise KeyError(f"unknown source {name!r}; registered: {', '.join(sorted(feeds))}") from None
+
+
+def feeds_into(datasets: Iterable[str], directory: Path = SOURCES_DIR) -> list[FeedSpec]:
+    """The feeds (their YAML says so) that deliver into these canonical datasets, by name."""
+    wanted = set(datasets)
+    return [feed for name, feed in sorted(all_sources(directory).items()) if feed.dataset in wanted]

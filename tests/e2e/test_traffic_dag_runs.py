@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.config import load_settings
 from pipelines.demo import run_airflow
-from pipelines.domains.traffic import marts
+from pipelines.lake.catalog.traffic import CONGESTION_ALERTS, MODEL_LEADERBOARD, TRAFFIC_FORECAST
 from pipelines.lake import delta
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
@@ -48,13 +48,13 @@ def test_traffic_dags_from_feeds_to_alerts(tmp_path: Path) -> None:
     events = last_events(home)
     assert (events["traffic_readings"]["rows_clean"], events["traffic_road_links"]["rows_clean"]) == (SENSORS * DAYS * 288, 207 * 207)
     assert events["traffic_readings_clean"]["rows"] == SENSORS * DAYS * 288
-    board = delta.read_table(lake, lake.layout.table(Zone.CURATED, marts.LEADERBOARD))
+    board = delta.read_table(lake, lake.layout.table(Zone.CURATED, MODEL_LEADERBOARD.name))
     assert events["model_leaderboard"]["training_id"] == board["training_id"].iloc[0] and len(board) == 15
     assert events["model_leaderboard"]["champions"] == {
         str(h): m for h, m in board[board["is_champion"]].sort_values("horizon_min")[["horizon_min", "model"]].values}
-    forecast = delta.read_table(lake, lake.layout.table(Zone.CURATED, marts.FORECAST))
+    forecast = delta.read_table(lake, lake.layout.table(Zone.CURATED, TRAFFIC_FORECAST.name))
     assert events["traffic_forecast"]["partitions"] == ["2012-03-02"] and len(forecast) == 288 * SENSORS * 3
-    alerts = delta.read_table(lake, lake.layout.table(Zone.CURATED, marts.ALERTS))
+    alerts = delta.read_table(lake, lake.layout.table(Zone.CURATED, CONGESTION_ALERTS.name))
     assert events["congestion_alerts"]["alerts"] == len(alerts)
     records = sorted(p.name for p in (Path(settings.lake_uri) / "_meta" / "runs").iterdir())
     assert records == ["metr_la_road_links_clean", "metr_la_sensors_clean", "metr_la_speeds_clean",

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.domains.traffic import marts, pipeline
+from pipelines.domains.traffic import pipeline
+from pipelines.lake.catalog.traffic import CONGESTION_ALERTS, MODEL_LEADERBOARD, TRAFFIC_FACTORS, TRAFFIC_FORECAST
 from pipelines.domains.traffic.params import TrafficParams
 from pipelines.flows import clean as clean_flow
 from pipelines.lake import delta
@@ -41,7 +42,7 @@ def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
     assert (curated["from_utc"], curated["to_utc"]) == ("2012-03-01T08:00:00+00:00", "2012-03-04T07:55:00+00:00")
 
     trained = pipeline.train(settings, "r1", dask_client, PARAMS)
-    board = table(lake, marts.LEADERBOARD)
+    board = table(lake, MODEL_LEADERBOARD.name)
     assert len(board) == 15 and board.groupby("horizon_min")["rank"].apply(sorted).tolist() == [[1, 2, 3, 4, 5]] * 3
     assert set(board["training_id"]) == {trained["training_id"]} and set(board["run_id"]) == {"r1"}
     assert (board["test_from_utc"].iloc[0], board["folds"].iloc[0]) == (pd.Timestamp("2012-03-03 17:35", tz="UTC"), 2)
@@ -50,7 +51,7 @@ def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
     assert all(lake.exists(uri) for uri in champions["model_uri"]) and board[~board["is_champion"]]["model_uri"].isna().all()
     # origins 691..777 and 778..(863 - horizon): every target is a real reading
     assert (board["scored_points"] == board["horizon_min"].map({15: 12 * 170, 30: 12 * 167, 60: 12 * 161})).all()
-    factors = table(lake, marts.FACTORS)
+    factors = table(lake, TRAFFIC_FACTORS.name)
     assert sorted(set(factors["model"])) == ["gradient_boosting", "linear_ridge"]
     assert sorted(set(factors["factor"])) == ["adjacent", "recent_speed", "recent_trend", "time_of_day", "usual_speed", "weekday"]
     assert len(factors) == 2 * 3 * 6
@@ -58,16 +59,16 @@ def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
     assert all(lake.read_bytes(p).startswith(b"\x89PNG") for p in trained["plots"])
 
     again = pipeline.train(settings, "r2", dask_client, PARAMS)  # same inputs: same training, replaced, not duplicated
-    assert again["training_id"] == trained["training_id"] and len(table(lake, marts.LEADERBOARD)) == 15
+    assert again["training_id"] == trained["training_id"] and len(table(lake, MODEL_LEADERBOARD.name)) == 15
 
     scored = pipeline.score(settings, "r1", dask_client, PARAMS)
-    forecast = table(lake, marts.FORECAST)
+    forecast = table(lake, TRAFFIC_FORECAST.name)
     assert scored["dates"] == ["2012-03-03"] and scored["forecast_rows"] == len(forecast) == 288 * SENSORS * 3
     beyond = forecast["target_ts_utc"] > pd.Timestamp("2012-03-04 07:55", tz="UTC")
     assert beyond.sum() == SENSORS * (3 + 6 + 12) and forecast.loc[beyond, "actual_speed_kmh"].isna().all()
     assert forecast.loc[~beyond, "actual_speed_kmh"].notna().all()
     assert set(forecast["training_id"]) == {trained["training_id"]}
-    alerts = table(lake, marts.ALERTS)
+    alerts = table(lake, CONGESTION_ALERTS.name)
     assert len(alerts) == scored["alerts"] > 0
     flagged = alerts.merge(forecast, on=["sensor_id", "origin_ts_utc", "target_ts_utc"], suffixes=("", "_f"))
     assert len(flagged) == len(alerts) and (flagged["lead_time_min"] == flagged["horizon_min"]).all()
@@ -78,5 +79,5 @@ def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
     assert (rerun["forecast_version"], rerun["alerts_version"]) == (scored["forecast_version"], scored["alerts_version"])
     earlier = pipeline.score(settings, "r3", dask_client, PARAMS, dates=["2012-03-02"])
     assert earlier["dates"] == ["2012-03-02"]
-    assert sorted(table(lake, marts.FORECAST)["origin_date"].astype(str).unique()) == ["2012-03-02", "2012-03-03"]
-    assert len(table(lake, marts.FORECAST)) == 2 * 288 * SENSORS * 3
+    assert sorted(table(lake, TRAFFIC_FORECAST.name)["origin_date"].astype(str).unique()) == ["2012-03-02", "2012-03-03"]
+    assert len(table(lake, TRAFFIC_FORECAST.name)) == 2 * 288 * SENSORS * 3

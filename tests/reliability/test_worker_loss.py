@@ -118,7 +118,7 @@ def test_worker_loss_while_mining_association_rules(tmp_path, scenario) -> None:
 
 
 def test_worker_loss_while_training_traffic_models(tmp_path, scenario) -> None:
-    from pipelines.domains.traffic import marts
+    from pipelines.lake.catalog.traffic import MODEL_LEADERBOARD
     from pipelines.domains.traffic import pipeline as traffic
     from pipelines.sources.registry import get_source
     from tests.conftest import deliver_traffic_slice
@@ -132,7 +132,7 @@ def test_worker_loss_while_training_traffic_models(tmp_path, scenario) -> None:
     scores = ["model", "horizon_min", "mae", "rmse", "mape_pct", "rank", "is_champion", "scored_points"]
 
     def board():
-        frame = delta.read_table(lake, lake.layout.table(Zone.CURATED, marts.LEADERBOARD))
+        frame = delta.read_table(lake, lake.layout.table(Zone.CURATED, MODEL_LEADERBOARD.name))
         return frame[scores].sort_values(["horizon_min", "model"]).reset_index(drop=True)
 
     with dask_client(settings) as client:

@@ -16,6 +16,8 @@ from pipelines.lake.catalog import clean_dataset
 from pipelines.lake.catalog.public_safety import CRIME_HOTSPOTS, CRIME_RULES
 from pipelines.lake.runs import code_version, idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
+from pipelines.sources.registry import feeds_into
+from pipelines.sources.spec import FeedSpec
 
 log = logging.getLogger(__name__)
 INCIDENTS = clean_dataset("crime_incidents")
@@ -65,6 +67,11 @@ def build_hotspots(settings: Settings, run_id: str, client: "distributed.Client"
 
 RULES_PIPELINE = "public_safety_rules"
 CASE_TABLES = ("case_records", "case_persons", "case_vehicles", "hotel_stays", "flights")
+
+
+def case_feeds() -> list[FeedSpec]:
+    """The police feeds whose clean tables the rules mine (their YAML names the dataset; identifiers pseudonymised)."""
+    return feeds_into(CASE_TABLES)
 
 
 @dataclass(frozen=True)

@@ -264,7 +264,8 @@ def score(settings: Settings, run_id: str, client: "distributed.Client", params:
     forecast = pd.concat(frames, ignore_index=True)
     alerts = congestion_alerts(forecast, params.alerts)
     alerts = alerts.merge(forecast[["sensor_id", "origin_ts_utc", "horizon_min", "model", "training_id", "origin_date"]],
-                          left_on=["sensor_id", "origin_ts_utc", "lead_time_min"], right_on=["sensor_id", "origin_ts_utc", "horizon_min"])
+                          left_on=["sensor_id", "origin_ts_utc", "lead_time_min"], right_on=["sensor_id", "origin_ts_utc", "horizon_min"],
+                          ).drop(columns="horizon_min")
     replace = {"origin_date": [d.isoformat() for d in wanted]}
     key = idempotency_key("traffic_scoring", inputs.readings_version, champions["training_id"].iloc[0], replace, params.to_json(),
                           _logic(TRAFFIC_FORECAST, CONGESTION_ALERTS))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+
+import pytest
 
 from pipelines.lake.layout import Zone
 from pipelines.lake.status import TableStatus
@@ -45,3 +48,33 @@ def test_airflow_finds_the_plugin_and_the_dask_connection_type() -> None:
     assert page.external_views[0]["href"] == "citylake/lake" and page.fastapi_apps[0]["url_prefix"] == "/citylake"
     hooks = ProvidersManager().hooks
     assert hooks["dask"].hook_class_name == "pipelines.orchestration.hooks.DaskHook"
+
+
+PLUGIN_PROBE = """
+import json
+import sys
+from airflow import plugins_manager
+if sys.argv[1] == "folder-only":  # as where only the folders are deployed: no installed package, no entry point
+    import pipelines.orchestration.lake_page as page
+    page.registered_by_entry_point = lambda: False
+    plugins_manager._load_entrypoint_plugins = lambda: ([], {})
+loaded, errors = plugins_manager._get_plugins()
+print(json.dumps({"plugins": [[p.name, str(p.source)] for p in loaded if "citylake" in str(p.name)], "errors": sorted(errors)}))
+"""
+
+
+@pytest.mark.parametrize("deployment, source", [("installed", "EntryPoint(name='citylake'"), ("folder-only", "$PLUGINS_FOLDER/citylake_lake_page.py")])
+def test_the_plugin_loads_once_from_the_plugins_folder_or_the_entry_point(deployment: str, source: str) -> None:
+    import subprocess
+    import sys
+
+    from pipelines.orchestration.airflow_env import airflow_environment
+
+    env = airflow_environment()
+    assert env["AIRFLOW__CORE__PLUGINS_FOLDER"].endswith("/plugins")
+    probe = subprocess.run([sys.executable, "-c", PLUGIN_PROBE, deployment], env=env, capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr
+    found = json.loads(probe.stdout.strip().rsplit("\n", 1)[-1])
+    [(name, origin)] = found["plugins"]  # exactly once
+    assert name == "citylake_lake_page" and source in origin
+    assert found["errors"] == []
