@@ -1,7 +1,8 @@
-"""What the feed DAG factory needs at parse time, read from sources/*.yaml with nothing but a YAML parser.
+"""What the feed DAG factory wires: one clean DAG per valid feed YAML, and the invalid ones as one import error.
 
-Parsing DAG files must stay cheap and offline: this reads four keys per feed and imports no pandas,
-pyarrow or pydantic. The full check of each YAML runs in the task (and in the tests).
+It reads the same validated models as the tasks (pipelines.sources.registry): a feed whose YAML is invalid
+gets no DAG, and dags/feed_config_errors.py fails to import with each problem (file, key, problem), which is
+how the Airflow UI shows it. Parsing stays offline: YAML and the checks only, no lake, no connection.
 """
 
 from __future__ import annotations
@@ -9,11 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from pipelines.config import PROJECT_ROOT
-
-SOURCES_DIR = PROJECT_ROOT / "sources"
+from pipelines.sources.registry import invalid_feeds, valid_sources
+from pipelines.sources.spec import FeedConfigError, FeedSpec
 
 
 @dataclass(frozen=True)
@@ -25,6 +23,11 @@ class FeedDag:
     dataset: str
     description: str
     landing_pattern: str
+
+    @classmethod
+    def of(cls, spec: FeedSpec) -> FeedDag:
+        """The DAG of one validated feed."""
+        return cls(spec.name, spec.department, spec.dataset, spec.description, spec.landing_pattern)
 
     @property
     def dag_id(self) -> str:
@@ -48,18 +51,15 @@ class FeedDag:
         )
 
 
-def feed_dags(directory: Path = SOURCES_DIR) -> list[FeedDag]:
-    """One FeedDag per YAML file, sorted by name."""
-    found = []
-    for path in sorted(directory.glob("*.yaml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        found.append(
-            FeedDag(
-                feed=str(document.get("name", path.stem)),
-                department=str(document.get("department", "unknown")),
-                dataset=str(document.get("dataset", "unknown")),
-                description=str(document.get("description", path.stem)),
-                landing_pattern=str(document.get("landing_pattern", "*")),
-            )
+def feed_dags(directory: Path | None = None) -> list[FeedDag]:
+    """One FeedDag per valid feed YAML, sorted by feed name."""
+    return [FeedDag.of(spec) for _, spec in sorted(valid_sources(directory).items())]
+
+
+def raise_feed_config_errors(directory: Path | None = None) -> None:
+    """FeedConfigError naming every invalid feed YAML (file, key, problem), or nothing when all are valid."""
+    invalid = invalid_feeds(directory)
+    if invalid:
+        raise FeedConfigError(
+            f"{len(invalid)} feed YAML file(s) are invalid and get no clean DAG until fixed:\n" + "\n".join(invalid.values())
         )
-    return found

@@ -121,3 +121,27 @@ def test_dag_files_only_wire(dagbag) -> None:
                              "from pipelines.orchestration.feed_dags"))
             for line in top_level_imports
         ), f"{path.name}: {top_level_imports}"
+
+
+def test_an_invalid_feed_yaml_gets_no_dag_and_an_import_error_naming_file_key_and_problem(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    from pipelines.sources.registry import SOURCES_DIR
+
+    for name in ("air_beijing", "pipe_flow"):
+        shutil.copy(SOURCES_DIR / f"{name}.yaml", tmp_path / f"{name}.yaml")
+    broken = (SOURCES_DIR / "pipe_flow.yaml").read_text().replace("name: pipe_flow", "name: pipe_flow_b")
+    (tmp_path / "pipe_flow_b.yaml").write_text(broken + "cadense: 1h\n")
+    monkeypatch.setenv("CITYLAKE_SOURCES_DIR", str(tmp_path))
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "airflow_home"))
+
+    bag = DagBag(dag_folder=str(DAGS_FOLDER))
+
+    feed_dags = sorted(d for d in bag.dag_ids if d.endswith("_clean"))
+    assert feed_dags == ["environment_air_beijing_clean", "water_pipe_flow_clean"]
+    [(path, error)] = bag.import_errors.items()
+    assert path.endswith("dags/feed_config_errors.py")
+    assert "1 feed YAML file(s) are invalid and get no clean DAG until fixed:" in error
+    assert f"{tmp_path}/pipe_flow_b.yaml: cadense: unknown key" in error
