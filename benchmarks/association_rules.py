@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from measure import PeakMemory  # benchmarks/measure.py
 
 ENGINES = ("citylake_cluster", "citylake", "fim", "mlxtend")
@@ -76,7 +75,7 @@ def run_engine(engine: str, baskets_path: Path, min_support: float, out: Path) -
         frame = pd.DataFrame(onehot, columns=range(n_items))
         started = time.perf_counter()
         result = fpgrowth(frame, min_support=min_support)
-        found = {tuple(sorted(s)): int(round(p * n)) for s, p in zip(result["itemsets"], result["support"])}
+        found = {tuple(sorted(s)): round(p * n) for s, p in zip(result["itemsets"], result["support"])}
     else:
         raise ValueError(f"unknown engine {engine}")
     if engine != "citylake_cluster":

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import psutil
-
 from measure import PeakMemory  # benchmarks/measure.py
 
 SENSORS = 2000
@@ -188,9 +187,9 @@ def main() -> None:
             size = sum(p.stat().st_size for p in paths)
             table = []
             for label, func in (
-                ("duckdb", lambda: run_duckdb(paths, base)),
-                ("pandas", lambda: run_pandas(paths, base)),
-                ("citylake", lambda: run_citylake(paths, base)),
+                ("duckdb", lambda paths=paths, base=base: run_duckdb(paths, base)),
+                ("pandas", lambda paths=paths, base=base: run_pandas(paths, base)),
+                ("citylake", lambda paths=paths, base=base: run_citylake(paths, base)),
             ):
                 print(f"   running {label} ...", flush=True)
                 seconds, peak, value = measure(label, func)

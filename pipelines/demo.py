@@ -9,14 +9,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipelines.config import PROJECT_ROOT, Settings, local_pseudonym_key
+from pipelines.domains.environment.pipeline import feed as air_feed
 from pipelines.domains.environment.report import summary_text
 from pipelines.domains.environment.synthetic import write_synthetic_files
+from pipelines.domains.traffic import pipeline as traffic_pipeline
+from pipelines.domains.traffic.synthetic import write_synthetic_traffic
 from pipelines.lake.ingest import deliver
 from pipelines.lake.storage import Lake
 from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
-from pipelines.domains.environment.pipeline import feed as air_feed
-from pipelines.domains.traffic import pipeline as traffic_pipeline
-from pipelines.domains.traffic.synthetic import write_synthetic_traffic
 from pipelines.sources.registry import get_source
 from pipelines.sources.spec import FeedSpec
 

@@ -15,25 +15,22 @@ from dataclasses import asdict, dataclass, replace
 
 import pandas as pd
 
+from pipelines.cleanse.records import rejects_frame
 from pipelines.compute import map_with_progress
 from pipelines.config import Settings
 from pipelines.lake import delta
-from pipelines.lake.delta import PartFile
-from pipelines.lake.ingest import IngestReport, RawFile, current_raw_files, ingest_landing
-from pipelines.lake.layout import Zone
-from pipelines.lake.ledger import published_processing_keys, read_ledger, record_ledger
 from pipelines.lake.catalog.meta import quarantine_of
+from pipelines.lake.delta import PartFile
+from pipelines.lake.ingest import GZIP_MAGIC, IngestReport, RawFile, current_raw_files, ingest_landing
+from pipelines.lake.ledger import PartitionQuality, published_processing_keys, read_ledger, record_ledger
 from pipelines.lake.runs import idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
-from pipelines.sources.spec import FeedSpec
-from pipelines.cleanse.records import rejects_frame
-from pipelines.lake.ingest import GZIP_MAGIC
-from pipelines.sources.readers import FileRejected
 from pipelines.sources.context import feed_context
+from pipelines.sources.readers import FileRejected
+from pipelines.sources.spec import FeedSpec
 from pipelines.sources.standardize import standardize
 from pipelines.sources.streaming import bucket_count, standardize_stream, streamable
 from pipelines.validate import quarantine
-from pipelines.lake.ledger import PartitionQuality
 from pipelines.validate.gate import check_gate
 from pipelines.validate.suite import GxOutcome, load_suite, validate_with_gx
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Sequence
+from typing import ClassVar
 
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI
@@ -120,5 +121,5 @@ class LakePagePlugin(AirflowPlugin):
     """Adds the lake page to the api-server and a "Lake" entry to the UI's Browse menu."""
 
     name = "citylake_lake_page"
-    fastapi_apps = [{"app": app, "url_prefix": "/citylake", "name": "CityLake lake page"}]
-    external_views = [{"name": "Lake", "href": "citylake/lake", "destination": "nav", "category": "browse", "url_route": "lake"}]
+    fastapi_apps: ClassVar[list[dict[str, object]]] = [{"app": app, "url_prefix": "/citylake", "name": "CityLake lake page"}]
+    external_views: ClassVar[list[dict[str, object]]] = [{"name": "Lake", "href": "citylake/lake", "destination": "nav", "category": "browse", "url_route": "lake"}]

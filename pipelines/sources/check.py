@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.config import Settings
-from pipelines.sources.context import feed_context
 from pipelines.lake.ingest import RawFile
+from pipelines.sources.context import feed_context
 from pipelines.sources.spec import FeedSpec
 from pipelines.sources.standardize import Standardized, standardize
 from pipelines.validate.suite import load_suite

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipelines.lake.ingest import GZIP_MAGIC
 from pipelines.cleanse.records import LINE, DelimitedRead, raw_record, read_delimited, rejects_frame
+from pipelines.lake.ingest import GZIP_MAGIC
 from pipelines.sources.spec import FeedSpec
 from pipelines.validate.reasons import Reason
 

@@ -16,8 +16,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipelines.lake.catalog import Table, clean_dataset
 from pipelines.cleanse.units import can_convert
+from pipelines.lake.catalog import Table, clean_dataset
 
 
 class FeedConfigError(ValueError):

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pipelines.lake.catalog import Column, Table
 from pipelines.cleanse import crs, geo
 from pipelines.cleanse.dedup import deduplicate
 from pipelines.cleanse.pseudonymize import pseudonymize
 from pipelines.cleanse.records import LINE, RAW, printable, raw_records, rejects_frame
 from pipelines.cleanse.units import convert
+from pipelines.lake.catalog import Column, Table
 from pipelines.sources.readers import FileRejected, read_records
 from pipelines.sources.spec import FeedSpec
 from pipelines.validate.reasons import Reason
@@ -481,7 +481,7 @@ def deduplicate_candidates(rows: pd.DataFrame, spec: FeedSpec) -> tuple[pd.DataF
             }
         )
     order = list(dataset.key)
-    clean = dedup.kept.sort_values(order + [LINE], kind="stable").reset_index(drop=True)[dataset.names]
+    clean = dedup.kept.sort_values([*order, LINE], kind="stable").reset_index(drop=True)[dataset.names]
     return clean, conflicts, dedup.removed_duplicates
 
 

@@ -6,7 +6,6 @@ from pipelines.lake.ledger import PartitionQuality
 from pipelines.validate.suite import Suite
 
 
-
 class QualityGateError(RuntimeError):
     """A batch failed its suite: nothing of it was published."""
 

@@ -10,8 +10,8 @@ import pytest
 
 from pipelines.config import load_settings
 from pipelines.demo import run_airflow
-from pipelines.lake.catalog.traffic import CONGESTION_ALERTS, MODEL_LEADERBOARD, TRAFFIC_FORECAST
 from pipelines.lake import delta
+from pipelines.lake.catalog.traffic import CONGESTION_ALERTS, MODEL_LEADERBOARD, TRAFFIC_FORECAST
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 from pipelines.orchestration.airflow_env import airflow_environment

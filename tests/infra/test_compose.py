@@ -40,7 +40,7 @@ def connection(service: dict, conn_id: str) -> dict:
 
 def test_every_file_it_refers_to_exists(services) -> None:
     referred = []
-    for name, service in services.items():
+    for service in services.values():
         if "build" in service:
             context = (INFRA / service["build"]["context"]).resolve()
             referred += [context, context / service["build"]["dockerfile"]]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.config import load_settings
-from pipelines.sources.context import feed_context
 from pipelines.lake.ingest import RawFile
+from pipelines.sources.context import feed_context
 from pipelines.sources.registry import all_sources, get_source
 from pipelines.sources.standardize import Standardized, standardize
 from pipelines.validate.suite import load_suite, validate_with_gx

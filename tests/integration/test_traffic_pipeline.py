@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from pipelines.domains.traffic import pipeline
-from pipelines.lake.catalog.traffic import CONGESTION_ALERTS, MODEL_LEADERBOARD, TRAFFIC_FACTORS, TRAFFIC_FORECAST
 from pipelines.domains.traffic.params import TrafficParams
 from pipelines.flows import clean as clean_flow
 from pipelines.lake import delta
+from pipelines.lake.catalog.traffic import CONGESTION_ALERTS, MODEL_LEADERBOARD, TRAFFIC_FACTORS, TRAFFIC_FORECAST
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 from pipelines.sources.registry import get_source

@@ -11,7 +11,6 @@ import threading
 import time
 
 import pytest
-
 from deltalake import DeltaTable
 
 from pipelines.config import PROJECT_ROOT, load_settings

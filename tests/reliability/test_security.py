@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lake.delta import stored_tables
 from pipelines.config import PROJECT_ROOT
 from pipelines.domains.public_safety.pipeline import RuleMiningParams, mine_rules
 from pipelines.domains.public_safety.synthetic import generate_cases, write_case_files
 from pipelines.lake import delta
+from pipelines.lake.delta import stored_tables
 from pipelines.lake.layout import Zone
 from pipelines.lake.policies import grants, load_policies
 from tests.conftest import personal_identifiers

@@ -107,7 +107,7 @@ def test_worker_loss_while_mining_association_rules(tmp_path, scenario) -> None:
         with dask_client(load_settings(dask_workers=2)) as client:
             lake = police_lake(tmp_path / f"loss-{repeat}", "key-not-a-secret", client, files)
             kill_after = rng.uniform(0.1, 0.6) * baseline
-            _, seconds, killed = with_worker_killed(client, kill_after, rng, lambda: mine_rules(lake.settings, "r", client, params))
+            _, seconds, killed = with_worker_killed(client, kill_after, rng, lambda lake=lake: mine_rules(lake.settings, "r", client, params))
         got = rules(lake)
         merged = got.merge(expected, how="outer", indicator=True, on=["antecedent", "consequent"])
         scenario.record(killed and got.equals(expected), rows_lost=int((merged["_merge"] == "right_only").sum()),
@@ -118,8 +118,8 @@ def test_worker_loss_while_mining_association_rules(tmp_path, scenario) -> None:
 
 
 def test_worker_loss_while_training_traffic_models(tmp_path, scenario) -> None:
-    from pipelines.lake.catalog.traffic import MODEL_LEADERBOARD
     from pipelines.domains.traffic import pipeline as traffic
+    from pipelines.lake.catalog.traffic import MODEL_LEADERBOARD
     from pipelines.sources.registry import get_source
     from tests.conftest import deliver_traffic_slice
     from tests.integration.test_traffic_pipeline import DAYS, PARAMS, SENSORS
@@ -144,7 +144,7 @@ def test_worker_loss_while_training_traffic_models(tmp_path, scenario) -> None:
         expected = board()
         for repeat in range(2):  # the same inputs and parameters: each run replaces the leaderboard's rows
             kill_after = rng.uniform(0.1, 0.6) * baseline
-            _, seconds, killed = with_worker_killed(client, kill_after, rng, lambda: traffic.train(settings, f"loss-{repeat}", client, PARAMS))
+            _, seconds, killed = with_worker_killed(client, kill_after, rng, lambda repeat=repeat: traffic.train(settings, f"loss-{repeat}", client, PARAMS))
             got = board()
             scenario.record(killed and got.equals(expected), rows_lost=max(0, len(expected) - len(got)),
                             duplicate_rows=len(got) - len(got.drop_duplicates(["model", "horizon_min"])), seconds=seconds,

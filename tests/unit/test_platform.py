@@ -8,7 +8,16 @@ import time
 from pathlib import Path
 
 from pipelines.config import load_settings
-from pipelines.platform import PlatformConfig, Started, alive, connection_uris, down, platform_environment, read_started, service_commands
+from pipelines.platform import (
+    PlatformConfig,
+    Started,
+    alive,
+    connection_uris,
+    down,
+    platform_environment,
+    read_started,
+    service_commands,
+)
 
 
 def test_a_local_lake_needs_no_lake_connection_and_dask_points_at_the_platform(tmp_path: Path) -> None:

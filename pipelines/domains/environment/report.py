@@ -13,6 +13,7 @@ from pipelines.lake.catalog.environment import AIR_AQI_DAILY, AIR_POLLUTION_EPIS
 from pipelines.lake.ledger import read_ledger
 from pipelines.lake.storage import Lake
 
+
 def ledger_table(settings: Settings) -> pd.DataFrame:
     """Per station: rows in, clean, quarantined (by reason), deduplicated, hours missing."""
     ledger = read_ledger(Lake(settings), AIR_QUALITY.name)

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-
 PRSA_HEADER = (
     "No", "year", "month", "day", "hour", "PM2.5", "PM10", "SO2", "NO2", "CO", "O3",
     "TEMP", "PRES", "DEWP", "RAIN", "wd", "WSPM", "station",
@@ -62,7 +61,7 @@ def synthetic_station(station: str, start: dt.date, days: int, seed: int, gap_ra
     one_decimal = {"TEMP", "PRES", "DEWP", "RAIN", "WSPM"}
     for i, stamp in enumerate(hours):
         values: list[object] = [
-            "NA" if gaps[name][i] else round(float(series[i]), 1) if name in one_decimal else int(round(series[i]))
+            "NA" if gaps[name][i] else round(float(series[i]), 1) if name in one_decimal else round(series[i])
             for name, series in columns.items()
         ]
         writer.writerow([i + 1, stamp.year, stamp.month, stamp.day, stamp.hour, *values[:10], wd[i], values[10], station])

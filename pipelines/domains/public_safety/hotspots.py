@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -44,7 +46,7 @@ def hotspots(counts: pd.DataFrame, min_group_size: int = 1) -> pd.DataFrame:
     """
     cells = counts.groupby(CELL, as_index=False)["incidents"].sum()
     periods = sorted(cells["period"].unique())
-    following = dict(zip(periods[:-1], periods[1:]))
+    following = dict(itertools.pairwise(periods))
     before = cells.assign(period=cells["period"].map(following)).dropna(subset=["period"])
     cells = cells.merge(before.rename(columns={"incidents": "previous_incidents"}), how="left", on=CELL)
     has_previous = cells["period"] != periods[0] if periods else pd.Series(dtype=bool)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -104,7 +105,7 @@ class RuleMiningParams:
         local_start = start.tz_convert(self.timezone)
         edges = pd.date_range(local_start, end.tz_convert(self.timezone), freq="MS", tz=self.timezone)
         edges = edges.union(pd.DatetimeIndex([local_start, end.tz_convert(self.timezone)]))
-        return [(a.tz_convert("UTC"), b.tz_convert("UTC")) for a, b in zip(edges[:-1], edges[1:])]
+        return [(a.tz_convert("UTC"), b.tz_convert("UTC")) for a, b in itertools.pairwise(edges)]
 
 
 def default_period(times: pd.Series, timezone: str) -> str:

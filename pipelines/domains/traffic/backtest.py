@@ -7,6 +7,7 @@ origin in the block. Metrics pool all blocks, masked where the truth is not a re
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +32,9 @@ class BacktestPlan:
         """[start, end) origin rows of each fold; everything before a fold's start is its training data."""
         if not 0 < self.test_fraction < 1:
             raise ValueError(f"test_fraction must be between 0 and 1, not {self.test_fraction}")
-        start = int(round(n_times * (1 - self.test_fraction)))
+        start = round(n_times * (1 - self.test_fraction))
         edges = np.linspace(start, n_times, self.folds + 1).round().astype(int)
-        return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+        return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
 
 
 @dataclass(frozen=True)

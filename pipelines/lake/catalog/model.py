@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from pipelines.lake.layout import Zone

@@ -67,7 +67,7 @@ def test_an_hourly_poll_before_the_first_delivery_is_skipped_not_failed(monkeypa
     from pipelines.orchestration import feeds
 
     monkeypatch.setattr(feeds, "task_cluster", lambda: nullcontext((settings, None)))
-    with pytest.raises(AirflowSkipException, match="no raw files for source air_beijing: deliver files to .*/landing/air_beijing"):
+    with pytest.raises(AirflowSkipException, match=r"no raw files for source air_beijing: deliver files to .*/landing/air_beijing"):
         feeds.clean("air_beijing", "scheduled__2026-11-24T00:00:00+00:00")
 
 

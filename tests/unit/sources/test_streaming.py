@@ -14,8 +14,8 @@ from pipelines.sources.registry import get_source
 from pipelines.sources.standardize import FeedContext, standardize
 from pipelines.sources.streaming import bucket_count, record_chunks, standardize_stream, streamable
 from pipelines.validate.suite import load_suite
-from tests.unit.sources.test_corpus import CORPUS, feed, run
 from tests.conftest import DATA_DIR, require_data
+from tests.unit.sources.test_corpus import CORPUS, feed, run
 from tests.unit.sources.test_standardize_air import DIRTY
 
 ARRIVED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -76,8 +76,8 @@ def test_what_streams() -> None:
 def test_hashed_ids_are_the_same_in_chunks() -> None:
     """Records without an id: equal records keep distinct ids across chunk boundaries too."""
     from pipelines.config import load_settings
-    from pipelines.sources.context import feed_context
     from pipelines.lake.ingest import RawFile
+    from pipelines.sources.context import feed_context
 
     lines = gzip.decompress(require_data(DATA_DIR / "crime/chicago/chicago_aggravated_assaults.csv.gz").read_bytes())
     content = b"".join(lines.splitlines(keepends=True)[:3001])

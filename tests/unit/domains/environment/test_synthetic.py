@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 from pipelines.domains.environment import marts
+from pipelines.domains.environment.synthetic import synthetic_station, write_synthetic_files
 from pipelines.sources.registry import get_source
 from pipelines.sources.standardize import FeedContext, standardize
-from pipelines.domains.environment.synthetic import synthetic_station, write_synthetic_files
 from pipelines.validate.suite import load_suite
 
 

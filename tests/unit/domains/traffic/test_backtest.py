@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from pipelines.domains.traffic.backtest import (
-    BacktestPlan, FoldForecast, champions, explained_factors, leaderboard, run_fold,
+    BacktestPlan,
+    FoldForecast,
+    champions,
+    explained_factors,
+    leaderboard,
+    run_fold,
 )
 from tests.unit.domains.traffic.synthetic_series import series
 
@@ -14,7 +19,7 @@ from tests.unit.domains.traffic.synthetic_series import series
 def test_folds_walk_through_the_last_fifth_in_order() -> None:
     assert BacktestPlan(0.2, 4).folds_of(2016) == [(1613, 1714), (1714, 1814), (1814, 1915), (1915, 2016)]
     assert BacktestPlan(0.5, 1).folds_of(10) == [(5, 10)]
-    with pytest.raises(ValueError, match="test_fraction must be between 0 and 1, not 1.5"):
+    with pytest.raises(ValueError, match=r"test_fraction must be between 0 and 1, not 1\.5"):
         BacktestPlan(1.5, 2).folds_of(10)
 
 
