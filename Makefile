@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up down reliability demo demo-traffic demo-safety bench-traffic bench-rules test test-fast test-s3 query tables clean-lake clean
+.PHONY: help setup up down reliability demo demo-traffic demo-safety bench-traffic bench-rules test test-fast test-s3 lint format docs query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,6 +48,20 @@ test: setup ## run the whole test suite (S3 tests need the real S3 server: see .
 
 reliability: setup ## the reliability suite (worker loss, crashes mid-publish, races, hostile input, security): a table of figures
 	$(BIN)/python -m pytest tests/reliability -q -p no:cacheprovider
+
+lint: setup ## the gates CI runs: ruff (lint + format), mypy, import-linter's layer contracts, docs in step with the catalog
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/citylake docs --check
+
+format: setup ## apply ruff's fixes and format
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+docs: setup ## regenerate docs/schemas.md and docs/marts.md from the lake catalog
+	$(BIN)/citylake docs
 
 test-fast: setup ## the unit tests only
 	$(BIN)/python -m pytest tests/unit -q

@@ -53,7 +53,10 @@ def run_engine(engine: str, baskets_path: Path, min_support: float, out: Path) -
 
         from pipelines.domains.public_safety.itemsets import mine_on_cluster
 
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+        with (
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+            Client(cluster) as client,
+        ):
             # in the pipeline the workers build the baskets; here they are shipped once, before the clock starts
             futures = client.scatter(baskets.chunks((n + 1) // 2))  # one chunk per worker
             client.gather(client.map(len, futures))
@@ -118,8 +121,10 @@ def main() -> None:
                 row = measure(engine, path, args.min_support, tmp)
                 reference = reference or row["itemsets"]
                 same = "yes" if row["itemsets"] == reference else "NO"
-                print(f"{n:>9,} {engine:<17} {row['seconds']:>8.2f} {row['peak_mib']:>9,.0f} {len(row['itemsets']):>9,}  {same}",
-                      flush=True)
+                print(
+                    f"{n:>9,} {engine:<17} {row['seconds']:>8.2f} {row['peak_mib']:>9,.0f} {len(row['itemsets']):>9,}  {same}",
+                    flush=True,
+                )
             print(f"{'':>9} ({items} distinct items)")
 
 

@@ -40,7 +40,9 @@ def generate(directory: Path, rows: int, seed: int = 7) -> list[Path]:
     # April: no daylight-saving change in the span, so every engine can place every local time
     stamp = pd.Timestamp("2024-04-01") + pd.to_timedelta(index // SENSORS * 5, unit="min")
     speed = np.round(rng.normal(55, 12, rows).clip(0, 90), 2).astype(str)
-    frame = pd.DataFrame({"sensor": "S" + sensor.astype(str), "reported_at": stamp.strftime("%Y-%m-%d %H:%M"), "speed_mph": speed})
+    frame = pd.DataFrame(
+        {"sensor": "S" + sensor.astype(str), "reported_at": stamp.strftime("%Y-%m-%d %H:%M"), "speed_mph": speed}
+    )
     bad = rng.random(rows)
     frame.loc[bad < 0.002, "speed_mph"] = "n/a?"
     frame.loc[(bad >= 0.002) & (bad < 0.003), "speed_mph"] = "400"
@@ -106,9 +108,15 @@ def benchmark_feed():
 
     return parse_feed(
         {
-            "name": "bench_speeds", "department": "traffic", "description": "SYNTHETIC benchmark feed",
-            "origin": "benchmarks/feed_throughput.py", "dataset": "traffic_readings", "suite": "traffic_readings",
-            "landing_pattern": "*.csv", "format": {"type": "csv"}, "encoding": "utf-8",
+            "name": "bench_speeds",
+            "department": "traffic",
+            "description": "SYNTHETIC benchmark feed",
+            "origin": "benchmarks/feed_throughput.py",
+            "dataset": "traffic_readings",
+            "suite": "traffic_readings",
+            "landing_pattern": "*.csv",
+            "format": {"type": "csv"},
+            "encoding": "utf-8",
             "time": {"column": "reported_at", "format": "%Y-%m-%d %H:%M", "timezone": "America/Los_Angeles"},
             "columns": {"sensor_id": {"source": "sensor"}, "speed_kmh": {"source": "speed_mph", "unit": "mph"}},
         },
@@ -147,7 +155,10 @@ def run_citylake(paths: list[Path], out: Path) -> tuple[int, dict[str, float]]:
     """CityLake's engine, one file per task on a 2-worker LocalCluster (startup excluded, printed apart)."""
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         client.run(lambda: __import__("pipelines.sources.standardize"))  # warm imports once per worker
         start = time.perf_counter()
         results = client.gather(client.map(_stage, [str(p) for p in paths], [str(out)] * len(paths)))
@@ -202,14 +213,21 @@ def main() -> None:
             duck = table[0][1]
             city_seconds = table[2][1]
             stages = table[2][3][1]
-            print(f"   ratio citylake / duckdb: {city_seconds / duck:.2f}x (citylake wall of the tasks alone: "
-                  f"{stages['wall']:.1f} s, {stages['wall'] / duck:.2f}x)")
+            print(
+                f"   ratio citylake / duckdb: {city_seconds / duck:.2f}x (citylake wall of the tasks alone: "
+                f"{stages['wall']:.1f} s, {stages['wall'] / duck:.2f}x)"
+            )
             busy = sum(v for k, v in stages.items() if k != "wall")
-            print("   citylake worker time: " + ", ".join(f"{k} {v:.1f} s ({v / busy:.0%})" for k, v in stages.items() if k != "wall"))
+            print(
+                "   citylake worker time: "
+                + ", ".join(f"{k} {v:.1f} s ({v / busy:.0%})" for k, v in stages.items() if k != "wall")
+            )
             one = stage_breakdown(paths, base)
-            print(f"   one file of {rows // GROUPS:,} rows: standardize {one['standardize']:.2f} s, of which parse "
-                  f"{one['of which parse']:.2f} s ({one['of which parse'] / one['standardize']:.0%}); the rest is typing, units, "
-                  f"time zones, suite rules and dedup")
+            print(
+                f"   one file of {rows // GROUPS:,} rows: standardize {one['standardize']:.2f} s, of which parse "
+                f"{one['of which parse']:.2f} s ({one['of which parse'] / one['standardize']:.0%}); the rest is typing, units, "
+                f"time zones, suite rules and dedup"
+            )
 
 
 if __name__ == "__main__":

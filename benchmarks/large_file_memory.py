@@ -32,7 +32,7 @@ from pipelines.config import load_settings
 from pipelines.flows.clean import _stage_in_chunks, _stage_whole
 from pipelines.lake.ingest import RawFile
 path = {str(path)!r}
-settings = load_settings(lake_uri={str(path.parent / 'lake')!r}, chunk_mib={chunk_mib})
+settings = load_settings(lake_uri={str(path.parent / "lake")!r}, chunk_mib={chunk_mib})
 raw = RawFile("bench_speeds", "speeds.csv", "0" * 64, {path.stat().st_size}, None, path, path, dt.datetime.now(dt.UTC).isoformat(), "b")
 start = time.perf_counter()
 feed = ft.benchmark_feed()
@@ -72,7 +72,10 @@ def main() -> None:
             size = path.stat().st_size / 2**20
             for mode, chunk_mib in (("whole", 1e6), (f"chunks of {args.chunk_mib:g} MiB", args.chunk_mib)):
                 result = measure(path, chunk_mib)
-                print(f"{rows:>11,} {size:>9,.0f} {mode:<22} {result['seconds']:>8.1f} {result['peak_mib']:>9,.0f} {result['clean']:>11,}", flush=True)
+                print(
+                    f"{rows:>11,} {size:>9,.0f} {mode:<22} {result['seconds']:>8.1f} {result['peak_mib']:>9,.0f} {result['clean']:>11,}",
+                    flush=True,
+                )
             time.sleep(0.1)
 
 

@@ -57,9 +57,13 @@ def main() -> None:
                 clean_flow.ingest(settings, feed, "bench", dt.datetime.now(dt.UTC))
                 clean_flow.clean(settings, feed, "bench", client)
             speeds = next(paths[0] for feed, paths in files if feed.dataset == "traffic_readings")
-            params = TrafficParams(sensors=tuple(speeds.read_text().split("\n", 1)[0].split(",")[: args.sensors]) if args.sensors else ())
+            params = TrafficParams(
+                sensors=tuple(speeds.read_text().split("\n", 1)[0].split(",")[: args.sensors]) if args.sensors else ()
+            )
             curated = pipeline.curate_readings(settings, "bench", params)
-            print(f"readings: {curated['sensors']} sensors, {curated['rows']:,} rows from {curated['from_utc']} to {curated['to_utc']}")
+            print(
+                f"readings: {curated['sensors']} sensors, {curated['rows']:,} rows from {curated['from_utc']} to {curated['to_utc']}"
+            )
             trained = pipeline.train(settings, "bench", client, params)
         board = pipeline.read_leaderboard(lake, trained["training_id"])
         plots = REPORTS / "benchmark_traffic"
@@ -72,12 +76,16 @@ def main() -> None:
 def print_board(board, trained: dict, synthetic: bool, seconds: float, plots: Path) -> None:
     """The whole leaderboard, then the target per horizon."""
     label = "SYNTHETIC" if synthetic else "METR-LA"
-    print(f"\n{label}: rolling-origin backtest from {trained['test_from_utc']} ({board['folds'].iloc[0]} folds), "
-          f"{trained['sensors']} sensors; masked metrics, speeds in km/h")
+    print(
+        f"\n{label}: rolling-origin backtest from {trained['test_from_utc']} ({board['folds'].iloc[0]} folds), "
+        f"{trained['sensors']} sensors; masked metrics, speeds in km/h"
+    )
     print(f"{'horizon':>7}  {'model':<19} {'MAE':>6} {'RMSE':>6} {'MAPE %':>7} {'points':>8} {'rank':>4}  gain vs best baseline")
     for row in board.sort_values(["horizon_min", "rank"]).itertuples():
-        print(f"{row.horizon_min:>5} m  {row.model:<19} {row.mae:6.3f} {row.rmse:6.3f} {row.mape_pct:7.2f} {row.scored_points:>8,} "
-              f"{row.rank:>4}  {row.gain_vs_best_baseline_pct:+6.1f} %{'  <- champion' if row.is_champion else ''}")
+        print(
+            f"{row.horizon_min:>5} m  {row.model:<19} {row.mae:6.3f} {row.rmse:6.3f} {row.mape_pct:7.2f} {row.scored_points:>8,} "
+            f"{row.rank:>4}  {row.gain_vs_best_baseline_pct:+6.1f} %{'  <- champion' if row.is_champion else ''}"
+        )
     print(f"\ntarget: champion MAE at least {TARGET_GAIN_PCT:.0f} % below min(last_value, historical_average) at every horizon")
     for row in board[board["is_champion"]].sort_values("horizon_min").itertuples():
         verdict = "met" if row.gain_vs_best_baseline_pct >= TARGET_GAIN_PCT else "NOT met"

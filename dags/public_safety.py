@@ -10,8 +10,12 @@ from pipelines.orchestration import assets
 
 
 @dag(
-    dag_id="public_safety_hotspots", schedule=[assets.clean("crime_incidents")], start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    catchup=False, max_active_runs=1, tags=["citylake", "public_safety", "marts"],
+    dag_id="public_safety_hotspots",
+    schedule=[assets.clean("crime_incidents")],
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    max_active_runs=1,
+    tags=["citylake", "public_safety", "marts"],
     default_args={"owner": "public_safety", "retries": 2, "retry_delay": dt.timedelta(minutes=2)},
     params={
         "granularity": Param("year", enum=["year", "quarter", "month"], description="Length of a period"),
@@ -45,11 +49,17 @@ public_safety_hotspots()
 
 
 @dag(
-    dag_id="public_safety_rules", schedule=[assets.clean("case_records"), assets.clean("case_persons")], start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-    catchup=False, max_active_runs=1, tags=["citylake", "public_safety", "mining", "marts"],
+    dag_id="public_safety_rules",
+    schedule=[assets.clean("case_records"), assets.clean("case_persons")],
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    max_active_runs=1,
+    tags=["citylake", "public_safety", "mining", "marts"],
     default_args={"owner": "public_safety", "retries": 2, "retry_delay": dt.timedelta(minutes=2)},
     params={
-        "period": Param("", type="string", description="2025, 2025-Q1 or 2025-03 (local time); empty: the year with the most cases"),
+        "period": Param(
+            "", type="string", description="2025, 2025-Q1 or 2025-03 (local time); empty: the year with the most cases"
+        ),
         "window_hours": Param(72, type="integer", minimum=1, description="Hotel stays before / flights after a case that count"),
         "min_support": Param(0.005, type="number", exclusiveMinimum=0, maximum=1),
         "min_confidence": Param(0.5, type="number", exclusiveMinimum=0, maximum=1),

@@ -15,15 +15,22 @@ from pipelines.orchestration import assets
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 DEFAULTS = {"owner": "traffic", "retries": 2, "retry_delay": dt.timedelta(minutes=2)}
 TRAFFIC_PARAM = Param(
-    {}, type="object",
-    description="Overrides of pipelines.domains.traffic.params.TrafficParams, e.g. {\"sensors\": [\"773869\"], "
-                "\"alerts\": {\"threshold_kmh\": 50}}; empty: the city's defaults",
+    {},
+    type="object",
+    description='Overrides of pipelines.domains.traffic.params.TrafficParams, e.g. {"sensors": ["773869"], '
+    '"alerts": {"threshold_kmh": 50}}; empty: the city\'s defaults',
 )
 
 
 @dag(
-    dag_id="traffic_readings_curate", schedule=[assets.clean("traffic_readings")], start_date=START, catchup=False, max_active_runs=1,
-    tags=["citylake", "traffic", "marts"], default_args=DEFAULTS, params={"traffic": TRAFFIC_PARAM},
+    dag_id="traffic_readings_curate",
+    schedule=[assets.clean("traffic_readings")],
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    tags=["citylake", "traffic", "marts"],
+    default_args=DEFAULTS,
+    params={"traffic": TRAFFIC_PARAM},
     doc_md="""### Traffic: readings on a regular grid
 Runs when `clean/traffic_readings` is published. Publishes `curated/traffic_readings_clean`: every
 sensor at every 5 minutes, gaps of up to 15 minutes interpolated (status `interpolated`), longer gaps
@@ -46,8 +53,14 @@ def traffic_readings_curate() -> None:
 
 
 @dag(
-    dag_id="traffic_model_training", schedule="@weekly", start_date=START, catchup=False, max_active_runs=1,
-    tags=["citylake", "traffic", "forecasting", "training"], default_args=DEFAULTS, params={"traffic": TRAFFIC_PARAM},
+    dag_id="traffic_model_training",
+    schedule="@weekly",
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    tags=["citylake", "traffic", "forecasting", "training"],
+    default_args=DEFAULTS,
+    params={"traffic": TRAFFIC_PARAM},
     doc_md="""### Traffic: retrain and compare the forecasters
 Weekly, and by hand. A rolling-origin backtest on the last 20 % of the readings scores every model
 (historical average, last value, seasonal naive, ridge, gradient boosting) 15, 30 and 60 minutes
@@ -71,10 +84,17 @@ def traffic_model_training() -> None:
 
 
 @dag(
-    dag_id="traffic_forecast_scoring", schedule=[assets.curated("traffic_readings_clean")], start_date=START, catchup=False,
-    max_active_runs=1, tags=["citylake", "traffic", "forecasting", "alerts"], default_args=DEFAULTS,
-    params={"traffic": TRAFFIC_PARAM,
-            "dates": Param([], type="array", description="Local dates (YYYY-MM-DD) to score; empty: the latest")},
+    dag_id="traffic_forecast_scoring",
+    schedule=[assets.curated("traffic_readings_clean")],
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,
+    tags=["citylake", "traffic", "forecasting", "alerts"],
+    default_args=DEFAULTS,
+    params={
+        "traffic": TRAFFIC_PARAM,
+        "dates": Param([], type="array", description="Local dates (YYYY-MM-DD) to score; empty: the latest"),
+    },
     doc_md="""### Traffic: forecasts and congestion alerts
 Runs when `curated/traffic_readings_clean` is published. The current champions forecast every sensor,
 at every 5-minute origin of the dates asked for (default: the latest date with readings);

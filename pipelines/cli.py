@@ -34,7 +34,8 @@ def _tables(args: argparse.Namespace) -> int:
     if not views:
         print("nothing published yet: run `make demo`")
     for view in views:
-        rows = con.sql(f'SELECT count(*) FROM "{view.name}"').fetchone()[0]
+        counted = con.sql(f'SELECT count(*) FROM "{view.name}"').fetchone()
+        rows = counted[0] if counted else 0
         print(f"{view.name:<34} {view.zone.value:<11} {rows:>10,} rows  {view.uri}")
     return 0
 
@@ -127,7 +128,9 @@ def _generate_cases(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from pipelines.platform import PlatformConfig, PlatformError, describe, up
 
-    config = PlatformConfig(api_port=args.api_port, dask_port=args.dask_port, workers=args.workers, worker_memory=args.worker_memory)
+    config = PlatformConfig(
+        api_port=args.api_port, dask_port=args.dask_port, workers=args.workers, worker_memory=args.worker_memory
+    )
     print(f"starting a Dask scheduler, {config.workers} workers and Airflow's four services (about a minute)...", flush=True)
     try:
         started = up(load_settings(), config)

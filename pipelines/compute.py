@@ -6,9 +6,13 @@ import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pipelines.config import Settings
+
+if TYPE_CHECKING:
+    import distributed
+
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -39,7 +43,7 @@ class WorkersDied(RuntimeError):
 
 
 @contextmanager
-def dask_client(settings: Settings) -> Iterator["distributed.Client"]:  # noqa: F821
+def dask_client(settings: Settings) -> Iterator[distributed.Client]:
     """A Dask client for the duration of a job; a LocalCluster is started and stopped with it."""
     import dask
     from distributed import Client, LocalCluster
@@ -52,18 +56,21 @@ def dask_client(settings: Settings) -> Iterator["distributed.Client"]:  # noqa: 
         return
     workers = settings.dask_workers or max(1, min(os.cpu_count() or 1, 8))
     log.info("starting a Dask LocalCluster: %d workers x %d threads", workers, settings.dask_threads_per_worker)
-    with LocalCluster(
-        n_workers=workers,
-        threads_per_worker=settings.dask_threads_per_worker,
-        processes=True,
-        memory_limit=settings.dask_memory_limit,
-        dashboard_address=None,
-    ) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=settings.dask_threads_per_worker,
+            processes=True,
+            memory_limit=settings.dask_memory_limit,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client
 
 
 def map_with_progress(
-    client: "distributed.Client",  # noqa: F821
+    client: distributed.Client,
     func: Callable[..., R],
     items: Sequence[T],
     describe: Callable[[T], str],
@@ -74,7 +81,10 @@ def map_with_progress(
 
     if not items:
         return []
-    futures = [client.submit(func, item, *args, pure=False, key=f"{func.__name__}-{i}-{os.urandom(4).hex()}") for i, item in enumerate(items)]
+    futures = [
+        client.submit(func, item, *args, pure=False, key=f"{func.__name__}-{i}-{os.urandom(4).hex()}")
+        for i, item in enumerate(items)
+    ]
     order = {f.key: i for i, f in enumerate(futures)}
     results: list[R | None] = [None] * len(items)
     try:

@@ -42,7 +42,9 @@ def air_files(settings: Settings, out: Path = PROJECT_ROOT / "var" / "synthetic"
     return write_synthetic_files(out), True
 
 
-def traffic_files(settings: Settings, out: Path = PROJECT_ROOT / "var" / "synthetic" / "traffic") -> tuple[list[tuple[FeedSpec, list[Path]]], bool]:
+def traffic_files(
+    settings: Settings, out: Path = PROJECT_ROOT / "var" / "synthetic" / "traffic"
+) -> tuple[list[tuple[FeedSpec, list[Path]]], bool]:
     """The METR-LA speeds, sensor locations and road links (speeds first), else freshly generated synthetic ones."""
     feeds = [get_source(name) for name in TRAFFIC_FEEDS]
     real = [(feed, feed_files(settings, feed)) for feed in feeds]
@@ -57,9 +59,10 @@ def run_airflow(args: list[str], env: dict[str, str], log_file: Path) -> None:
     airflow = airflow_executable()
     log_file.parent.mkdir(parents=True, exist_ok=True)
     failed = False
-    with log_file.open("a") as log, subprocess.Popen(
-        [airflow, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    ) as proc:
+    with (
+        log_file.open("a") as log,
+        subprocess.Popen([airflow, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc,
+    ):
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
@@ -106,15 +109,22 @@ def _run_dags(dag_ids: Sequence[str], env: dict[str, str], log_file: Path, first
 
 
 def _warn_synthetic(missing: str) -> None:
-    print(f"!! {missing}\n!! Running on SYNTHETIC data from the project's seeded generator: the numbers below are not real.",
-          flush=True)
+    print(
+        f"!! {missing}\n!! Running on SYNTHETIC data from the project's seeded generator: the numbers below are not real.",
+        flush=True,
+    )
 
 
 def _closing(summary: str, queries: Sequence[str], log_file: Path, started: float, synthetic: bool) -> str:
     """The summary, how to query the marts, where the log is, how long it took."""
     how = "\n".join(
-        ["", "Query the marts (DuckDB over the Delta tables, offline):", *(f"  .venv/bin/citylake {q}" for q in queries),
-         f"Full Airflow log of this demo: {log_file}", f"Done in {time.monotonic() - started:.0f} s."]
+        [
+            "",
+            "Query the marts (DuckDB over the Delta tables, offline):",
+            *(f"  .venv/bin/citylake {q}" for q in queries),
+            f"Full Airflow log of this demo: {log_file}",
+            f"Done in {time.monotonic() - started:.0f} s.",
+        ]
     )
     return ("SYNTHETIC DATA — " if synthetic else "") + summary + "\n" + how
 
@@ -125,8 +135,10 @@ def run_demo(settings: Settings) -> str:
     lake = _ready_lake(settings)
     files, synthetic = air_files(settings)
     if synthetic:
-        _warn_synthetic(f"No Beijing air-quality files under {settings.data_dir} ({', '.join(air_feed().data_files)})"
-                        " (set CITYLAKE_DATA_DIR to the folder that holds air/beijing/).")
+        _warn_synthetic(
+            f"No Beijing air-quality files under {settings.data_dir} ({', '.join(air_feed().data_files)})"
+            " (set CITYLAKE_DATA_DIR to the folder that holds air/beijing/)."
+        )
     print(f"1/4 delivering {len(files)} file(s) to {lake.layout.landing_dir(air_feed().name)}", flush=True)
     deliver(lake, air_feed(), files)
     env, log_file = _airflow(settings, "demo", "2/4")
@@ -180,8 +192,12 @@ def run_safety_demo(settings: Settings, cases: int = 200_000) -> str:
     if chicago_files:
         dags += ["police_chicago_assaults_clean", "public_safety_hotspots"]
     _run_dags(dags, env, log_file, 2, len(dags) + 1)
-    queries = ["query \"SELECT antecedent, consequent, count, round(confidence, 2) AS conf, round(lift, 2) AS lift "
-               "FROM crime_rules ORDER BY lift DESC LIMIT 10\""]
-    origin = ("The rules are mined from SYNTHETIC police sources (no public copy exists; the generator plants known rules);"
-              " the hotspots come from the real Chicago assaults.\n\n")
+    queries = [
+        'query "SELECT antecedent, consequent, count, round(confidence, 2) AS conf, round(lift, 2) AS lift '
+        'FROM crime_rules ORDER BY lift DESC LIMIT 10"'
+    ]
+    origin = (
+        "The rules are mined from SYNTHETIC police sources (no public copy exists; the generator plants known rules);"
+        " the hotspots come from the real Chicago assaults.\n\n"
+    )
     return _closing(origin + safety_pipeline.results_text(settings), queries, log_file, started, synthetic=False)

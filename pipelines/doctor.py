@@ -8,12 +8,16 @@ import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pipelines.config import Settings
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 from pipelines.orchestration.airflow_env import airflow_executable
+
+if TYPE_CHECKING:
+    from pipelines.platform import PlatformConfig
+
 
 Status = Literal["ok", "warn", "fail"]
 CONNECTIONS = ("citylake_lake", "citylake_dask", "citylake_pseudonym")
@@ -42,8 +46,12 @@ def check_lake(settings: Settings) -> Check:
             return Check("lake", "fail", f"{probe} read back different bytes", "check the storage behind CITYLAKE_LAKE_URI")
         lake.fs.rm(probe)
     except Exception as exc:  # any storage error is the finding itself
-        fix = ("check CITYLAKE_S3_ENDPOINT_URL, the access keys (CITYLAKE_S3_* or AWS_*, or the connection citylake_lake) "
-               "and that the S3 server is up" if lake.on_s3 else f"make {settings.lake_uri} writable, or set CITYLAKE_LAKE_URI")
+        fix = (
+            "check CITYLAKE_S3_ENDPOINT_URL, the access keys (CITYLAKE_S3_* or AWS_*, or the connection citylake_lake) "
+            "and that the S3 server is up"
+            if lake.on_s3
+            else f"make {settings.lake_uri} writable, or set CITYLAKE_LAKE_URI"
+        )
         return Check("lake", "fail", f"cannot write to the {where} {settings.lake_uri}: {type(exc).__name__}: {exc}", fix)
     return Check("lake", "ok", f"{where} {settings.lake_uri}: write, read and delete work")
 
@@ -51,14 +59,22 @@ def check_lake(settings: Settings) -> Check:
 def check_dask(settings: Settings) -> Check:
     """Connect to the configured scheduler and count its workers; without one, say what tasks will do."""
     if not settings.dask_scheduler_address:
-        return Check("dask", "ok", "no scheduler configured: each task starts a LocalCluster on its own machine",
-                     "for a shared cluster set CITYLAKE_DASK_SCHEDULER_ADDRESS or the connection citylake_dask")
+        return Check(
+            "dask",
+            "ok",
+            "no scheduler configured: each task starts a LocalCluster on its own machine",
+            "for a shared cluster set CITYLAKE_DASK_SCHEDULER_ADDRESS or the connection citylake_dask",
+        )
     from pipelines.compute import scheduler_state
 
     workers, message = scheduler_state(settings.dask_scheduler_address, settings.io_timeout_seconds)
     if workers is None:
-        return Check("dask", "fail", message,
-                     "start it (`dask scheduler`, then `dask worker <address>`) or fix CITYLAKE_DASK_SCHEDULER_ADDRESS")
+        return Check(
+            "dask",
+            "fail",
+            message,
+            "start it (`dask scheduler`, then `dask worker <address>`) or fix CITYLAKE_DASK_SCHEDULER_ADDRESS",
+        )
     if workers == 0:
         return Check("dask", "warn", message, f"start workers: `dask worker {settings.dask_scheduler_address}`")
     return Check("dask", "ok", message)
@@ -68,21 +84,28 @@ def check_data_dir(settings: Settings) -> Check:
     """The public data the demos read."""
     if settings.data_dir.is_dir() and any(settings.data_dir.iterdir()):
         return Check("data", "ok", f"public data in {settings.data_dir}")
-    return Check("data", "warn", f"no public data in {settings.data_dir}: the demos run on SYNTHETIC data",
-                 "set CITYLAKE_DATA_DIR to the folder with air/, traffic/, crime/, energy/ (see README.md)")
+    return Check(
+        "data",
+        "warn",
+        f"no public data in {settings.data_dir}: the demos run on SYNTHETIC data",
+        "set CITYLAKE_DATA_DIR to the folder with air/, traffic/, crime/, energy/ (see README.md)",
+    )
 
 
 def check_pseudonym_key(settings: Settings) -> Check:
     """Feeds with personal identifiers need the key."""
     if settings.pseudonym_key is not None and settings.pseudonym_key.get_secret_value():
         return Check("pseudonym key", "ok", "configured (its value is never shown)")
-    return Check("pseudonym key", "warn", f"not configured: the feeds {PSEUDONYMIZED_FEEDS} will fail",
-                 "set CITYLAKE_PSEUDONYM_KEY, or the Airflow connection citylake_pseudonym (password = the key)")
+    return Check(
+        "pseudonym key",
+        "warn",
+        f"not configured: the feeds {PSEUDONYMIZED_FEEDS} will fail",
+        "set CITYLAKE_PSEUDONYM_KEY, or the Airflow connection citylake_pseudonym (password = the key)",
+    )
 
 
 def _airflow(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([airflow_executable(), *args], env=env, capture_output=True, text=True,
-                          timeout=180)
+    return subprocess.run([airflow_executable(), *args], env=env, capture_output=True, text=True, timeout=180)
 
 
 def _json_output(result: subprocess.CompletedProcess) -> list | None:
@@ -105,34 +128,58 @@ def check_airflow(env: dict[str, str]) -> list[Check]:
     db = _airflow(["db", "check"], env)
     if db.returncode != 0:
         last = (db.stderr or db.stdout).strip().splitlines()[-1:] or ["no output"]
-        return [Check("airflow", "fail", f"metadata database of {home} not reachable: {last[0][:200]}",
-                      "run `.venv/bin/citylake airflow db migrate` (or check AIRFLOW__DATABASE__SQL_ALCHEMY_CONN)")]
+        return [
+            Check(
+                "airflow",
+                "fail",
+                f"metadata database of {home} not reachable: {last[0][:200]}",
+                "run `.venv/bin/citylake airflow db migrate` (or check AIRFLOW__DATABASE__SQL_ALCHEMY_CONN)",
+            )
+        ]
     migrated = _airflow(["db", "check-migrations", "-t", "0"], env)
     if migrated.returncode != 0:
-        return [Check("airflow", "fail", f"metadata database of {home} is reachable but not migrated to this Airflow",
-                      "run `.venv/bin/citylake airflow db migrate`")]
+        return [
+            Check(
+                "airflow",
+                "fail",
+                f"metadata database of {home} is reachable but not migrated to this Airflow",
+                "run `.venv/bin/citylake airflow db migrate`",
+            )
+        ]
     checks = [Check("airflow", "ok", f"metadata database of {home} reachable and migrated")]
     broken = _json_output(_airflow(["dags", "list-import-errors", "-o", "json"], env))
     if broken is None:
         checks.append(Check("dags", "warn", "could not list import errors", "run `.venv/bin/citylake airflow dags reserialize`"))
     elif broken:
         files = ", ".join(sorted({Path(e.get("filepath", "?")).name for e in broken}))
-        checks.append(Check("dags", "fail", f"{len(broken)} DAG file(s) fail to import: {files}",
-                            "see `.venv/bin/citylake airflow dags list-import-errors`"))
+        checks.append(
+            Check(
+                "dags",
+                "fail",
+                f"{len(broken)} DAG file(s) fail to import: {files}",
+                "see `.venv/bin/citylake airflow dags list-import-errors`",
+            )
+        )
     else:
         checks.append(Check("dags", "ok", "no DAG import errors"))
     present = {c.get("conn_id") for c in _json_output(_airflow(["connections", "list", "-o", "json"], env)) or []}
     missing = [c for c in CONNECTIONS if c not in present]
     if missing:
-        checks.append(Check("connections", "warn", f"not defined: {', '.join(missing)} (the environment's settings apply)",
-                            "define them in the UI (Admin > Connections) or with `citylake airflow connections add` when the "
-                            "platform runs elsewhere than the environment says"))
+        checks.append(
+            Check(
+                "connections",
+                "warn",
+                f"not defined: {', '.join(missing)} (the environment's settings apply)",
+                "define them in the UI (Admin > Connections) or with `citylake airflow connections add` when the "
+                "platform runs elsewhere than the environment says",
+            )
+        )
     else:
         checks.append(Check("connections", "ok", f"{', '.join(CONNECTIONS)} defined"))
     return checks
 
 
-def check_platform(config: "PlatformConfig") -> list[Check]:  # noqa: F821
+def check_platform(config: PlatformConfig) -> list[Check]:
     """The local platform of `make up`: are the processes it started still running, and its Dask scheduler?"""
     from pipelines.platform import alive, read_started
 
@@ -141,8 +188,14 @@ def check_platform(config: "PlatformConfig") -> list[Check]:  # noqa: F821
         return [Check("platform", "ok", "`make up` is not running (it starts Airflow's services and a Dask cluster)")]
     dead = [p for p in recorded if not alive(p)]
     if dead:
-        return [Check("platform", "fail", f"{len(dead)} of the {len(recorded)} processes `make up` started have stopped: "
-                      f"{', '.join(p.name for p in dead)}", f"read {dead[0].log}, then `make down` and `make up`")]
+        return [
+            Check(
+                "platform",
+                "fail",
+                f"{len(dead)} of the {len(recorded)} processes `make up` started have stopped: {', '.join(p.name for p in dead)}",
+                f"read {dead[0].log}, then `make down` and `make up`",
+            )
+        ]
     checks = [Check("platform", "ok", f"all {len(recorded)} processes of `make up` run ({', '.join(p.name for p in recorded)})")]
     address = next((p.command[2] for p in recorded if p.name.startswith("dask-worker") and len(p.command) > 2), None)
     if address:
@@ -151,7 +204,7 @@ def check_platform(config: "PlatformConfig") -> list[Check]:  # noqa: F821
     return checks
 
 
-def diagnose(settings: Settings, airflow_env: dict[str, str] | None, platform: "PlatformConfig | None" = None) -> list[Check]:  # noqa: F821
+def diagnose(settings: Settings, airflow_env: dict[str, str] | None, platform: "PlatformConfig | None" = None) -> list[Check]:
     """Every check; Airflow's only when an environment is given; the local platform's when its config is."""
     checks = [check_lake(settings), check_dask(settings), check_data_dir(settings), check_pseudonym_key(settings)]
     if platform is not None:

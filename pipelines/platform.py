@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -78,13 +79,19 @@ class Started:
 def connection_uris(config: PlatformConfig, settings: Settings, pseudonym_key: str) -> dict[str, str]:
     """The Airflow connections of the platform, as AIRFLOW_CONN_* environment variables (JSON form)."""
     conns = {
-        DASK_CONN_ID: {"conn_type": "dask", "host": "127.0.0.1", "port": config.dask_port,
-                       "extra": {"lake_conn_id": LAKE_CONN_ID}},
+        DASK_CONN_ID: {
+            "conn_type": "dask",
+            "host": "127.0.0.1",
+            "port": config.dask_port,
+            "extra": {"lake_conn_id": LAKE_CONN_ID},
+        },
         PSEUDONYM_CONN_ID: {"conn_type": "generic", "password": pseudonym_key},
     }
     if settings.lake_on_s3:
         conns[LAKE_CONN_ID] = {
-            "conn_type": "aws", "login": settings.s3_key, "password": settings.s3_secret,
+            "conn_type": "aws",
+            "login": settings.s3_key,
+            "password": settings.s3_secret,
             "extra": {"endpoint_url": settings.s3_endpoint, "region_name": settings.s3_region, "lake_uri": settings.lake_uri},
         }
     return {f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(conn) for conn_id, conn in conns.items()}
@@ -93,25 +100,27 @@ def connection_uris(config: PlatformConfig, settings: Settings, pseudonym_key: s
 def platform_environment(config: PlatformConfig, settings: Settings, jwt_secret: str, pseudonym_key: str) -> dict[str, str]:
     """The environment every service of the platform runs with."""
     env = airflow_environment(config.airflow_home)
-    env.update({
-        "AIRFLOW_HOME": str(config.airflow_home),  # the platform's own, whatever the shell says
-        "CITYLAKE_LAKE_URI": settings.lake_uri,
-        "CITYLAKE_DATA_DIR": str(settings.data_dir),
-        "AIRFLOW__API_AUTH__JWT_SECRET": jwt_secret,
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(config.api_port),
-        "AIRFLOW__API__WORKERS": "1",
-        "AIRFLOW__API__BASE_URL": config.api_url,
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{config.api_url}/execution/",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(config.password_file),
-        "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
-        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(config.log_server_ports[0]),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(config.log_server_ports[1]),
-        **connection_uris(config, settings, pseudonym_key),
-    })
+    env.update(
+        {
+            "AIRFLOW_HOME": str(config.airflow_home),  # the platform's own, whatever the shell says
+            "CITYLAKE_LAKE_URI": settings.lake_uri,
+            "CITYLAKE_DATA_DIR": str(settings.data_dir),
+            "AIRFLOW__API_AUTH__JWT_SECRET": jwt_secret,
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(config.api_port),
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__API__BASE_URL": config.api_url,
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{config.api_url}/execution/",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(config.password_file),
+            "AIRFLOW__CORE__LAZY_LOAD_PLUGINS": "False",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+            "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(config.log_server_ports[0]),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(config.log_server_ports[1]),
+            **connection_uris(config, settings, pseudonym_key),
+        }
+    )
     return env
 
 
@@ -121,8 +130,18 @@ def service_commands(config: PlatformConfig) -> dict[str, list[str]]:
     commands = {"dask-scheduler": [dask, "scheduler", "--host", "127.0.0.1", "--port", str(config.dask_port), "--no-dashboard"]}
     for i in range(config.workers):
         commands[f"dask-worker-{i + 1}"] = [
-            dask, "worker", config.dask_address, "--name", f"worker-{i + 1}", "--nthreads", "1",
-            "--memory-limit", config.worker_memory, "--no-dashboard", "--local-directory", str(config.home / "dask"),
+            dask,
+            "worker",
+            config.dask_address,
+            "--name",
+            f"worker-{i + 1}",
+            "--nthreads",
+            "1",
+            "--memory-limit",
+            config.worker_memory,
+            "--no-dashboard",
+            "--local-directory",
+            str(config.home / "dask"),
         ]
     for service in AIRFLOW_SERVICES:
         commands[f"airflow-{service}"] = [airflow_executable(), service]
@@ -153,7 +172,7 @@ def alive(process: Started) -> bool:
     return started_at is not None and abs(started_at - process.started_at) < 1.0
 
 
-def _wait(what: str, ready: "Callable[[], bool]", timeout: float, processes: list[Started]) -> None:  # noqa: F821
+def _wait(what: str, ready: Callable[[], bool], timeout: float, processes: list[Started]) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         dead = [p for p in processes if not alive(p)]
@@ -179,7 +198,9 @@ def _api_healthy(url: str) -> bool:
             health = json.load(answer)
     except OSError:
         return False
-    return all(health.get(part, {}).get("status") == "healthy" for part in ("metadatabase", "scheduler", "dag_processor", "triggerer"))
+    return all(
+        health.get(part, {}).get("status") == "healthy" for part in ("metadatabase", "scheduler", "dag_processor", "triggerer")
+    )
 
 
 def up(settings: Settings, config: PlatformConfig = PlatformConfig(), timeout: float = 180) -> list[Started]:
@@ -203,7 +224,9 @@ def up(settings: Settings, config: PlatformConfig = PlatformConfig(), timeout: f
         for name, command in service_commands(config).items():
             log = logs / f"{name}.log"
             with log.open("ab") as out:
-                proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=config.home)
+                proc = subprocess.Popen(
+                    command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=config.home
+                )
             started.append(Started(name, proc.pid, _process_start_time(proc.pid) or time.time(), str(log), command))
             config.state_file.write_text(json.dumps([asdict(p) for p in started], indent=2))
             if name == "dask-scheduler":

@@ -6,10 +6,15 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pipelines.config import PROJECT_ROOT, Settings, load_settings
+
+if TYPE_CHECKING:
+    import distributed
+
 
 DATA_DIR = Path(os.environ.get("CITYLAKE_DATA_DIR", PROJECT_ROOT.parent / "shared" / "data"))
 BEIJING = DATA_DIR / "air" / "beijing"
@@ -65,7 +70,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def dask_client() -> Iterator["distributed.Client"]:  # noqa: F821
+def dask_client() -> Iterator[distributed.Client]:
     """One LocalCluster for the whole session (workers pay the GX import once)."""
     from pipelines.compute import dask_client as client_for
 

@@ -16,7 +16,11 @@ def defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy in which every text cell that a spreadsheet would evaluate starts with an apostrophe."""
     out = frame.copy()
     for column in out.columns:
-        if pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_datetime64_any_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column]):
+        if (
+            pd.api.types.is_numeric_dtype(out[column])
+            or pd.api.types.is_datetime64_any_dtype(out[column])
+            or pd.api.types.is_bool_dtype(out[column])
+        ):
             continue
         values = out[column]
         risky = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_STARTS))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import duckdb
@@ -19,6 +20,10 @@ from pipelines.lake.catalog import CATALOG, Table
 from pipelines.lake.delta import stored_tables
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
+
+if TYPE_CHECKING:
+    import pandas
+
 
 # view name prefix per zone; curated marts keep their own names, since they are what BI reads
 VIEW_PREFIX = {Zone.CURATED: "", Zone.CLEAN: "clean_", Zone.QUARANTINE: "quarantine_", Zone.META: "meta_"}
@@ -89,7 +94,7 @@ def connect(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, list[View]]:
     return con, found
 
 
-def query(settings: Settings, sql: str) -> "pandas.DataFrame":  # noqa: F821
+def query(settings: Settings, sql: str) -> pandas.DataFrame:
     """Run one SQL statement against the lake's views and return the result."""
     con, found = connect(settings)
     if not found:

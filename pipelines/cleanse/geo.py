@@ -44,10 +44,7 @@ def read_kml(path: Path, name_field: str = "name") -> list[District]:
     districts = []
     for placemark in root.iter("{http://www.opengis.net/kml/2.2}Placemark"):
         label = placemark.findtext(f"kml:{name_field}", namespaces=KML_NS)
-        rings = [
-            _ring(c.text or "")
-            for c in placemark.findall(".//kml:outerBoundaryIs/kml:LinearRing/kml:coordinates", KML_NS)
-        ]
+        rings = [_ring(c.text or "") for c in placemark.findall(".//kml:outerBoundaryIs/kml:LinearRing/kml:coordinates", KML_NS)]
         if label is None or not rings:
             raise GeoFileError(f"{path}: a Placemark without <{name_field}> or without polygon coordinates")
         districts.append(District(label.strip(), tuple(rings)))
@@ -96,7 +93,8 @@ def locate(lat: np.ndarray, lon: np.ndarray, districts: list[District]) -> np.nd
     valid = ~np.isnan(points).any(axis=1)
     for district in districts:
         for path in district.paths:
-            low, high = path.vertices.min(axis=0), path.vertices.max(axis=0)
+            vertices = np.asarray(path.vertices)
+            low, high = vertices.min(axis=0), vertices.max(axis=0)
             candidates = valid & (names == None) & (points >= low).all(axis=1) & (points <= high).all(axis=1)  # noqa: E711
             if candidates.any():
                 inside = path.contains_points(points[candidates])

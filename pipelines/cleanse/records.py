@@ -49,7 +49,9 @@ def printable(text: str) -> str:
     return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace").replace("\x00", "")
 
 
-def _regular_file(text: str, required_columns: Sequence[str], delimiter: str, quotechar: str, header: bool) -> DelimitedRead | None:
+def _regular_file(
+    text: str, required_columns: Sequence[str], delimiter: str, quotechar: str, header: bool
+) -> DelimitedRead | None:
     """The fast path for a well-formed file (Arrow's CSV parser); None when anything needs the careful path.
 
     Well-formed: decodable, no NUL, one record per line, no blank line, every record with the header's
@@ -74,11 +76,15 @@ def _regular_file(text: str, required_columns: Sequence[str], delimiter: str, qu
         table = pacsv.read_csv(
             io.BytesIO(text.encode("utf-8")),
             read_options=pacsv.ReadOptions(autogenerate_column_names=not header, use_threads=False),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=quotechar or False, newlines_in_values=False,
-                                             ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char=quotechar or False, newlines_in_values=False, ignore_empty_lines=False
+            ),
             convert_options=pacsv.ConvertOptions(  # every column as the text it was delivered as
-                column_types={n: pa.string() for n in raw_names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False, null_values=[], auto_dict_encode=False,
+                column_types={n: pa.string() for n in raw_names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+                auto_dict_encode=False,
             ),
         )
     except (pa.ArrowInvalid, UnicodeError):
@@ -140,10 +146,17 @@ def read_delimited(
             rejects.append((Reason.NUL_BYTE, "record contains a NUL byte", line, raw_record(record)))
         elif missing:
             rejects.append(
-                (Reason.HEADER_MISMATCH, f"header at line {header_line} lacks {', '.join(map(repr, missing))}", line, raw_record(record))
+                (
+                    Reason.HEADER_MISMATCH,
+                    f"header at line {header_line} lacks {', '.join(map(repr, missing))}",
+                    line,
+                    raw_record(record),
+                )
             )
         elif len(record) != len(columns):
-            rejects.append((Reason.FIELD_COUNT_MISMATCH, f"{len(record)} fields, expected {len(columns)}", line, raw_record(record)))
+            rejects.append(
+                (Reason.FIELD_COUNT_MISMATCH, f"{len(record)} fields, expected {len(columns)}", line, raw_record(record))
+            )
         else:
             good.append(record)
             good_lines.append(line)

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -33,6 +34,10 @@ from pipelines.sources.streaming import bucket_count, standardize_stream, stream
 from pipelines.validate import quarantine
 from pipelines.validate.gate import check_gate
 from pipelines.validate.suite import GxOutcome, load_suite, validate_with_gx
+
+if TYPE_CHECKING:
+    import distributed
+
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +165,15 @@ def _stage_whole(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) 
     suite = load_suite(feed.suite)
     result = standardize(lake.read_bytes(raw.raw_path), feed, suite, feed_context(feed, settings, raw))
     gx = validate_with_gx(result.clean, suite) if len(result.clean) else GxOutcome(True, 0, [])
-    return _Outcome(result.rows_in, len(result.clean), result.rows_deduplicated, result.gaps, result.rejects,
-                    _write_clean(lake, feed, result.clean, run_id), list(gx.failed))
+    return _Outcome(
+        result.rows_in,
+        len(result.clean),
+        result.rows_deduplicated,
+        result.gaps,
+        result.rejects,
+        _write_clean(lake, feed, result.clean, run_id),
+        list(gx.failed),
+    )
 
 
 def _stage_in_chunks(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str, chunk_bytes: int) -> _Outcome:
@@ -179,23 +191,29 @@ def _stage_in_chunks(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: s
         compressed = probe.read(2) == GZIP_MAGIC
     try:
         result = standardize_stream(
-            lambda: lake.fs.open(raw.raw_path, "rb"), feed, suite, feed_context(feed, settings, raw), write_bucket,
-            chunk_bytes, bucket_count(raw.bytes, chunk_bytes, compressed),
+            lambda: lake.fs.open(raw.raw_path, "rb"),
+            feed,
+            suite,
+            feed_context(feed, settings, raw),
+            write_bucket,
+            chunk_bytes,
+            bucket_count(raw.bytes, chunk_bytes, compressed),
         )
     except FileRejected as error:
         delta.discard_parts(lake, parts)
         rejects = rejects_frame([(error.reason, error.detail, 0, "")])
         return _Outcome(1, 0, 0, 0, rejects, [], [])
     log.info("%s: %d chunks of about %d MiB", raw.file_name, result.chunks, chunk_bytes // 2**20)
-    return _Outcome(result.rows_in, result.rows_clean, result.rows_deduplicated, result.gaps, result.rejects, parts,
-                    sorted(set(failures)))
+    return _Outcome(
+        result.rows_in, result.rows_clean, result.rows_deduplicated, result.gaps, result.rejects, parts, sorted(set(failures))
+    )
 
 
 class NothingDelivered(RuntimeError):
     """The feed has never delivered a file: there is nothing to clean."""
 
 
-def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.Client") -> CleanSummary:  # noqa: F821
+def clean(settings: Settings, feed: FeedSpec, run_id: str, client: distributed.Client) -> CleanSummary:
     """raw -> clean + quarantine for the files whose version, feed YAML, suite or code is not yet published."""
     lake = Lake(settings)
     lake.ensure_exists()
@@ -210,7 +228,9 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.
     raws = latest_per_partition(feed, raws)
     feed_fingerprint = idempotency_key(feed.model_dump(mode="json"))
     keys = {
-        partition_of(feed, r.file_name): idempotency_key("clean", dataset.name, r.sha256, feed_fingerprint, suite.fingerprint, dataset.logic_version)
+        partition_of(feed, r.file_name): idempotency_key(
+            "clean", dataset.name, r.sha256, feed_fingerprint, suite.fingerprint, dataset.logic_version
+        )
         for r in raws
     }
     published = published_processing_keys(lake, dataset.name)
@@ -243,7 +263,9 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: "distributed.
     record_ledger(lake, qualities, run_id, replace_dataset=scope_column is None)
     summary = _summarize(dataset.name, qualities, run_id, published_clean.version, published_clean.skipped_as_duplicate)
     write_run_record(
-        lake, f"{feed.name}_clean", run_id,
+        lake,
+        f"{feed.name}_clean",
+        run_id,
         {
             "feed": feed.name,
             "inputs": [asdict(r) for r in todo],
@@ -283,10 +305,16 @@ def _summary_from_ledger(lake: Lake, dataset: str, run_id: str, version: int) ->
     ledger = read_ledger(lake, dataset)
     qualities = [
         PartitionQuality(
-            dataset=row.dataset, partition=row.source_partition, source_file=row.source_file,
-            source_sha256=row.source_sha256, rows_in=int(row.rows_in), rows_clean=int(row.rows_clean),
-            rows_quarantined=int(row.rows_quarantined), rows_deduplicated=int(row.rows_deduplicated),
-            quarantined_by_reason=json.loads(row.quarantined_by_reason), gaps=int(row.gaps),
+            dataset=row.dataset,
+            partition=row.source_partition,
+            source_file=row.source_file,
+            source_sha256=row.source_sha256,
+            rows_in=int(row.rows_in),
+            rows_clean=int(row.rows_clean),
+            rows_quarantined=int(row.rows_quarantined),
+            rows_deduplicated=int(row.rows_deduplicated),
+            quarantined_by_reason=json.loads(row.quarantined_by_reason),
+            gaps=int(row.gaps),
             processing_key=row.processing_key,
         )
         for row in ledger.itertuples(index=False)

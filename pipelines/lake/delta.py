@@ -65,8 +65,12 @@ def file_stats(table: pa.Table) -> str:
         stats["nullCount"][name] = column.null_count  # type: ignore[index]
         kind = column.type
         if column.null_count == len(column) or not (
-            pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_date(kind) or pa.types.is_string(kind)
-            or pa.types.is_large_string(kind) or pa.types.is_timestamp(kind)
+            pa.types.is_integer(kind)
+            or pa.types.is_floating(kind)
+            or pa.types.is_date(kind)
+            or pa.types.is_string(kind)
+            or pa.types.is_large_string(kind)
+            or pa.types.is_timestamp(kind)
         ):
             continue
         if pa.types.is_floating(kind) and pc.any(pc.is_nan(column)).as_py():
@@ -77,7 +81,9 @@ def file_stats(table: pa.Table) -> str:
             # Delta keeps timestamp statistics in milliseconds: widen to whole milliseconds so that they still
             # bound every microsecond value (a reader prunes files on them; without them it may skip every file)
             low = low.replace(microsecond=low.microsecond // 1000 * 1000)
-            high = high.replace(microsecond=high.microsecond // 1000 * 1000) + dt.timedelta(milliseconds=1 if high.microsecond % 1000 else 0)
+            high = high.replace(microsecond=high.microsecond // 1000 * 1000) + dt.timedelta(
+                milliseconds=1 if high.microsecond % 1000 else 0
+            )
         stats["minValues"][name] = _stat_value(low)  # type: ignore[index]
         stats["maxValues"][name] = _stat_value(high)  # type: ignore[index]
     return json.dumps(stats)
@@ -92,7 +98,11 @@ def write_parts(lake: Lake, table_uri: str, frame: pa.Table, partition_by: Seque
     if keys is None:
         groups = [((), frame)]
     else:
-        codes = keys.astype("string").fillna("\x00").agg("\x1f".join, axis=1) if len(partition_by) > 1 else keys.iloc[:, 0].astype("string").fillna("\x00")
+        codes = (
+            keys.astype("string").fillna("\x00").agg("\x1f".join, axis=1)
+            if len(partition_by) > 1
+            else keys.iloc[:, 0].astype("string").fillna("\x00")
+        )
         groups = []
         for code in pd.unique(codes):
             mask = pa.array((codes == code).to_numpy())
@@ -102,9 +112,7 @@ def write_parts(lake: Lake, table_uri: str, frame: pa.Table, partition_by: Seque
     written = []
     safe_run = "".join(c if c.isalnum() else "_" for c in run_id)[:60]
     for values, part in groups:
-        folder = "/".join(
-            f"{col}={'__HIVE_DEFAULT_PARTITION__' if v is None else v}" for col, v in zip(partition_by, values)
-        )
+        folder = "/".join(f"{col}={'__HIVE_DEFAULT_PARTITION__' if v is None else v}" for col, v in zip(partition_by, values))
         name = f"part-{safe_run}-{uuid.uuid4().hex}.parquet"
         relative = f"{folder}/{name}" if folder else name
         path = f"{table_uri}/{relative}"
@@ -189,7 +197,7 @@ def commit_parts(
     """Publish part files in one atomic commit replacing the partitions named in `replace` (None: the whole table)."""
     from deltalake import DeltaTable, Schema
     from deltalake.exceptions import CommitFailedError, DeltaError
-    from deltalake.transaction import AddAction, CommitProperties, create_table_with_add_actions
+    from deltalake.transaction import AddAction, CommitProperties, RemoveAction, create_table_with_add_actions
 
     storage = lake.storage_options()
     if last_idempotency_key(lake, table_uri) == idempotency_key:
@@ -198,9 +206,7 @@ def commit_parts(
         log.info("%s: already published with key %s (version %s); nothing to do", table_uri, idempotency_key[:12], version)
         return PublishResult(table_uri, version, 0, 0, replace, skipped_as_duplicate=True)
     now_ms = int(time.time() * 1000)
-    actions = [
-        AddAction(p.relative_path, p.size, p.partition_values, now_ms, True, p.stats) for p in parts
-    ]
+    actions = [AddAction(p.relative_path, p.size, p.partition_values, now_ms, True, p.stats) for p in parts]
     metadata = {RUN_ID_KEY: run_id, IDEMPOTENCY_KEY: idempotency_key, **(extra_metadata or {})}
     properties = CommitProperties(custom_metadata=metadata)
     try:
@@ -220,7 +226,7 @@ def commit_parts(
                 raise ValueError(f"refusing to overwrite all of {table_uri} by accident: name the partitions to replace, or None")
             filters = [(column, "in", values) for column, values in replace.items()] if replace else None
             table.create_write_transaction(
-                actions,
+                list[AddAction | RemoveAction](actions),
                 mode="overwrite",
                 schema=schema,
                 partition_by=list(partition_by) or None,
@@ -243,8 +249,15 @@ def commit_parts(
 
 
 def publish_frame(
-    lake: Lake, table_uri: str, frame: pd.DataFrame, schema: pa.Schema, partition_by: Sequence[str],
-    replace: dict[str, list[str]] | None, run_id: str, idempotency_key: str, extra_metadata: dict[str, str] | None = None,
+    lake: Lake,
+    table_uri: str,
+    frame: pd.DataFrame,
+    schema: pa.Schema,
+    partition_by: Sequence[str],
+    replace: dict[str, list[str]] | None,
+    run_id: str,
+    idempotency_key: str,
+    extra_metadata: dict[str, str] | None = None,
 ) -> PublishResult:
     """A small table computed on the client (a mart of counts, a leaderboard): its parts written and committed at once."""
     parts = write_parts(lake, table_uri, to_arrow(frame, schema), partition_by, run_id)
@@ -279,13 +292,19 @@ def replace_rows(lake: Lake, table_uri: str, frame: pa.Table, predicate: str, pa
     from deltalake import write_deltalake
     from deltalake.transaction import CommitProperties
 
-    exists = table_exists(lake, table_uri)
-    write_deltalake(
-        table_uri,
-        frame,
-        mode="overwrite" if exists else "error",
-        predicate=predicate if exists else None,
-        partition_by=list(partition_by) or None,
-        storage_options=lake.storage_options(),
-        commit_properties=CommitProperties(custom_metadata={RUN_ID_KEY: run_id}),
-    )
+    partitions, storage = list(partition_by) or None, lake.storage_options()
+    properties = CommitProperties(custom_metadata={RUN_ID_KEY: run_id})
+    if table_exists(lake, table_uri):
+        write_deltalake(
+            table_uri,
+            frame,
+            mode="overwrite",
+            predicate=predicate,
+            partition_by=partitions,
+            storage_options=storage,
+            commit_properties=properties,
+        )
+    else:
+        write_deltalake(
+            table_uri, frame, mode="error", partition_by=partitions, storage_options=storage, commit_properties=properties
+        )

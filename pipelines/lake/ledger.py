@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from pipelines.lake.catalog.meta import LEDGER
 from pipelines.lake.delta import read_table, replace_rows, table_exists
 from pipelines.lake.storage import Lake
+
+if TYPE_CHECKING:
+    import pandas
+
 
 LEDGER_SCHEMA = LEDGER.arrow_schema
 
@@ -57,8 +62,20 @@ def record_ledger(lake: Lake, entries: Sequence[PartitionQuality], run_id: str, 
         data = asdict(entry)
         rows.append(
             {
-                **{k: data[k] for k in ("dataset", "source_file", "source_sha256", "rows_in", "rows_clean",
-                                        "rows_quarantined", "rows_deduplicated", "gaps", "processing_key")},
+                **{
+                    k: data[k]
+                    for k in (
+                        "dataset",
+                        "source_file",
+                        "source_sha256",
+                        "rows_in",
+                        "rows_clean",
+                        "rows_quarantined",
+                        "rows_deduplicated",
+                        "gaps",
+                        "processing_key",
+                    )
+                },
                 "source_partition": entry.partition,
                 "quarantined_by_reason": json.dumps(entry.quarantined_by_reason, sort_keys=True),
                 "run_id": run_id,
@@ -79,9 +96,11 @@ def published_processing_keys(lake: Lake, dataset: str) -> dict[str, str]:
     return dict(zip(ledger["source_partition"], ledger["processing_key"]))
 
 
-def read_ledger(lake: Lake, dataset: str | None = None) -> "pandas.DataFrame":  # noqa: F821
+def read_ledger(lake: Lake, dataset: str | None = None) -> pandas.DataFrame:
     """The ledger, or one dataset's rows of it (empty when nothing was published yet)."""
     if not table_exists(lake, lake.layout.ledger_table()):
         return LEDGER_SCHEMA.empty_table().to_pandas()
-    filters = [("dataset", "=", dataset)] if dataset else None
-    return read_table(lake, lake.layout.ledger_table(), filters).sort_values(["dataset", "source_partition"]).reset_index(drop=True)
+    filters: list[tuple[str, str, object]] | None = [("dataset", "=", dataset)] if dataset else None
+    return (
+        read_table(lake, lake.layout.ledger_table(), filters).sort_values(["dataset", "source_partition"]).reset_index(drop=True)
+    )

@@ -22,8 +22,11 @@ DEFAULT_RETENTION = dt.timedelta(days=7)
 def _data_files(lake: Lake, table_uri: str) -> set[str]:
     """The table's files outside its log, relative to its folder."""
     root = table_uri.removeprefix("s3://").rstrip("/")
-    return {path.removeprefix("s3://").removeprefix(root + "/")
-            for path in lake.fs.find(table_uri) if "/_delta_log/" not in path.removeprefix("s3://").removeprefix(root)}
+    return {
+        path.removeprefix("s3://").removeprefix(root + "/")
+        for path in lake.fs.find(table_uri)
+        if "/_delta_log/" not in path.removeprefix("s3://").removeprefix(root)
+    }
 
 
 def remove_unreferenced_files(lake: Lake, table_uri: str, older_than: dt.timedelta = DEFAULT_RETENTION) -> list[str]:
@@ -32,7 +35,8 @@ def remove_unreferenced_files(lake: Lake, table_uri: str, older_than: dt.timedel
 
     before = _data_files(lake, table_uri)
     DeltaTable(table_uri, storage_options=lake.storage_options()).vacuum(
-        retention_hours=int(older_than.total_seconds() // 3600), dry_run=False, enforce_retention_duration=False, full=True)
+        retention_hours=int(older_than.total_seconds() // 3600), dry_run=False, enforce_retention_duration=False, full=True
+    )
     removed = sorted(before - _data_files(lake, table_uri))  # what is really gone (vacuum also names long-gone files)
     if removed:
         log.info("%s: removed %d unreferenced files older than %s", table_uri, len(removed), older_than)
@@ -41,5 +45,7 @@ def remove_unreferenced_files(lake: Lake, table_uri: str, older_than: dt.timedel
 
 def maintain_lake(lake: Lake, older_than: dt.timedelta = DEFAULT_RETENTION) -> dict[str, int]:
     """Every table of the lake: how many unreferenced files were removed from each."""
-    return {table.uri.removeprefix(lake.layout.root + "/"): len(remove_unreferenced_files(lake, table.uri, older_than))
-            for table in stored_tables(lake)}
+    return {
+        table.uri.removeprefix(lake.layout.root + "/"): len(remove_unreferenced_files(lake, table.uri, older_than))
+        for table in stored_tables(lake)
+    }

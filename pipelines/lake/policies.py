@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Any
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.lake.layout import Zone
@@ -37,7 +38,7 @@ def _as_list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def _condition_holds(condition: dict, request: Request) -> bool:
+def _condition_holds(condition: dict[str, Any], request: Request) -> bool:
     for operator, tests in condition.items():
         if operator != "StringLike" or set(tests) != {"s3:prefix"}:
             raise UnsupportedPolicy(f"condition {operator} {sorted(tests)} is not supported")
@@ -46,12 +47,14 @@ def _condition_holds(condition: dict, request: Request) -> bool:
     return True
 
 
-def is_allowed(policy: dict, request: Request) -> bool:
+def is_allowed(policy: dict[str, Any], request: Request) -> bool:
     """AWS semantics: an explicit Deny wins, else any matching Allow, else denied."""
     allowed = False
     for statement in policy["Statement"]:
         if set(statement) - {"Sid", "Effect", "Action", "Resource", "Condition"}:
-            raise UnsupportedPolicy(f"statement {statement.get('Sid')!r} uses {sorted(set(statement) - {'Sid', 'Effect', 'Action', 'Resource', 'Condition'})}")
+            raise UnsupportedPolicy(
+                f"statement {statement.get('Sid')!r} uses {sorted(set(statement) - {'Sid', 'Effect', 'Action', 'Resource', 'Condition'})}"
+            )
         if not any(fnmatchcase(request.action.lower(), a.lower()) for a in _as_list(statement["Action"])):
             continue
         if not any(fnmatchcase(request.resource, r) for r in _as_list(statement["Resource"])):
@@ -72,11 +75,11 @@ def zone_request(bucket: str, zone: Zone, operation: str, key: str = "some/objec
     return Request(action, f"arn:aws:s3:::{bucket}/{zone.value}/{key}")
 
 
-def load_policies(directory: Path = POLICY_DIR) -> dict[str, dict]:
+def load_policies(directory: Path = POLICY_DIR) -> dict[str, dict[str, Any]]:
     """Every role's policy, by role name (the file name)."""
     return {path.stem: json.loads(path.read_text()) for path in sorted(directory.glob("*.json"))}
 
 
-def grants(policy: dict, bucket: str, zones: tuple[Zone, ...] = tuple(Zone)) -> dict[Zone, set[str]]:
+def grants(policy: dict[str, Any], bucket: str, zones: tuple[Zone, ...] = tuple(Zone)) -> dict[Zone, set[str]]:
     """Per zone, the operations (read, write, delete, list) the policy allows on an ordinary object."""
     return {zone: {op for op in OPERATIONS if is_allowed(policy, zone_request(bucket, zone, op))} for zone in zones}

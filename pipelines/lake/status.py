@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -16,6 +17,9 @@ from pipelines.lake.catalog import Table
 from pipelines.lake.delta import stored_tables
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
+
+if TYPE_CHECKING:
+    import deltalake
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ def expected_cadences(tables: Iterable[Table], feed_cadences: Iterable[tuple[str
     return cadences
 
 
-def _quarantine_reasons(table: "deltalake.DeltaTable") -> dict[str, int]:  # noqa: F821
+def _quarantine_reasons(table: deltalake.DeltaTable) -> dict[str, int]:
     counts = table.to_pyarrow_dataset().to_table(columns=["reason_code"]).to_pandas()["reason_code"].value_counts()
     return {str(code): int(counts[code]) for code in sorted(counts.index)}
 
@@ -67,15 +71,17 @@ def table_statuses(lake: Lake, cadences: Mapping[tuple[Zone, str], dt.timedelta]
         dataset = stored.name
         last_commit = table.history(1)[0]["timestamp"]
         rows = table.get_add_actions(flatten=True).column("num_records").to_pylist()
-        statuses.append(TableStatus(
-            zone=stored.zone,
-            dataset=dataset,
-            version=table.version(),
-            last_publish=dt.datetime.fromtimestamp(last_commit / 1000, tz=dt.UTC),
-            rows=sum(n or 0 for n in rows),
-            cadence=cadences.get((stored.zone, dataset)),
-            quarantined_by_reason=_quarantine_reasons(table) if stored.zone is Zone.QUARANTINE else {},
-        ))
+        statuses.append(
+            TableStatus(
+                zone=stored.zone,
+                dataset=dataset,
+                version=table.version(),
+                last_publish=dt.datetime.fromtimestamp(last_commit / 1000, tz=dt.UTC),
+                rows=sum(n or 0 for n in rows),
+                cadence=cadences.get((stored.zone, dataset)),
+                quarantined_by_reason=_quarantine_reasons(table) if stored.zone is Zone.QUARANTINE else {},
+            )
+        )
     return statuses
 
 

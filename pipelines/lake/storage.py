@@ -101,7 +101,8 @@ class Lake:
     def read_bytes(self, path: str) -> bytes:
         """The whole content of one object."""
         with self.fs.open(path, "rb") as handle:
-            return handle.read()
+            data: bytes = handle.read()
+        return data
 
     def write_bytes(self, path: str, data: bytes) -> None:
         """Write one object whole (parents are created on the local disk)."""
@@ -113,7 +114,7 @@ class Lake:
     def exists(self, path: str) -> bool:
         """Whether an object or folder exists (fresh, not from a listing cache)."""
         self.fs.invalidate_cache()
-        return self.fs.exists(path)
+        return bool(self.fs.exists(path))
 
     def glob(self, pattern: str) -> list[str]:
         """Objects matching a glob, sorted, as full lake paths."""
@@ -145,8 +146,14 @@ class Lake:
             raise RuntimeError(f"{self.uri(table)} has not been published yet: {hint}")
         return self.version(table)
 
-    def read(self, table: Table, *, version: int | None = None, columns: Sequence[str] | None = None,
-             filters: list[tuple[str, str, object]] | None = None) -> pd.DataFrame:
+    def read(
+        self,
+        table: Table,
+        *,
+        version: int | None = None,
+        columns: Sequence[str] | None = None,
+        filters: list[tuple[str, str, object]] | None = None,
+    ) -> pd.DataFrame:
         """The table (at a version; only some columns; only the partitions and files matching `filters`) in pandas."""
         from deltalake import DeltaTable
 
@@ -170,19 +177,36 @@ class Lake:
 
         rows = frame if isinstance(frame, pa.Table) else table.conform(frame)
         if not rows.schema.equals(table.arrow_schema):
-            raise SchemaMismatch(f"{table.ref} does not match its declaration:\n  got      {rows.schema}\n  declared {table.arrow_schema}")
+            raise SchemaMismatch(
+                f"{table.ref} does not match its declaration:\n  got      {rows.schema}\n  declared {table.arrow_schema}"
+            )
         return delta.write_parts(self, self.uri(table), rows, table.storage_partition_by, run_id)
 
-    def commit(self, table: Table, parts: Sequence[PartFile], replace: dict[str, list[str]] | None, run_id: str,
-               key: str, extra: dict[str, str] | None = None) -> PublishResult:
+    def commit(
+        self,
+        table: Table,
+        parts: Sequence[PartFile],
+        replace: dict[str, list[str]] | None,
+        run_id: str,
+        key: str,
+        extra: dict[str, str] | None = None,
+    ) -> PublishResult:
         """Publish staged parts in one atomic commit replacing the partitions in `replace` (None: the whole table)."""
         from pipelines.lake import delta
 
-        return delta.commit_parts(self, self.uri(table), table.arrow_schema, table.storage_partition_by, parts, replace,
-                                  run_id, key, extra)
+        return delta.commit_parts(
+            self, self.uri(table), table.arrow_schema, table.storage_partition_by, parts, replace, run_id, key, extra
+        )
 
-    def publish(self, table: Table, frame: pd.DataFrame, replace: dict[str, list[str]] | None, run_id: str, key: str,
-                extra: dict[str, str] | None = None) -> PublishResult:
+    def publish(
+        self,
+        table: Table,
+        frame: pd.DataFrame,
+        replace: dict[str, list[str]] | None,
+        run_id: str,
+        key: str,
+        extra: dict[str, str] | None = None,
+    ) -> PublishResult:
         """A frame computed on the client (a mart of counts, a leaderboard): checked, staged and committed at once."""
         return self.commit(table, self.stage(table, frame, run_id), replace, run_id, key, extra)
 
@@ -193,9 +217,7 @@ def ensure_bucket(settings: Settings, bucket: str) -> None:
     from urllib3 import PoolManager, Retry, Timeout
 
     if not settings.s3_endpoint:
-        raise StorageConfigError(
-            "the lake is on S3 but no endpoint is set: set CITYLAKE_S3_ENDPOINT_URL (or AWS_ENDPOINT_URL)"
-        )
+        raise StorageConfigError("the lake is on S3 but no endpoint is set: set CITYLAKE_S3_ENDPOINT_URL (or AWS_ENDPOINT_URL)")
     if not (settings.s3_key and settings.s3_secret):
         raise StorageConfigError(
             "the lake is on S3 but no credentials are set: set CITYLAKE_S3_ACCESS_KEY_ID and "

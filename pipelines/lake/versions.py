@@ -50,7 +50,7 @@ def _logic_version(names: tuple[str, ...]) -> str:
     for name in names:
         for path in _module_files(name):
             root = name.replace(".", "/")
-            relative = path.as_posix()[path.as_posix().rfind(root):]  # the same in a checkout, a wheel and an image
+            relative = path.as_posix()[path.as_posix().rfind(root) :]  # the same in a checkout, a wheel and an image
             digest.update(f"{relative}\0{code_fingerprint(path.read_text(encoding='utf-8'))}\n".encode())
     return digest.hexdigest()[:16]
 

@@ -15,7 +15,11 @@ from pipelines.sources.registry import get_source
 def ingest(feed_name: str, run_id: str, arrived_at: dt.datetime) -> dict[str, Any]:
     """landing -> raw; returns the file versions seen (small: names, checksums, rows)."""
     report = clean_flow.ingest(task_settings(INGEST_LAKE_CONN_ID), get_source(feed_name), run_id, arrived_at)
-    return {"new": [asdict(r) for r in report.new], "unchanged": [r.file_name for r in report.unchanged], "refused": report.refused}
+    return {
+        "new": [asdict(r) for r in report.new],
+        "unchanged": [r.file_name for r in report.unchanged],
+        "refused": report.refused,
+    }
 
 
 def clean(feed_name: str, run_id: str) -> dict[str, Any]:

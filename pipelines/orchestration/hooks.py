@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseHook
 
@@ -26,6 +26,10 @@ from pipelines.orchestration.connections import (
     optional_connection,
     overrides_from_connections,
 )
+
+if TYPE_CHECKING:
+    import distributed
+
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +73,7 @@ class DaskHook(BaseHook):
         return load_settings(**overrides)
 
     @contextmanager
-    def get_conn(self, settings: Settings | None = None) -> Iterator["distributed.Client"]:  # noqa: F821
+    def get_conn(self, settings: Settings | None = None) -> Iterator[distributed.Client]:
         """A Dask client on the configured scheduler (else a LocalCluster), closed on exit."""
         with dask_client(settings or self.settings()) as client:
             yield client
@@ -91,7 +95,7 @@ def task_settings(lake_conn_id: str | None = None) -> Settings:
 
 
 @contextmanager
-def task_cluster() -> Iterator[tuple[Settings, "distributed.Client"]]:  # noqa: F821
+def task_cluster() -> Iterator[tuple[Settings, distributed.Client]]:
     """What a task that needs the cluster works with: its settings and a client, both through the Dask hook."""
     hook = DaskHook()
     settings = hook.settings()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI
@@ -66,9 +66,9 @@ def render_lake_page(lake_uri: str, statuses: Sequence[TableStatus], now: dt.dat
     tables = "".join(
         f"<tr data-dataset='{esc(str(r['dataset']))}'><td>{esc(str(r['zone']))}</td><td>{esc(str(r['dataset']))}</td>"
         f"<td>{esc(str(r['last_publish']))}</td><td class='num'>{r['version']}</td><td class='num'>{r['rows']:,}</td>"
-        f"<td>{esc(', '.join(f'{code}: {n:,}' for code, n in r['quarantined_by_reason'].items()) or '-')}</td>"  # type: ignore[union-attr]
+        f"<td>{esc(', '.join(f'{code}: {n:,}' for code, n in s.quarantined_by_reason.items()) or '-')}</td>"
         f"<td>{esc(str(r['cadence']))}</td><td class='{str(r['freshness']).replace(' ', '-')}'>{esc(str(r['freshness']))}</td></tr>"
-        for r in lake_status_rows(statuses, now)
+        for s, r in zip(statuses, lake_status_rows(statuses, now))
     )
     empty = "" if statuses else "<p>Nothing is published yet: run a clean DAG (or <code>make demo</code>).</p>"
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>CityLake: the lake</title><style>{_STYLE}</style></head>
@@ -85,7 +85,7 @@ def _current() -> tuple[str, list[TableStatus], dt.datetime]:
     return settings.lake_uri, statuses, dt.datetime.now(dt.UTC)
 
 
-def _reader() -> object:
+def _reader() -> Any:
     from airflow.api_fastapi.core_api.security import requires_access_asset
 
     return Depends(requires_access_asset("GET"))
@@ -121,5 +121,8 @@ class LakePagePlugin(AirflowPlugin):
     """Adds the lake page to the api-server and a "Lake" entry to the UI's Browse menu."""
 
     name = "citylake_lake_page"
-    fastapi_apps: ClassVar[list[dict[str, object]]] = [{"app": app, "url_prefix": "/citylake", "name": "CityLake lake page"}]
-    external_views: ClassVar[list[dict[str, object]]] = [{"name": "Lake", "href": "citylake/lake", "destination": "nav", "category": "browse", "url_route": "lake"}]
+    # AirflowPlugin declares these as instance attributes: a ClassVar annotation would contradict it
+    fastapi_apps = [{"app": app, "url_prefix": "/citylake", "name": "CityLake lake page"}]  # noqa: RUF012
+    external_views = [  # noqa: RUF012
+        {"name": "Lake", "href": "citylake/lake", "destination": "nav", "category": "browse", "url_route": "lake"}
+    ]

@@ -19,8 +19,17 @@ from pipelines.validate.suite import load_suite
 def try_feed(feed: FeedSpec, sample: Path, settings: Settings) -> Standardized:
     """Standardize a local sample file with a feed's YAML and suite, in memory."""
     content = sample.read_bytes()
-    raw = RawFile(feed.name, sample.name, hashlib.sha256(content).hexdigest(), len(content), None, str(sample), str(sample),
-                  dt.datetime.now(dt.UTC).isoformat(), "check")
+    raw = RawFile(
+        feed.name,
+        sample.name,
+        hashlib.sha256(content).hexdigest(),
+        len(content),
+        None,
+        str(sample),
+        str(sample),
+        dt.datetime.now(dt.UTC).isoformat(),
+        "check",
+    )
     return standardize(content, feed, load_suite(feed.suite), feed_context(feed, settings, raw))
 
 
@@ -30,7 +39,8 @@ def check_report(feed: FeedSpec, sample: Path, settings: Settings, rows: int = 5
     lines = [
         f"feed {feed.name} -> {feed.dataset} (suite {feed.suite}) on {sample}",
         f"rows in {result.rows_in:,}: clean {len(result.clean):,}, quarantined {len(result.rejects):,},"
-        f" deduplicated {result.rows_deduplicated:,}" + (f", gaps {result.gaps:,}" if result.gaps else "")
+        f" deduplicated {result.rows_deduplicated:,}"
+        + (f", gaps {result.gaps:,}" if result.gaps else "")
         + (f"; encoding {result.encoding}" if result.encoding else ""),
     ]
     lines += [f"note: {note}" for note in result.notes]
@@ -52,5 +62,7 @@ def list_report(feeds: dict[str, FeedSpec], settings: Settings) -> str:
     lines = [header]
     for name, feed in sorted(feeds.items()):
         found = sum(len(list(settings.data_dir.glob(p))) for p in feed.data_files)
-        lines.append(f"{name:<18} {feed.department:<12} {feed.dataset:<20} {feed.format.type:<8} {feed.landing_pattern:<26} {found}")
+        lines.append(
+            f"{name:<18} {feed.department:<12} {feed.dataset:<20} {feed.format.type:<8} {feed.landing_pattern:<26} {found}"
+        )
     return "\n".join(lines)

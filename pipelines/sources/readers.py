@@ -188,7 +188,14 @@ def read_json_array(text: str, required: Sequence[str], records_key: str | None)
             value, end = decoder.raw_decode(text, position)
         except (json.JSONDecodeError, RecursionError) as exc:
             line = text.count("\n", 0, position) + 1
-            rejects.append((Reason.MALFORMED_JSON, f"truncated or broken from here: {str(exc)[:200]}", line, text[position:position + 2000]))
+            rejects.append(
+                (
+                    Reason.MALFORMED_JSON,
+                    f"truncated or broken from here: {str(exc)[:200]}",
+                    line,
+                    text[position : position + 2000],
+                )
+            )
             break
         elements.append((text.count("\n", 0, position) + 1, value, text[position:end][:2000]))
         position = end

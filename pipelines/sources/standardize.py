@@ -113,8 +113,9 @@ def required_source_columns(spec: FeedSpec) -> list[str]:
         needed.extend(spec.time.parts.values())
     if spec.coordinates:
         needed += [spec.coordinates.latitude, spec.coordinates.longitude]
-    if spec.file_key and spec.file_key.column in spec.columns and spec.columns[spec.file_key.column].source:
-        needed.append(spec.columns[spec.file_key.column].source)
+    key_source = spec.columns[spec.file_key.column].source if spec.file_key and spec.file_key.column in spec.columns else None
+    if key_source:
+        needed.append(key_source)
     return list(dict.fromkeys(needed))
 
 
@@ -231,11 +232,14 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
         if aware.any():
             result[aware] = pd.to_datetime(text[aware], format=time.format or "ISO8601", errors="coerce", utc=True)
     if time.parts is not None:
+
         def describe(mask: pd.Series) -> list[str]:
             return ["-".join(str(v) for v in row) for row in raw_parts[mask].itertuples(index=False, name=None)]
     else:
+
         def describe(mask: pd.Series) -> list[str]:
             return [str(v) for v in text[mask]]
+
     have_naive = naive.notna() & ~aware
     if have_naive.any():
         if time.timezone is None:
@@ -259,7 +263,9 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
     return result, reason, detail
 
 
-def _coordinates(frame: pd.DataFrame, spec: FeedSpec, context: FeedContext, markers: set[str], rejections: _Rejections) -> pd.DataFrame:
+def _coordinates(
+    frame: pd.DataFrame, spec: FeedSpec, context: FeedContext, markers: set[str], rejections: _Rejections
+) -> pd.DataFrame:
     """WGS84 points with district and grid cell; impossible points rejected with their reason."""
     assert spec.coordinates is not None and spec.geo is not None
     lat_text = _text(frame[spec.coordinates.latitude], markers)
@@ -267,8 +273,11 @@ def _coordinates(frame: pd.DataFrame, spec: FeedSpec, context: FeedContext, mark
     lat = pd.to_numeric(lat_text, errors="coerce")
     lon = pd.to_numeric(lon_text, errors="coerce")
     not_number = (lat_text.notna() & lat.isna()) | (lon_text.notna() & lon.isna())
-    rejections.add(not_number, Reason.TYPE_MISMATCH,
-                   lambda m: [f"coordinates ({a!r}, {o!r}) are not numbers" for a, o in zip(lat_text[m], lon_text[m])])
+    rejections.add(
+        not_number,
+        Reason.TYPE_MISMATCH,
+        lambda m: [f"coordinates ({a!r}, {o!r}) are not numbers" for a, o in zip(lat_text[m], lon_text[m])],
+    )
     rejections.add(lat.isna() | lon.isna(), Reason.MISSING_COORDINATES, "latitude or longitude is missing")
     rejections.add((lat == 0) & (lon == 0), Reason.NULL_ISLAND, "(0, 0) is a placeholder, not a place")
     wlat, wlon = crs.to_wgs84(lat.to_numpy(), lon.to_numpy(), spec.coordinates.crs)
@@ -283,12 +292,17 @@ def _coordinates(frame: pd.DataFrame, spec: FeedSpec, context: FeedContext, mark
     in_city, district = inside(wlat, wlon)
     swapped_in, _ = inside(wlon, wlat)
     outside = pd.Series(~in_city, index=frame.index) & lat.notna() & lon.notna()
-    rejections.add(outside & pd.Series(swapped_in, index=frame.index), Reason.SWAPPED_COORDINATES,
-                   lambda m: [f"({a}, {o}) lies in the city only with latitude and longitude swapped" for a, o in zip(lat[m], lon[m])])
+    rejections.add(
+        outside & pd.Series(swapped_in, index=frame.index),
+        Reason.SWAPPED_COORDINATES,
+        lambda m: [f"({a}, {o}) lies in the city only with latitude and longitude swapped" for a, o in zip(lat[m], lon[m])],
+    )
     rejections.add(outside, Reason.OUT_OF_CITY, lambda m: [f"({a}, {o}) is outside the city" for a, o in zip(lat[m], lon[m])])
     return pd.DataFrame(
         {
-            "latitude": wlat, "longitude": wlon, "district": district,
+            "latitude": wlat,
+            "longitude": wlon,
+            "district": district,
             "grid_cell": geo.grid_cell(wlat, wlon, spec.geo.grid_degrees),
         },
         index=frame.index,
@@ -358,8 +372,11 @@ def standardize(content: bytes, spec: FeedSpec, suite: Suite, context: FeedConte
     except FileRejected as error:
         return _file_rejected(error, content)
     clean, conflicts, removed = deduplicate_candidates(candidates.rows, spec)
-    rejects = pd.concat([r for r in (candidates.rejects, conflicts) if len(r)], ignore_index=True) if (
-        len(candidates.rejects) or len(conflicts)) else rejects_frame([])
+    rejects = (
+        pd.concat([r for r in (candidates.rejects, conflicts) if len(r)], ignore_index=True)
+        if (len(candidates.rejects) or len(conflicts))
+        else rejects_frame([])
+    )
     return Standardized(
         clean=clean,
         rejects=rejects.sort_values(LINE, kind="stable").reset_index(drop=True),
@@ -371,7 +388,11 @@ def standardize(content: bytes, spec: FeedSpec, suite: Suite, context: FeedConte
 
 
 def standardize_rows(
-    content: bytes, spec: FeedSpec, suite: Suite, context: FeedContext, line_offset: int = 0,
+    content: bytes,
+    spec: FeedSpec,
+    suite: Suite,
+    context: FeedContext,
+    line_offset: int = 0,
     seen_records: dict[str, int] | None = None,
 ) -> Candidates:
     """Every check but dedup, for a whole file or one chunk of it (`line_offset` lines into the file)."""
@@ -389,8 +410,14 @@ def standardize_rows(
         if mapping.constant is not None:
             columns[name] = pd.Series(mapping.constant, index=records.index, dtype=object)
             continue
-        values, problem = _typed(records[mapping.source], target, set(mapping.null_markers or markers), mapping.unit,
-                                 mapping.zero_is_missing, mapping.source)
+        values, problem = _typed(
+            records[mapping.source],
+            target,
+            set(mapping.null_markers or markers),
+            mapping.unit,
+            mapping.zero_is_missing,
+            mapping.source or name,
+        )
         rejections.add(problem.notna(), Reason.TYPE_MISMATCH, problem)
         if mapping.pseudonymize:
             if not context.pseudonym_key:
@@ -401,33 +428,50 @@ def standardize_rows(
             values = pseudonymize(values, context.pseudonym_key, mapping.pseudonymize)
         columns[name] = values
     frame = pd.DataFrame(columns, index=records.index)
-    if spec.time is not None and dataset.time_column:
+    time = spec.time
+    if time is not None and dataset.time_column:
         stamps, reason, detail = _timestamps(records, spec, markers)
         for code in (Reason.NAIVE_TIMESTAMP, Reason.INVALID_TIMESTAMP):
             rejections.add(reason == code.value, code, detail)
-        earliest = pd.Timestamp(spec.time.not_before, tz="UTC")
-        latest = pd.Timestamp(context.arrived_at).tz_convert("UTC") + pd.Timedelta(spec.time.max_future)
-        rejections.add(stamps < earliest, Reason.ANCIENT_TIMESTAMP,
-                       lambda m: [f"{t:%Y-%m-%dT%H:%M}Z is before {spec.time.not_before}" for t in stamps[m]])
-        rejections.add(stamps > latest, Reason.FUTURE_TIMESTAMP,
-                       lambda m: [f"{t:%Y-%m-%dT%H:%M}Z is after the file arrived ({latest - pd.Timedelta(spec.time.max_future):%Y-%m-%dT%H:%M}Z)" for t in stamps[m]])
+        earliest = pd.Timestamp(time.not_before, tz="UTC")
+        latest = pd.Timestamp(context.arrived_at).tz_convert("UTC") + pd.Timedelta(time.max_future)
+        rejections.add(
+            stamps < earliest,
+            Reason.ANCIENT_TIMESTAMP,
+            lambda m: [f"{t:%Y-%m-%dT%H:%M}Z is before {time.not_before}" for t in stamps[m]],
+        )
+        rejections.add(
+            stamps > latest,
+            Reason.FUTURE_TIMESTAMP,
+            lambda m: [
+                f"{t:%Y-%m-%dT%H:%M}Z is after the file arrived ({latest - pd.Timedelta(time.max_future):%Y-%m-%dT%H:%M}Z)"
+                for t in stamps[m]
+            ],
+        )
         frame[dataset.time_column] = stamps
-        if "local_date" in dataset.names and spec.time.timezone:
-            local = stamps.dt.tz_convert(spec.time.timezone)
+        if "local_date" in dataset.names and time.timezone:
+            local = stamps.dt.tz_convert(time.timezone)
             frame["local_date"] = local.dt.date.where(stamps.notna(), None)
             frame["local_hour"] = local.dt.hour.astype("Int8")
     if spec.coordinates is not None:
         frame = frame.join(_coordinates(records, spec, context, markers, rejections))
-    if spec.file_key is not None:
-        match = re.search(spec.file_key.pattern, context.file_name)
+    file_key = spec.file_key
+    if file_key is not None:
+        match = re.search(file_key.pattern, context.file_name)
         expected = match.group("value") if match else None
-        column = frame[spec.file_key.column]
+        column = frame[file_key.column]
         if expected is None:
-            rejections.add(pd.Series(True, index=frame.index), Reason.FILE_KEY_MISMATCH,
-                           f"file name {context.file_name!r} does not match {spec.file_key.pattern!r}")
+            rejections.add(
+                pd.Series(True, index=frame.index),
+                Reason.FILE_KEY_MISMATCH,
+                f"file name {context.file_name!r} does not match {file_key.pattern!r}",
+            )
         else:
-            rejections.add(column.notna() & (column != expected), Reason.FILE_KEY_MISMATCH,
-                           lambda m: [f"{spec.file_key.column}={v!r} in the file of {spec.file_key.column} {expected!r}" for v in column[m]])
+            rejections.add(
+                column.notna() & (column != expected),
+                Reason.FILE_KEY_MISMATCH,
+                lambda m: [f"{file_key.column}={v!r} in the file of {file_key.column} {expected!r}" for v in column[m]],
+            )
     if spec.id_from_hash:
         frame[spec.id_from_hash] = record_ids(records, seen_records)
     if "pollutants_missing" in dataset.names:
@@ -459,7 +503,9 @@ def standardize_rows(
     ]
     kept = frame.loc[~failed, dataset.names]
     sources = records.loc[~failed, raw_columns].rename(columns=lambda c: f"{SOURCE_PREFIX}{c}")
-    rejects = pd.concat([r for r in rejected if len(r)], ignore_index=True) if any(len(r) for r in rejected) else rejects_frame([])
+    rejects = (
+        pd.concat([r for r in rejected if len(r)], ignore_index=True) if any(len(r) for r in rejected) else rejects_frame([])
+    )
     return Candidates(pd.concat([kept, sources], axis=1), rejects, len(parsed.rejects) + len(records), parsed.encoding)
 
 
@@ -493,7 +539,11 @@ def gap_extents(clean: pd.DataFrame, spec: FeedSpec) -> pd.DataFrame:
     entity = [k for k in dataset.key if k != dataset.time_column]
     label = clean[entity].astype(str).agg("|".join, axis=1) if entity else pd.Series("", index=clean.index)
     grouped = clean[dataset.time_column].groupby(label)
-    return pd.DataFrame({"first": grouped.min(), "last": grouped.max(), "present": grouped.nunique()}).rename_axis("entity").reset_index()
+    return (
+        pd.DataFrame({"first": grouped.min(), "last": grouped.max(), "present": grouped.nunique()})
+        .rename_axis("entity")
+        .reset_index()
+    )
 
 
 def count_gaps(extents: pd.DataFrame, spec: FeedSpec) -> int:

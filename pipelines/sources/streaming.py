@@ -56,7 +56,9 @@ class StreamedFile:
         return self.rows_in == self.rows_clean + len(self.rejects) + self.rows_deduplicated
 
 
-def record_chunks(handle: BinaryIO, header: bool, quotechar: str | None, chunk_bytes: int) -> Iterator[tuple[bytes, int]]:
+def record_chunks(
+    handle: BinaryIO | gzip.GzipFile, header: bool, quotechar: str | None, chunk_bytes: int
+) -> Iterator[tuple[bytes, int]]:
     """(header + whole records, number of the chunk's first line), each chunk about `chunk_bytes` long."""
     header_line = handle.readline() if header else b""
     quote = quotechar.encode() if quotechar else b""

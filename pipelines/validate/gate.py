@@ -26,7 +26,9 @@ def check_gate(partitions: list[PartitionQuality], suite: Suite) -> None:
                 f" ({p.quarantine_ratio:.1%} > threshold {suite.max_quarantine_ratio:.1%} of suite {suite.name}): {reasons}"
             )
         if not p.gx_success:
-            problems.append(f"{p.partition} ({p.source_file}): Great Expectations failed on clean rows: {'; '.join(p.gx_failures)}")
+            problems.append(
+                f"{p.partition} ({p.source_file}): Great Expectations failed on clean rows: {'; '.join(p.gx_failures)}"
+            )
     if problems:
         raise QualityGateError(
             f"quality gate failed for {len(problems)} problem(s) in dataset {partitions[0].dataset}; nothing was published:\n  "

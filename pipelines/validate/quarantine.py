@@ -9,7 +9,9 @@ from pipelines.lake.catalog import Table
 from pipelines.lake.catalog.meta import quarantine_of
 
 
-def quarantine_rows(dataset: Table, rejects: pd.DataFrame, partition: str, source_file: str, source_sha256: str, run_id: str) -> pa.Table:
+def quarantine_rows(
+    dataset: Table, rejects: pd.DataFrame, partition: str, source_file: str, source_sha256: str, run_id: str
+) -> pa.Table:
     """Rejected rows of one partition of a clean dataset, as its quarantine table declares them."""
     frame = pd.DataFrame(
         {

@@ -172,4 +172,3 @@ def validate_with_gx(frame: pd.DataFrame, suite: Suite) -> GxOutcome:
         if not r.success
     ]
     return GxOutcome(bool(result.success), len(result.results), failed)
-

@@ -15,13 +15,23 @@ AIR_QUALITY_MARTS = assets.outlets("environment_aqi_marts")
 
 DAGS_FOLDER = PROJECT_ROOT / "dags"
 FEED_DAGS = {
-    "environment_air_beijing_clean", "police_chicago_assaults_clean", "energy_household_power_clean",
-    "traffic_metr_la_road_links_clean", "traffic_metr_la_sensors_clean", "traffic_metr_la_speeds_clean",
-    "water_pipe_flow_clean", "police_cases_clean", "police_case_persons_clean", "police_case_vehicles_clean",
-    "police_hotel_stays_clean", "police_flights_clean",
+    "environment_air_beijing_clean",
+    "police_chicago_assaults_clean",
+    "energy_household_power_clean",
+    "traffic_metr_la_road_links_clean",
+    "traffic_metr_la_sensors_clean",
+    "traffic_metr_la_speeds_clean",
+    "water_pipe_flow_clean",
+    "police_cases_clean",
+    "police_case_persons_clean",
+    "police_case_vehicles_clean",
+    "police_hotel_stays_clean",
+    "police_flights_clean",
 }
 TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
-EXPECTED = FEED_DAGS | {"environment_aqi_marts", "public_safety_hotspots", "public_safety_rules", "lake_maintenance"} | TRAFFIC_DAGS
+EXPECTED = (
+    FEED_DAGS | {"environment_aqi_marts", "public_safety_hotspots", "public_safety_rules", "lake_maintenance"} | TRAFFIC_DAGS
+)
 
 
 class ParseTimeIO(AssertionError):
@@ -74,27 +84,38 @@ def test_the_marts_are_scheduled_on_the_clean_asset_and_publish_their_assets(dag
     publisher = clean.get_task("validate_standardize_publish")
     assert [a.uri for a in publisher.outlets] == [AIR_QUALITY_CLEAN.uri]
     assert [a.uri for a in marts.timetable.asset_condition.objects] == [AIR_QUALITY_CLEAN.uri]
-    assert sorted(a.uri for a in marts.get_task("build_aqi_marts").outlets) == sorted(a.uri for a in AIR_QUALITY_MARTS) == [
-        "citylake://curated/air_aqi_daily", "citylake://curated/air_aqi_hourly", "citylake://curated/air_pollution_episodes"]
+    assert (
+        sorted(a.uri for a in marts.get_task("build_aqi_marts").outlets)
+        == sorted(a.uri for a in AIR_QUALITY_MARTS)
+        == ["citylake://curated/air_aqi_daily", "citylake://curated/air_aqi_hourly", "citylake://curated/air_pollution_episodes"]
+    )
 
 
 def test_traffic_follows_the_clean_readings_and_retrains_on_its_own_schedule(dagbag) -> None:
-    curate, training, scoring = (dagbag.dags[d] for d in ("traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"))
+    curate, training, scoring = (
+        dagbag.dags[d] for d in ("traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring")
+    )
     assert [a.uri for a in curate.timetable.asset_condition.objects] == ["citylake://clean/traffic_readings"]
     assert [a.uri for a in curate.get_task("curate_readings").outlets] == ["citylake://curated/traffic_readings_clean"]
     assert [a.uri for a in scoring.timetable.asset_condition.objects] == ["citylake://curated/traffic_readings_clean"]
     assert sorted(a.uri for a in scoring.get_task("forecast_and_warn").outlets) == [
-        "citylake://curated/congestion_alerts", "citylake://curated/traffic_forecast"]
+        "citylake://curated/congestion_alerts",
+        "citylake://curated/traffic_forecast",
+    ]
     assert training.timetable.expression == "0 0 * * 0"  # @weekly
     assert sorted(a.uri for a in training.get_task("train_and_compare").outlets) == [
-        "citylake://curated/model_leaderboard", "citylake://curated/traffic_factors"]
+        "citylake://curated/model_leaderboard",
+        "citylake://curated/traffic_factors",
+    ]
     assert set(scoring.params.keys()) == {"traffic", "dates"}
 
 
 def test_public_safety_follows_the_clean_crime_assets_with_operator_params(dagbag) -> None:
     rules, hotspots = dagbag.dags["public_safety_rules"], dagbag.dags["public_safety_hotspots"]
     assert sorted(a.uri for a in rules.timetable.asset_condition.objects) == [
-        "citylake://clean/case_persons", "citylake://clean/case_records"]
+        "citylake://clean/case_persons",
+        "citylake://clean/case_records",
+    ]
     assert set(rules.params.keys()) == {"period", "window_hours", "min_support", "min_confidence", "min_lift", "min_group_size"}
     assert [a.uri for a in rules.get_task("mine_association_rules").outlets] == ["citylake://curated/crime_rules"]
     assert [a.uri for a in hotspots.timetable.asset_condition.objects] == ["citylake://clean/crime_incidents"]
@@ -113,12 +134,17 @@ def test_each_feed_dag_publishes_its_dataset_asset(dagbag, dag_id: str) -> None:
 def test_dag_files_only_wire(dagbag) -> None:
     """DAG files import nothing heavy at module level: pipelines' work happens inside task bodies."""
     for path in Path(DAGS_FOLDER).glob("*.py"):
-        top_level_imports = [
-            line for line in path.read_text().splitlines() if line.startswith(("import ", "from "))
-        ]
+        top_level_imports = [line for line in path.read_text().splitlines() if line.startswith(("import ", "from "))]
         assert all(
-            line.startswith(("from __future__", "import datetime", "from airflow.sdk", "from pipelines.orchestration import assets",
-                             "from pipelines.orchestration.feed_dags"))
+            line.startswith(
+                (
+                    "from __future__",
+                    "import datetime",
+                    "from airflow.sdk",
+                    "from pipelines.orchestration import assets",
+                    "from pipelines.orchestration.feed_dags",
+                )
+            )
             for line in top_level_imports
         ), f"{path.name}: {top_level_imports}"
 

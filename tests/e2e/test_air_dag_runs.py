@@ -22,9 +22,7 @@ HOURS = 24 * 7
 
 def asset_events(airflow_home: Path) -> dict[str, dict]:
     with sqlite3.connect(airflow_home / "airflow.db") as db:
-        rows = db.execute(
-            "SELECT a.name, e.extra FROM asset_event e JOIN asset a ON a.id = e.asset_id ORDER BY e.id"
-        ).fetchall()
+        rows = db.execute("SELECT a.name, e.extra FROM asset_event e JOIN asset a ON a.id = e.asset_id ORDER BY e.id").fetchall()
     return {name: json.loads(extra) for name, extra in rows}
 
 
@@ -33,14 +31,20 @@ def test_clean_then_marts_through_airflow(tmp_path: Path) -> None:
     lake = Lake(settings)
     lake.ensure_exists()
     for station in ("Gucheng", "Changping"):
-        lake.write_bytes(f"{lake.layout.landing_dir('air_beijing')}/PRSA_Data_{station}_20130301-20170228.csv",
-                         beijing_slice(station, HOURS))
+        lake.write_bytes(
+            f"{lake.layout.landing_dir('air_beijing')}/PRSA_Data_{station}_20130301-20170228.csv", beijing_slice(station, HOURS)
+        )
     home = tmp_path / "airflow"
-    env = airflow_environment(home, base={"PATH": "/usr/bin:/bin", "CITYLAKE_LAKE_URI": settings.lake_uri,
-                                          "CITYLAKE_DASK_WORKERS": "2"})
+    env = airflow_environment(
+        home, base={"PATH": "/usr/bin:/bin", "CITYLAKE_LAKE_URI": settings.lake_uri, "CITYLAKE_DASK_WORKERS": "2"}
+    )
     log = tmp_path / "airflow.log"
-    for args in (["db", "migrate"], ["dags", "reserialize"], ["dags", "test", "environment_air_beijing_clean"],
-                 ["dags", "test", "environment_aqi_marts"]):
+    for args in (
+        ["db", "migrate"],
+        ["dags", "reserialize"],
+        ["dags", "test", "environment_air_beijing_clean"],
+        ["dags", "test", "environment_aqi_marts"],
+    ):
         run_airflow(args, env, log)
 
     events = asset_events(home)
@@ -62,8 +66,10 @@ def test_clean_then_marts_through_airflow(tmp_path: Path) -> None:
         assert db.execute("SELECT count(*) FROM asset_event").fetchone()[0] == 4
 
     # another department's feed goes through the same code path, by its own generated DAG
-    lake.write_bytes(f"{lake.layout.landing_dir('pipe_flow')}/water_flow.csv",
-                     require_data(DATA_DIR / "energy" / "water_flow.csv").read_bytes())
+    lake.write_bytes(
+        f"{lake.layout.landing_dir('pipe_flow')}/water_flow.csv",
+        require_data(DATA_DIR / "energy" / "water_flow.csv").read_bytes(),
+    )
     run_airflow(["dags", "test", "water_pipe_flow_clean"], env, log)
     water = asset_events(home)["water_readings"]
     assert (water["rows_in"], water["rows_clean"], water["partitions"]) == (1268, 1268, ["water_flow.csv"])

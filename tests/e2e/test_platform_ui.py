@@ -27,8 +27,16 @@ from tests.dags.test_dag_integrity import EXPECTED
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/lib/chromium/chromium")  # Debian's package; never a browser download
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1400, "height": 900}
 SHOTS = PROJECT_ROOT / "var" / "test-artifacts" / "ui"
 STATIONS, HOURS = ("Gucheng", "Changping"), 24 * 7
@@ -49,10 +57,17 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platfor
     lake = Lake(settings)
     lake.ensure_exists()
     for station in STATIONS:
-        lake.write_bytes(f"{lake.layout.landing_dir('air_beijing')}/PRSA_Data_{station}_20130301-20170228.csv",
-                         beijing_slice(station, HOURS))
-    config = PlatformConfig(home=home, api_port=free_port(), dask_port=free_port(), workers=2, worker_memory="2GiB",
-                            log_server_ports=(free_port(), free_port()))
+        lake.write_bytes(
+            f"{lake.layout.landing_dir('air_beijing')}/PRSA_Data_{station}_20130301-20170228.csv", beijing_slice(station, HOURS)
+        )
+    config = PlatformConfig(
+        home=home,
+        api_port=free_port(),
+        dask_port=free_port(),
+        workers=2,
+        worker_memory="2GiB",
+        log_server_ports=(free_port(), free_port()),
+    )
     started = up(settings, config)
     try:
         yield config, lake
@@ -91,8 +106,12 @@ def screenshot(page, name: str, *must_show: str) -> Path:
 
 
 def api(config: PlatformConfig, path: str, token: str | None = None, method: str = "GET", body: dict | None = None) -> dict:
-    request = urllib.request.Request(f"{config.api_url}{path}", method=method, data=json.dumps(body).encode() if body else None,
-                                     headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})})
+    request = urllib.request.Request(
+        f"{config.api_url}{path}",
+        method=method,
+        data=json.dumps(body).encode() if body else None,
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         return json.load(answer)
 
@@ -117,7 +136,9 @@ def test_log_in_and_see_every_dag_without_an_import_error(platform, page) -> Non
 
 def test_trigger_the_air_quality_dag_and_watch_it_succeed(platform, page) -> None:
     config, lake = platform
-    token = api(config, "/auth/token", method="POST", body={"username": "admin", "password": admin_password(config)})["access_token"]
+    token = api(config, "/auth/token", method="POST", body={"username": "admin", "password": admin_password(config)})[
+        "access_token"
+    ]
     api(config, "/api/v2/dags/environment_aqi_marts", token, "PATCH", {"is_paused": False})  # let the marts follow the asset
     page.goto(f"/dags/{CLEAN_DAG}")
     page.get_by_role("button", name="Trigger Dag").first.click()
@@ -144,7 +165,9 @@ def test_trigger_the_air_quality_dag_and_watch_it_succeed(platform, page) -> Non
 
 def test_the_asset_graph_links_the_clean_dag_to_the_marts(platform, page) -> None:
     config, _ = platform
-    token = api(config, "/auth/token", method="POST", body={"username": "admin", "password": admin_password(config)})["access_token"]
+    token = api(config, "/auth/token", method="POST", body={"username": "admin", "password": admin_password(config)})[
+        "access_token"
+    ]
     asset = api(config, "/api/v2/assets?name_pattern=air_quality_hourly", token)["assets"][0]
     page.goto(f"/assets/{asset['id']}")
     for node in (f"dag:{CLEAN_DAG}", "dag:environment_aqi_marts", f"asset:{asset['id']}"):

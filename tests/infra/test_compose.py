@@ -81,13 +81,20 @@ def test_minio_is_erasure_coded_over_four_nodes(services) -> None:
 def test_airflow_services_share_one_jwt_secret_one_database_and_the_api_server(services) -> None:
     airflow = {service: services[f"airflow-{service.replace('api-server', 'apiserver')}"] for service in AIRFLOW_SERVICES}
     assert {" ".join(s["command"][:2]) for s in airflow.values()} == {f"airflow {s}" for s in AIRFLOW_SERVICES}
-    for key in ("AIRFLOW__API_AUTH__JWT_SECRET", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW__CORE__EXECUTION_API_SERVER_URL"):
+    for key in (
+        "AIRFLOW__API_AUTH__JWT_SECRET",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+    ):
         assert len({env_of(s)[key] for s in airflow.values()}) == 1, key
     api = services["airflow-apiserver"]
     port = api["command"][api["command"].index("--port") + 1]
     assert env_of(api)["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == f"http://airflow-apiserver:{port}/execution/"
     assert f"{port}:{port}" in api["ports"]
-    assert "@postgres:5432/" + services["postgres"]["environment"]["POSTGRES_DB"] in env_of(api)["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    assert (
+        "@postgres:5432/" + services["postgres"]["environment"]["POSTGRES_DB"]
+        in env_of(api)["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    )
     assert env_of(services["airflow-init"]) == env_of(api)  # the migration runs against the same database
 
 
@@ -95,7 +102,11 @@ def test_connections_point_at_the_services_and_the_bucket_init_creates(services)
     scheduler = services["airflow-scheduler"]
     dask = connection(scheduler, DASK_CONN_ID)
     dask_command = services["dask-scheduler"]["command"]
-    assert (dask["conn_type"], dask["host"], str(dask["port"])) == ("dask", "dask-scheduler", dask_command[dask_command.index("--port") + 1])
+    assert (dask["conn_type"], dask["host"], str(dask["port"])) == (
+        "dask",
+        "dask-scheduler",
+        dask_command[dask_command.index("--port") + 1],
+    )
     assert dask["extra"]["lake_conn_id"] == LAKE_CONN_ID
     assert services["dask-worker"]["command"][:3] == ["dask", "worker", f"tcp://dask-scheduler:{dask['port']}"]
 
@@ -105,7 +116,11 @@ def test_connections_point_at_the_services_and_the_bucket_init_creates(services)
     users = set(re.findall(r"mc admin user add lake (\w+)", init))
     for conn_id, user in ((LAKE_CONN_ID, "pipelines"), (INGEST_LAKE_CONN_ID, "ingest")):
         lake = connection(scheduler, conn_id)
-        assert (lake["login"], lake["extra"]["lake_uri"], lake["extra"]["endpoint_url"]) == (user, f"s3://{bucket}", "http://minio:9000")
+        assert (lake["login"], lake["extra"]["lake_uri"], lake["extra"]["endpoint_url"]) == (
+            user,
+            f"s3://{bucket}",
+            "http://minio:9000",
+        )
         assert user in users
     assert env_of(scheduler)["CITYLAKE_LAKE_URI"] == f"s3://{bucket}"
     assert connection(scheduler, PSEUDONYM_CONN_ID)["password"].startswith("${CITYLAKE_PSEUDONYM_KEY")

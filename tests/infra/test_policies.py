@@ -12,18 +12,41 @@ NOTHING: set[str] = set()
 LIST = {"list"}
 EXPECTED = {
     # departments drop files into landing and can do nothing else
-    "department": {Zone.LANDING: {"write"}, Zone.RAW: NOTHING, Zone.CLEAN: NOTHING, Zone.QUARANTINE: NOTHING,
-                   Zone.CURATED: NOTHING, Zone.META: NOTHING},
+    "department": {
+        Zone.LANDING: {"write"},
+        Zone.RAW: NOTHING,
+        Zone.CLEAN: NOTHING,
+        Zone.QUARANTINE: NOTHING,
+        Zone.CURATED: NOTHING,
+        Zone.META: NOTHING,
+    },
     # ingest reads landing, writes raw (never deletes it); lists the bucket (HeadBucket needs it)
-    "ingest": {Zone.LANDING: {"read", "list"}, Zone.RAW: {"read", "write", "list"}, Zone.CLEAN: LIST,
-               Zone.QUARANTINE: LIST, Zone.CURATED: LIST, Zone.META: LIST},
+    "ingest": {
+        Zone.LANDING: {"read", "list"},
+        Zone.RAW: {"read", "write", "list"},
+        Zone.CLEAN: LIST,
+        Zone.QUARANTINE: LIST,
+        Zone.CURATED: LIST,
+        Zone.META: LIST,
+    },
     # the pipelines read raw and publish the tables; they never write or delete raw or landing
-    "pipelines": {Zone.LANDING: LIST, Zone.RAW: {"read", "list"}, Zone.CLEAN: {"read", "write", "delete", "list"},
-                  Zone.QUARANTINE: {"read", "write", "delete", "list"}, Zone.CURATED: {"read", "write", "delete", "list"},
-                  Zone.META: LIST},
+    "pipelines": {
+        Zone.LANDING: LIST,
+        Zone.RAW: {"read", "list"},
+        Zone.CLEAN: {"read", "write", "delete", "list"},
+        Zone.QUARANTINE: {"read", "write", "delete", "list"},
+        Zone.CURATED: {"read", "write", "delete", "list"},
+        Zone.META: LIST,
+    },
     # BI reads the curated marts and nothing else
-    "bi": {Zone.LANDING: NOTHING, Zone.RAW: NOTHING, Zone.CLEAN: NOTHING, Zone.QUARANTINE: NOTHING,
-           Zone.CURATED: {"read", "list"}, Zone.META: NOTHING},
+    "bi": {
+        Zone.LANDING: NOTHING,
+        Zone.RAW: NOTHING,
+        Zone.CLEAN: NOTHING,
+        Zone.QUARANTINE: NOTHING,
+        Zone.CURATED: {"read", "list"},
+        Zone.META: NOTHING,
+    },
 }
 
 
@@ -42,10 +65,21 @@ def test_each_role_gets_exactly_its_operations_per_zone(policies, role) -> None:
 
 
 def test_the_meta_zone_is_split_between_ingest_and_the_pipelines(policies) -> None:
-    meta = {key: {role: {op for op in ("read", "write", "delete") if is_allowed(policies[role], zone_request(BUCKET, Zone.META, op, key))}
-                  for role in ("ingest", "pipelines")}
-            for key in ("manifests/air_beijing/a.csv/x.json", "ledger/part-0.parquet", "runs/air/r1.json",
-                        "models/traffic/t1/m.pkl", "doctor/probe-1")}
+    meta = {
+        key: {
+            role: {
+                op for op in ("read", "write", "delete") if is_allowed(policies[role], zone_request(BUCKET, Zone.META, op, key))
+            }
+            for role in ("ingest", "pipelines")
+        }
+        for key in (
+            "manifests/air_beijing/a.csv/x.json",
+            "ledger/part-0.parquet",
+            "runs/air/r1.json",
+            "models/traffic/t1/m.pkl",
+            "doctor/probe-1",
+        )
+    }
     assert meta["manifests/air_beijing/a.csv/x.json"] == {"ingest": {"read", "write"}, "pipelines": {"read"}}
     for key in ("ledger/part-0.parquet", "runs/air/r1.json", "models/traffic/t1/m.pkl", "doctor/probe-1"):
         assert meta[key] == {"ingest": NOTHING, "pipelines": {"read", "write", "delete"}}, key
@@ -67,14 +101,25 @@ def test_bi_lists_only_under_curated(policies) -> None:
 
 
 def test_the_evaluator_follows_aws_semantics_and_refuses_what_it_does_not_know() -> None:
-    policy = {"Statement": [
-        {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"},
-        {"Effect": "Deny", "Action": ["s3:DeleteObject"], "Resource": ["arn:aws:s3:::b/raw/*"]},
-    ]}
+    policy = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*"},
+            {"Effect": "Deny", "Action": ["s3:DeleteObject"], "Resource": ["arn:aws:s3:::b/raw/*"]},
+        ]
+    }
     assert is_allowed(policy, Request("s3:GetObject", "arn:aws:s3:::b/raw/x"))
     assert is_allowed(policy, Request("S3:getobject", "arn:aws:s3:::b/raw/x"))  # actions are case-insensitive
     assert not is_allowed(policy, Request("s3:DeleteObject", "arn:aws:s3:::b/raw/x"))  # a Deny wins
     assert not is_allowed(policy, Request("s3:GetObject", "arn:aws:s3:::other/x"))  # nothing allows it
-    odd = {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}
+    odd = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "*",
+                "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+            }
+        ]
+    }
     with pytest.raises(UnsupportedPolicy, match=r"condition IpAddress \['aws:SourceIp'\] is not supported"):
         is_allowed(odd, Request("s3:GetObject", "arn:aws:s3:::b/x"))

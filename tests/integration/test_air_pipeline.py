@@ -46,26 +46,36 @@ def test_clean_and_marts_then_an_identical_rerun(settings, dask_client, monkeypa
     deliver_bytes(
         lake,
         "PRSA_Data_Dingling_20130301-20170228.csv",
-        dirty(beijing_slice("Dingling", HOURS), {5: b"bad,line\n", 6: b'5,2013,3,1,4,-1,4,3,NA,100,92,-2.7,1020.8,-20.5,0,"NNW",1.5,"Dingling"\n'}),
+        dirty(
+            beijing_slice("Dingling", HOURS),
+            {5: b"bad,line\n", 6: b'5,2013,3,1,4,-1,4,3,NA,100,92,-2.7,1020.8,-20.5,0,"NNW",1.5,"Dingling"\n'},
+        ),
     )
     pipeline.ingest(settings, "run-1", ARRIVED)
     summary = pipeline.clean(settings, "run-1", dask_client)
     assert (summary.rows_in, summary.rows_clean, summary.rows_quarantined, summary.rows_deduplicated) == (
-        2 * HOURS, 2 * HOURS - 2, 2, 0,
+        2 * HOURS,
+        2 * HOURS - 2,
+        2,
+        0,
     )
     assert summary.quarantined_by_reason == {"CONCENTRATION_OUT_OF_RANGE": 1, "FIELD_COUNT_MISMATCH": 1}
     assert summary.partitions == ["Dingling", "Huairou"]
     ledger = read_ledger(lake, "air_quality_hourly")
     assert ledger[["source_partition", "rows_in", "rows_clean", "rows_quarantined", "rows_deduplicated"]].values.tolist() == [
-        ["Dingling", HOURS, HOURS - 2, 2, 0], ["Huairou", HOURS, HOURS, 0, 0],
+        ["Dingling", HOURS, HOURS - 2, 2, 0],
+        ["Huairou", HOURS, HOURS, 0, 0],
     ]
     quarantined = table(lake, Zone.QUARANTINE, "air_quality_hourly", ["source_line"])
     assert quarantined[["source_partition", "source_line", "reason_code", "run_id"]].values.tolist() == [
-        ["Dingling", 5, "FIELD_COUNT_MISMATCH", "run-1"], ["Dingling", 6, "CONCENTRATION_OUT_OF_RANGE", "run-1"],
+        ["Dingling", 5, "FIELD_COUNT_MISMATCH", "run-1"],
+        ["Dingling", 6, "CONCENTRATION_OUT_OF_RANGE", "run-1"],
     ]
     marts = pipeline.build_marts(settings, "run-1", dask_client)
     assert {name: m["rows"] for name, m in marts.items()} == {
-        "air_aqi_hourly": 2 * HOURS - 2, "air_aqi_daily": 2 * 21, "air_pollution_episodes": marts["air_pollution_episodes"]["rows"],
+        "air_aqi_hourly": 2 * HOURS - 2,
+        "air_aqi_daily": 2 * 21,
+        "air_pollution_episodes": marts["air_pollution_episodes"]["rows"],
     }
     # the real first three weeks of March 2013 at Huairou: a haze episode on 2013-03-06 local time
     hourly = query(settings, "SELECT count(*) AS n, max(aqi) AS top FROM air_aqi_hourly WHERE station = 'Huairou'")
@@ -73,8 +83,12 @@ def test_clean_and_marts_then_an_identical_rerun(settings, dask_client, monkeypa
 
     # the same through the command line an analyst uses
     monkeypatch.setenv("CITYLAKE_LAKE_URI", settings.lake_uri)
-    assert main(["query", "SELECT station, count(*) AS days FROM air_aqi_daily GROUP BY station ORDER BY station",
-                 "--format", "csv"]) == 0
+    assert (
+        main(
+            ["query", "SELECT station, count(*) AS days FROM air_aqi_daily GROUP BY station ORDER BY station", "--format", "csv"]
+        )
+        == 0
+    )
     assert capsys.readouterr().out == "station,days\nDingling,21\nHuairou,21\n"
     assert main(["tables"]) == 0
     listed = [line.split()[:3] for line in capsys.readouterr().out.splitlines()]
@@ -145,7 +159,9 @@ def test_a_batch_beyond_the_threshold_publishes_nothing(settings, dask_client) -
     assert read_ledger(lake).empty
 
 
-def test_a_run_that_failed_after_publishing_but_before_its_ledger_is_completed_by_the_next(settings, dask_client, monkeypatch) -> None:
+def test_a_run_that_failed_after_publishing_but_before_its_ledger_is_completed_by_the_next(
+    settings, dask_client, monkeypatch
+) -> None:
     from pipelines.flows import clean as clean_flow
 
     lake = Lake(settings)
@@ -165,5 +181,7 @@ def test_a_run_that_failed_after_publishing_but_before_its_ledger_is_completed_b
 
     summary = pipeline.clean(settings, "run-2", dask_client)
     assert summary.skipped_as_duplicate  # the data was already there: not written twice
-    assert read_ledger(lake, "air_quality_hourly")[["source_partition", "rows_in", "rows_clean"]].values.tolist() == [["Huairou", 48, 48]]
+    assert read_ledger(lake, "air_quality_hourly")[["source_partition", "rows_in", "rows_clean"]].values.tolist() == [
+        ["Huairou", 48, 48]
+    ]
     assert len(table(lake, Zone.CLEAN, "air_quality_hourly", ["ts_utc"])) == 48

@@ -39,11 +39,16 @@ def test_chunked_and_whole_files_give_the_same_lake(tmp_path, dask_client) -> No
         clean_flow.ingest(settings, feed, "run", ARRIVED)
         summary = clean_flow.clean(settings, feed, "run", dask_client)
         assert (summary.rows_in, summary.rows_clean, summary.rows_quarantined, summary.rows_deduplicated) == (
-            2 * 24 * 30 + 1, 2 * 24 * 30 - 1, 1, 1,
+            2 * 24 * 30 + 1,
+            2 * 24 * 30 - 1,
+            1,
+            1,
         )
         lakes[label] = lake
-    for zone, name, order in ((Zone.CLEAN, "air_quality_hourly", ["station", "ts_utc"]),
-                              (Zone.QUARANTINE, "air_quality_hourly", ["source_file", "source_line"])):
+    for zone, name, order in (
+        (Zone.CLEAN, "air_quality_hourly", ["station", "ts_utc"]),
+        (Zone.QUARANTINE, "air_quality_hourly", ["source_file", "source_line"]),
+    ):
         whole, chunks = (
             delta.read_table(lakes[k], lakes[k].layout.table(zone, name)).sort_values(order).reset_index(drop=True)
             for k in ("whole", "chunks")
@@ -51,5 +56,7 @@ def test_chunked_and_whole_files_give_the_same_lake(tmp_path, dask_client) -> No
         pd.testing.assert_frame_equal(whole, chunks)
     columns = ["source_partition", "rows_in", "rows_clean", "rows_quarantined", "rows_deduplicated", "gaps"]
     assert read_ledger(lakes["whole"])[columns].values.tolist() == read_ledger(lakes["chunks"])[columns].values.tolist()
-    part_files = lakes["chunks"].glob(f"{lakes['chunks'].layout.table(Zone.CLEAN, 'air_quality_hourly')}/station=Huairou/*.parquet")
+    part_files = lakes["chunks"].glob(
+        f"{lakes['chunks'].layout.table(Zone.CLEAN, 'air_quality_hourly')}/station=Huairou/*.parquet"
+    )
     assert len(part_files) > 1  # written bucket by bucket

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_hotspots_count_every_clean_incident_once_with_the_trend(settings, dask_client) -> None:
-    lines = gzip.decompress(require_data(DATA_DIR / "crime" / "chicago" / "chicago_aggravated_assaults.csv.gz").read_bytes()).splitlines(True)
+    lines = gzip.decompress(
+        require_data(DATA_DIR / "crime" / "chicago" / "chicago_aggravated_assaults.csv.gz").read_bytes()
+    ).splitlines(True)
     sample = lines[0] + b"".join(lines[1::40])
     lake = Lake(settings)
     lake.ensure_exists()
@@ -35,8 +37,9 @@ def test_hotspots_count_every_clean_incident_once_with_the_trend(settings, dask_
     incidents = delta.read_table(lake, lake.layout.table(Zone.CLEAN, "crime_incidents"))
     local = incidents["ts_utc"].dt.tz_convert("America/Chicago")
     district = incidents["district"].fillna(incidents["reported_district"]).fillna("unknown")
-    expected = incidents.assign(period=local.dt.year.astype(str), district=district, weekday=local.dt.weekday,
-                                hour=local.dt.hour).value_counts(["period", "district", "weekday", "hour"])
+    expected = incidents.assign(
+        period=local.dt.year.astype(str), district=district, weekday=local.dt.weekday, hour=local.dt.hour
+    ).value_counts(["period", "district", "weekday", "hour"])
     got = cells.set_index(["period", "district", "weekday", "hour"])["incidents"]
     assert len(got) == len(expected) and all(got[k] == v for k, v in expected.items())
     busiest = cells[cells["period"] == "2019"].sort_values("incidents").iloc[-1]

@@ -20,6 +20,8 @@ from pipelines.sources.registry import all_sources
 from tests.conftest import DATA_DIR, POLICE_FEEDS, deliver_cases, personal_identifiers
 
 pytestmark = pytest.mark.slow
+
+
 def test_rules_from_the_police_sources(tmp_path: Path, dask_client) -> None:
     settings = load_settings(lake_uri=str(tmp_path / "lake"), data_dir=DATA_DIR, pseudonym_key="test-key-not-a-secret")
     lake = Lake(settings)

@@ -82,10 +82,16 @@ def test_chicago_assaults_get_their_district_from_the_polygons() -> None:
     lines = gzip.decompress(data("crime/chicago/chicago_aggravated_assaults.csv.gz").read_bytes()).splitlines(keepends=True)
     result = run("chicago_assaults", gzip.compress(b"".join(lines[:2001])), "chicago_aggravated_assaults.csv.gz")
     assert (result.rows_in, len(result.clean), len(result.rejects)) == (2000, 1999, 1)
-    assert result.rejects[["source_line", "reason_code"]].values.tolist() == [[result.rejects["source_line"].iloc[0], "OUT_OF_CITY"]]
+    assert result.rejects[["source_line", "reason_code"]].values.tolist() == [
+        [result.rejects["source_line"].iloc[0], "OUT_OF_CITY"]
+    ]
     assert (result.clean["district"] == result.clean["reported_district"]).sum() == 1966
     first = result.clean.sort_values("source_line").iloc[0]
-    assert (first["ts_utc"], first["district"], first["grid_cell"]) == (pd.Timestamp("2010-01-01T06:05Z"), "2", "0.005:26358:18474")
+    assert (first["ts_utc"], first["district"], first["grid_cell"]) == (
+        pd.Timestamp("2010-01-01T06:05Z"),
+        "2",
+        "0.005:26358:18474",
+    )
     assert result.clean["incident_id"].is_unique
 
 

@@ -30,8 +30,11 @@ def s3_settings():
             pytest.fail(message)
         pytest.skip(message)
     settings = load_settings(
-        lake_uri=f"s3://citylake-test-{uuid.uuid4().hex[:12]}/lake", s3_endpoint_url=ENDPOINT, dask_workers=2,
-        io_timeout_seconds=20, io_max_retries=3,
+        lake_uri=f"s3://citylake-test-{uuid.uuid4().hex[:12]}/lake",
+        s3_endpoint_url=ENDPOINT,
+        dask_workers=2,
+        io_timeout_seconds=20,
+        io_max_retries=3,
     )
     yield settings
     Lake(settings).fs.rm(Lake(settings).bucket(), recursive=True)
@@ -42,8 +45,9 @@ def test_pipeline_on_s3_and_marts_read_back(s3_settings, dask_client) -> None:
     lake.ensure_exists()  # creates the bucket through the MinIO SDK
     assert lake.fs.exists(lake.bucket())
     for station in ("Guanyuan", "Wanshouxigong"):
-        lake.write_bytes(f"{lake.layout.landing_dir('air_beijing')}/PRSA_Data_{station}_20130301-20170228.csv",
-                         beijing_slice(station, HOURS))
+        lake.write_bytes(
+            f"{lake.layout.landing_dir('air_beijing')}/PRSA_Data_{station}_20130301-20170228.csv", beijing_slice(station, HOURS)
+        )
     arrived = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     assert len(pipeline.ingest(s3_settings, "s3-run-1", arrived).new) == 2
     summary = pipeline.clean(s3_settings, "s3-run-1", dask_client)

@@ -21,7 +21,8 @@ from tests.conftest import deliver_traffic_slice
 pytestmark = pytest.mark.slow
 SENSORS, DAYS = 12, 3
 PARAMS = TrafficParams.from_dict(
-    {"learned_params": {"gradient_boosting": {"max_iter": 30}}, "plan": {"test_fraction": 0.2, "folds": 2}, "factor_repeats": 1})
+    {"learned_params": {"gradient_boosting": {"max_iter": 30}}, "plan": {"test_fraction": 0.2, "folds": 2}, "factor_repeats": 1}
+)
 
 
 def table(lake: Lake, mart: str) -> pd.DataFrame:
@@ -37,7 +38,12 @@ def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
         clean_flow.clean(settings, get_source(feed), "r1", dask_client)
 
     curated = pipeline.curate_readings(settings, "r1", PARAMS)
-    assert (curated["rows"], curated["sensors"], curated["observed"], curated["missing"]) == (SENSORS * DAYS * 288, SENSORS, SENSORS * DAYS * 288, 0)
+    assert (curated["rows"], curated["sensors"], curated["observed"], curated["missing"]) == (
+        SENSORS * DAYS * 288,
+        SENSORS,
+        SENSORS * DAYS * 288,
+        0,
+    )
     assert curated["partitions"] == ["2012-03-01", "2012-03-02", "2012-03-03"]
     assert (curated["from_utc"], curated["to_utc"]) == ("2012-03-01T08:00:00+00:00", "2012-03-04T07:55:00+00:00")
 

@@ -25,7 +25,9 @@ def main(lake_uri: str, run_id: str) -> int:
     except Exception as exc:  # the outcome to report: the race's loser must fail cleanly, with a clear message
         print(f"error {type(exc).__name__}: {exc}", flush=True)
         return 1
-    print(f"ok rows_clean={summary.rows_clean} skipped={summary.skipped_as_duplicate} version={summary.table_version}", flush=True)
+    print(
+        f"ok rows_clean={summary.rows_clean} skipped={summary.skipped_as_duplicate} version={summary.table_version}", flush=True
+    )
     return 0
 
 

@@ -66,8 +66,10 @@ def table(scenarios: list[Scenario]) -> str:
     """The figures as a text table."""
     header = f"{'scenario':<58} {'runs':>5} {'passed':>7} {'rows lost':>10} {'duplicate rows':>15} {'time':>8}"
     lines = [header, "-" * len(header)]
-    lines += [f"{s.name[:58]:<58} {s.runs:>5} {s.passed:>7} {s.rows_lost:>10} {s.duplicate_rows:>15} {s.seconds:>7.1f}s"
-              for s in scenarios]
+    lines += [
+        f"{s.name[:58]:<58} {s.runs:>5} {s.passed:>7} {s.rows_lost:>10} {s.duplicate_rows:>15} {s.seconds:>7.1f}s"
+        for s in scenarios
+    ]
     return "\n".join(lines)
 
 

@@ -16,23 +16,43 @@ from pipelines.config import load_settings
 from pipelines.lake.delta import publish_frame
 from pipelines.lake.storage import Lake
 
-SCHEMA = pa.schema([pa.field("part", pa.string()), pa.field("row_id", pa.int64()), pa.field("generation", pa.int64()),
-                    pa.field("value", pa.float64())])
+SCHEMA = pa.schema(
+    [
+        pa.field("part", pa.string()),
+        pa.field("row_id", pa.int64()),
+        pa.field("generation", pa.int64()),
+        pa.field("value", pa.float64()),
+    ]
+)
 PARTS = [f"p{i}" for i in range(8)]
 
 
 def frame(generation: int, rows: int) -> pd.DataFrame:
     ids = np.arange(rows)
-    return pd.DataFrame({"part": np.array(PARTS)[ids % len(PARTS)], "row_id": ids, "generation": generation,
-                         "value": np.random.default_rng(generation).random(rows)})
+    return pd.DataFrame(
+        {
+            "part": np.array(PARTS)[ids % len(PARTS)],
+            "row_id": ids,
+            "generation": generation,
+            "value": np.random.default_rng(generation).random(rows),
+        }
+    )
 
 
 def main(lake_uri: str, table_uri: str, generation: int, rows: int) -> None:
     lake = Lake(load_settings(lake_uri=lake_uri))
     data = frame(generation, rows)
     print("publishing", flush=True)
-    result = publish_frame(lake, table_uri, data, SCHEMA, ("part",), {"part": PARTS} if generation > 0 else None,
-                           f"gen-{generation}", f"generation-{generation}")
+    result = publish_frame(
+        lake,
+        table_uri,
+        data,
+        SCHEMA,
+        ("part",),
+        {"part": PARTS} if generation > 0 else None,
+        f"gen-{generation}",
+        f"generation-{generation}",
+    )
     print("published", result.version, flush=True)
 
 

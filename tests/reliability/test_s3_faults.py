@@ -39,8 +39,13 @@ def upstream() -> str:
 
 def attempt(endpoint: str, lake_uri: str, run_id: str, dask_client, timeout: float = 10, retries: int = 5) -> str | None:
     """One ingest + clean + marts run through `endpoint`; None when it succeeded, else the error it raised."""
-    settings = load_settings(lake_uri=lake_uri, s3_endpoint_url=endpoint, io_timeout_seconds=timeout, io_max_retries=retries,
-                             io_connect_timeout_seconds=2)
+    settings = load_settings(
+        lake_uri=lake_uri,
+        s3_endpoint_url=endpoint,
+        io_timeout_seconds=timeout,
+        io_max_retries=retries,
+        io_connect_timeout_seconds=2,
+    )
     try:
         lake = Lake(settings)
         lake.ensure_exists()
@@ -66,15 +71,23 @@ def final_state(upstream: str, lake_uri: str, dask_client) -> tuple[int, int, in
     return len(clean), len(clean.drop_duplicates(["station", "ts_utc"])), len(read_ledger(lake, "air_quality_hourly"))
 
 
-def record(scenario, upstream: str, lake_uri: str, dask_client, error: str | None, started: float, counts: dict[str, int]) -> None:
+def record(
+    scenario, upstream: str, lake_uri: str, dask_client, error: str | None, started: float, counts: dict[str, int]
+) -> None:
     rows, distinct, partitions = final_state(upstream, lake_uri, dask_client)
     expected = len(STATIONS) * HOURS
     clear = error is None or len(error) > 20
-    scenario.record(clear and partitions == len(STATIONS) and sum(counts[k] for k in ("503", "500", "slow", "dropped")) > 0,
-                    rows_lost=max(0, expected - distinct), duplicate_rows=rows - distinct, seconds=time.monotonic() - started,
-                    why=f"error={error!r} faults={counts} final rows={rows} distinct={distinct} ledger partitions={partitions}")
+    scenario.record(
+        clear and partitions == len(STATIONS) and sum(counts[k] for k in ("503", "500", "slow", "dropped")) > 0,
+        rows_lost=max(0, expected - distinct),
+        duplicate_rows=rows - distinct,
+        seconds=time.monotonic() - started,
+        why=f"error={error!r} faults={counts} final rows={rows} distinct={distinct} ledger partitions={partitions}",
+    )
     print(f"{scenario.name}: {'succeeded' if error is None else 'failed cleanly: ' + error[:160]}; faults {counts}")
-    Lake(load_settings(lake_uri=lake_uri, s3_endpoint_url=upstream)).fs.rm(lake_uri.removeprefix("s3://").split("/")[0], recursive=True)
+    Lake(load_settings(lake_uri=lake_uri, s3_endpoint_url=upstream)).fs.rm(
+        lake_uri.removeprefix("s3://").split("/")[0], recursive=True
+    )
 
 
 def bucket() -> str:

@@ -26,7 +26,8 @@ CREDENTIALS = {
     "AWS access key id": re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
     "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
     "secret assigned a literal": re.compile(
-        r"""(?i)\b(password|passwd|secret|secret_key|secret_access_key|api_key|token|jwt_secret)\b["']?\s*[:=]\s*["']([^"'\s]{8,})["']"""),
+        r"""(?i)\b(password|passwd|secret|secret_key|secret_access_key|api_key|token|jwt_secret)\b["']?\s*[:=]\s*["']([^"'\s]{8,})["']"""
+    ),
     "credentials in a URL": re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@]+:([^/\s:@${}]{6,})@"),
 }
 
@@ -50,10 +51,17 @@ def test_no_credentials_in_the_repository_or_dag_files(scenario) -> None:
         except UnicodeDecodeError:
             continue  # binary
         for what, pattern in CREDENTIALS.items():
-            findings += [f"{path.relative_to(PROJECT_ROOT)}: {what}: {m.group(0)[:60]}" for m in pattern.finditer(text)
-                         if FAKE not in m.group(0)]
+            findings += [
+                f"{path.relative_to(PROJECT_ROOT)}: {what}: {m.group(0)[:60]}"
+                for m in pattern.finditer(text)
+                if FAKE not in m.group(0)
+            ]
     dag_texts = "\n".join(p.read_text() for p in files if p.parent.name == "dags")
-    findings += [f"dags/: {word}" for word in ("AIRFLOW_CONN_", "password", "secret") if word in dag_texts.lower().replace("airflow_conn_", "AIRFLOW_CONN_")]
+    findings += [
+        f"dags/: {word}"
+        for word in ("AIRFLOW_CONN_", "password", "secret")
+        if word in dag_texts.lower().replace("airflow_conn_", "AIRFLOW_CONN_")
+    ]
     scenario.record(findings == [], seconds=time.monotonic() - started, why="; ".join(findings[:5]))
     scenario.assert_all_passed()
 
@@ -68,7 +76,9 @@ def test_the_scan_finds_what_it_looks_for() -> None:
     for what, text in planted.items():
         assert CREDENTIALS[what].search(text), what
     assert FAKE not in planted["secret assigned a literal"]
-    assert not CREDENTIALS["credentials in a URL"].search("postgresql+psycopg2://airflow:${POSTGRES_PASSWORD:?set it}@postgres:5432/x")
+    assert not CREDENTIALS["credentials in a URL"].search(
+        "postgresql+psycopg2://airflow:${POSTGRES_PASSWORD:?set it}@postgres:5432/x"
+    )
 
 
 def test_each_zone_policy_grants_only_what_its_role_needs(scenario) -> None:
@@ -100,10 +110,14 @@ def test_personal_data_never_reaches_clean_or_curated_and_pseudonyms_follow_the_
     # the same key gives the same pseudonyms (joins across runs and sources hold); a new key, all new ones
     again = police_lake(tmp_path / "again", "key-one-not-a-secret", dask_client, files)
     rotated = police_lake(tmp_path / "rotated", "key-two-not-a-secret", dask_client, files)
-    ids = {name: set(delta.read_table(lake, lake.layout.table(Zone.CLEAN, "case_persons"))["person_id"])
-           for name, lake in (("first", first), ("again", again), ("rotated", rotated))}
+    ids = {
+        name: set(delta.read_table(lake, lake.layout.table(Zone.CLEAN, "case_persons"))["person_id"])
+        for name, lake in (("first", first), ("again", again), ("rotated", rotated))
+    }
     raw_ids = set(cases.persons["id_card"])
     scenario.record(ids["first"] == ids["again"] and len(ids["first"]) == len(raw_ids), why="pseudonyms changed under one key")
-    scenario.record(ids["first"].isdisjoint(ids["rotated"]) and len(ids["rotated"]) == len(ids["first"]), why="a pseudonym survived rotation")
+    scenario.record(
+        ids["first"].isdisjoint(ids["rotated"]) and len(ids["rotated"]) == len(ids["first"]), why="a pseudonym survived rotation"
+    )
     scenario.seconds = time.monotonic() - started
     scenario.assert_all_passed()

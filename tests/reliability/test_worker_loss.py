@@ -38,8 +38,9 @@ def run_clean(root: Path, kill_after: float | None, rng: random.Random) -> tuple
     lake = Lake(settings)
     lake.ensure_exists()
     for station in STATIONS:
-        lake.write_bytes(f"{lake.layout.landing_dir('air_beijing')}/PRSA_Data_{station}_20130301-20170228.csv",
-                         beijing_slice(station, HOURS))
+        lake.write_bytes(
+            f"{lake.layout.landing_dir('air_beijing')}/PRSA_Data_{station}_20130301-20170228.csv", beijing_slice(station, HOURS)
+        )
     pipeline.ingest(settings, "run", ARRIVED)
     with dask_client(settings) as client:
         (summary, elapsed, killed) = with_worker_killed(client, kill_after, rng, lambda: pipeline.clean(settings, "run", client))
@@ -80,9 +81,13 @@ def test_worker_loss_mid_job(tmp_path, scenario) -> None:
         table, _, killed = run_clean(tmp_path / f"loss-{repeat}", kill_after, rng)
         kills_landed += killed
         distinct = len(table.drop_duplicates(KEY))
-        scenario.record(table.equals(expected), rows_lost=len(expected) - distinct if distinct < len(expected) else 0,
-                        duplicate_rows=len(table) - distinct, seconds=time.monotonic() - started,
-                        why=f"repeat {repeat}: killed after {kill_after:.1f} s, {len(table)} rows vs {len(expected)}")
+        scenario.record(
+            table.equals(expected),
+            rows_lost=len(expected) - distinct if distinct < len(expected) else 0,
+            duplicate_rows=len(table) - distinct,
+            seconds=time.monotonic() - started,
+            why=f"repeat {repeat}: killed after {kill_after:.1f} s, {len(table)} rows vs {len(expected)}",
+        )
     assert kills_landed == REPEATS, "a kill fired after the job had finished: the scenario tested nothing"
     print(f"clean run {baseline:.1f} s; {REPEATS} runs each lost a worker mid-job")
     scenario.assert_all_passed()
@@ -96,8 +101,15 @@ def test_worker_loss_while_mining_association_rules(tmp_path, scenario) -> None:
     rng = random.Random(SEED + 1)
     files = write_case_files(generate_cases(8_000, seed=3), tmp_path / "files")
     params = RuleMiningParams(period="2025", min_group_size=10)
-    rules = lambda lake: delta.read_table(lake, lake.layout.table(Zone.CURATED, "crime_rules")).sort_values(  # noqa: E731
-        ["antecedent", "consequent"]).reset_index(drop=True).drop(columns=["run_id"], errors="ignore")
+
+    def rules(lake):
+        return (
+            delta.read_table(lake, lake.layout.table(Zone.CURATED, "crime_rules"))
+            .sort_values(["antecedent", "consequent"])
+            .reset_index(drop=True)
+            .drop(columns=["run_id"], errors="ignore")
+        )
+
     with dask_client(load_settings(dask_workers=2)) as client:
         baseline_lake = police_lake(tmp_path / "baseline", "key-not-a-secret", client, files)
         _, baseline, _ = with_worker_killed(client, None, rng, lambda: mine_rules(baseline_lake.settings, "r", client, params))
@@ -107,12 +119,18 @@ def test_worker_loss_while_mining_association_rules(tmp_path, scenario) -> None:
         with dask_client(load_settings(dask_workers=2)) as client:
             lake = police_lake(tmp_path / f"loss-{repeat}", "key-not-a-secret", client, files)
             kill_after = rng.uniform(0.1, 0.6) * baseline
-            _, seconds, killed = with_worker_killed(client, kill_after, rng, lambda lake=lake: mine_rules(lake.settings, "r", client, params))
+            _, seconds, killed = with_worker_killed(
+                client, kill_after, rng, lambda lake=lake: mine_rules(lake.settings, "r", client, params)
+            )
         got = rules(lake)
         merged = got.merge(expected, how="outer", indicator=True, on=["antecedent", "consequent"])
-        scenario.record(killed and got.equals(expected), rows_lost=int((merged["_merge"] == "right_only").sum()),
-                        duplicate_rows=len(got) - len(got.drop_duplicates(["antecedent", "consequent"])), seconds=seconds,
-                        why=f"repeat {repeat}: killed={killed} after {kill_after:.1f} s, {len(got)} rules vs {len(expected)}")
+        scenario.record(
+            killed and got.equals(expected),
+            rows_lost=int((merged["_merge"] == "right_only").sum()),
+            duplicate_rows=len(got) - len(got.drop_duplicates(["antecedent", "consequent"])),
+            seconds=seconds,
+            why=f"repeat {repeat}: killed={killed} after {kill_after:.1f} s, {len(got)} rules vs {len(expected)}",
+        )
     print(f"rule mining {baseline:.1f} s; 2 runs each lost a worker mid-job")
     scenario.assert_all_passed()
 
@@ -144,10 +162,16 @@ def test_worker_loss_while_training_traffic_models(tmp_path, scenario) -> None:
         expected = board()
         for repeat in range(2):  # the same inputs and parameters: each run replaces the leaderboard's rows
             kill_after = rng.uniform(0.1, 0.6) * baseline
-            _, seconds, killed = with_worker_killed(client, kill_after, rng, lambda repeat=repeat: traffic.train(settings, f"loss-{repeat}", client, PARAMS))
+            _, seconds, killed = with_worker_killed(
+                client, kill_after, rng, lambda repeat=repeat: traffic.train(settings, f"loss-{repeat}", client, PARAMS)
+            )
             got = board()
-            scenario.record(killed and got.equals(expected), rows_lost=max(0, len(expected) - len(got)),
-                            duplicate_rows=len(got) - len(got.drop_duplicates(["model", "horizon_min"])), seconds=seconds,
-                            why=f"repeat {repeat}: killed={killed} after {kill_after:.1f} s\n{got}\n{expected}")
+            scenario.record(
+                killed and got.equals(expected),
+                rows_lost=max(0, len(expected) - len(got)),
+                duplicate_rows=len(got) - len(got.drop_duplicates(["model", "horizon_min"])),
+                seconds=seconds,
+                why=f"repeat {repeat}: killed={killed} after {kill_after:.1f} s\n{got}\n{expected}",
+            )
     print(f"traffic training {baseline:.1f} s; 2 runs each lost a worker mid-job")
     scenario.assert_all_passed()

@@ -28,7 +28,9 @@ def test_an_unwritable_lake_says_where_and_what_to_do(tmp_path: Path) -> None:
 def test_dask_without_a_scheduler_with_one_and_with_a_dead_one(settings, dask_client) -> None:
     assert check_dask(settings).detail == "no scheduler configured: each task starts a LocalCluster on its own machine"
     address = dask_client.scheduler.address
-    assert check_dask(load_settings(dask_scheduler_address=address)) == Check("dask", "ok", f"scheduler {address} with 2 worker(s)")
+    assert check_dask(load_settings(dask_scheduler_address=address)) == Check(
+        "dask", "ok", f"scheduler {address} with 2 worker(s)"
+    )
     dead = check_dask(load_settings(dask_scheduler_address="tcp://127.0.0.1:1", io_timeout_seconds=2))
     assert dead.status == "fail" and dead.detail.startswith("cannot reach the scheduler at tcp://127.0.0.1:1: ")
     assert dead.fix.startswith("start it (`dask scheduler`, then `dask worker <address>`)")
@@ -39,7 +41,10 @@ def test_missing_data_and_key_are_warnings_with_their_fix(tmp_path: Path, monkey
     settings = load_settings(data_dir=tmp_path)
     assert check_data_dir(settings).detail == f"no public data in {tmp_path}: the demos run on SYNTHETIC data"
     key = check_pseudonym_key(settings)
-    assert (key.status, key.detail) == ("warn", "not configured: the feeds cases, case_persons, case_vehicles, hotel_stays, flights will fail")
+    assert (key.status, key.detail) == (
+        "warn",
+        "not configured: the feeds cases, case_persons, case_vehicles, hotel_stays, flights will fail",
+    )
     assert check_pseudonym_key(load_settings(pseudonym_key="k")).detail == "configured (its value is never shown)"
 
 
@@ -69,12 +74,20 @@ def test_the_platform_check_finds_stopped_processes_and_its_scheduler(tmp_path) 
 
     running = subprocess.Popen(["sleep", "60"], start_new_session=True)
     try:
-        worker = Started("dask-worker-1", running.pid, psutil.Process(running.pid).create_time(), "w.log",
-                         ["dask", "worker", "tcp://127.0.0.1:1", "--name", "worker-1"])
+        worker = Started(
+            "dask-worker-1",
+            running.pid,
+            psutil.Process(running.pid).create_time(),
+            "w.log",
+            ["dask", "worker", "tcp://127.0.0.1:1", "--name", "worker-1"],
+        )
         gone = Started("airflow-scheduler", 999_999, 1.0, str(tmp_path / "airflow-scheduler.log"), ["airflow", "scheduler"])
         config.state_file.write_text(json.dumps([worker.__dict__, gone.__dict__]))
         [finding] = check_platform(config)
-        assert (finding.status, finding.detail) == ("fail", "1 of the 2 processes `make up` started have stopped: airflow-scheduler")
+        assert (finding.status, finding.detail) == (
+            "fail",
+            "1 of the 2 processes `make up` started have stopped: airflow-scheduler",
+        )
         assert finding.fix == f"read {tmp_path / 'airflow-scheduler.log'}, then `make down` and `make up`"
 
         config.state_file.write_text(json.dumps([worker.__dict__]))

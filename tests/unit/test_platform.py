@@ -25,16 +25,25 @@ def test_a_local_lake_needs_no_lake_connection_and_dask_points_at_the_platform(t
     conns = connection_uris(config, load_settings(lake_uri=str(tmp_path / "lake")), "pk")
     assert sorted(conns) == ["AIRFLOW_CONN_CITYLAKE_DASK", "AIRFLOW_CONN_CITYLAKE_PSEUDONYM"]
     assert json.loads(conns["AIRFLOW_CONN_CITYLAKE_DASK"]) == {
-        "conn_type": "dask", "host": "127.0.0.1", "port": 9786, "extra": {"lake_conn_id": "citylake_lake"}}
+        "conn_type": "dask",
+        "host": "127.0.0.1",
+        "port": 9786,
+        "extra": {"lake_conn_id": "citylake_lake"},
+    }
     assert json.loads(conns["AIRFLOW_CONN_CITYLAKE_PSEUDONYM"])["password"] == "pk"
 
 
 def test_a_lake_on_s3_becomes_the_lake_connection(tmp_path: Path) -> None:
-    settings = load_settings(lake_uri="s3://citylake/lake", s3_endpoint_url="http://127.0.0.1:7480",
-                             s3_access_key_id="AK", s3_secret_access_key="SK")
+    settings = load_settings(
+        lake_uri="s3://citylake/lake", s3_endpoint_url="http://127.0.0.1:7480", s3_access_key_id="AK", s3_secret_access_key="SK"
+    )
     lake = json.loads(connection_uris(PlatformConfig(home=tmp_path), settings, "pk")["AIRFLOW_CONN_CITYLAKE_LAKE"])
-    assert lake == {"conn_type": "aws", "login": "AK", "password": "SK",
-                    "extra": {"endpoint_url": "http://127.0.0.1:7480", "region_name": "us-east-1", "lake_uri": "s3://citylake/lake"}}
+    assert lake == {
+        "conn_type": "aws",
+        "login": "AK",
+        "password": "SK",
+        "extra": {"endpoint_url": "http://127.0.0.1:7480", "region_name": "us-east-1", "lake_uri": "s3://citylake/lake"},
+    }
 
 
 def test_every_service_shares_one_environment(tmp_path: Path, monkeypatch) -> None:
@@ -44,14 +53,25 @@ def test_every_service_shares_one_environment(tmp_path: Path, monkeypatch) -> No
     assert env["AIRFLOW_HOME"] == str(tmp_path / "airflow")
     assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "j" * 128
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:18080/execution/"
-    assert (env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"], env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"]) == ("18793", "18794")
+    assert (env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"], env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"]) == (
+        "18793",
+        "18794",
+    )
     assert env["CITYLAKE_LAKE_URI"] == str(tmp_path / "lake")
 
 
 def test_the_processes_in_start_order(tmp_path: Path) -> None:
     commands = service_commands(PlatformConfig(home=tmp_path, workers=3, dask_port=9786))
-    assert list(commands) == ["dask-scheduler", "dask-worker-1", "dask-worker-2", "dask-worker-3",
-                              "airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"]
+    assert list(commands) == [
+        "dask-scheduler",
+        "dask-worker-1",
+        "dask-worker-2",
+        "dask-worker-3",
+        "airflow-api-server",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+    ]
     assert commands["dask-worker-2"][2:4] == ["tcp://127.0.0.1:9786", "--name"]
 
 
@@ -62,8 +82,10 @@ def test_down_stops_exactly_what_up_recorded(tmp_path: Path) -> None:
     try:
         import psutil
 
-        recorded = [Started("ours", ours.pid, psutil.Process(ours.pid).create_time(), "log"),
-                    Started("recycled-pid", bystander.pid, 12345.0, "log")]  # same pid, another process: not ours
+        recorded = [
+            Started("ours", ours.pid, psutil.Process(ours.pid).create_time(), "log"),
+            Started("recycled-pid", bystander.pid, 12345.0, "log"),
+        ]  # same pid, another process: not ours
         config.state_file.write_text(json.dumps([r.__dict__ for r in recorded]))
         assert [p.name for p in read_started(config)] == ["ours", "recycled-pid"]
         assert down(config) == ["ours"]

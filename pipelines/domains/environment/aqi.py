@@ -87,7 +87,7 @@ def combine(iaqis: pd.DataFrame, pollutant_of: dict[str, str]) -> pd.DataFrame:
     aqi = iaqis.max(axis=1, skipna=True)
     values = iaqis.to_numpy()
     names = [pollutant_of[c] for c in iaqis.columns]
-    primaries = []
+    primaries: list[str | None] = []
     for row, top in zip(values, aqi.to_numpy()):
         if np.isnan(top) or top < PRIMARY_POLLUTANT_MIN_AQI:
             primaries.append(None)

@@ -14,8 +14,13 @@ from pipelines.lake.catalog.environment import AIR_AQI_DAILY, AIR_AQI_HOURLY, AI
 TIMEZONE = "Asia/Shanghai"
 IAQI_COLUMNS = ("iaqi_pm25", "iaqi_pm10", "iaqi_so2", "iaqi_no2", "iaqi_co", "iaqi_o3_1h", "iaqi_o3_8h")
 POLLUTANT_OF = {
-    "iaqi_pm25": "PM2.5", "iaqi_pm10": "PM10", "iaqi_so2": "SO2", "iaqi_no2": "NO2",
-    "iaqi_co": "CO", "iaqi_o3_1h": "O3", "iaqi_o3_8h": "O3",
+    "iaqi_pm25": "PM2.5",
+    "iaqi_pm10": "PM10",
+    "iaqi_so2": "SO2",
+    "iaqi_no2": "NO2",
+    "iaqi_co": "CO",
+    "iaqi_o3_1h": "O3",
+    "iaqi_o3_8h": "O3",
 }
 HOURLY_SCHEMA = AIR_AQI_HOURLY.arrow_schema
 DAILY_SCHEMA = AIR_AQI_DAILY.arrow_schema
@@ -159,4 +164,3 @@ def episodes(hourly: pd.DataFrame) -> pd.DataFrame:
 def _empty(schema: pa.Schema) -> pd.DataFrame:
     """An empty frame with the mart's columns."""
     return schema.empty_table().to_pandas()
-

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pipelines.compute import map_with_progress
 from pipelines.config import Settings
@@ -23,6 +24,10 @@ from pipelines.lake.runs import idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
 from pipelines.sources.registry import get_source
 from pipelines.sources.spec import FeedSpec
+
+if TYPE_CHECKING:
+    import distributed
+
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +56,7 @@ def ingest(settings: Settings, run_id: str, arrived_at: dt.datetime) -> IngestRe
     return clean_flow.ingest(settings, feed(), run_id, arrived_at)
 
 
-def clean(settings: Settings, run_id: str, client: "distributed.Client") -> CleanSummary:  # noqa: F821
+def clean(settings: Settings, run_id: str, client: distributed.Client) -> CleanSummary:
     """raw -> clean + quarantine for the stations whose file (or feed, suite, logic) changed, behind the gate."""
     return clean_flow.clean(settings, feed(), run_id, client)
 
@@ -68,7 +73,10 @@ def stage_marts_partition(station: str, settings: Settings, run_id: str, clean_v
 
 
 def build_marts(
-    settings: Settings, run_id: str, client: "distributed.Client", stations: list[str] | None = None  # noqa: F821
+    settings: Settings,
+    run_id: str,
+    client: distributed.Client,
+    stations: list[str] | None = None,
 ) -> dict[str, dict[str, object]]:
     """clean -> curated: recompute the AQI marts of the given stations (all when None) and publish them."""
     lake = Lake(settings)
@@ -84,8 +92,14 @@ def build_marts(
     logic = sorted({table.logic_version for table in MARTS.values()})
     key = idempotency_key("marts", lake.uri(AIR_QUALITY), version, wanted, logic)
     published: dict[str, PublishResult] = {
-        name: lake.commit(table, [p for s in staged for p in s.parts[name]], {"station": wanted}, run_id, key,
-                          {"citylake.source_version": str(version)})
+        name: lake.commit(
+            table,
+            [p for s in staged for p in s.parts[name]],
+            {"station": wanted},
+            run_id,
+            key,
+            {"citylake.source_version": str(version)},
+        )
         for name, table in MARTS.items()
     }
     result = {
@@ -97,5 +111,7 @@ def build_marts(
         }
         for name in MARTS
     }
-    write_run_record(lake, PIPELINE, run_id, {"clean_version": version, "stations": wanted, "marts": result, "logic_versions": logic})
+    write_run_record(
+        lake, PIPELINE, run_id, {"clean_version": version, "stations": wanted, "marts": result, "logic_versions": logic}
+    )
     return result

@@ -74,8 +74,13 @@ def write_monthly_chart(monthly: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(11, 5))
-    for (low, high, colour) in ((0, 50, "#00e400"), (50, 100, "#ffff00"), (100, 150, "#ff7e00"),
-                                (150, 200, "#ff0000"), (200, 300, "#99004c")):
+    for low, high, colour in (
+        (0, 50, "#00e400"),
+        (50, 100, "#ffff00"),
+        (100, 150, "#ff7e00"),
+        (150, 200, "#ff0000"),
+        (200, 300, "#99004c"),
+    ):
         ax.axhspan(low, high, color=colour, alpha=0.12, lw=0)
     for station, rows in monthly.groupby("station"):
         ax.plot(rows["month"], rows["mean_aqi"], label=station, lw=1.4)

@@ -16,8 +16,24 @@ import numpy as np
 import pandas as pd
 
 PRSA_HEADER = (
-    "No", "year", "month", "day", "hour", "PM2.5", "PM10", "SO2", "NO2", "CO", "O3",
-    "TEMP", "PRES", "DEWP", "RAIN", "wd", "WSPM", "station",
+    "No",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "PM2.5",
+    "PM10",
+    "SO2",
+    "NO2",
+    "CO",
+    "O3",
+    "TEMP",
+    "PRES",
+    "DEWP",
+    "RAIN",
+    "wd",
+    "WSPM",
+    "station",
 )
 WIND_DIRECTIONS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")
 
@@ -52,8 +68,19 @@ def synthetic_station(station: str, start: dt.date, days: int, seed: int, gap_ra
     rain = np.where(rng.random(n) < 0.03 * (1 - winter) + 0.005, rng.exponential(2, n), 0.0)
     wspm = np.clip(rng.gamma(2, 0.9, n) * (1.5 - np.clip(haze, 0, 1)), 0, 13)
     wd = rng.choice(WIND_DIRECTIONS, n)
-    columns = {"PM2.5": pm25, "PM10": pm10, "SO2": so2, "NO2": no2, "CO": co, "O3": o3,
-               "TEMP": temp, "PRES": pres, "DEWP": dewp, "RAIN": rain, "WSPM": wspm}
+    columns = {
+        "PM2.5": pm25,
+        "PM10": pm10,
+        "SO2": so2,
+        "NO2": no2,
+        "CO": co,
+        "O3": o3,
+        "TEMP": temp,
+        "PRES": pres,
+        "DEWP": dewp,
+        "RAIN": rain,
+        "WSPM": wspm,
+    }
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
     writer.writerow(PRSA_HEADER)

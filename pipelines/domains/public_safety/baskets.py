@@ -45,7 +45,8 @@ def case_items(cases: pd.DataFrame, params: BasketParams) -> pd.DataFrame:
     hour = local.dt.hour
     time_of_day = np.select([(hour >= 22) | (hour < 6), hour < 12, hour < 18], ["night", "morning", "afternoon"], "evening")
     attributes = {
-        "case_type": cases["case_type"], "time_of_day": pd.Series(time_of_day, index=cases.index),
+        "case_type": cases["case_type"],
+        "time_of_day": pd.Series(time_of_day, index=cases.index),
         "day_type": pd.Series(np.where(local.dt.weekday >= 5, "weekend", "weekday"), index=cases.index),
         "district": cases["district"],
     }
@@ -58,14 +59,23 @@ def offender_items(cases: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
     age = offenders["reported_at"].dt.year - pd.to_numeric(offenders["birth_year"], errors="coerce")
     residence = offenders["residence"].where(offenders["residence"].isna() | (offenders["residence"] == "out_of_town"), "local")
     attributes = {
-        "offender_age": _age_band(age), "offender_sex": offenders["sex"], "offender_occupation": offenders["occupation"],
-        "offender_prior": offenders["prior_record"], "offender_residence": residence,
+        "offender_age": _age_band(age),
+        "offender_sex": offenders["sex"],
+        "offender_occupation": offenders["occupation"],
+        "offender_prior": offenders["prior_record"],
+        "offender_residence": residence,
     }
     return _long(offenders["case_id"], attributes)
 
 
-def link_items(cases: pd.DataFrame, persons: pd.DataFrame, vehicles: pd.DataFrame, stays: pd.DataFrame,
-               flights: pd.DataFrame, params: BasketParams) -> pd.DataFrame:
+def link_items(
+    cases: pd.DataFrame,
+    persons: pd.DataFrame,
+    vehicles: pd.DataFrame,
+    stays: pd.DataFrame,
+    flights: pd.DataFrame,
+    params: BasketParams,
+) -> pd.DataFrame:
     """(case_id, item) for vehicles, and hotel stays / flights of an offender inside the window."""
     window = pd.Timedelta(hours=params.window_hours)
     offenders = persons.loc[(persons["role"] == "offender") & persons["id_card"].notna(), ["case_id", "id_card"]]
@@ -86,7 +96,9 @@ def _long(case_ids: pd.Series, attributes: dict[str, pd.Series]) -> pd.DataFrame
     frames = []
     for name, values in attributes.items():
         present = values.notna()
-        frames.append(pd.DataFrame({"case_id": case_ids[present].to_numpy(), "item": name + "=" + values[present].astype(str).to_numpy()}))
+        frames.append(
+            pd.DataFrame({"case_id": case_ids[present].to_numpy(), "item": name + "=" + values[present].astype(str).to_numpy()})
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -99,11 +111,19 @@ class CaseBaskets:
     case_ids: tuple[str, ...]
 
 
-def case_pairs(cases: pd.DataFrame, persons: pd.DataFrame, vehicles: pd.DataFrame, stays: pd.DataFrame,
-               flights: pd.DataFrame, params: BasketParams) -> pd.DataFrame:
+def case_pairs(
+    cases: pd.DataFrame,
+    persons: pd.DataFrame,
+    vehicles: pd.DataFrame,
+    stays: pd.DataFrame,
+    flights: pd.DataFrame,
+    params: BasketParams,
+) -> pd.DataFrame:
     """Every (case_id, item) of the cases, distinct."""
-    return pd.concat([case_items(cases, params), offender_items(cases, persons),
-                      link_items(cases, persons, vehicles, stays, flights, params)], ignore_index=True).drop_duplicates()
+    return pd.concat(
+        [case_items(cases, params), offender_items(cases, persons), link_items(cases, persons, vehicles, stays, flights, params)],
+        ignore_index=True,
+    ).drop_duplicates()
 
 
 def pairs_to_baskets(pairs: pd.DataFrame, case_ids: Sequence[str], vocabulary: Sequence[str]) -> Baskets:
@@ -122,8 +142,15 @@ def pairs_to_baskets(pairs: pd.DataFrame, case_ids: Sequence[str], vocabulary: S
     return Baskets(offsets, ids[order])
 
 
-def build_baskets(cases: pd.DataFrame, persons: pd.DataFrame, vehicles: pd.DataFrame, stays: pd.DataFrame,
-                  flights: pd.DataFrame, params: BasketParams, labels: tuple[str, ...] | None = None) -> CaseBaskets:
+def build_baskets(
+    cases: pd.DataFrame,
+    persons: pd.DataFrame,
+    vehicles: pd.DataFrame,
+    stays: pd.DataFrame,
+    flights: pd.DataFrame,
+    params: BasketParams,
+    labels: tuple[str, ...] | None = None,
+) -> CaseBaskets:
     """One basket per case (an empty basket when nothing is known). `labels` fixes the vocabulary across chunks."""
     pairs = case_pairs(cases, persons, vehicles, stays, flights, params)
     vocabulary = labels or tuple(sorted(pairs["item"].unique()))

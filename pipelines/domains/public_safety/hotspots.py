@@ -8,7 +8,14 @@ import numpy as np
 import pandas as pd
 
 HOTSPOT_COLUMNS = [
-    "period", "district", "weekday", "hour", "incidents", "previous_incidents", "change_pct", "suppressed",
+    "period",
+    "district",
+    "weekday",
+    "hour",
+    "incidents",
+    "previous_incidents",
+    "change_pct",
+    "suppressed",
 ]
 PERIODS = {"year": "Y", "quarter": "Q", "month": "M"}
 
@@ -28,11 +35,14 @@ CELL = ["period", "district", "weekday", "hour"]
 def cell_counts(incidents: pd.DataFrame, granularity: str, timezone: str) -> pd.DataFrame:
     """Incidents (ts_utc, district) counted per (period, district, local weekday, local hour); no district: "unknown"."""
     local = incidents["ts_utc"].dt.tz_convert(timezone)
-    frame = pd.DataFrame({
-        "period": period_label(local, granularity),
-        "district": incidents["district"].astype(object).where(incidents["district"].notna(), "unknown"),
-        "weekday": local.dt.weekday.astype("int64"), "hour": local.dt.hour.astype("int64"),
-    })
+    frame = pd.DataFrame(
+        {
+            "period": period_label(local, granularity),
+            "district": incidents["district"].astype(object).where(incidents["district"].notna(), "unknown"),
+            "weekday": local.dt.weekday.astype("int64"),
+            "hour": local.dt.hour.astype("int64"),
+        }
+    )
     return frame.value_counts().rename("incidents").reset_index()
 
 
@@ -52,7 +62,9 @@ def hotspots(counts: pd.DataFrame, min_group_size: int = 1) -> pd.DataFrame:
     has_previous = cells["period"] != periods[0] if periods else pd.Series(dtype=bool)
     cells["previous_incidents"] = cells["previous_incidents"].fillna(0).where(has_previous)
     cells["change_pct"] = (100 * (cells["incidents"] / cells["previous_incidents"] - 1)).where(cells["previous_incidents"] > 0)
-    small = (cells["incidents"] < min_group_size) | ((cells["previous_incidents"] > 0) & (cells["previous_incidents"] < min_group_size))
+    small = (cells["incidents"] < min_group_size) | (
+        (cells["previous_incidents"] > 0) & (cells["previous_incidents"] < min_group_size)
+    )
     cells["suppressed"] = small
     cells.loc[small, ["incidents", "previous_incidents", "change_pct"]] = np.nan
     return cells.sort_values(CELL).reset_index(drop=True)[HOTSPOT_COLUMNS]

@@ -13,8 +13,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import distributed
+
 
 Itemset = tuple[int, ...]
 
@@ -42,7 +47,7 @@ class Baskets:
         for start in range(0, len(self), size):
             stop = min(start + size, len(self))
             a, b = self.offsets[start], self.offsets[stop]
-            out.append(Baskets(self.offsets[start:stop + 1] - a, self.items[a:b]))
+            out.append(Baskets(self.offsets[start : stop + 1] - a, self.items[a:b]))
         return out
 
     def basket_ids(self) -> np.ndarray:
@@ -86,8 +91,10 @@ class BitsetChunk:
         by_prefix: dict[Itemset, list[int]] = defaultdict(list)
         for i, candidate in enumerate(candidates):
             by_prefix[candidate[:-1]].append(i)
-        groups = [([self.row[item] for item in prefix], members, [self.row[candidates[i][-1]] for i in members])
-                  for prefix, members in by_prefix.items()]
+        groups = [
+            ([self.row[item] for item in prefix], members, [self.row[candidates[i][-1]] for i in members])
+            for prefix, members in by_prefix.items()
+        ]
         for bits in self.blocks:
             for prefix_rows, members, last_rows in groups:
                 joint = bits[last_rows]
@@ -122,8 +129,9 @@ def min_count_for(min_support: float, n_baskets: int) -> int:
     return max(1, int(np.ceil(min_support * n_baskets - 1e-9)))
 
 
-def frequent_itemsets(baskets: Baskets, n_items: int, min_support: float, max_len: int | None = None,
-                      chunk_size: int = 1 << 18) -> dict[Itemset, int]:
+def frequent_itemsets(
+    baskets: Baskets, n_items: int, min_support: float, max_len: int | None = None, chunk_size: int = 1 << 18
+) -> dict[Itemset, int]:
     """Every itemset in at least `min_support` of the baskets, with its exact count (in-process reference path)."""
     chunks = baskets.chunks(chunk_size)
     counts = sum((item_counts(c, n_items) for c in chunks), np.zeros(n_items, dtype=np.int64))
@@ -131,19 +139,25 @@ def frequent_itemsets(baskets: Baskets, n_items: int, min_support: float, max_le
     singles = [int(i) for i in np.flatnonzero(counts >= min_count)]
     result: dict[Itemset, int] = {(i,): int(counts[i]) for i in singles}
     bitsets = [BitsetChunk(c, singles) for c in chunks]
-    level = [(i,) for i in singles]
+    level: list[Itemset] = [(i,) for i in singles]
     while level and (max_len is None or len(level[0]) < max_len):
         candidates = next_candidates(level)
         if not candidates:
             break
-        totals = sum(b.count(candidates) for b in bitsets)
+        totals = sum((b.count(candidates) for b in bitsets), np.zeros(len(candidates), dtype=np.int64))
         level = [c for c, n in zip(candidates, totals) if n >= min_count]
         result.update({c: int(n) for c, n in zip(candidates, totals) if n >= min_count})
     return result
 
 
-def mine_on_cluster(client: "distributed.Client", chunk_futures: Sequence["distributed.Future"], n_baskets: int,  # noqa: F821
-                    n_items: int, min_support: float, max_len: int | None = None) -> dict[Itemset, int]:
+def mine_on_cluster(
+    client: distributed.Client,
+    chunk_futures: Sequence[distributed.Future],
+    n_baskets: int,
+    n_items: int,
+    min_support: float,
+    max_len: int | None = None,
+) -> dict[Itemset, int]:
     """The same exact itemsets from chunks that already live on the workers (futures of Baskets, built there).
 
     Each chunk's bit-vectors are built and kept on its worker; per level only the candidate list goes
@@ -154,13 +168,16 @@ def mine_on_cluster(client: "distributed.Client", chunk_futures: Sequence["distr
     singles = [int(i) for i in np.flatnonzero(counts >= min_count)]
     result: dict[Itemset, int] = {(i,): int(counts[i]) for i in singles}
     bitsets = [client.submit(BitsetChunk, c, singles, pure=False) for c in chunk_futures]
-    level = [(i,) for i in singles]
+    level: list[Itemset] = [(i,) for i in singles]
     while level and (max_len is None or len(level[0]) < max_len):
         candidates = next_candidates(level)
         if not candidates:
             break
         packed = np.asarray(candidates, dtype=np.int32)  # an array ships and hashes fast; a list of tuples does not
-        totals = sum(client.gather([client.submit(_count, b, packed, pure=False) for b in bitsets]))
+        totals = sum(
+            client.gather([client.submit(_count, b, packed, pure=False) for b in bitsets]),
+            np.zeros(len(candidates), dtype=np.int64),
+        )
         level = [c for c, n in zip(candidates, totals) if n >= min_count]
         result.update({c: int(n) for c, n in zip(candidates, totals) if n >= min_count})
     client.cancel(bitsets)

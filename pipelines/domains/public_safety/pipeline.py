@@ -6,7 +6,7 @@ import dataclasses
 import itertools
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -19,6 +19,14 @@ from pipelines.lake.runs import code_version, idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
 from pipelines.sources.registry import feeds_into
 from pipelines.sources.spec import FeedSpec
+
+if TYPE_CHECKING:
+    from pipelines.domains.public_safety.itemsets import Baskets
+
+
+if TYPE_CHECKING:
+    import distributed
+
 
 log = logging.getLogger(__name__)
 INCIDENTS = clean_dataset("crime_incidents")
@@ -40,12 +48,14 @@ def _read(lake: Lake, dataset: str, version: int, filters: list | None, columns:
 
 def count_partition(source_file: str, settings: Settings, version: int, params: HotspotParams) -> pd.DataFrame:
     """On a worker: the cell counts of one delivered file's incidents."""
-    rows = _read(Lake(settings), INCIDENTS.name, version, [("source_file", "=", source_file)], ["ts_utc", "district", "reported_district"])
+    rows = _read(
+        Lake(settings), INCIDENTS.name, version, [("source_file", "=", source_file)], ["ts_utc", "district", "reported_district"]
+    )
     rows["district"] = rows["district"].fillna(rows["reported_district"])
     return hot.cell_counts(rows, params.granularity, params.timezone)
 
 
-def build_hotspots(settings: Settings, run_id: str, client: "distributed.Client", params: HotspotParams) -> dict[str, Any]:  # noqa: F821
+def build_hotspots(settings: Settings, run_id: str, client: distributed.Client, params: HotspotParams) -> dict[str, Any]:
     """clean/crime_incidents -> curated/crime_hotspots, every period recomputed (a trend needs the period before)."""
     lake = Lake(settings)
     version = lake.require(INCIDENTS, "run the police_chicago_assaults_clean DAG first")
@@ -56,8 +66,12 @@ def build_hotspots(settings: Settings, run_id: str, client: "distributed.Client"
     key = idempotency_key("hotspots", lake.uri(INCIDENTS), version, params, CRIME_HOTSPOTS.logic_version)
     published = lake.publish(CRIME_HOTSPOTS, cells, None, run_id, key, {"citylake.source_version": str(version)})
     result = {
-        "rows": len(cells), "periods": sorted(cells["period"].unique()), "suppressed": int(cells["suppressed"].sum()),
-        "incidents": int(cells["incidents"].sum()), "table_version": published.version, "clean_version": version,
+        "rows": len(cells),
+        "periods": sorted(cells["period"].unique()),
+        "suppressed": int(cells["suppressed"].sum()),
+        "incidents": int(cells["incidents"].sum()),
+        "table_version": published.version,
+        "clean_version": version,
         "partitions": sorted(cells["period"].unique()),
     }
     write_run_record(lake, HOTSPOTS_PIPELINE, run_id, {**result, "params": params.__dict__})
@@ -114,28 +128,45 @@ def default_period(times: pd.Series, timezone: str) -> str:
     return str(max(years.index, key=lambda year: (years[year], year)))
 
 
-def stage_case_items(month: tuple[pd.Timestamp, pd.Timestamp], settings: Settings, versions: dict[str, int],
-                     params: RuleMiningParams) -> "CaseMonth":
+def stage_case_items(
+    month: tuple[pd.Timestamp, pd.Timestamp], settings: Settings, versions: dict[str, int], params: RuleMiningParams
+) -> "CaseMonth":
     """On a worker: the (case_id, item) pairs of the cases reported in one month, joined with their sources."""
     from pipelines.domains.public_safety.baskets import BasketParams, case_pairs
 
     lake = Lake(settings)
     lo, hi = month
     window = pd.Timedelta(hours=params.window_hours)
-    cases = _read(lake, "case_records", versions["case_records"], [("ts_utc", ">=", lo), ("ts_utc", "<", hi)],
-                  ["case_id", "ts_utc", "case_type", "reported_district"])
+    cases = _read(
+        lake,
+        "case_records",
+        versions["case_records"],
+        [("ts_utc", ">=", lo), ("ts_utc", "<", hi)],
+        ["case_id", "ts_utc", "case_type", "reported_district"],
+    )
     cases = cases.rename(columns={"ts_utc": "reported_at", "reported_district": "district"})
     ids = cases["case_id"].tolist()
     if not ids:
         return CaseMonth((), pd.DataFrame({"case_id": pd.Series(dtype=object), "item": pd.Series(dtype=object)}))
-    persons = _read(lake, "case_persons", versions["case_persons"], [("case_id", "in", ids)],
-                    ["case_id", "role", "person_id", "sex", "birth_year", "occupation", "prior_record", "residence"])
+    persons = _read(
+        lake,
+        "case_persons",
+        versions["case_persons"],
+        [("case_id", "in", ids)],
+        ["case_id", "role", "person_id", "sex", "birth_year", "occupation", "prior_record", "residence"],
+    )
     persons = persons.rename(columns={"person_id": "id_card"})
     vehicles = _read(lake, "case_vehicles", versions["case_vehicles"], [("case_id", "in", ids)], ["case_id"])
-    stays = _read(lake, "hotel_stays", versions["hotel_stays"], [("ts_utc", ">=", lo - window), ("ts_utc", "<", hi)],
-                  ["person_id", "ts_utc"]).rename(columns={"person_id": "id_card", "ts_utc": "check_in"})
-    flights = _read(lake, "flights", versions["flights"], [("ts_utc", ">=", lo), ("ts_utc", "<", hi + window)],
-                    ["person_id", "ts_utc"]).rename(columns={"person_id": "id_card", "ts_utc": "departure"})
+    stays = _read(
+        lake,
+        "hotel_stays",
+        versions["hotel_stays"],
+        [("ts_utc", ">=", lo - window), ("ts_utc", "<", hi)],
+        ["person_id", "ts_utc"],
+    ).rename(columns={"person_id": "id_card", "ts_utc": "check_in"})
+    flights = _read(
+        lake, "flights", versions["flights"], [("ts_utc", ">=", lo), ("ts_utc", "<", hi + window)], ["person_id", "ts_utc"]
+    ).rename(columns={"person_id": "id_card", "ts_utc": "departure"})
     basket = BasketParams(window_hours=params.window_hours, timezone=params.timezone)
     return CaseMonth(tuple(cases["case_id"]), case_pairs(cases, persons, vehicles, stays, flights, basket))
 
@@ -152,13 +183,13 @@ def _labels(month: CaseMonth) -> set[str]:
     return set(month.pairs["item"])
 
 
-def _to_baskets(month: CaseMonth, vocabulary: tuple[str, ...]) -> "Baskets":  # noqa: F821
+def _to_baskets(month: CaseMonth, vocabulary: tuple[str, ...]) -> Baskets:
     from pipelines.domains.public_safety.baskets import pairs_to_baskets
 
     return pairs_to_baskets(month.pairs, month.case_ids, vocabulary)
 
 
-def mine_rules(settings: Settings, run_id: str, client: "distributed.Client", params: RuleMiningParams) -> dict[str, Any]:  # noqa: F821
+def mine_rules(settings: Settings, run_id: str, client: distributed.Client, params: RuleMiningParams) -> dict[str, Any]:
     """Baskets per month on the workers, exact itemsets on the cluster, constrained rules, published for the period."""
     import json
 
@@ -181,7 +212,14 @@ def mine_rules(settings: Settings, run_id: str, client: "distributed.Client", pa
     sizes = client.gather([client.submit(len, b, pure=False) for b in basket_futures])
     del pair_futures
     n_baskets = sum(sizes)
-    log.info("%d cases in %s: %d baskets over %d months, %d distinct items", n_baskets, params.period, n_baskets, len(months), len(vocabulary))
+    log.info(
+        "%d cases in %s: %d baskets over %d months, %d distinct items",
+        n_baskets,
+        params.period,
+        n_baskets,
+        len(months),
+        len(vocabulary),
+    )
     if n_baskets == 0:
         raise ValueError(f"no cases reported in {params.period}: nothing to mine")
     itemsets = mine_on_cluster(client, basket_futures, n_baskets, len(vocabulary), params.min_support)
@@ -190,16 +228,30 @@ def mine_rules(settings: Settings, run_id: str, client: "distributed.Client", pa
     published_rules = rules[rules["count"] >= params.min_group_size]
     params_json = json.dumps(params.__dict__, sort_keys=True)
     frame = published_rules.assign(
-        period=params.period, baskets=n_baskets, window_hours=params.window_hours, min_support=params.min_support,
-        min_confidence=params.min_confidence, min_lift=params.min_lift, min_group_size=params.min_group_size,
-        params_json=params_json, input_versions=json.dumps(versions, sort_keys=True), code_version=code_version(), run_id=run_id,
+        period=params.period,
+        baskets=n_baskets,
+        window_hours=params.window_hours,
+        min_support=params.min_support,
+        min_confidence=params.min_confidence,
+        min_lift=params.min_lift,
+        min_group_size=params.min_group_size,
+        params_json=params_json,
+        input_versions=json.dumps(versions, sort_keys=True),
+        code_version=code_version(),
+        run_id=run_id,
     )
     key = idempotency_key("rules", versions, params_json, CRIME_RULES.logic_version)
     published = lake.publish(CRIME_RULES, frame, {"period": [params.period]}, run_id, key)
     result = {
-        "period": params.period, "partitions": [params.period], "baskets": n_baskets, "items": len(vocabulary),
-        "itemsets": len(itemsets), "rules": len(frame), "suppressed_small_groups": int(len(rules) - len(published_rules)),
-        "table_version": published.version, "input_versions": versions,
+        "period": params.period,
+        "partitions": [params.period],
+        "baskets": n_baskets,
+        "items": len(vocabulary),
+        "itemsets": len(itemsets),
+        "rules": len(frame),
+        "suppressed_small_groups": int(len(rules) - len(published_rules)),
+        "table_version": published.version,
+        "input_versions": versions,
     }
     write_run_record(lake, RULES_PIPELINE, run_id, {**result, "params": params.__dict__})
     return result
@@ -213,15 +265,21 @@ def results_text(settings: Settings, top: int = 12) -> str:
         rules = lake.read(CRIME_RULES)
         period = rules.sort_values(["baskets", "period"]).iloc[-1]["period"]  # the period mined over the most cases
         best = rules[rules["period"] == period].sort_values(["lift", "count"], ascending=False).head(top)
-        lines.append(f"Association rules of {period} ({int(best['baskets'].iloc[0]):,} cases; consequent = offender attribute "
-                     f"or crime type; k = {int(best['min_group_size'].iloc[0])}), by lift:")
+        lines.append(
+            f"Association rules of {period} ({int(best['baskets'].iloc[0]):,} cases; consequent = offender attribute "
+            f"or crime type; k = {int(best['min_group_size'].iloc[0])}), by lift:"
+        )
         for r in best.itertuples():
-            lines.append(f"  {r.antecedent}  ->  {r.consequent}   cases {r.count:,}  confidence {r.confidence:.2f}  lift {r.lift:.2f}")
+            lines.append(
+                f"  {r.antecedent}  ->  {r.consequent}   cases {r.count:,}  confidence {r.confidence:.2f}  lift {r.lift:.2f}"
+            )
     if lake.has(CRIME_HOTSPOTS):
         cells = lake.read(CRIME_HOTSPOTS)
         period = sorted(cells["period"].unique())[-1]
         worst = cells[(cells["period"] == period) & ~cells["suppressed"]].sort_values("incidents", ascending=False).head(5)
-        lines.append(f"\nCrime hotspots of {period} (district, weekday 0 = Monday, hour: incidents, change on the period before):")
+        lines.append(
+            f"\nCrime hotspots of {period} (district, weekday 0 = Monday, hour: incidents, change on the period before):"
+        )
         for c in worst.itertuples():
             change = "" if pd.isna(c.change_pct) else f" ({c.change_pct:+.0f} %)"
             lines.append(f"  district {c.district}, weekday {c.weekday}, {c.hour:02d}:00: {int(c.incidents)}{change}")

@@ -12,8 +12,17 @@ import pandas as pd
 from pipelines.domains.public_safety.itemsets import Itemset
 
 RULE_COLUMNS = [
-    "antecedent", "consequent", "antecedent_size", "count", "antecedent_count", "consequent_count",
-    "support", "confidence", "lift", "conviction", "improvement",
+    "antecedent",
+    "consequent",
+    "antecedent_size",
+    "count",
+    "antecedent_count",
+    "consequent_count",
+    "support",
+    "confidence",
+    "lift",
+    "conviction",
+    "improvement",
 ]
 
 
@@ -39,7 +48,10 @@ class RuleParams:
 
 
 def association_rules(
-    itemsets: Mapping[Itemset, int], n_baskets: int, labels: Sequence[str], consequent_allowed: Callable[[str], bool],
+    itemsets: Mapping[Itemset, int],
+    n_baskets: int,
+    labels: Sequence[str],
+    consequent_allowed: Callable[[str], bool],
     params: RuleParams,
 ) -> pd.DataFrame:
     """Every rule A -> C with A and C disjoint, A | C frequent, C made only of allowed items, above the thresholds.
@@ -67,18 +79,25 @@ def association_rules(
                 standard_error = np.sqrt(confidence * (1 - confidence) / itemsets[antecedent])
                 if improvement < max(params.min_improvement, params.min_improvement_z * standard_error):
                     continue
-                rows.append({
-                    "antecedent": " & ".join(sorted(labels[i] for i in antecedent)),
-                    "consequent": " & ".join(sorted(labels[i] for i in consequent)),
-                    "antecedent_size": len(antecedent), "count": count,
-                    "antecedent_count": itemsets[antecedent], "consequent_count": itemsets[consequent],
-                    "support": count / n_baskets, "confidence": confidence, "lift": lift,
-                    "conviction": np.inf if confidence >= 1 else (1 - consequent_support) / (1 - confidence),
-                    "improvement": improvement,
-                })
+                rows.append(
+                    {
+                        "antecedent": " & ".join(sorted(labels[i] for i in antecedent)),
+                        "consequent": " & ".join(sorted(labels[i] for i in consequent)),
+                        "antecedent_size": len(antecedent),
+                        "count": count,
+                        "antecedent_count": itemsets[antecedent],
+                        "consequent_count": itemsets[consequent],
+                        "support": count / n_baskets,
+                        "confidence": confidence,
+                        "lift": lift,
+                        "conviction": np.inf if confidence >= 1 else (1 - consequent_support) / (1 - confidence),
+                        "improvement": improvement,
+                    }
+                )
     frame = pd.DataFrame(rows, columns=RULE_COLUMNS)
-    return frame.sort_values(["lift", "confidence", "count", "antecedent", "consequent"],
-                             ascending=[False, False, False, True, True], kind="stable").reset_index(drop=True)
+    return frame.sort_values(
+        ["lift", "confidence", "count", "antecedent", "consequent"], ascending=[False, False, False, True, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _best_shorter(itemsets: Mapping[Itemset, int], antecedent: Itemset, consequent: Itemset, n_baskets: int) -> float:

@@ -113,12 +113,18 @@ def _variant(name: str, rng: np.random.Generator) -> str:
         return name.replace(" ", "  ")
     if kind == 2 and len(name) > 4:
         i = int(rng.integers(1, len(name) - 2))
-        return name[:i] + name[i + 1] + name[i] + name[i + 2:]
+        return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
     return name
 
 
-def generate_cases(n_cases: int, seed: int = 5, missing_rate: float = 0.08, second_offender_rate: float = 0.15,
-                   start: str = "2025-01-01", first_case: int = 0) -> CaseData:
+def generate_cases(
+    n_cases: int,
+    seed: int = 5,
+    missing_rate: float = 0.08,
+    second_offender_rate: float = 0.15,
+    start: str = "2025-01-01",
+    first_case: int = 0,
+) -> CaseData:
     """`n_cases` cases over one year with their persons, vehicles, hotel stays and flights; deterministic for a seed."""
     rng = np.random.default_rng(seed)
     n = n_cases
@@ -131,8 +137,11 @@ def generate_cases(n_cases: int, seed: int = 5, missing_rate: float = 0.08, seco
     case_type = rng.choice(CASE_TYPES, n, p=CASE_TYPE_SHARE)
     not_fraud = [t for t in CASE_TYPES if t != "fraud"]
     share = np.array([CASE_TYPE_SHARE[CASE_TYPES.index(t)] for t in not_fraud])
-    case_type = np.where(flight_after, np.where(rng.random(n) < PLANTED[4].confidence, "fraud",
-                                                rng.choice(not_fraud, n, p=share / share.sum())), case_type)
+    case_type = np.where(
+        flight_after,
+        np.where(rng.random(n) < PLANTED[4].confidence, "fraud", rng.choice(not_fraud, n, p=share / share.sum())),
+        case_type,
+    )
     district = rng.choice(DISTRICTS, n)
     vehicle = rng.random(n) < np.where(case_type == "robbery", 0.5, 0.15)
     night = (hour >= 22) | (hour < 6)
@@ -157,59 +166,99 @@ def generate_cases(n_cases: int, seed: int = 5, missing_rate: float = 0.08, seco
     occupation = np.where(getaway, np.where(rng.random(m) < PLANTED[2].confidence, "driver", rng.choice(others, m)), occupation)
     birth = pool_birth[who]
     fraud = ct == "fraud"
-    fraud_age = np.where(rng.random(m) < PLANTED[1].confidence, 2025 - 29,
-                         2025 - rng.choice([16, 21, 39, 51, 65], m, p=np.array([6, 26, 20, 14, 4]) / 70))
+    fraud_age = np.where(
+        rng.random(m) < PLANTED[1].confidence,
+        2025 - 29,
+        2025 - rng.choice([16, 21, 39, 51, 65], m, p=np.array([6, 26, 20, 14, 4]) / 70),
+    )
     birth = np.where(fraud, fraud_age, birth)
     hotel_before = rng.random(m) < 0.12
-    residence = np.where(rng.random(m) < np.where(hotel_before, PLANTED[3].confidence, 0.10), "out_of_town",
-                         rng.choice(DISTRICTS, m))
+    residence = np.where(
+        rng.random(m) < np.where(hotel_before, PLANTED[3].confidence, 0.10), "out_of_town", rng.choice(DISTRICTS, m)
+    )
     retyped = np.flatnonzero(rng.random(m) < 0.3)
     names = pool_names[who].astype(object)
     names[retyped] = [_variant(v, rng) for v in names[retyped]]
-    offenders = pd.DataFrame({
-        "case_id": _case_ids(first_case + case_of), "role": "offender", "name": names, "id_card": pool_ids[who],
-        "phone": pool_phone[who], "sex": sex, "birth_year": birth.astype(str), "occupation": occupation,
-        "prior_record": prior, "residence": residence,
-    })
+    offenders = pd.DataFrame(
+        {
+            "case_id": _case_ids(first_case + case_of),
+            "role": "offender",
+            "name": names,
+            "id_card": pool_ids[who],
+            "phone": pool_phone[who],
+            "sex": sex,
+            "birth_year": birth.astype(str),
+            "occupation": occupation,
+            "prior_record": prior,
+            "residence": residence,
+        }
+    )
     for column in ("sex", "birth_year", "occupation", "prior_record", "residence"):
         offenders.loc[rng.random(m) < missing_rate, column] = None
-    victims = pd.DataFrame({
-        "case_id": _case_ids(first_case + np.arange(n)), "role": "victim",
-        "name": _names(rng, n), "id_card": _id_cards(rng, n),
-        "phone": _phones(rng, n), "sex": np.where(rng.random(n) < 0.5, "M", "F"),
-        "birth_year": (2025 - rng.integers(16, 80, n)).astype(str), "occupation": rng.choice(OCCUPATIONS, n),
-        "prior_record": "no", "residence": rng.choice(DISTRICTS, n),
-    })
+    victims = pd.DataFrame(
+        {
+            "case_id": _case_ids(first_case + np.arange(n)),
+            "role": "victim",
+            "name": _names(rng, n),
+            "id_card": _id_cards(rng, n),
+            "phone": _phones(rng, n),
+            "sex": np.where(rng.random(n) < 0.5, "M", "F"),
+            "birth_year": (2025 - rng.integers(16, 80, n)).astype(str),
+            "occupation": rng.choice(OCCUPATIONS, n),
+            "prior_record": "no",
+            "residence": rng.choice(DISTRICTS, n),
+        }
+    )
     case_time = reported[case_of]
-    stays_in_window = pd.DataFrame({
-        "id_card": pool_ids[who][hotel_before], "hotel_id": _joined("H", _digits(rng, int(hotel_before.sum()), 4)),
-        "check_in": case_time[hotel_before] - pd.to_timedelta(rng.integers(3600, 3 * 86400, hotel_before.sum()), unit="s"),
-    })
+    stays_in_window = pd.DataFrame(
+        {
+            "id_card": pool_ids[who][hotel_before],
+            "hotel_id": _joined("H", _digits(rng, int(hotel_before.sum()), 4)),
+            "check_in": case_time[hotel_before] - pd.to_timedelta(rng.integers(3600, 3 * 86400, hotel_before.sum()), unit="s"),
+        }
+    )
     unrelated = rng.random(m) < 0.10  # a stay a month before: outside any sensible window
-    stays_outside = pd.DataFrame({
-        "id_card": pool_ids[who][unrelated], "hotel_id": _joined("H", _digits(rng, int(unrelated.sum()), 4)),
-        "check_in": case_time[unrelated] - pd.to_timedelta(30, unit="D"),
-    })
+    stays_outside = pd.DataFrame(
+        {
+            "id_card": pool_ids[who][unrelated],
+            "hotel_id": _joined("H", _digits(rng, int(unrelated.sum()), 4)),
+            "check_in": case_time[unrelated] - pd.to_timedelta(30, unit="D"),
+        }
+    )
     stays = pd.concat([stays_in_window, stays_outside], ignore_index=True)
     stays["check_out"] = stays["check_in"] + pd.to_timedelta(1, unit="D")
     flyers = np.flatnonzero(flight_after)
     first_offender = who[:n]
-    flights = pd.DataFrame({
-        "id_card": pool_ids[first_offender[flyers]],
-        "flight_no": _joined(rng.choice(["CA", "MU", "CZ", "HU"], len(flyers)), _digits(rng, len(flyers), 4)),
-        "departure": reported[flyers] + pd.to_timedelta(rng.integers(3600, 3 * 86400, len(flyers)), unit="s"),
-    })
+    flights = pd.DataFrame(
+        {
+            "id_card": pool_ids[first_offender[flyers]],
+            "flight_no": _joined(rng.choice(["CA", "MU", "CZ", "HU"], len(flyers)), _digits(rng, len(flyers), 4)),
+            "departure": reported[flyers] + pd.to_timedelta(rng.integers(3600, 3 * 86400, len(flyers)), unit="s"),
+        }
+    )
     with_vehicle = np.flatnonzero(vehicle)
-    vehicles = pd.DataFrame({
-        "case_id": _case_ids(first_case + with_vehicle),
-        "plate": _joined(rng.choice(list(PROVINCES), len(with_vehicle)), rng.choice(list("ABCDEFGHJKLMNPQRSTUVWXYZ"), len(with_vehicle)),
-                         "·", _digits(rng, len(with_vehicle), 5)),
-        "vehicle_type": rng.choice(["car", "motorbike", "van"], len(with_vehicle)),
-    })
-    cases = pd.DataFrame({
-        "case_id": _case_ids(first_case + np.arange(n)), "reported_at": reported, "case_type": case_type, "district": district,
-        "latitude": 39.9 + rng.normal(0, 0.08, n), "longitude": 116.4 + rng.normal(0, 0.1, n),
-    })
+    vehicles = pd.DataFrame(
+        {
+            "case_id": _case_ids(first_case + with_vehicle),
+            "plate": _joined(
+                rng.choice(list(PROVINCES), len(with_vehicle)),
+                rng.choice(list("ABCDEFGHJKLMNPQRSTUVWXYZ"), len(with_vehicle)),
+                "·",
+                _digits(rng, len(with_vehicle), 5),
+            ),
+            "vehicle_type": rng.choice(["car", "motorbike", "van"], len(with_vehicle)),
+        }
+    )
+    cases = pd.DataFrame(
+        {
+            "case_id": _case_ids(first_case + np.arange(n)),
+            "reported_at": reported,
+            "case_type": case_type,
+            "district": district,
+            "latitude": 39.9 + rng.normal(0, 0.08, n),
+            "longitude": 116.4 + rng.normal(0, 0.1, n),
+        }
+    )
     return CaseData(cases, pd.concat([offenders, victims], ignore_index=True), vehicles, stays, flights)
 
 
@@ -224,17 +273,25 @@ def write_case_files(data: CaseData, out: Path, append: bool = False) -> list[Pa
     out.mkdir(parents=True, exist_ok=True)
     local = data.cases["reported_at"].dt.tz_convert(LOCAL_TZ)
     month_of_case = dict(zip(data.cases["case_id"], local.dt.strftime("%Y-%m")))
-    cases = data.cases.assign(reported_at=local.dt.strftime("%Y-%m-%d %H:%M:%S"), latitude=data.cases["latitude"].round(5),
-                              longitude=data.cases["longitude"].round(5))
+    cases = data.cases.assign(
+        reported_at=local.dt.strftime("%Y-%m-%d %H:%M:%S"),
+        latitude=data.cases["latitude"].round(5),
+        longitude=data.cases["longitude"].round(5),
+    )
     stays = data.hotel_stays.drop(columns="check_out").assign(check_in=data.hotel_stays["check_in"].dt.tz_convert(LOCAL_TZ))
     flights = data.flights.assign(departure=data.flights["departure"].dt.tz_convert(LOCAL_TZ))
     sources = {
         "SYNTHETIC_cases": (cases, cases["case_id"].map(month_of_case)),
         "SYNTHETIC_persons": (data.persons, data.persons["case_id"].map(month_of_case)),
         "SYNTHETIC_vehicles": (data.vehicles, data.vehicles["case_id"].map(month_of_case)),
-        "SYNTHETIC_hotel_stays": (stays.assign(check_in=stays["check_in"].dt.strftime("%Y-%m-%d %H:%M:%S")), stays["check_in"].dt.strftime("%Y-%m")),
-        "SYNTHETIC_flights": (flights.assign(departure=flights["departure"].dt.strftime("%Y-%m-%d %H:%M:%S")),
-                              flights["departure"].dt.strftime("%Y-%m")),
+        "SYNTHETIC_hotel_stays": (
+            stays.assign(check_in=stays["check_in"].dt.strftime("%Y-%m-%d %H:%M:%S")),
+            stays["check_in"].dt.strftime("%Y-%m"),
+        ),
+        "SYNTHETIC_flights": (
+            flights.assign(departure=flights["departure"].dt.strftime("%Y-%m-%d %H:%M:%S")),
+            flights["departure"].dt.strftime("%Y-%m"),
+        ),
     }
     paths = []
     for name, (frame, months) in sources.items():

@@ -8,8 +8,16 @@ import numpy as np
 import pandas as pd
 
 ALERT_COLUMNS = [
-    "sensor_id", "target_ts_utc", "origin_ts_utc", "lead_time_min", "predicted_speed_kmh", "usual_speed_kmh",
-    "threshold_kmh", "drop_pct", "rule", "severity",
+    "sensor_id",
+    "target_ts_utc",
+    "origin_ts_utc",
+    "lead_time_min",
+    "predicted_speed_kmh",
+    "usual_speed_kmh",
+    "threshold_kmh",
+    "drop_pct",
+    "rule",
+    "severity",
 ]
 
 
@@ -26,7 +34,9 @@ class AlertParams:
         if not 0 < self.drop_ratio <= self.severe_drop_ratio < 1:
             raise ValueError(f"need 0 < drop_ratio ({self.drop_ratio}) <= severe_drop_ratio ({self.severe_drop_ratio}) < 1")
         if not 0 < self.severe_threshold_kmh <= self.threshold_kmh:
-            raise ValueError(f"need 0 < severe_threshold_kmh ({self.severe_threshold_kmh}) <= threshold_kmh ({self.threshold_kmh})")
+            raise ValueError(
+                f"need 0 < severe_threshold_kmh ({self.severe_threshold_kmh}) <= threshold_kmh ({self.threshold_kmh})"
+            )
 
 
 def congestion_alerts(forecasts: pd.DataFrame, params: AlertParams) -> pd.DataFrame:
@@ -45,10 +55,13 @@ def congestion_alerts(forecasts: pd.DataFrame, params: AlertParams) -> pd.DataFr
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ALERT_COLUMNS})
     flagged = flagged.sort_values(["sensor_id", "target_ts_utc", "horizon_min"], ascending=[True, True, False], kind="stable")
     first = flagged.drop_duplicates(["sensor_id", "target_ts_utc"], keep="first").reset_index(drop=True)
-    rule = np.where(first["below"] & first["sharp"], "below_threshold+sharp_drop",
-                    np.where(first["below"], "below_threshold", "sharp_drop"))
+    rule = np.where(
+        first["below"] & first["sharp"], "below_threshold+sharp_drop", np.where(first["below"], "below_threshold", "sharp_drop")
+    )
     severe = (first["predicted_speed_kmh"] < params.severe_threshold_kmh) | (first["drop_pct"] >= 100 * params.severe_drop_ratio)
     return first.assign(
-        lead_time_min=first["horizon_min"].astype("int64"), threshold_kmh=params.threshold_kmh, rule=rule,
+        lead_time_min=first["horizon_min"].astype("int64"),
+        threshold_kmh=params.threshold_kmh,
+        rule=rule,
         severity=np.where(severe, "severe", "warning"),
     )[ALERT_COLUMNS]

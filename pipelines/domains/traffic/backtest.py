@@ -50,8 +50,14 @@ class FoldForecast:
 
 
 def run_fold(
-    data: SeriesData, model: str, horizon: int, fold: int, bounds: tuple[int, int],
-    learned_params: dict[str, dict[str, Any]] | None = None, seed: int = 0, factor_repeats: int = 0,
+    data: SeriesData,
+    model: str,
+    horizon: int,
+    fold: int,
+    bounds: tuple[int, int],
+    learned_params: dict[str, dict[str, Any]] | None = None,
+    seed: int = 0,
+    factor_repeats: int = 0,
 ) -> FoldForecast:
     """Fit `model` on the rows before the fold, forecast every origin of the fold whose target is in the data."""
     start, end = bounds
@@ -85,8 +91,14 @@ def permutation_importance(
             shuffled[:, columns] = inputs.matrix[rng.permutation(len(shuffled))][:, columns]
             predicted = model.predict_inputs(inputs.with_matrix(shuffled), level, len(origins))
             increases.append(metrics.masked_mae(actual, predicted, scored) - reference)
-        rows.append({"factor": factor, "mae_increase_kmh": float(np.mean(increases)), "std_kmh": float(np.std(increases)),
-                     "inputs": len(columns)})
+        rows.append(
+            {
+                "factor": factor,
+                "mae_increase_kmh": float(np.mean(increases)),
+                "std_kmh": float(np.std(increases)),
+                "inputs": len(columns),
+            }
+        )
     frame = pd.DataFrame(rows).sort_values("mae_increase_kmh", ascending=False, kind="stable").reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1)
     return frame
@@ -103,13 +115,16 @@ def leaderboard(forecasts: list[FoldForecast], data: SeriesData, step_minutes: i
         predicted = np.concatenate([f.predicted for f in parts])
         targets = np.concatenate([f.origins for f in parts]) + horizon
         actual, scored = data.speed[targets], data.observed[targets]
-        rows.append({
-            "horizon_min": horizon * step_minutes, "model": model,
-            "mae": metrics.masked_mae(actual, predicted, scored),
-            "rmse": metrics.masked_rmse(actual, predicted, scored),
-            "mape_pct": metrics.masked_mape(actual, predicted, scored),
-            "scored_points": metrics.scored_points(actual, predicted, scored),
-        })
+        rows.append(
+            {
+                "horizon_min": horizon * step_minutes,
+                "model": model,
+                "mae": metrics.masked_mae(actual, predicted, scored),
+                "rmse": metrics.masked_rmse(actual, predicted, scored),
+                "mape_pct": metrics.masked_mape(actual, predicted, scored),
+                "scored_points": metrics.scored_points(actual, predicted, scored),
+            }
+        )
     board = pd.DataFrame(rows)
     if board.empty:
         raise ValueError("the backtest produced no forecasts: too few readings for the folds and horizons asked for")
@@ -134,8 +149,9 @@ def explained_factors(board: pd.DataFrame, factors: pd.DataFrame) -> pd.DataFram
     return factors.merge(best, on=["horizon_min", "model"]).sort_values(["horizon_min", "rank"]).reset_index(drop=True)
 
 
-def backtest_frame(forecasts: list[FoldForecast], data: SeriesData, times: pd.DatetimeIndex, sensors: tuple[str, ...],
-                   step_minutes: int) -> pd.DataFrame:
+def backtest_frame(
+    forecasts: list[FoldForecast], data: SeriesData, times: pd.DatetimeIndex, sensors: tuple[str, ...], step_minutes: int
+) -> pd.DataFrame:
     """Long rows (model, horizon, sensor, origin, target, predicted, actual) for plots of forecast against actual."""
     frames = []
     for f in forecasts:
@@ -143,11 +159,17 @@ def backtest_frame(forecasts: list[FoldForecast], data: SeriesData, times: pd.Da
             continue
         n = len(sensors)
         targets = f.origins + f.horizon
-        frames.append(pd.DataFrame({
-            "model": f.model, "horizon_min": f.horizon * step_minutes,
-            "sensor_id": np.tile(np.array(sensors, dtype=object), len(f.origins)),
-            "origin_ts_utc": np.repeat(times[f.origins], n), "target_ts_utc": np.repeat(times[targets], n),
-            "predicted_speed_kmh": f.predicted.reshape(-1),
-            "actual_speed_kmh": np.where(data.observed[targets], data.speed[targets], np.nan).reshape(-1),
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": f.model,
+                    "horizon_min": f.horizon * step_minutes,
+                    "sensor_id": np.tile(np.array(sensors, dtype=object), len(f.origins)),
+                    "origin_ts_utc": np.repeat(times[f.origins], n),
+                    "target_ts_utc": np.repeat(times[targets], n),
+                    "predicted_speed_kmh": f.predicted.reshape(-1),
+                    "actual_speed_kmh": np.where(data.observed[targets], data.speed[targets], np.nan).reshape(-1),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -33,11 +33,15 @@ class SeriesData:
     @classmethod
     def from_panel(cls, panel: Panel, network: Network, timezone: str) -> "SeriesData":
         """Calendar in the city's local time; the network in the panel's sensor order."""
-        return cls(panel.speed, panel.observed, panel.time_slots(timezone), panel.weekdays(timezone), panel.steps_per_day, network)
+        return cls(
+            panel.speed, panel.observed, panel.time_slots(timezone), panel.weekdays(timezone), panel.steps_per_day, network
+        )
 
     def until(self, end: int) -> "SeriesData":
         """Only the rows before `end`: what a model trained at that moment may know."""
-        return SeriesData(self.speed[:end], self.observed[:end], self.slots[:end], self.weekdays[:end], self.steps_per_day, self.network)
+        return SeriesData(
+            self.speed[:end], self.observed[:end], self.slots[:end], self.weekdays[:end], self.steps_per_day, self.network
+        )
 
     def future_slots(self, origins: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
         """Time-of-day slot and weekday of origin + horizon (the calendar is known in advance, even past the data)."""
@@ -123,8 +127,11 @@ def features(
         out.add("std_hour", "recent_trend", np.nanstd(history, axis=0))
         out.add("min_hour", "recent_trend", np.nanmin(history, axis=0) - level)
     network = data.network
-    mixes = {"upstream": network.upstream_mix(), "downstream": network.downstream_mix()} if network.directed else {
-        "adjacent": network.adjacent_mix()}
+    mixes = (
+        {"upstream": network.upstream_mix(), "downstream": network.downstream_mix()}
+        if network.directed
+        else {"adjacent": network.adjacent_mix()}
+    )
     for group, mix in mixes.items():
         mixed = np.where(np.isnan(padded), 1.0, padded) @ mix.T  # an unknown neighbour counts as free-flowing
         for k in params.mix_lags:

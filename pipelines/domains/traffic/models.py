@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,8 +110,14 @@ class LearnedForecaster(Forecaster):
             from sklearn.ensemble import HistGradientBoostingRegressor
 
             # absolute loss: the forecast is the conditional median, what MAE rewards; robust to spiky loops
-            defaults = {"loss": "absolute_error", "max_iter": 500, "learning_rate": 0.08, "max_leaf_nodes": 63,
-                        "min_samples_leaf": 100, "random_state": self.seed}
+            defaults = {
+                "loss": "absolute_error",
+                "max_iter": 500,
+                "learning_rate": 0.08,
+                "max_leaf_nodes": 63,
+                "min_samples_leaf": 100,
+                "random_state": self.seed,
+            }
             return HistGradientBoostingRegressor(**{**defaults, **self.estimator_params})
         raise ValueError(f"unknown learned model {self.name!r}; known: {', '.join(LEARNED)}")
 
@@ -138,7 +145,7 @@ class LearnedForecaster(Forecaster):
         inputs, level = self.inputs(data, origins, horizon)
         target = (data.speed[origins + horizon] / self.free_flow).reshape(-1) - level
         usable = data.observed[origins + horizon].reshape(-1) & np.isfinite(target) & np.isfinite(level)
-        rows = np.flatnonzero(usable)[-self.max_training_rows:]  # the most recent rows when there are too many
+        rows = np.flatnonzero(usable)[-self.max_training_rows :]  # the most recent rows when there are too many
         self.model = self._estimator().fit(inputs.matrix[rows], target[rows])
         self.feature_names = inputs.names
         return self
@@ -155,7 +162,11 @@ class LearnedForecaster(Forecaster):
 
 def make_forecaster(name: str, learned_params: dict[str, dict[str, Any]] | None = None, seed: int = 0) -> Forecaster:
     """A fresh, unfitted forecaster by name."""
-    simple = {"last_value": LastValue, "historical_average": HistoricalAverage, "seasonal_naive": SeasonalNaive}
+    simple: dict[str, Callable[[], Forecaster]] = {
+        "last_value": LastValue,
+        "historical_average": HistoricalAverage,
+        "seasonal_naive": SeasonalNaive,
+    }
     if name in simple:
         return simple[name]()
     if name in LEARNED:

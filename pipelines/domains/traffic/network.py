@@ -53,7 +53,8 @@ def network_for(sensors: tuple[str, ...], sensor_rows: pd.DataFrame, links: pd.D
     """
     position = {str(sid): i for i, sid in enumerate(sensors)}
     graph_to_panel = {
-        int(g): position[str(s)] for s, g in zip(sensor_rows["sensor_id"], sensor_rows["graph_index"])
+        int(g): position[str(s)]
+        for s, g in zip(sensor_rows["sensor_id"], sensor_rows["graph_index"])
         if pd.notna(g) and str(s) in position
     }
     weights = np.zeros((len(sensors), len(sensors)))

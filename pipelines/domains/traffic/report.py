@@ -78,20 +78,28 @@ def forecast_chart(backtest: pd.DataFrame, out: BinaryIO, sensors: int = 3) -> b
 
 def summary_text(board: pd.DataFrame, factors: pd.DataFrame, alerts: pd.DataFrame, forecast_rows: int, plots: list[str]) -> str:
     """What an operator wants to read after a traffic run: the leaderboard, the factors, the alerts."""
-    lines = ["Model leaderboard (rolling-origin backtest on the last 20 % of the readings; masked metrics, km/h):",
-             f"  {'horizon':>7}  {'model':<19} {'MAE':>6} {'RMSE':>6} {'MAPE %':>7}  gain vs best baseline"]
+    lines = [
+        "Model leaderboard (rolling-origin backtest on the last 20 % of the readings; masked metrics, km/h):",
+        f"  {'horizon':>7}  {'model':<19} {'MAE':>6} {'RMSE':>6} {'MAPE %':>7}  gain vs best baseline",
+    ]
     for row in board.sort_values(["horizon_min", "rank"]).itertuples():
-        lines.append(f"  {row.horizon_min:>5} m  {row.model:<19} {row.mae:6.2f} {row.rmse:6.2f} {row.mape_pct:7.2f}  "
-                     f"{row.gain_vs_best_baseline_pct:+6.1f} %{'  <- champion' if row.is_champion else ''}")
+        lines.append(
+            f"  {row.horizon_min:>5} m  {row.model:<19} {row.mae:6.2f} {row.rmse:6.2f} {row.mape_pct:7.2f}  "
+            f"{row.gain_vs_best_baseline_pct:+6.1f} %{'  <- champion' if row.is_champion else ''}"
+        )
     if not factors.empty:
         lines.append("\nWhat moves the forecasts (permutation importance of the best learned model, MAE increase in km/h):")
         for minutes, rows in factors.groupby("horizon_min"):
             top = rows.sort_values("rank").head(3)
-            lines.append(f"  {minutes:>3} min ({rows['model'].iloc[0]}): "
-                         + ", ".join(f"{r.factor} {r.mae_increase_kmh:.2f}" for r in top.itertuples()))
+            lines.append(
+                f"  {minutes:>3} min ({rows['model'].iloc[0]}): "
+                + ", ".join(f"{r.factor} {r.mae_increase_kmh:.2f}" for r in top.itertuples())
+            )
     by_severity = alerts["severity"].value_counts().to_dict() if not alerts.empty else {}
-    lines.append(f"\nForecasts: {forecast_rows:,} rows. Congestion alerts: {len(alerts):,} "
-                 f"({by_severity.get('severe', 0):,} severe, {by_severity.get('warning', 0):,} warnings)")
+    lines.append(
+        f"\nForecasts: {forecast_rows:,} rows. Congestion alerts: {len(alerts):,} "
+        f"({by_severity.get('severe', 0):,} severe, {by_severity.get('warning', 0):,} warnings)"
+    )
     if not alerts.empty:
         worst = alerts[alerts["severity"] == "severe"]["sensor_id"].value_counts().head(5)
         if len(worst):

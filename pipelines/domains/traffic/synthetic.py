@@ -34,7 +34,9 @@ def synthetic_network(corridors: int, per_corridor: int, seed: int) -> tuple[lis
             for step, weight in ((1, 0.7), (2, 0.3)):  # traffic flows from k to k + 1 (and reaches k + 2)
                 if k + step < per_corridor:
                     weights[i, i + step] = weight
-    locations = pd.DataFrame({"index": range(n), "sensor_id": ids, "latitude": latitude.round(5), "longitude": longitude.round(5)})
+    locations = pd.DataFrame(
+        {"index": range(n), "sensor_id": ids, "latitude": latitude.round(5), "longitude": longitude.round(5)}
+    )
     return ids, locations, weights
 
 
@@ -57,9 +59,9 @@ def synthetic_speeds(corridors: int, per_corridor: int, days: int, seed: int) ->
             free = rng.uniform(62, 68)
             speed[:, i] = free * (1 - dip) + rng.normal(0, 2.0, steps)
     for _ in range(days):  # incidents: a sudden drop for 20-60 minutes that spreads upstream
-        i, at = rng.integers(n), rng.integers(steps - 12)
+        i, at = int(rng.integers(n)), int(rng.integers(steps - 12))
         length = int(rng.integers(4, 12))
-        speed[at:at + length, i] *= rng.uniform(0.3, 0.6)
+        speed[at : at + length, i] *= rng.uniform(0.3, 0.6)
     speed = np.clip(speed, 3, 75).round(1)
     speed[rng.random(speed.shape) < 0.01] = 0.0
     return speed

@@ -14,8 +14,19 @@ from pipelines.lake.catalog.meta import LEDGER, quarantine_of
 from pipelines.lake.catalog.model import Column, SchemaMismatch, Section, Table
 from pipelines.lake.layout import Zone
 
-__all__ = ["CATALOG", "MART_SECTIONS", "Column", "SchemaMismatch", "Section", "Table", "Zone", "clean_dataset",
-           "get_table", "produced_by", "tables"]
+__all__ = [
+    "CATALOG",
+    "MART_SECTIONS",
+    "Column",
+    "SchemaMismatch",
+    "Section",
+    "Table",
+    "Zone",
+    "clean_dataset",
+    "get_table",
+    "produced_by",
+    "tables",
+]
 
 MART_SECTIONS: tuple[Section, ...] = (environment.SECTION, traffic.SECTION, public_safety.SECTION)
 

@@ -39,7 +39,10 @@ def _table_section(table: Table) -> list[str]:
     facts = [
         ("grain", table.grain + (f" (`{'`, `'.join(table.key)}` unique)" if table.key else "")),
         ("partition key", ", ".join(f"`{p}`" for p in table.storage_partition_by) or "none (one file set)"),
-        ("produced by", (f"DAG `{table.producer}`" if table.producer.isidentifier() else table.producer) + f", asset `{table.name}`"),
+        (
+            "produced by",
+            (f"DAG `{table.producer}`" if table.producer.isidentifier() else table.producer) + f", asset `{table.name}`",
+        ),
         ("expected every", table.cadence or "-"),
         ("owner", table.domain),
     ]

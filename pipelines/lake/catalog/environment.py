@@ -8,8 +8,15 @@ from pipelines.lake.layout import Zone
 AQI_LOGIC = ("pipelines.domains.environment.aqi", "pipelines.domains.environment.marts", "pipelines.domains.environment.pipeline")
 _IAQI = tuple(
     Column(f"iaqi_{name}", "int16", description=f"individual index of {label} (null: no valid input)")
-    for name, label in (("pm25", "PM2.5"), ("pm10", "PM10"), ("so2", "SO2"), ("no2", "NO2"), ("co", "CO"),
-                        ("o3_1h", "O3, 1-hour"), ("o3_8h", "O3, 8-hour mean"))
+    for name, label in (
+        ("pm25", "PM2.5"),
+        ("pm10", "PM10"),
+        ("so2", "SO2"),
+        ("no2", "NO2"),
+        ("co", "CO"),
+        ("o3_1h", "O3, 1-hour"),
+        ("o3_8h", "O3, 8-hour mean"),
+    )
 )
 _INDEX = (
     *_IAQI,
@@ -24,12 +31,25 @@ _LOCAL_DATE = Column("local_date", "date", description="local civil date (Asia/S
 
 
 def _mart(name: str, description: str, columns: tuple[Column, ...], grain: str, key: tuple[str, ...], notes: str = "") -> Table:
-    return Table(Zone.CURATED, name, "environment", description, columns, grain=grain, key=key, partition_by=("station",),
-                 cadence="1D", producer="environment_aqi_marts", logic=AQI_LOGIC, notes=notes)
+    return Table(
+        Zone.CURATED,
+        name,
+        "environment",
+        description,
+        columns,
+        grain=grain,
+        key=key,
+        partition_by=("station",),
+        cadence="1D",
+        producer="environment_aqi_marts",
+        logic=AQI_LOGIC,
+        notes=notes,
+    )
 
 
 AIR_AQI_HOURLY = _mart(
-    "air_aqi_hourly", "The hourly (real-time) AQI of every station-hour",
+    "air_aqi_hourly",
+    "The hourly (real-time) AQI of every station-hour",
     (
         _STATION,
         Column("ts_utc", "timestamp", description="start of the hour"),
@@ -41,24 +61,31 @@ AIR_AQI_HOURLY = _mart(
         Column("o3_8h_ug_m3", "float", "ug/m3", "O3 8-hour moving mean ending at this hour (null with < 6 valid hours)"),
         *_INDEX,
     ),
-    grain="one row per station and hour present in the clean data", key=("station", "ts_utc"),
+    grain="one row per station and hour present in the clean data",
+    key=("station", "ts_utc"),
 )
 AIR_AQI_DAILY = _mart(
-    "air_aqi_daily", "The daily AQI of every station and local day with data",
+    "air_aqi_daily",
+    "The daily AQI of every station and local day with data",
     (
-        _STATION, _LOCAL_DATE,
+        _STATION,
+        _LOCAL_DATE,
         Column("valid_hours", "int8", description="hours of the day with data"),
-        *(Column(f"{p}_24h_ug_m3", "float", "ug/m3", f"{label} 24-hour mean (null with fewer than 20 valid hours)")
-          for p, label in (("pm25", "PM2.5"), ("pm10", "PM10"), ("so2", "SO2"), ("no2", "NO2"))),
+        *(
+            Column(f"{p}_24h_ug_m3", "float", "ug/m3", f"{label} 24-hour mean (null with fewer than 20 valid hours)")
+            for p, label in (("pm25", "PM2.5"), ("pm10", "PM10"), ("so2", "SO2"), ("no2", "NO2"))
+        ),
         Column("co_24h_mg_m3", "float", "mg/m3", "CO 24-hour mean (null with fewer than 20 valid hours)"),
         Column("o3_max_1h_ug_m3", "float", "ug/m3", "the day's highest 1-hour O3 (null with fewer than 20 valid hours)"),
         Column("o3_max_8h_ug_m3", "float", "ug/m3", "the day's highest 8-hour O3 mean inside the day (null with fewer than 14)"),
         *_INDEX,
     ),
-    grain="one row per station and local day with data", key=("station", "local_date"),
+    grain="one row per station and local day with data",
+    key=("station", "local_date"),
 )
 AIR_POLLUTION_EPISODES = _mart(
-    "air_pollution_episodes", "Heavy-pollution episodes: runs of consecutive hours with AQI >= 201",
+    "air_pollution_episodes",
+    "Heavy-pollution episodes: runs of consecutive hours with AQI >= 201",
     (
         _STATION,
         Column("episode_id", "string", description="`<station>-<start yyyymmddThh>Z`"),
@@ -72,7 +99,8 @@ AIR_POLLUTION_EPISODES = _mart(
         Column("mean_aqi", "float", description="mean hourly AQI over the run"),
         Column("primary_pollutant", "string", description="the primary pollutant(s) at the peak hour"),
     ),
-    grain="one row per episode at one station", key=("station", "episode_id"),
+    grain="one row per episode at one station",
+    key=("station", "episode_id"),
     notes='An episode is a run of consecutive hours with AQI >= 201 ("heavily polluted" or worse) at one station; '
     "a missing hour or an hour without AQI ends a run.",
 )

@@ -20,7 +20,10 @@ QUARANTINE_COLUMNS = (
 def quarantine_of(clean: Table) -> Table:
     """The quarantine table of a clean dataset: every row its feeds rejected, with the reason."""
     return Table(
-        Zone.QUARANTINE, clean.name, clean.domain, f"Rows rejected on their way to clean/{clean.name}, with the reason",
+        Zone.QUARANTINE,
+        clean.name,
+        clean.domain,
+        f"Rows rejected on their way to clean/{clean.name}, with the reason",
         QUARANTINE_COLUMNS,
         grain="one row per rejected input row",
         partition_by=("source_partition",),
@@ -34,7 +37,10 @@ def quarantine_of(clean: Table) -> Table:
 
 
 LEDGER = Table(
-    Zone.META, "ledger", "lake", "Per dataset and partition, the counts of the latest publish",
+    Zone.META,
+    "ledger",
+    "lake",
+    "Per dataset and partition, the counts of the latest publish",
     (
         Column("dataset", "string", description="the clean dataset"),
         Column("source_partition", "string", description="the partition (a station, a delivered file)"),
@@ -46,7 +52,9 @@ LEDGER = Table(
         Column("rows_deduplicated", "int", description="exact copies dropped (one of each kept)"),
         Column("quarantined_by_reason", "string", description="JSON: reason code -> rows"),
         Column("gaps", "int", description="missing steps of the feed's row clock (gaps are flagged, never filled)"),
-        Column("processing_key", "string", description="hash of the file version, feed YAML, suite and clean logic it was made with"),
+        Column(
+            "processing_key", "string", description="hash of the file version, feed YAML, suite and clean logic it was made with"
+        ),
         Column("run_id", "string", description="the run that published it"),
     ),
     grain="one row per dataset and source partition",

@@ -91,7 +91,9 @@ class Table:
         duplicated = sorted({n for n in names if names.count(n) > 1})
         unknown = sorted((set(self.key) | set(self.partition_by)) - set(names))
         if duplicated or unknown:
-            raise ValueError(f"table {self.ref}: duplicated columns {duplicated}, key or partition columns not declared {unknown}")
+            raise ValueError(
+                f"table {self.ref}: duplicated columns {duplicated}, key or partition columns not declared {unknown}"
+            )
 
     @property
     def ref(self) -> str:
@@ -139,7 +141,9 @@ class Table:
         missing = [n for n in self.names if n not in frame.columns]
         extra = [str(c) for c in frame.columns if c not in set(self.names)]
         if (missing or extra) and not frame.empty:
-            raise SchemaMismatch(f"{self.ref} does not match its declaration: missing columns {missing}, undeclared columns {extra}")
+            raise SchemaMismatch(
+                f"{self.ref} does not match its declaration: missing columns {missing}, undeclared columns {extra}"
+            )
         try:
             return to_arrow(frame, self.arrow_schema)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:

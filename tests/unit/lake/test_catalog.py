@@ -28,7 +28,16 @@ def test_every_table_is_declared_completely() -> None:
 
 def test_every_domain_has_its_datasets_with_their_lineage() -> None:
     clean = tables(Zone.CLEAN)
-    assert {d.domain for d in clean} == {"environment", "traffic", "public_safety", "energy", "urban", "emergency", "health", "egov"}
+    assert {d.domain for d in clean} == {
+        "environment",
+        "traffic",
+        "public_safety",
+        "energy",
+        "urban",
+        "emergency",
+        "health",
+        "egov",
+    }
     for dataset in clean:
         assert {"source_file", "source_line"} <= set(dataset.names)
         assert get_table(Zone.QUARANTINE, dataset.name).partition_by == ("source_partition",)
@@ -41,7 +50,10 @@ def test_a_clean_dataset_without_partitions_is_laid_out_by_delivered_file() -> N
 
 
 def test_unknown_names_are_refused_with_the_known_ones() -> None:
-    with pytest.raises(KeyError, match=r"no table curated/air_aqi_weekly is declared in the lake catalog; curated has: air_aqi_hourly, air_aqi_daily"):
+    with pytest.raises(
+        KeyError,
+        match=r"no table curated/air_aqi_weekly is declared in the lake catalog; curated has: air_aqi_hourly, air_aqi_daily",
+    ):
         get_table(Zone.CURATED, "air_aqi_weekly")
     with pytest.raises(KeyError, match="no table of the lake catalog names 'nobody' as its producer"):
         produced_by("nobody")
@@ -54,11 +66,24 @@ def test_a_dag_s_outlets_are_the_tables_it_produces() -> None:
 
 def test_a_frame_is_conformed_to_its_declaration_or_refused_naming_the_columns() -> None:
     hotspots = get_table(Zone.CURATED, "crime_hotspots")
-    row = {"period": "2019", "district": "1", "weekday": 0, "hour": 5, "incidents": 3, "previous_incidents": None,
-           "change_pct": None, "suppressed": False, "granularity": "year", "run_id": "r"}
+    row = {
+        "period": "2019",
+        "district": "1",
+        "weekday": 0,
+        "hour": 5,
+        "incidents": 3,
+        "previous_incidents": None,
+        "change_pct": None,
+        "suppressed": False,
+        "granularity": "year",
+        "run_id": "r",
+    }
     table = hotspots.conform(pd.DataFrame([row]))
     assert table.schema.equals(hotspots.arrow_schema) and table.num_rows == 1
-    with pytest.raises(SchemaMismatch, match=r"curated/crime_hotspots does not match its declaration: missing columns \['run_id'\], undeclared columns \['runid'\]"):
+    with pytest.raises(
+        SchemaMismatch,
+        match=r"curated/crime_hotspots does not match its declaration: missing columns \['run_id'\], undeclared columns \['runid'\]",
+    ):
         hotspots.conform(pd.DataFrame([{**{k: v for k, v in row.items() if k != "run_id"}, "runid": "r"}]))
     with pytest.raises(SchemaMismatch, match="curated/crime_hotspots: a column does not have its declared type"):
         hotspots.conform(pd.DataFrame([{**row, "weekday": "Monday"}]))

@@ -45,8 +45,16 @@ def test_commit_replaces_only_the_partitions_covered(settings) -> None:
 def test_overwrite_without_partitions_is_refused(settings) -> None:
     lake = Lake(settings)
     uri = lake.layout.table(Zone.CLEAN, "t")
-    delta.commit_parts(lake, uri, SCHEMA, ("station",), delta.write_parts(lake, uri, frame([("A", 1)]), ("station",), "r"),
-                       {"station": ["A"]}, "r", "k1")
+    delta.commit_parts(
+        lake,
+        uri,
+        SCHEMA,
+        ("station",),
+        delta.write_parts(lake, uri, frame([("A", 1)]), ("station",), "r"),
+        {"station": ["A"]},
+        "r",
+        "k1",
+    )
     with pytest.raises(ValueError, match="refusing to overwrite all of"):
         delta.commit_parts(lake, uri, SCHEMA, ("station",), [], {}, "r", "k2")
 

@@ -19,8 +19,12 @@ SCHEMA = pa.schema([pa.field("station", pa.string()), pa.field("aqi", pa.int64()
 def test_orphans_and_replaced_files_go_the_data_stays(settings) -> None:
     lake = Lake(settings)
     uri = lake.layout.table(Zone.CURATED, "air_aqi_daily")
-    delta.publish_frame(lake, uri, pd.DataFrame({"station": ["A", "B"], "aqi": [50, 80]}), SCHEMA, ("station",), None, "r1", "key-1")
-    delta.publish_frame(lake, uri, pd.DataFrame({"station": ["A"], "aqi": [55]}), SCHEMA, ("station",), {"station": ["A"]}, "r2", "key-2")
+    delta.publish_frame(
+        lake, uri, pd.DataFrame({"station": ["A", "B"], "aqi": [50, 80]}), SCHEMA, ("station",), None, "r1", "key-1"
+    )
+    delta.publish_frame(
+        lake, uri, pd.DataFrame({"station": ["A"], "aqi": [55]}), SCHEMA, ("station",), {"station": ["A"]}, "r2", "key-2"
+    )
     orphan = f"{uri}/station=A/part-crashed-run.parquet"  # a run that died before its commit
     lake.write_bytes(orphan, b"PAR1 half a file")
 
@@ -37,6 +41,8 @@ def test_orphans_and_replaced_files_go_the_data_stays(settings) -> None:
     assert on_disk == sorted(p.removeprefix(uri + "/") for p in DeltaTable(uri).file_uris())  # only what the table uses
 
     # the vacuum's own commits are not CityLake writes: the same publish is still recognised as done
-    again = delta.publish_frame(lake, uri, pd.DataFrame({"station": ["A"], "aqi": [55]}), SCHEMA, ("station",), {"station": ["A"]}, "r3", "key-2")
+    again = delta.publish_frame(
+        lake, uri, pd.DataFrame({"station": ["A"], "aqi": [55]}), SCHEMA, ("station",), {"station": ["A"]}, "r3", "key-2"
+    )
     assert again.skipped_as_duplicate
     assert maintain_lake(lake, dt.timedelta(0)) == {"curated/air_aqi_daily": 0}

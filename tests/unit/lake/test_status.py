@@ -22,18 +22,42 @@ MART_SCHEMA = pa.schema([pa.field("station", pa.string()), pa.field("aqi", pa.in
 
 
 def _quarantine(codes: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "source_partition": "A", "reason_code": codes, "reason_detail": "x", "source_file": "f.csv",
-        "source_sha256": "0" * 64, "source_line": range(2, 2 + len(codes)), "raw_record": "r", "run_id": "run-1",
-    })
+    return pd.DataFrame(
+        {
+            "source_partition": "A",
+            "reason_code": codes,
+            "reason_detail": "x",
+            "source_file": "f.csv",
+            "source_sha256": "0" * 64,
+            "source_line": range(2, 2 + len(codes)),
+            "raw_record": "r",
+            "run_id": "run-1",
+        }
+    )
 
 
 def test_every_table_with_its_rows_reasons_and_cadence(settings) -> None:
     lake = Lake(settings)
-    publish_frame(lake, lake.layout.table(Zone.CURATED, "air_aqi_daily"), pd.DataFrame({"station": ["A", "B", "C"], "aqi": [50, 80, 120]}),
-                  MART_SCHEMA, ("station",), None, "run-1", "key-1")
-    publish_frame(lake, lake.layout.table(Zone.CURATED, "air_aqi_daily"), pd.DataFrame({"station": ["A"], "aqi": [55]}),
-                  MART_SCHEMA, ("station",), {"station": ["A"]}, "run-2", "key-2")
+    publish_frame(
+        lake,
+        lake.layout.table(Zone.CURATED, "air_aqi_daily"),
+        pd.DataFrame({"station": ["A", "B", "C"], "aqi": [50, 80, 120]}),
+        MART_SCHEMA,
+        ("station",),
+        None,
+        "run-1",
+        "key-1",
+    )
+    publish_frame(
+        lake,
+        lake.layout.table(Zone.CURATED, "air_aqi_daily"),
+        pd.DataFrame({"station": ["A"], "aqi": [55]}),
+        MART_SCHEMA,
+        ("station",),
+        {"station": ["A"]},
+        "run-2",
+        "key-2",
+    )
     quarantine = quarantine_of(tables(Zone.CLEAN)[0])
     lake.publish(quarantine, _quarantine(["OUT_OF_RANGE", "NAIVE_TIMESTAMP", "OUT_OF_RANGE"]), None, "run-1", "key-3")
 

@@ -25,8 +25,15 @@ VERSIONS = "import json; from pipelines.lake.catalog import CATALOG; print(json.
 
 def _versions_in(path: Path) -> dict[str, str]:
     """Every table's logic version as an interpreter importing the package from `path` computes it."""
-    run = subprocess.run([sys.executable, "-c", VERSIONS], cwd=path, env={"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin"},
-                         capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", VERSIONS],
+        cwd=path,
+        env={"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
 
@@ -35,8 +42,9 @@ def _versions_in(path: Path) -> dict[str, str]:
 def image(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project as infra/Dockerfile copies it: the tracked files, no .git."""
     root = tmp_path_factory.mktemp("image")
-    tracked = subprocess.run(["git", "-C", str(PROJECT_ROOT), "ls-files", "pipelines", "pyproject.toml"], capture_output=True,
-                             text=True, check=True).stdout.split()
+    tracked = subprocess.run(
+        ["git", "-C", str(PROJECT_ROOT), "ls-files", "pipelines", "pyproject.toml"], capture_output=True, text=True, check=True
+    ).stdout.split()
     for name in tracked:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(PROJECT_ROOT / name, root / name)
@@ -45,7 +53,10 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_comments_docstrings_and_layout_do_not_count_but_code_does() -> None:
     base = code_fingerprint('"""Doc."""\nLIMIT = 201\n\n\ndef f(x):\n    return x > LIMIT\n')
-    assert code_fingerprint('"""Other words."""\nLIMIT = 201  # heavy\n\ndef f(x):\n    """Why."""\n    return (x >\n LIMIT)\n') == base
+    assert (
+        code_fingerprint('"""Other words."""\nLIMIT = 201  # heavy\n\ndef f(x):\n    """Why."""\n    return (x >\n LIMIT)\n')
+        == base
+    )
     assert code_fingerprint('"""Doc."""\nLIMIT = 200\n\n\ndef f(x):\n    return x > LIMIT\n') != base
 
 
@@ -69,12 +80,20 @@ def test_a_changed_aqi_breakpoint_recomputes_the_aqi_marts_and_only_them(image: 
     aqi.write_text(source.replace("HEAVILY_POLLUTED_MIN_AQI = 201", "HEAVILY_POLLUTED_MIN_AQI = 200"))
     before, after = _versions_in(image), _versions_in(changed)
     assert sorted(ref for ref in before if before[ref] != after[ref]) == [
-        "curated/air_aqi_daily", "curated/air_aqi_hourly", "curated/air_pollution_episodes"]
+        "curated/air_aqi_daily",
+        "curated/air_aqi_hourly",
+        "curated/air_pollution_episodes",
+    ]
 
 
 def test_an_installed_wheel_gives_the_checkout_s_versions(image: Path, tmp_path: Path) -> None:
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
-                            str(image)], capture_output=True, text=True, timeout=300, check=False)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(image)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert built.returncode == 0, built.stderr
     [wheel] = tmp_path.glob("citylake-*.whl")
     installed = tmp_path / "site-packages"

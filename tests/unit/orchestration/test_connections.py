@@ -29,8 +29,11 @@ def test_lake_and_dask_connections_override_the_environment() -> None:
     lake = FakeConnection("AK", "SK", extra_dejson={"endpoint_url": "http://minio:9000", "lake_uri": "s3://city/lake"})
     overrides = overrides_from_connections(lake, FakeConnection(host="dask-scheduler", port=8786))
     assert overrides == {
-        "s3_access_key_id": "AK", "s3_secret_access_key": "SK", "s3_endpoint_url": "http://minio:9000",
-        "lake_uri": "s3://city/lake", "dask_scheduler_address": "tcp://dask-scheduler:8786",
+        "s3_access_key_id": "AK",
+        "s3_secret_access_key": "SK",
+        "s3_endpoint_url": "http://minio:9000",
+        "lake_uri": "s3://city/lake",
+        "dask_scheduler_address": "tcp://dask-scheduler:8786",
     }
     settings = load_settings(**overrides)
     assert (settings.s3_key, settings.s3_secret, settings.lake_on_s3) == ("AK", "SK", True)
@@ -67,7 +70,9 @@ def test_an_hourly_poll_before_the_first_delivery_is_skipped_not_failed(monkeypa
     from pipelines.orchestration import feeds
 
     monkeypatch.setattr(feeds, "task_cluster", lambda: nullcontext((settings, None)))
-    with pytest.raises(AirflowSkipException, match=r"no raw files for source air_beijing: deliver files to .*/landing/air_beijing"):
+    with pytest.raises(
+        AirflowSkipException, match=r"no raw files for source air_beijing: deliver files to .*/landing/air_beijing"
+    ):
         feeds.clean("air_beijing", "scheduled__2026-11-24T00:00:00+00:00")
 
 

@@ -14,8 +14,15 @@ from pipelines.orchestration.lake_page import lake_status_rows, render_lake_page
 NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
 STATUSES = [
     TableStatus(Zone.CLEAN, "traffic_readings", 4, NOW - dt.timedelta(hours=3), 1_000_000, dt.timedelta(hours=1)),
-    TableStatus(Zone.QUARANTINE, "traffic_readings", 1, NOW - dt.timedelta(minutes=5), 12, dt.timedelta(hours=1),
-                {"SPEED_OUT_OF_RANGE": 10, "<script>": 2}),
+    TableStatus(
+        Zone.QUARANTINE,
+        "traffic_readings",
+        1,
+        NOW - dt.timedelta(minutes=5),
+        12,
+        dt.timedelta(hours=1),
+        {"SPEED_OUT_OF_RANGE": 10, "<script>": 2},
+    ),
     TableStatus(Zone.META, "ledger", 9, NOW, 30),
 ]
 
@@ -63,7 +70,9 @@ print(json.dumps({"plugins": [[p.name, str(p.source)] for p in loaded if "cityla
 """
 
 
-@pytest.mark.parametrize("deployment, source", [("installed", "EntryPoint(name='citylake'"), ("folder-only", "$PLUGINS_FOLDER/citylake_lake_page.py")])
+@pytest.mark.parametrize(
+    "deployment, source", [("installed", "EntryPoint(name='citylake'"), ("folder-only", "$PLUGINS_FOLDER/citylake_lake_page.py")]
+)
 def test_the_plugin_loads_once_from_the_plugins_folder_or_the_entry_point(deployment: str, source: str) -> None:
     import subprocess
     import sys

@@ -15,7 +15,10 @@ def test_check_report_counts_reasons_and_shows_rows(tmp_path) -> None:
     assert report[2] == "would be quarantined:"
     reasons = [line.split()[0] for line in report[3:20]]
     assert reasons[:4] == ["ANCIENT_TIMESTAMP", "DUPLICATE_KEY_CONFLICT", "ENCODING_ERROR", "FIELD_COUNT_MISMATCH"]
-    assert "  SWAPPED_COORDINATES                1  e.g. line 6: (116.35, 39.91) lies in the city only with latitude and longitude swapped" in report
+    assert (
+        "  SWAPPED_COORDINATES                1  e.g. line 6: (116.35, 39.91) lies in the city only with latitude and longitude swapped"
+        in report
+    )
     assert report[-4] == "first 2 mapped rows:" and report[-2].split()[0] == "E1"
     assert not (tmp_path / "lake").exists()  # nothing written
 

@@ -133,6 +133,8 @@ def test_excel_and_parquet() -> None:
     assert result.clean.sort_values("source_line")["source_line"].tolist() == [2, 3, 4]  # spreadsheet row numbers
     parquet = io.BytesIO()
     pq.write_table(pa.Table.from_pylist(rows), parquet)
-    result = run(feed("corpus_events").model_copy(update={"format": ParquetFormat(type="parquet")}), parquet.getvalue(), "e.parquet")
+    result = run(
+        feed("corpus_events").model_copy(update={"format": ParquetFormat(type="parquet")}), parquet.getvalue(), "e.parquet"
+    )
     assert (result.rows_in, len(result.clean)) == (3, 3)
     assert sorted(result.clean["category"]) == sorted(["垃圾", "噪音", "占道经营"])

@@ -13,7 +13,9 @@ MATRIX = b"1,0.5,0\n0.25,1,0\n0,0,1.5\n"
 
 def test_cells_keep_their_row_and_column_and_bad_weights_are_quarantined() -> None:
     result = standardize(
-        MATRIX, get_source("metr_la_road_links"), load_suite("traffic_road_links"),
+        MATRIX,
+        get_source("metr_la_road_links"),
+        load_suite("traffic_road_links"),
         FeedContext("los_adj.csv", dt.datetime(2026, 1, 1, tzinfo=dt.UTC)),
     )
     assert (result.rows_in, len(result.clean), len(result.rejects), result.rows_deduplicated) == (9, 8, 1, 0)

@@ -42,20 +42,37 @@ def corrupt(kind: str, row: list[str]) -> list[str]:
 
 
 REASON = {
-    "drop_field": "FIELD_COUNT_MISMATCH", "bad_latitude": "TYPE_MISMATCH", "swap": "SWAPPED_COORDINATES",
-    "null_island": "NULL_ISLAND", "future": "FUTURE_TIMESTAMP", "ancient": "ANCIENT_TIMESTAMP",
-    "bad_month": "INVALID_TIMESTAMP", "bad_status": "UNKNOWN_STATUS", "no_category": "MISSING_CATEGORY",
-    "nul": "NUL_BYTE", "no_id": "MISSING_VALUE",
+    "drop_field": "FIELD_COUNT_MISMATCH",
+    "bad_latitude": "TYPE_MISMATCH",
+    "swap": "SWAPPED_COORDINATES",
+    "null_island": "NULL_ISLAND",
+    "future": "FUTURE_TIMESTAMP",
+    "ancient": "ANCIENT_TIMESTAMP",
+    "bad_month": "INVALID_TIMESTAMP",
+    "bad_status": "UNKNOWN_STATUS",
+    "no_category": "MISSING_CATEGORY",
+    "nul": "NUL_BYTE",
+    "no_id": "MISSING_VALUE",
 }
 
 valid_row = st.builds(
     lambda day, hour, minute, category, status, text, lat, lon: [
-        "", f"2024-05-{day:02d} {hour:02d}:{minute:02d}", category, status, text, f"{lat:.5f}", f"{lon:.5f}",
+        "",
+        f"2024-05-{day:02d} {hour:02d}:{minute:02d}",
+        category,
+        status,
+        text,
+        f"{lat:.5f}",
+        f"{lon:.5f}",
     ],
-    st.integers(1, 28), st.integers(0, 23), st.integers(0, 59),
-    st.sampled_from(["litter", "noise", "road damage", "占道经营"]), st.sampled_from(STATUSES),
+    st.integers(1, 28),
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.sampled_from(["litter", "noise", "road damage", "占道经营"]),
+    st.sampled_from(STATUSES),
     st.text(alphabet=st.sampled_from(list("abc xyz,\"'西城区垃圾;|")), max_size=20),
-    st.floats(39.86, 39.96), st.floats(116.31, 116.44),
+    st.floats(39.86, 39.96),
+    st.floats(116.31, 116.44),
 )
 
 

@@ -25,16 +25,32 @@ def broken(change) -> str:
     ("change", "message"),
     [
         (lambda d: d["format"].update(delimter=";"), "sources/x.yaml: format.delimter: unknown key"),
-        (lambda d: d["columns"]["speed_kmh"].update(unit="knots"), "sources/x.yaml: columns.speed_kmh.unit: no conversion from 'knots' to 'km/h'"),
-        (lambda d: d["columns"]["speed_kmh"].pop("unit"), "sources/x.yaml: columns.speed_kmh.unit: say the source unit (canonical: km/h)"),
-        (lambda d: d["time"].update(timezone="Mars/Olympus"),
-         "sources/x.yaml: time.timezone: unknown time zone 'Mars/Olympus' (use an IANA name such as Asia/Shanghai)"),
+        (
+            lambda d: d["columns"]["speed_kmh"].update(unit="knots"),
+            "sources/x.yaml: columns.speed_kmh.unit: no conversion from 'knots' to 'km/h'",
+        ),
+        (
+            lambda d: d["columns"]["speed_kmh"].pop("unit"),
+            "sources/x.yaml: columns.speed_kmh.unit: say the source unit (canonical: km/h)",
+        ),
+        (
+            lambda d: d["time"].update(timezone="Mars/Olympus"),
+            "sources/x.yaml: time.timezone: unknown time zone 'Mars/Olympus' (use an IANA name such as Asia/Shanghai)",
+        ),
         (lambda d: d.pop("suite"), "sources/x.yaml: suite: required key is missing"),
-        (lambda d: d["columns"]["sensor_id"].update(constant="a"), "sources/x.yaml: columns.sensor_id: give exactly one of 'source' or 'constant'"),
+        (
+            lambda d: d["columns"]["sensor_id"].update(constant="a"),
+            "sources/x.yaml: columns.sensor_id: give exactly one of 'source' or 'constant'",
+        ),
         (lambda d: d["time"].update(column="t"), "sources/x.yaml: time: give exactly one of 'column', 'parts' or 'row_clock'"),
-        (lambda d: d["columns"].pop("sensor_id"), "sources/x.yaml: columns: the key column(s) sensor_id of traffic_readings are not mapped"),
-        (lambda d: d["time"]["row_clock"].update(step="-5min"),
-         "sources/x.yaml: time.row_clock.step: '-5min' is not a positive duration such as '5min' or '1h'"),
+        (
+            lambda d: d["columns"].pop("sensor_id"),
+            "sources/x.yaml: columns: the key column(s) sensor_id of traffic_readings are not mapped",
+        ),
+        (
+            lambda d: d["time"]["row_clock"].update(step="-5min"),
+            "sources/x.yaml: time.row_clock.step: '-5min' is not a positive duration such as '5min' or '1h'",
+        ),
         (lambda d: d.update(name="Bad Name"), "sources/x.yaml: name: String should match pattern '^[a-z][a-z0-9_]*$'"),
     ],
 )
@@ -63,8 +79,18 @@ def test_file_level_errors(tmp_path: Path) -> None:
 def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
     feeds = all_sources()
     assert sorted(feeds) == [
-        "air_beijing", "case_persons", "case_vehicles", "cases", "chicago_assaults", "flights", "hotel_stays",
-        "household_power", "metr_la_road_links", "metr_la_sensors", "metr_la_speeds", "pipe_flow",
+        "air_beijing",
+        "case_persons",
+        "case_vehicles",
+        "cases",
+        "chicago_assaults",
+        "flights",
+        "hotel_stays",
+        "household_power",
+        "metr_la_road_links",
+        "metr_la_sensors",
+        "metr_la_speeds",
+        "pipe_flow",
     ]
     for feed in feeds.values():
         assert (SOURCES_DIR.parent / "expectations" / f"{feed.suite}.json").exists()

@@ -20,12 +20,23 @@ ARRIVED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 def cleanse(content: bytes, file_name: str = "PRSA_Data_Huairou_test.csv"):
     return standardize(content, get_source("air_beijing"), load_suite("air_quality_hourly"), FeedContext(file_name, ARRIVED))
 
-HEADER = b'"No","year","month","day","hour","PM2.5","PM10","SO2","NO2","CO","O3","TEMP","PRES","DEWP","RAIN","wd","WSPM","station"\n'
+
+HEADER = (
+    b'"No","year","month","day","hour","PM2.5","PM10","SO2","NO2","CO","O3","TEMP","PRES","DEWP","RAIN","wd","WSPM","station"\n'
+)
 
 
-def row(no: int, hour: int, pm25: str = "7", wd: str = '"WNW"', station: str = '"Huairou"', month: str = "3",
-        temp: str = "-2.3", co: str = "100") -> bytes:
-    return f'{no},2013,{month},1,{hour},{pm25},7,3,2,{co},91,{temp},1020.3,-20.7,0,{wd},3.1,{station}\n'.encode()
+def row(
+    no: int,
+    hour: int,
+    pm25: str = "7",
+    wd: str = '"WNW"',
+    station: str = '"Huairou"',
+    month: str = "3",
+    temp: str = "-2.3",
+    co: str = "100",
+) -> bytes:
+    return f"{no},2013,{month},1,{hour},{pm25},7,3,2,{co},91,{temp},1020.3,-20.7,0,{wd},3.1,{station}\n".encode()
 
 
 DIRTY = b"".join(
@@ -86,9 +97,17 @@ def test_every_bad_row_has_its_reason_and_line(result) -> None:
     assert details[10] == "17 fields, expected 18"
     assert details[17] == "temp_c=99.0 outside [-50, 55]"
     assert count_by_reason(result.rejects) == {
-        "CONCENTRATION_OUT_OF_RANGE": 1, "DUPLICATE_KEY_CONFLICT": 2, "ENCODING_ERROR": 1, "FIELD_COUNT_MISMATCH": 1,
-        "INVALID_TIMESTAMP": 1, "INVALID_WIND_DIRECTION": 1, "MISSING_STATION": 1, "NUL_BYTE": 1,
-        "FILE_KEY_MISMATCH": 1, "TYPE_MISMATCH": 1, "WEATHER_OUT_OF_RANGE": 1,
+        "CONCENTRATION_OUT_OF_RANGE": 1,
+        "DUPLICATE_KEY_CONFLICT": 2,
+        "ENCODING_ERROR": 1,
+        "FIELD_COUNT_MISMATCH": 1,
+        "INVALID_TIMESTAMP": 1,
+        "INVALID_WIND_DIRECTION": 1,
+        "MISSING_STATION": 1,
+        "NUL_BYTE": 1,
+        "FILE_KEY_MISMATCH": 1,
+        "TYPE_MISMATCH": 1,
+        "WEATHER_OUT_OF_RANGE": 1,
     }
 
 

@@ -23,8 +23,9 @@ ARRIVED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 def streamed(content: bytes, spec, context: FeedContext, chunk_bytes: int, buckets: int = 3):
     clean: list[pd.DataFrame] = []
-    result = standardize_stream(lambda: io.BytesIO(content), spec, load_suite(spec.suite), context, clean.append,
-                                chunk_bytes, buckets)
+    result = standardize_stream(
+        lambda: io.BytesIO(content), spec, load_suite(spec.suite), context, clean.append, chunk_bytes, buckets
+    )
     frame = pd.concat(clean, ignore_index=True) if clean else pd.DataFrame(columns=spec.canonical.names)
     return result, frame.sort_values("source_line").reset_index(drop=True)
 
@@ -32,9 +33,15 @@ def streamed(content: bytes, spec, context: FeedContext, chunk_bytes: int, bucke
 def assert_same(whole, result, frame) -> None:
     assert result.balanced
     assert (result.rows_in, result.rows_clean, result.rows_deduplicated, result.gaps) == (
-        whole.rows_in, len(whole.clean), whole.rows_deduplicated, whole.gaps)
-    assert result.rejects[["source_line", "reason_code", "reason_detail", "raw_record"]].values.tolist() == \
-        whole.rejects[["source_line", "reason_code", "reason_detail", "raw_record"]].values.tolist()
+        whole.rows_in,
+        len(whole.clean),
+        whole.rows_deduplicated,
+        whole.gaps,
+    )
+    assert (
+        result.rejects[["source_line", "reason_code", "reason_detail", "raw_record"]].values.tolist()
+        == whole.rejects[["source_line", "reason_code", "reason_detail", "raw_record"]].values.tolist()
+    )
     expected = whole.clean.sort_values("source_line").reset_index(drop=True)
     pd.testing.assert_frame_equal(frame[expected.columns].astype(object), expected.astype(object))
 

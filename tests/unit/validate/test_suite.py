@@ -31,24 +31,41 @@ def test_suite_errors_name_file_and_key(tmp_path: Path) -> None:
     with pytest.raises(SuiteError, match=r"no_ratio.json: meta.max_quarantine_ratio must be a number between 0 and 1"):
         load_suite("no_ratio", tmp_path)
     write_suite(
-        tmp_path, "no_code",
-        {"name": "no_code", "meta": {"max_quarantine_ratio": 0.1},
-         "expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}}]},
+        tmp_path,
+        "no_code",
+        {
+            "name": "no_code",
+            "meta": {"max_quarantine_ratio": 0.1},
+            "expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}}],
+        },
     )
-    with pytest.raises(SuiteError, match=r"suite no_code: expectation #0 \(expect_column_values_to_not_be_null\) has no meta.reason_code"):
+    with pytest.raises(
+        SuiteError, match=r"suite no_code: expectation #0 \(expect_column_values_to_not_be_null\) has no meta.reason_code"
+    ):
         load_suite("no_code", tmp_path)
 
 
 def test_row_rules_and_gx_agree(tmp_path: Path) -> None:
     write_suite(
-        tmp_path, "small",
-        {"name": "small", "meta": {"max_quarantine_ratio": 0.5}, "expectations": [
-            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "k"}, "meta": {"reason_code": "K_NULL"}},
-            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "v", "min_value": 0, "max_value": 10},
-             "meta": {"reason_code": "V_RANGE"}},
-            {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "c", "value_set": ["a", "b"]},
-             "meta": {"reason_code": "C_SET"}},
-        ]},
+        tmp_path,
+        "small",
+        {
+            "name": "small",
+            "meta": {"max_quarantine_ratio": 0.5},
+            "expectations": [
+                {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "k"}, "meta": {"reason_code": "K_NULL"}},
+                {
+                    "type": "expect_column_values_to_be_between",
+                    "kwargs": {"column": "v", "min_value": 0, "max_value": 10},
+                    "meta": {"reason_code": "V_RANGE"},
+                },
+                {
+                    "type": "expect_column_values_to_be_in_set",
+                    "kwargs": {"column": "c", "value_set": ["a", "b"]},
+                    "meta": {"reason_code": "C_SET"},
+                },
+            ],
+        },
     )
     suite = load_suite("small", tmp_path)
     frame = pd.DataFrame({"k": ["x", None, "y", "z", "w"], "v": [1.0, 50.0, 11.0, None, 2.0], "c": ["a", "a", "b", "q", None]})
@@ -61,7 +78,9 @@ def test_row_rules_and_gx_agree(tmp_path: Path) -> None:
 
 
 def quality(partition: str, rows_in: int, clean: int, quarantined: int, dedup: int = 0, **kw) -> PartitionQuality:
-    return PartitionQuality("air_quality_hourly", partition, f"{partition}.csv", "0" * 64, rows_in, clean, quarantined, dedup, **kw)
+    return PartitionQuality(
+        "air_quality_hourly", partition, f"{partition}.csv", "0" * 64, rows_in, clean, quarantined, dedup, **kw
+    )
 
 
 def test_gate_passes_at_the_threshold_and_stops_beyond_it() -> None:
@@ -69,8 +88,11 @@ def test_gate_passes_at_the_threshold_and_stops_beyond_it() -> None:
     check_gate([quality("A", 100, 95, 5, quarantined_by_reason={"TYPE_MISMATCH": 5})], suite)
     with pytest.raises(QualityGateError) as error:
         check_gate(
-            [quality("A", 100, 95, 5), quality("B", 100, 90, 6, 4, quarantined_by_reason={"TYPE_MISMATCH": 6}),
-             quality("C", 10, 9, 0)],
+            [
+                quality("A", 100, 95, 5),
+                quality("B", 100, 90, 6, 4, quarantined_by_reason={"TYPE_MISMATCH": 6}),
+                quality("C", 10, 9, 0),
+            ],
             suite,
         )
     assert str(error.value) == (

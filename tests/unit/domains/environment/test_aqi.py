@@ -44,7 +44,9 @@ def test_iaqi_hand_worked(table: aqi.Breakpoints, concentration: float, expected
     assert one(table, concentration) == expected
 
 
-@pytest.mark.parametrize(("table", "concentration"), [(aqi.O3_8H, 801), (aqi.SO2_1H, 801), (aqi.PM25_24H, -1), (aqi.PM25_24H, math.nan)])
+@pytest.mark.parametrize(
+    ("table", "concentration"), [(aqi.O3_8H, 801), (aqi.SO2_1H, 801), (aqi.PM25_24H, -1), (aqi.PM25_24H, math.nan)]
+)
 def test_iaqi_not_applicable(table: aqi.Breakpoints, concentration: float) -> None:
     assert math.isnan(one(table, concentration))
 
@@ -58,9 +60,18 @@ def test_so2_above_800_one_hour_uses_the_24_hour_mean() -> None:
 
 @pytest.mark.parametrize(
     ("value", "level", "category"),
-    [(0, 1, "Excellent"), (50, 1, "Excellent"), (51, 2, "Good"), (100, 2, "Good"), (101, 3, "Lightly polluted"),
-     (200, 4, "Moderately polluted"), (201, 5, "Heavily polluted"), (300, 5, "Heavily polluted"),
-     (301, 6, "Severely polluted"), (500, 6, "Severely polluted")],
+    [
+        (0, 1, "Excellent"),
+        (50, 1, "Excellent"),
+        (51, 2, "Good"),
+        (100, 2, "Good"),
+        (101, 3, "Lightly polluted"),
+        (200, 4, "Moderately polluted"),
+        (201, 5, "Heavily polluted"),
+        (300, 5, "Heavily polluted"),
+        (301, 6, "Severely polluted"),
+        (500, 6, "Severely polluted"),
+    ],
 )
 def test_categories(value: int, level: int, category: str) -> None:
     levels, categories = aqi.categorize(pd.Series([value], dtype="Int16"))
@@ -68,9 +79,7 @@ def test_categories(value: int, level: int, category: str) -> None:
 
 
 def test_combine_takes_the_maximum_and_names_tied_primary_pollutants() -> None:
-    iaqis = pd.DataFrame(
-        {"a": [125.0, 40.0, np.nan, 80.0], "b": [125.0, 20.0, np.nan, 90.0], "c": [60.0, np.nan, np.nan, 90.0]}
-    )
+    iaqis = pd.DataFrame({"a": [125.0, 40.0, np.nan, 80.0], "b": [125.0, 20.0, np.nan, 90.0], "c": [60.0, np.nan, np.nan, 90.0]})
     result = aqi.combine(iaqis, {"a": "PM2.5", "b": "PM10", "c": "O3"})
     assert result["aqi"].tolist() == [125, 40, pd.NA, 90]
     # AQI <= 50 has no primary pollutant; O3 counted once even if both of its indices tie

@@ -18,8 +18,12 @@ def station_hours(days: int, **columns: list[float]) -> pd.DataFrame:
         {
             "station": "Test",
             "ts_utc": local.tz_convert("UTC"),
-            "pm25_ug_m3": 10.0, "pm10_ug_m3": 20.0, "so2_ug_m3": 5.0, "no2_ug_m3": 20.0,
-            "co_mg_m3": 0.5, "o3_ug_m3": 100.0,
+            "pm25_ug_m3": 10.0,
+            "pm10_ug_m3": 20.0,
+            "so2_ug_m3": 5.0,
+            "no2_ug_m3": 20.0,
+            "co_mg_m3": 0.5,
+            "o3_ug_m3": 100.0,
         }
     )
     for name, values in columns.items():
@@ -89,8 +93,17 @@ def test_episodes_are_runs_of_consecutive_heavy_hours() -> None:
             "ts_utc": [start + pd.Timedelta(hours=h) for h in aqi],
             "local_date": [(start + pd.Timedelta(hours=h)).tz_convert(TZ).date() for h in aqi],
             "aqi": pd.array(list(aqi.values()), dtype="Int16"),
-            "aqi_category": ["Good", "Heavily polluted", "Heavily polluted", "Heavily polluted",
-                             "Heavily polluted", "Heavily polluted", "Good", None, "Heavily polluted"],
+            "aqi_category": [
+                "Good",
+                "Heavily polluted",
+                "Heavily polluted",
+                "Heavily polluted",
+                "Heavily polluted",
+                "Heavily polluted",
+                "Good",
+                None,
+                "Heavily polluted",
+            ],
             "primary_pollutants": ["PM10", "PM2.5", "PM2.5,PM10", "PM2.5", "PM2.5", "PM2.5", "PM10", None, "O3"],
         }
     )

@@ -21,10 +21,15 @@ def test_same_seed_same_bytes_other_seed_other_bytes() -> None:
 def test_generated_files_are_labelled_and_pass_the_suite(tmp_path: Path) -> None:
     paths = write_synthetic_files(tmp_path, stations=2, days=60, seed=1)
     assert [p.name for p in paths] == [
-        "SYNTHETIC_PRSA_Data_SynthA_20130301-20130429.csv", "SYNTHETIC_PRSA_Data_SynthB_20130301-20130429.csv",
+        "SYNTHETIC_PRSA_Data_SynthA_20130301-20130429.csv",
+        "SYNTHETIC_PRSA_Data_SynthB_20130301-20130429.csv",
     ]
-    result = standardize(paths[0].read_bytes(), get_source("air_beijing"), load_suite("air_quality_hourly"),
-                         FeedContext(paths[0].name, dt.datetime(2026, 1, 1, tzinfo=dt.UTC)))
+    result = standardize(
+        paths[0].read_bytes(),
+        get_source("air_beijing"),
+        load_suite("air_quality_hourly"),
+        FeedContext(paths[0].name, dt.datetime(2026, 1, 1, tzinfo=dt.UTC)),
+    )
     assert (result.rows_in, len(result.clean), len(result.rejects)) == (60 * 24, 60 * 24, 0)
     assert 0 < result.clean["pollutants_missing"].sum() < 0.1 * 6 * 60 * 24  # realistic gaps, not many
     daily = marts.daily_aqi(result.clean)

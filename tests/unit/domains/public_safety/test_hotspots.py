@@ -30,8 +30,16 @@ def test_cells_trend_and_partial_counts() -> None:
 
 
 def test_small_groups_are_suppressed_with_their_trend() -> None:
-    cells = hotspots(cell_counts(incidents(["2019-01-07 10:30", "2019-01-07 10:45", "2020-01-06 10:10", "2020-01-06 10:20",
-                                            "2020-01-06 10:50"], ["1"] * 5), "year", TZ), min_group_size=3)
+    cells = hotspots(
+        cell_counts(
+            incidents(
+                ["2019-01-07 10:30", "2019-01-07 10:45", "2020-01-06 10:10", "2020-01-06 10:20", "2020-01-06 10:50"], ["1"] * 5
+            ),
+            "year",
+            TZ,
+        ),
+        min_group_size=3,
+    )
     assert cells["suppressed"].tolist() == [True, True]  # 2 incidents in 2019; 2020 has 3 but would reveal the 2
     assert cells[["incidents", "previous_incidents", "change_pct"]].isna().all().all()
 

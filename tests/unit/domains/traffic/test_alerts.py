@@ -12,19 +12,27 @@ T = pd.Timestamp("2012-03-07 16:00", tz="UTC")
 
 def forecast(sensor: str, target_min: int, horizon: int, predicted: float, usual: float) -> dict:
     target = T + pd.Timedelta(minutes=target_min)
-    return {"sensor_id": sensor, "origin_ts_utc": target - pd.Timedelta(minutes=horizon), "target_ts_utc": target,
-            "horizon_min": horizon, "predicted_speed_kmh": predicted, "usual_speed_kmh": usual}
+    return {
+        "sensor_id": sensor,
+        "origin_ts_utc": target - pd.Timedelta(minutes=horizon),
+        "target_ts_utc": target,
+        "horizon_min": horizon,
+        "predicted_speed_kmh": predicted,
+        "usual_speed_kmh": usual,
+    }
 
 
 def test_threshold_and_sharp_drop_with_severity_and_the_longest_lead() -> None:
-    rows = pd.DataFrame([
-        forecast("a", 60, 15, 50.0, 60.0),   # below 56 km/h, drop 17 %: warning
-        forecast("a", 60, 60, 54.0, 60.0),   # same target, earlier forecast: this one is kept
-        forecast("b", 60, 30, 60.0, 110.0),  # above 56 but 45 % below usual: sharp drop, warning
-        forecast("c", 60, 15, 30.0, 100.0),  # below 32 and 70 % drop: severe, both rules
-        forecast("d", 60, 15, 90.0, 100.0),  # fine
-        forecast("e", 60, 15, 58.0, 0.0),    # no usual speed to compare with, above the threshold: fine
-    ])
+    rows = pd.DataFrame(
+        [
+            forecast("a", 60, 15, 50.0, 60.0),  # below 56 km/h, drop 17 %: warning
+            forecast("a", 60, 60, 54.0, 60.0),  # same target, earlier forecast: this one is kept
+            forecast("b", 60, 30, 60.0, 110.0),  # above 56 but 45 % below usual: sharp drop, warning
+            forecast("c", 60, 15, 30.0, 100.0),  # below 32 and 70 % drop: severe, both rules
+            forecast("d", 60, 15, 90.0, 100.0),  # fine
+            forecast("e", 60, 15, 58.0, 0.0),  # no usual speed to compare with, above the threshold: fine
+        ]
+    )
     alerts = congestion_alerts(rows, AlertParams())
     assert list(alerts.columns) == ALERT_COLUMNS
     assert alerts[["sensor_id", "lead_time_min", "rule", "severity"]].values.tolist() == [

@@ -35,7 +35,9 @@ def test_leaderboard_ranks_by_masked_mae_and_measures_gain_against_the_better_ba
     ]
     board = leaderboard(forecasts, data, step_minutes=5)
     assert board[["horizon_min", "model", "rank", "is_champion", "scored_points"]].values.tolist() == [
-        [15, "gradient_boosting", 1, True, 4], [15, "last_value", 2, False, 4], [15, "historical_average", 3, False, 4],
+        [15, "gradient_boosting", 1, True, 4],
+        [15, "last_value", 2, False, 4],
+        [15, "historical_average", 3, False, 4],
     ]
     assert board["mae"].round(9).tolist() == [2.0, 4.0, 5.0]
     assert board["gain_vs_best_baseline_pct"].round(9).tolist() == [50.0, 0.0, -25.0]
@@ -54,9 +56,22 @@ def test_a_fold_forecasts_only_origins_whose_target_is_in_the_data() -> None:
 def test_the_factors_explained_are_those_of_the_best_learned_model_per_horizon() -> None:
     import pandas as pd
 
-    board = pd.DataFrame({"horizon_min": [15, 15, 15, 60, 60], "rank": [1, 2, 3, 1, 2],
-                          "model": ["last_value", "linear_ridge", "gradient_boosting", "gradient_boosting", "linear_ridge"]})
-    factors = pd.DataFrame({"horizon_min": [15, 15, 60, 60], "model": ["gradient_boosting", "linear_ridge"] * 2,
-                            "factor": ["weekday"] * 4, "rank": [1] * 4})
+    board = pd.DataFrame(
+        {
+            "horizon_min": [15, 15, 15, 60, 60],
+            "rank": [1, 2, 3, 1, 2],
+            "model": ["last_value", "linear_ridge", "gradient_boosting", "gradient_boosting", "linear_ridge"],
+        }
+    )
+    factors = pd.DataFrame(
+        {
+            "horizon_min": [15, 15, 60, 60],
+            "model": ["gradient_boosting", "linear_ridge"] * 2,
+            "factor": ["weekday"] * 4,
+            "rank": [1] * 4,
+        }
+    )
     assert explained_factors(board, factors)[["horizon_min", "model"]].values.tolist() == [
-        [15, "linear_ridge"], [60, "gradient_boosting"]]
+        [15, "linear_ridge"],
+        [60, "gradient_boosting"],
+    ]

@@ -37,7 +37,7 @@ def test_changing_the_future_does_not_change_earlier_forecasts(name: str) -> Non
     cutoff, origins = 2 * 288, np.arange(2 * 288, 2 * 288 + 60)
     before = make_forecaster(name, FAST).fit(data.until(cutoff), 6).predict(data, origins, 6)
     future = data.speed.copy()
-    future[origins[-1] + 1:] = 5.0  # everything after the last origin becomes a jam
+    future[origins[-1] + 1 :] = 5.0  # everything after the last origin becomes a jam
     changed = SeriesData(future, data.observed, data.slots, data.weekdays, data.steps_per_day, data.network)
     after = make_forecaster(name, FAST).fit(changed.until(cutoff), 6).predict(changed, origins, 6)
     np.testing.assert_array_equal(before, after)
@@ -49,7 +49,7 @@ def test_a_model_fitted_at_a_cutoff_ignores_what_came_after(name: str) -> None:
     origins = np.arange(2 * 288, 2 * 288 + 24)
     whole = make_forecaster(name, FAST).fit(data.until(2 * 288), 3).predict(data, origins, 3)
     rewritten = data.speed.copy()
-    rewritten[2 * 288:] += 20.0  # the fitting window is the same, the readings after it differ
+    rewritten[2 * 288 :] += 20.0  # the fitting window is the same, the readings after it differ
     moved = SeriesData(rewritten, data.observed, data.slots, data.weekdays, data.steps_per_day, data.network)
     model = make_forecaster(name, FAST).fit(moved.until(2 * 288), 3)
     reference = make_forecaster(name, FAST).fit(data.until(2 * 288), 3)
@@ -69,7 +69,10 @@ def test_learned_models_beat_last_value_on_a_daily_pattern() -> None:
 
 
 def test_unknown_models_are_named() -> None:
-    with pytest.raises(ValueError, match="unknown model 'arima'; known: last_value, historical_average, seasonal_naive, linear_ridge, gradient_boosting"):
+    with pytest.raises(
+        ValueError,
+        match="unknown model 'arima'; known: last_value, historical_average, seasonal_naive, linear_ridge, gradient_boosting",
+    ):
         make_forecaster("arima")
 
 
@@ -81,7 +84,13 @@ def test_a_directed_network_gives_upstream_and_downstream_factors_a_symmetric_on
     relative, usual, origins = carried_forward(data.speed / 100), np.ones((288, 3)), np.arange(20, 30)
     directed = features(relative, data, origins, 3, usual, FeatureParams())
     assert {"upstream", "downstream", "adjacent"} <= set(directed.groups) and directed.matrix.shape[0] == 10 * 3
-    symmetric = SeriesData(data.speed, data.observed, data.slots, data.weekdays, data.steps_per_day,
-                           Network(np.array([[0, 1.0, 0], [1.0, 0, 0], [0, 0, 0]])))
+    symmetric = SeriesData(
+        data.speed,
+        data.observed,
+        data.slots,
+        data.weekdays,
+        data.steps_per_day,
+        Network(np.array([[0, 1.0, 0], [1.0, 0, 0], [0, 0, 0]])),
+    )
     groups = features(relative, symmetric, origins, 3, usual, FeatureParams()).groups
     assert "upstream" not in groups and "downstream" not in groups and "adjacent" in groups

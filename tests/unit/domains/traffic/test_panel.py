@@ -15,17 +15,21 @@ T0 = pd.Timestamp("2012-03-01 08:00", tz="UTC")
 def readings(values: dict[str, list[float | None]]) -> pd.DataFrame:
     rows = [
         {"sensor_id": sensor, "ts_utc": T0 + i * STEP, "speed_kmh": v}
-        for sensor, series in values.items() for i, v in enumerate(series) if v is not None or sensor == "a"
+        for sensor, series in values.items()
+        for i, v in enumerate(series)
+        if v is not None or sensor == "a"
     ]
     return pd.DataFrame(rows).astype({"speed_kmh": "float64"})
 
 
 def test_short_gaps_are_interpolated_long_and_edge_gaps_stay_missing() -> None:
     # a: NaN readings delivered as null; b: readings simply absent from the delivery
-    raw = readings({
-        "a": [None, 60, None, None, 90, 50, None, None, None, None, 50, None],
-        "b": [80, 80, None, 70, 70, 70, 70, 70, 70, 70, 70, 70],
-    })
+    raw = readings(
+        {
+            "a": [None, 60, None, None, 90, 50, None, None, None, None, 50, None],
+            "b": [80, 80, None, 70, 70, 70, 70, 70, 70, 70, 70, 70],
+        }
+    )
     panel = fill_short_gaps(regular_panel(raw, STEP), max_gap_steps=3)
     assert panel.sensors == ("a", "b") and len(panel.times) == 12
     a, b = panel.speed[:, 0], panel.speed[:, 1]
@@ -51,5 +55,8 @@ def test_rows_round_trip_to_the_same_panel() -> None:
 
 def test_off_grid_readings_are_refused_with_the_offending_time() -> None:
     raw = pd.DataFrame({"sensor_id": ["a", "a"], "ts_utc": [T0, T0 + pd.Timedelta("7min")], "speed_kmh": [1.0, 2.0]})
-    with pytest.raises(ValueError, match=r"1 readings are not on the 0 days 00:05:00 grid starting 2012-03-01 08:00:00\+00:00, e.g. 2012-03-01 08:07:00\+00:00"):
+    with pytest.raises(
+        ValueError,
+        match=r"1 readings are not on the 0 days 00:05:00 grid starting 2012-03-01 08:00:00\+00:00, e.g. 2012-03-01 08:07:00\+00:00",
+    ):
         regular_panel(raw, STEP)
