@@ -87,7 +87,12 @@ def test_the_marts_are_scheduled_on_the_clean_asset_and_publish_their_assets(dag
     assert (
         sorted(a.uri for a in marts.get_task("build_aqi_marts").outlets)
         == sorted(a.uri for a in AIR_QUALITY_MARTS)
-        == ["citylake://curated/air_aqi_daily", "citylake://curated/air_aqi_hourly", "citylake://curated/air_pollution_episodes"]
+        == [
+            "citylake://curated/air_aqi_daily",
+            "citylake://curated/air_aqi_hourly",
+            "citylake://curated/air_aqi_monthly",
+            "citylake://curated/air_pollution_episodes",
+        ]
     )
 
 

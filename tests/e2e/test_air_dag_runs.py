@@ -53,7 +53,8 @@ def test_clean_then_marts_through_airflow(tmp_path: Path) -> None:
     assert events["air_quality_hourly"]["quarantined_by_reason"] == {}
     assert events["air_aqi_hourly"]["rows"] == 2 * HOURS
     assert events["air_aqi_daily"]["rows"] == 2 * 7
-    for name in ("air_aqi_hourly", "air_aqi_daily", "air_pollution_episodes"):
+    assert events["air_aqi_monthly"]["rows"] == 2  # one month at each station
+    for name in ("air_aqi_hourly", "air_aqi_daily", "air_pollution_episodes", "air_aqi_monthly"):
         uri = lake.layout.table(Zone.CURATED, name)
         assert len(delta.read_table(lake, uri)) == events[name]["rows"]
     runs = sorted(p.name for p in (Path(settings.lake_uri) / "_meta" / "runs").iterdir())
@@ -63,7 +64,7 @@ def test_clean_then_marts_through_airflow(tmp_path: Path) -> None:
     run_airflow(["dags", "test", "environment_air_beijing_clean"], env, log)
     assert "Skipping task" in log.read_text() and "nothing new to publish" in log.read_text()
     with sqlite3.connect(home / "airflow.db") as db:
-        assert db.execute("SELECT count(*) FROM asset_event").fetchone()[0] == 4
+        assert db.execute("SELECT count(*) FROM asset_event").fetchone()[0] == 1 + 4  # the clean dataset, the four marts
 
     # another department's feed goes through the same code path, by its own generated DAG
     lake.write_bytes(

@@ -76,6 +76,7 @@ def test_clean_and_marts_then_an_identical_rerun(settings, dask_client, monkeypa
         "air_aqi_hourly": 2 * HOURS - 2,
         "air_aqi_daily": 2 * 21,
         "air_pollution_episodes": marts["air_pollution_episodes"]["rows"],
+        "air_aqi_monthly": 2,  # March 2013 at each station
     }
     # the real first three weeks of March 2013 at Huairou: a haze episode on 2013-03-06 local time
     hourly = query(settings, "SELECT count(*) AS n, max(aqi) AS top FROM air_aqi_hourly WHERE station = 'Huairou'")
@@ -131,7 +132,12 @@ def test_clean_and_marts_then_an_identical_rerun(settings, dask_client, monkeypa
 
 
 def marts_key(name: str) -> str:
-    return {"air_aqi_hourly": "ts_utc", "air_aqi_daily": "local_date", "air_pollution_episodes": "start_utc"}[name]
+    return {
+        "air_aqi_hourly": "ts_utc",
+        "air_aqi_daily": "local_date",
+        "air_pollution_episodes": "start_utc",
+        "air_aqi_monthly": "month",
+    }[name]
 
 
 def delta_files(lake: Lake, partition: str) -> list[str]:

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.domains.environment import aqi as hj633
-from pipelines.lake.catalog.environment import AIR_AQI_DAILY, AIR_AQI_HOURLY, AIR_POLLUTION_EPISODES
+from pipelines.lake.catalog.environment import AIR_AQI_DAILY, AIR_AQI_HOURLY, AIR_AQI_MONTHLY, AIR_POLLUTION_EPISODES
 
 TIMEZONE = "Asia/Shanghai"
 IAQI_COLUMNS = ("iaqi_pm25", "iaqi_pm10", "iaqi_so2", "iaqi_no2", "iaqi_co", "iaqi_o3_1h", "iaqi_o3_8h")
@@ -159,6 +159,31 @@ def episodes(hourly: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)[EPISODES_SCHEMA.names]
+
+
+def monthly_aqi(daily: pd.DataFrame) -> pd.DataFrame:
+    """Per station and local month: days with a daily AQI, their mean and worst, and the days at each level."""
+    days = daily[daily["aqi"].notna()]
+    if days.empty:
+        return _empty(AIR_AQI_MONTHLY.arrow_schema)
+    month = pd.to_datetime(days["local_date"]).dt.to_period("M").dt.to_timestamp().dt.date
+    aqi = days["aqi"].astype("float64")
+    level = days["aqi_level"].astype("float64")
+    grouped = days.assign(month=month, aqi=aqi, good=level <= 2, polluted=level >= 3, heavy=level >= 5).groupby(
+        ["station", "month"], as_index=False, sort=True
+    )
+    monthly = grouped.agg(
+        days_with_aqi=("aqi", "size"),
+        mean_aqi=("aqi", "mean"),
+        max_aqi=("aqi", "max"),
+        days_good=("good", "sum"),
+        days_polluted=("polluted", "sum"),
+        days_heavily_polluted=("heavy", "sum"),
+    )
+    counts = ["days_with_aqi", "max_aqi", "days_good", "days_polluted", "days_heavily_polluted"]
+    monthly[counts] = monthly[counts].astype("int16")
+    monthly["mean_aqi"] = monthly["mean_aqi"].round(1)
+    return monthly[AIR_AQI_MONTHLY.names]
 
 
 def _empty(schema: pa.Schema) -> pd.DataFrame:

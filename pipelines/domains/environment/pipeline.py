@@ -67,7 +67,13 @@ def stage_marts_partition(station: str, settings: Settings, run_id: str, clean_v
     hours = lake.read(AIR_QUALITY, version=clean_version, filters=[("station", "=", station)])
     hours = hours.sort_values("ts_utc").reset_index(drop=True)
     hourly = marts.hourly_aqi(hours)
-    frames = {"air_aqi_hourly": hourly, "air_aqi_daily": marts.daily_aqi(hours), "air_pollution_episodes": marts.episodes(hourly)}
+    daily = marts.daily_aqi(hours)
+    frames = {
+        "air_aqi_hourly": hourly,
+        "air_aqi_daily": daily,
+        "air_pollution_episodes": marts.episodes(hourly),
+        "air_aqi_monthly": marts.monthly_aqi(daily),
+    }
     parts = {name: lake.stage(MARTS[name], frame, run_id) for name, frame in frames.items()}
     return StagedMarts(station, parts, {name: len(frame) for name, frame in frames.items()})
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.domains.environment.pipeline import AIR_QUALITY, MARTS
-from pipelines.lake.catalog.environment import AIR_AQI_DAILY, AIR_POLLUTION_EPISODES
+from pipelines.lake.catalog.environment import AIR_AQI_MONTHLY, AIR_POLLUTION_EPISODES
 from pipelines.lake.ledger import read_ledger
 from pipelines.lake.storage import Lake
 
@@ -45,8 +45,9 @@ def summary_text(settings: Settings, chart: Path | None = None, worst: int = 5) 
         episodes = worst_episodes(lake.read(AIR_POLLUTION_EPISODES), worst)
         lines += ["", f"Worst {len(episodes)} pollution episodes (consecutive hours with AQI >= 201):"]
         lines.append(episodes.to_string(index=False) if len(episodes) else "  none")
-    if chart is not None and lake.has(AIR_AQI_DAILY):
-        write_monthly_chart(monthly_aqi(lake.read(AIR_AQI_DAILY, columns=["station", "local_date", "aqi"])), chart)
+    if chart is not None and lake.has(AIR_AQI_MONTHLY):
+        monthly = lake.read(AIR_AQI_MONTHLY, columns=["station", "month", "mean_aqi"]).sort_values(["station", "month"])
+        write_monthly_chart(monthly, chart)
         lines += ["", f"Chart of the monthly mean daily AQI per station: {chart}"]
     return "\n".join(lines)
 
@@ -56,14 +57,6 @@ def worst_episodes(episodes: pd.DataFrame, limit: int) -> pd.DataFrame:
     columns = ["station", "start_utc", "end_utc", "hours", "peak_aqi", "peak_category", "primary_pollutant"]
     ranked = episodes.sort_values(["peak_aqi", "hours", "station"], ascending=[False, False, True])
     return ranked[columns].head(limit).reset_index(drop=True)
-
-
-def monthly_aqi(daily: pd.DataFrame) -> pd.DataFrame:
-    """Per station and month, the mean of the daily AQI (days without one left out)."""
-    days = daily.dropna(subset=["aqi"])
-    month = pd.to_datetime(days["local_date"]).dt.to_period("M").dt.to_timestamp()
-    grouped = days.assign(month=month, aqi=days["aqi"].astype("float64")).groupby(["station", "month"], as_index=False)
-    return grouped["aqi"].mean().rename(columns={"aqi": "mean_aqi"}).sort_values(["station", "month"])
 
 
 def write_monthly_chart(monthly: pd.DataFrame, path: Path) -> None:

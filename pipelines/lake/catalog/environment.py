@@ -105,9 +105,27 @@ AIR_POLLUTION_EPISODES = _mart(
     "a missing hour or an hour without AQI ends a run.",
 )
 
+AIR_AQI_MONTHLY = _mart(
+    "air_aqi_monthly",
+    "The month at each station: mean and worst daily AQI, and the days at each level",
+    (
+        _STATION,
+        Column("month", "date", description="first day of the local calendar month"),
+        Column("days_with_aqi", "int16", description="days of the month that have a daily AQI"),
+        Column("mean_aqi", "float", description="mean of the daily AQIs"),
+        Column("max_aqi", "int16", description="the worst daily AQI"),
+        Column("days_good", "int16", description="days at level 1-2 (Excellent, Good: AQI <= 100)"),
+        Column("days_polluted", "int16", description="days at level 3 or worse (AQI > 100)"),
+        Column("days_heavily_polluted", "int16", description="days at level 5 or worse (AQI > 200)"),
+    ),
+    grain="one row per station and local month with a daily AQI",
+    key=("station", "month"),
+    notes="From `air_aqi_daily` of the same run (days without a daily AQI are not counted).",
+)
+
 SECTION = Section(
     "Air quality",
-    (AIR_AQI_HOURLY, AIR_AQI_DAILY, AIR_POLLUTION_EPISODES),
+    (AIR_AQI_HOURLY, AIR_AQI_DAILY, AIR_POLLUTION_EPISODES, AIR_AQI_MONTHLY),
     intro="Built from `clean/air_quality_hourly` one station per task; each publish replaces only the stations "
     "recomputed. `local_date` / `local_hour` are Beijing civil time (Asia/Shanghai, UTC+8, no DST).",
     outro="""### How the AQI is computed (HJ 633-2012, GB 3095-2012), and the choices we made

@@ -60,7 +60,12 @@ def test_unknown_names_are_refused_with_the_known_ones() -> None:
 
 
 def test_a_dag_s_outlets_are_the_tables_it_produces() -> None:
-    assert [t.name for t in produced_by("environment_aqi_marts")] == ["air_aqi_hourly", "air_aqi_daily", "air_pollution_episodes"]
+    assert [t.name for t in produced_by("environment_aqi_marts")] == [
+        "air_aqi_hourly",
+        "air_aqi_daily",
+        "air_pollution_episodes",
+        "air_aqi_monthly",
+    ]
     assert [t.name for t in produced_by("traffic_forecast_scoring")] == ["traffic_forecast", "congestion_alerts"]
 
 

@@ -82,6 +82,7 @@ def test_a_changed_aqi_breakpoint_recomputes_the_aqi_marts_and_only_them(image: 
     assert sorted(ref for ref in before if before[ref] != after[ref]) == [
         "curated/air_aqi_daily",
         "curated/air_aqi_hourly",
+        "curated/air_aqi_monthly",
         "curated/air_pollution_episodes",
     ]
 

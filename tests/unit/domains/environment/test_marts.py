@@ -115,3 +115,40 @@ def test_episodes_are_runs_of_consecutive_heavy_hours() -> None:
     assert episodes["primary_pollutant"].tolist() == ["PM2.5,PM10", "PM2.5", "O3"]
     assert episodes["mean_aqi"].tolist() == [270.0, 215.0, 205.0]
     assert episodes["episode_id"].tolist() == ["Test-20161201T01Z", "Test-20161201T05Z", "Test-20161201T09Z"]
+
+
+def test_the_month_counts_the_days_with_an_aqi_by_level() -> None:
+    daily = pd.DataFrame(
+        {
+            "station": "Test",
+            "local_date": [
+                pd.Timestamp(d).date() for d in ("2013-03-01", "2013-03-02", "2013-03-31", "2013-04-01", "2013-04-02")
+            ],
+            "aqi": pd.array([50, 250, None, 120, 90], dtype="Int16"),
+            "aqi_level": pd.array([1, 5, None, 3, 2], dtype="Int8"),
+        }
+    )
+    monthly = marts.monthly_aqi(daily)
+    assert monthly.to_dict("records") == [
+        {
+            "station": "Test",
+            "month": pd.Timestamp("2013-03-01").date(),
+            "days_with_aqi": 2,
+            "mean_aqi": 150.0,
+            "max_aqi": 250,
+            "days_good": 1,
+            "days_polluted": 1,
+            "days_heavily_polluted": 1,
+        },
+        {
+            "station": "Test",
+            "month": pd.Timestamp("2013-04-01").date(),
+            "days_with_aqi": 2,
+            "mean_aqi": 105.0,
+            "max_aqi": 120,
+            "days_good": 1,
+            "days_polluted": 1,
+            "days_heavily_polluted": 0,
+        },
+    ]
+    assert marts.monthly_aqi(daily.iloc[2:3]).empty  # a month without any daily AQI has no row
