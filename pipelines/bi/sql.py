@@ -1,8 +1,9 @@
 """The SQL surface: DuckDB views over the lake's declared tables, commented from the lake catalog.
 
-The delta and httpfs extensions come from PyPI packages and are loaded offline. Every declared table that has
-been published gets a view: marts by their name, the others as `clean_<dataset>`, `quarantine_<dataset>`,
-`meta_<table>`; the view and each of its columns carry the declaration's one-line meaning (`COMMENT ON`).
+The delta and httpfs extensions come from PyPI packages and are loaded offline. Every published table gets a
+view: marts by their name, the others as `clean_<dataset>`, `quarantine_<dataset>`, `meta_<table>`; a declared
+table's view and each of its columns carry the declaration's one-line meaning (`COMMENT ON`). A Delta table the
+catalog does not declare still gets its view, commented as undeclared, so that nothing in the lake is hidden.
 """
 
 from __future__ import annotations
@@ -38,13 +39,9 @@ class View:
     """One queryable table of the lake."""
 
     name: str
-    table: Table
+    zone: Zone
     uri: str
-
-    @property
-    def zone(self) -> Zone:
-        """The zone of the table it shows."""
-        return self.table.zone
+    table: Table | None  # None: a Delta table the lake catalog does not declare
 
 
 def _extension(package: str, name: str) -> str:
@@ -59,13 +56,11 @@ def _extension(package: str, name: str) -> str:
 
 
 def views(lake: Lake) -> list[View]:
-    """A view for every declared table that has been published (undeclared Delta folders get none)."""
-    found = []
-    for stored in stored_tables(lake):
-        table = CATALOG.get((stored.zone, stored.name))
-        if table is not None:
-            found.append(View(VIEW_PREFIX[stored.zone] + stored.name, table, stored.uri))
-    return found
+    """A view for every published table, with its declaration when the catalog has one."""
+    return [
+        View(VIEW_PREFIX[stored.zone] + stored.name, stored.zone, stored.uri, CATALOG.get((stored.zone, stored.name)))
+        for stored in stored_tables(lake)
+    ]
 
 
 def _text(value: str) -> str:
@@ -87,6 +82,9 @@ def connect(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, list[View]]:
     found = views(lake)
     for view in found:
         con.execute(f"CREATE VIEW \"{view.name}\" AS SELECT * FROM delta_scan('{view.uri}')")
+        if view.table is None:
+            con.execute(f"COMMENT ON VIEW \"{view.name}\" IS 'not declared in the lake catalog'")
+            continue
         con.execute(f'COMMENT ON VIEW "{view.name}" IS {_text(view.table.description)}')
         for column in view.table.columns:
             unit = f" [{column.unit}]" if column.unit else ""
