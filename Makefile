@@ -56,6 +56,10 @@ lint: setup ## the gates CI runs: ruff (lint + format), mypy, import-linter's la
 	$(BIN)/lint-imports
 	$(BIN)/citylake docs --check
 
+hooks: ## a git pre-commit hook that runs `make lint`: a newcomer's commit meets the gates CI applies
+	printf '#!/bin/sh\nexec make lint\n' > .git/hooks/pre-commit
+	chmod +x .git/hooks/pre-commit
+
 format: setup ## apply ruff's fixes and format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .

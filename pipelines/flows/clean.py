@@ -2,7 +2,7 @@
 
 Each raw file is standardized on a Dask worker (`stage_file`), which writes part files and returns only
 counts and file names; the client checks the gate and publishes each table in one atomic Delta commit.
-Only the files whose version (or feed YAML, suite, code) changed are reprocessed, and only their partitions
+Only the files whose version (or feed YAML, suite, clean logic) changed are reprocessed, and only their partitions
 are replaced (see `replaced_by_file`): a late or corrected delivery reopens nothing else.
 """
 
@@ -214,7 +214,7 @@ class NothingDelivered(RuntimeError):
 
 
 def clean(settings: Settings, feed: FeedSpec, run_id: str, client: distributed.Client) -> CleanSummary:
-    """raw -> clean + quarantine for the files whose version, feed YAML, suite or code is not yet published."""
+    """raw -> clean + quarantine for the files whose version, feed YAML, suite or clean logic is not yet published."""
     lake = Lake(settings)
     lake.ensure_exists()
     suite = load_suite(feed.suite)

@@ -1,1 +1,1 @@
-"""The lake: zones and paths, storage, Delta publishing, run records."""
+"""The lake: zones and paths, the catalog of its tables, storage and the Lake interface, Delta publishing, run records."""

@@ -34,7 +34,7 @@ class PartitionQuality:
     rows_deduplicated: int
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     gaps: int = 0
-    processing_key: str = ""  # hash of (input version, suite, code): equal keys mean equal output
+    processing_key: str = ""  # hash of (file version, feed YAML, suite, clean logic version): equal keys, equal output
     gx_success: bool = True
     gx_failures: tuple[str, ...] = ()
 

@@ -15,7 +15,7 @@ from pipelines.lake.storage import Lake
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """The package version and, in a git checkout, the commit (with '+dirty' for local changes)."""
+    """The package version and, in a git checkout, the commit (information for run records; reprocessing is keyed by `lake.versions`)."""
     try:
         commit = subprocess.run(
             ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short=12", "HEAD"],

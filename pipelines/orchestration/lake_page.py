@@ -17,7 +17,7 @@ from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 
-from pipelines.lake.catalog import tables
+from pipelines.lake.catalog import CATALOG, tables
 from pipelines.lake.status import TableStatus, expected_cadences, table_statuses, zone_totals
 from pipelines.lake.storage import Lake
 from pipelines.orchestration.hooks import task_settings
@@ -51,9 +51,18 @@ def lake_status_rows(statuses: Sequence[TableStatus], now: dt.datetime) -> list[
             "quarantined_by_reason": s.quarantined_by_reason,
             "cadence": _cadence_text(s.cadence),
             "freshness": s.freshness(now),
+            **_declared(s),
         }
         for s in statuses
     ]
+
+
+def _declared(status: TableStatus) -> dict[str, str]:
+    """What the lake catalog says of the table: what it is, who owns it, which DAG publishes it."""
+    table = CATALOG.get((status.zone, status.dataset))
+    if table is None:
+        return {"description": "not declared in the lake catalog", "owner": "-", "producer": "-"}
+    return {"description": table.description, "owner": table.domain, "producer": table.producer}
 
 
 def render_lake_page(lake_uri: str, statuses: Sequence[TableStatus], now: dt.datetime) -> str:
@@ -67,7 +76,8 @@ def render_lake_page(lake_uri: str, statuses: Sequence[TableStatus], now: dt.dat
         f"<tr data-dataset='{esc(str(r['dataset']))}'><td>{esc(str(r['zone']))}</td><td>{esc(str(r['dataset']))}</td>"
         f"<td>{esc(str(r['last_publish']))}</td><td class='num'>{r['version']}</td><td class='num'>{r['rows']:,}</td>"
         f"<td>{esc(', '.join(f'{code}: {n:,}' for code, n in s.quarantined_by_reason.items()) or '-')}</td>"
-        f"<td>{esc(str(r['cadence']))}</td><td class='{str(r['freshness']).replace(' ', '-')}'>{esc(str(r['freshness']))}</td></tr>"
+        f"<td>{esc(str(r['cadence']))}</td><td class='{str(r['freshness']).replace(' ', '-')}'>{esc(str(r['freshness']))}</td>"
+        f"<td title='{esc(str(r['description']))}'>{esc(str(r['owner']))}</td><td>{esc(str(r['producer']))}</td></tr>"
         for s, r in zip(statuses, lake_status_rows(statuses, now))
     )
     empty = "" if statuses else "<p>Nothing is published yet: run a clean DAG (or <code>make demo</code>).</p>"
@@ -75,7 +85,7 @@ def render_lake_page(lake_uri: str, statuses: Sequence[TableStatus], now: dt.dat
 <body><h1>The lake</h1><p>{esc(lake_uri)}, as of {now.isoformat(timespec="seconds")}</p>{empty}
 <h2>Zones</h2><table><tr><th>zone</th><th>tables</th><th>rows</th></tr>{zones}</table>
 <h2>Tables</h2><table><tr><th>zone</th><th>dataset</th><th>last publish (UTC)</th><th>version</th><th>rows</th>
-<th>quarantined by reason</th><th>expected every</th><th>freshness</th></tr>{tables}</table></body></html>"""
+<th>quarantined by reason</th><th>expected every</th><th>freshness</th><th>owner</th><th>produced by</th></tr>{tables}</table></body></html>"""
 
 
 def _current() -> tuple[str, list[TableStatus], dt.datetime]:

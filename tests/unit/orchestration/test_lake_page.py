@@ -35,6 +35,12 @@ def test_rows_say_rows_reasons_cadence_and_freshness() -> None:
         ("_meta", "ledger", 30, "-", "no cadence"),
     ]
     assert rows[0]["last_publish"] == "2026-11-24T09:00:00+00:00"
+    assert [(r["owner"], r["producer"]) for r in rows] == [
+        ("traffic", "the clean DAG of each feed into it (`<department>_<feed>_clean`)"),
+        ("traffic", "the clean DAG of each feed into it (`<department>_<feed>_clean`)"),
+        ("lake", "the clean DAG of each feed"),
+    ]
+    assert rows[2]["description"] == "Per dataset and partition, the counts of the latest publish"
 
 
 def test_the_page_shows_zones_tables_and_escapes_what_it_shows() -> None:
