@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up down reliability demo demo-traffic demo-safety bench-traffic bench-rules test test-fast test-s3 lint format docs query tables clean-lake clean
+.PHONY: help setup up down reliability demo demo-traffic demo-safety bench-traffic bench-rules test test-fast test-s3 lint hooks format docs query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
