@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipelines.cleanse.units import can_convert
+from pipelines.cleanse.units import UnitError, check_conversion
 from pipelines.lake.catalog import Table, clean_dataset
 
 
@@ -296,8 +296,8 @@ class FeedSpec(_Strict):
                 continue
             if mapping.unit and not field.unit:
                 problems.append((f"columns.{name}.unit", f"{name} has no unit in {dataset.name}"))
-            elif mapping.unit and not can_convert(mapping.unit, field.unit or ""):
-                problems.append((f"columns.{name}.unit", f"no conversion from {mapping.unit!r} to {field.unit!r}"))
+            elif mapping.unit and (problem := _unit_problem(mapping.unit, field.unit or "")):
+                problems.append((f"columns.{name}.unit", problem))
             elif field.unit and field.type == "float" and mapping.source and not mapping.unit:
                 problems.append((f"columns.{name}.unit", f"say the source unit (canonical: {field.unit})"))
         derived = {"source_file", "source_line", "local_date", "local_hour", "pollutants_missing"}
@@ -317,6 +317,15 @@ class FeedSpec(_Strict):
         if problems:
             raise ValueError("; ".join(f"{key}: {problem}" for key, problem in problems))
         return self
+
+
+def _unit_problem(source: str, target: str) -> str | None:
+    """Why values in `source` cannot be loaded into a column in `target` (None: they can)."""
+    try:
+        check_conversion(source, target)
+    except UnitError as exc:
+        return str(exc)
+    return None
 
 
 def _location(loc: tuple[object, ...]) -> str:

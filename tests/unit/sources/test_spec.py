@@ -26,8 +26,9 @@ def broken(change) -> str:
     [
         (lambda d: d["format"].update(delimter=";"), "sources/x.yaml: format.delimter: unknown key"),
         (
-            lambda d: d["columns"]["speed_kmh"].update(unit="knots"),
-            "sources/x.yaml: columns.speed_kmh.unit: no conversion from 'knots' to 'km/h'",
+            lambda d: d["columns"]["speed_kmh"].update(unit="veh/h"),
+            "sources/x.yaml: columns.speed_kmh.unit: cannot convert 'veh/h' ([vehicle] / [time]) to 'km/h' ([length] / [time]): "
+            "not the same dimension",
         ),
         (
             lambda d: d["columns"]["speed_kmh"].pop("unit"),
