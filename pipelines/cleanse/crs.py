@@ -1,4 +1,8 @@
-"""China's coordinate systems to WGS84: GCJ-02 ("Mars coordinates") and BD-09 (Baidu). Pure, vectorized.
+"""Coordinates to WGS84: any EPSG system by pyproj, and China's GCJ-02 ("Mars coordinates") and BD-09 (Baidu),
+which no EPSG code describes. Pure, vectorized.
+
+A projected system (UTM, a state plane, a national grid) gives x (easting) and y (northing): a feed maps y to
+`latitude` and x to `longitude`, and the result is WGS84 degrees.
 
 GCJ-02 is WGS84 plus a published obfuscation offset; the inverse has no closed form, so it is solved by
 fixed-point iteration (a few iterations reach < 1e-7 degree, about 1 cm). Outside China the offset is
@@ -7,7 +11,11 @@ not applied, as the map providers do.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis, as the GCJ-02 algorithm uses
 _EE = 0.00669342162296594323
@@ -70,12 +78,53 @@ def gcj02_to_bd09(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndar
     return z * np.sin(theta) + 0.006, z * np.cos(theta) + 0.0065
 
 
+CHINESE = ("wgs84", "gcj02", "bd09")
+
+
+class CrsError(ValueError):
+    """A coordinate system that is neither wgs84, gcj02, bd09 nor one pyproj knows."""
+
+
+@lru_cache(maxsize=32)
+def _source(crs: str) -> CRS:
+    try:
+        return CRS.from_user_input(crs)
+    except CRSError as exc:
+        raise CrsError(f"unknown coordinate system {crs!r}: use wgs84, gcj02, bd09 or an EPSG code (EPSG:32650); {exc}") from None
+
+
+@lru_cache(maxsize=32)
+def _to_wgs84(crs: str) -> Transformer:
+    return Transformer.from_crs(_source(crs), "EPSG:4326", always_xy=True)
+
+
+def check_crs(crs: str) -> str:
+    """The coordinate system's name; CrsError when it is not one."""
+    return crs if crs in CHINESE else str(_source(crs).name)
+
+
+def is_projected(crs: str) -> bool:
+    """Whether the system's values are metres or feet (x, y), not degrees."""
+    return crs not in CHINESE and bool(_source(crs).is_projected)
+
+
 def to_wgs84(lat: np.ndarray, lon: np.ndarray, crs: str) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates in `crs` (wgs84, gcj02 or bd09) as WGS84."""
+    """Coordinates in `crs` (wgs84, gcj02, bd09 or any EPSG code; for a projected one lat = y, lon = x) as WGS84."""
     if crs == "wgs84":
         return np.asarray(lat, dtype="float64"), np.asarray(lon, dtype="float64")
     if crs == "gcj02":
         return gcj02_to_wgs84(lat, lon)
     if crs == "bd09":
         return gcj02_to_wgs84(*bd09_to_gcj02(lat, lon))
-    raise ValueError(f"unknown coordinate system {crs!r}: use wgs84, gcj02 or bd09")
+    x, y = _to_wgs84(crs).transform(np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64"))
+    return np.asarray(y, dtype="float64"), np.asarray(x, dtype="float64")
+
+
+def look_projected(lat: np.ndarray, lon: np.ndarray) -> bool:
+    """Whether most values lie beyond any latitude and longitude (|lat| > 90 or |lon| > 180): metres, not degrees."""
+    lat, lon = np.asarray(lat, dtype="float64"), np.asarray(lon, dtype="float64")
+    known = ~(np.isnan(lat) | np.isnan(lon))
+    if not known.any():
+        return False
+    beyond = (np.abs(lat[known]) > 90) | (np.abs(lon[known]) > 180)
+    return bool(beyond.mean() > 0.5)

@@ -6,13 +6,16 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from pipelines.cleanse.crs import is_projected, look_projected
 from pipelines.config import Settings
 from pipelines.lake.ingest import RawFile
 from pipelines.sources.context import feed_context
+from pipelines.sources.readers import FileRejected, read_records
 from pipelines.sources.spec import FeedSpec
-from pipelines.sources.standardize import Standardized, standardize
+from pipelines.sources.standardize import Standardized, required_source_columns, standardize
 from pipelines.validate.suite import load_suite
 
 
@@ -33,6 +36,27 @@ def try_feed(feed: FeedSpec, sample: Path, settings: Settings) -> Standardized:
     return standardize(content, feed, load_suite(feed.suite), feed_context(feed, settings, raw))
 
 
+def coordinate_warnings(feed: FeedSpec, content: bytes) -> list[str]:
+    """A warning when the sample's coordinates look projected (metres, feet) but the feed declares degrees."""
+    if feed.coordinates is None or is_projected(feed.coordinates.crs):
+        return []
+    try:
+        records = read_records(content, feed, required_source_columns(feed)).records
+        lat = pd.to_numeric(records[feed.coordinates.latitude], errors="coerce").to_numpy()
+        lon = pd.to_numeric(records[feed.coordinates.longitude], errors="coerce").to_numpy()
+    except (FileRejected, KeyError):  # the report says why the file or its columns cannot be read
+        return []
+    if not look_projected(lat, lon):
+        return []
+    known = ~(np.isnan(lat) | np.isnan(lon))
+    example = f"({lat[known][0]:g}, {lon[known][0]:g})"
+    return [
+        f"warning: coordinates look projected, e.g. {example} lies beyond +-90 / +-180, but the feed declares "
+        f"{feed.coordinates.crs} degrees: set coordinates.crs to the department's EPSG code (EPSG:32650 for UTM 50N, "
+        "EPSG:3435 for Illinois East ftUS, EPSG:27700 for the British National Grid), latitude = y, longitude = x"
+    ]
+
+
 def check_report(feed: FeedSpec, sample: Path, settings: Settings, rows: int = 5) -> str:
     """A readable report: counts, quarantine by reason with examples, and the first mapped rows."""
     result = try_feed(feed, sample, settings)
@@ -44,6 +68,7 @@ def check_report(feed: FeedSpec, sample: Path, settings: Settings, rows: int = 5
         + (f"; encoding {result.encoding}" if result.encoding else ""),
     ]
     lines += [f"note: {note}" for note in result.notes]
+    lines += coordinate_warnings(feed, sample.read_bytes())
     if len(result.rejects):
         lines.append("would be quarantined:")
         for code, group in result.rejects.groupby("reason_code", sort=True):

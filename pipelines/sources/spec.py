@@ -169,9 +169,20 @@ class WideToLong(_Strict):
 class Coordinates(_Strict):
     """Which columns hold the point, and in which coordinate system."""
 
-    latitude: str
-    longitude: str
-    crs: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
+    latitude: str  # a projected system's y (northing)
+    longitude: str  # a projected system's x (easting)
+    crs: str = "wgs84"  # wgs84, gcj02, bd09, or any EPSG code pyproj knows (EPSG:32650, EPSG:3435, EPSG:27700)
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, value: str) -> str:
+        from pipelines.cleanse.crs import CrsError, check_crs
+
+        try:
+            check_crs(value)
+        except CrsError as exc:
+            raise ValueError(str(exc).split("; ")[0]) from None
+        return value
 
 
 class DistrictPolygons(_Strict):
