@@ -15,7 +15,7 @@ from pipelines.lake.ingest import RawFile
 from pipelines.sources.context import feed_context
 from pipelines.sources.readers import FileRejected, read_records
 from pipelines.sources.spec import FeedSpec
-from pipelines.sources.standardize import Standardized, required_source_columns, standardize
+from pipelines.sources.standardize import AWARE, Standardized, required_source_columns, standardize
 from pipelines.validate.suite import load_suite
 
 
@@ -57,6 +57,48 @@ def coordinate_warnings(feed: FeedSpec, content: bytes) -> list[str]:
     ]
 
 
+def _carried_offset(text: str) -> pd.Timedelta:
+    marker = AWARE.search(text)
+    if marker is None or marker.group(0) == "Z":
+        return pd.Timedelta(0)
+    digits = marker.group(0).replace(":", "")
+    sign = -1 if digits[0] == "-" else 1
+    return sign * pd.Timedelta(hours=int(digits[1:3]), minutes=int(digits[3:5]))
+
+
+def offset_warnings(feed: FeedSpec, content: bytes) -> list[str]:
+    """A warning when most sample times carry an offset, and most of those are not their declared zone's then."""
+    time = feed.time
+    if time is None or time.column is None or time.timezone is None or time.offsets == "ignore":
+        return []
+    try:
+        values = read_records(content, feed, required_source_columns(feed)).records[time.column]
+    except (FileRejected, KeyError):
+        return []
+    given = [str(v).strip() for v in values.dropna()]
+    texts = [t for t in given if AWARE.search(t)]
+    if len(texts) * 2 <= len(given):  # mostly naive: the odd value with an offset is read as it says
+        return []
+    instants = pd.to_datetime(pd.Series(texts, dtype=object), format=time.format or "ISO8601", errors="coerce", utc=True)
+    carried = [_carried_offset(t) for t, at in zip(texts, instants) if not pd.isna(at)]
+    zone = [at.tz_convert(time.timezone).utcoffset() for at in instants.dropna()]
+    contradicting = [(c, z) for c, z in zip(carried, zone) if c != z]
+    if not carried or len(contradicting) * 2 <= len(carried):
+        return []
+    (have, expected), *_ = contradicting
+    return [
+        f"warning: {len(contradicting)} of {len(carried)} times carry the offset {_hours(have)} although "
+        f"{time.timezone} is {_hours(expected)} at those instants (the hour-of-day profile shifts by "
+        f"{_hours(expected - have)}): if the department exports local clock times with a Z or an offset, declare "
+        "time.offsets: ignore"
+    ]
+
+
+def _hours(offset: pd.Timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
 def check_report(feed: FeedSpec, sample: Path, settings: Settings, rows: int = 5) -> str:
     """A readable report: counts, quarantine by reason with examples, and the first mapped rows."""
     result = try_feed(feed, sample, settings)
@@ -68,7 +110,8 @@ def check_report(feed: FeedSpec, sample: Path, settings: Settings, rows: int = 5
         + (f"; encoding {result.encoding}" if result.encoding else ""),
     ]
     lines += [f"note: {note}" for note in result.notes]
-    lines += coordinate_warnings(feed, sample.read_bytes())
+    content = sample.read_bytes()
+    lines += coordinate_warnings(feed, content) + offset_warnings(feed, content)
     if len(result.rejects):
         lines.append("would be quarantined:")
         for code, group in result.rejects.groupby("reason_code", sort=True):

@@ -101,10 +101,16 @@ class ColumnMap(_Strict):
 
 
 class RowClock(_Strict):
-    """Time derived from the row number: row i is start + i * step (local time)."""
+    """Time derived from the row number: row i is start + i * step, start in the feed's local time.
+
+    `counts: elapsed` (a meter, a logger): the steps are real time, so a half-hourly series across a DST change
+    has no hole and no repeat in UTC. `counts: wall_clock` (a timetable): each row is the local clock's next step,
+    so the hour skipped in spring does not exist (INVALID_TIMESTAMP) and the repeated autumn hour follows `ambiguous`.
+    """
 
     start: dt.datetime
     step: str
+    counts: Literal["wall_clock", "elapsed"] = "wall_clock"
 
     @field_validator("step")
     @classmethod
@@ -127,6 +133,9 @@ class TimeSpec(_Strict):
     parts: dict[Literal["year", "month", "day", "hour", "minute"], str] | None = None
     row_clock: RowClock | None = None
     timezone: str | None = None  # IANA name; naive times without it are quarantined as NAIVE_TIMESTAMP
+    # `ignore`: the values are local clock times in `timezone` even where they carry a Z or an offset (an export
+    # artefact): the marker is dropped and the clock read in the zone. `trust` (default): an offset means what it says.
+    offsets: Literal["trust", "ignore"] = "trust"
     ambiguous: Literal["quarantine", "earliest", "latest"] = "quarantine"  # a local time that occurs twice (DST ends)
     not_before: dt.date = dt.date(1990, 1, 1)
     max_future: str = "1D"  # how far past the file's arrival a time may lie
@@ -141,6 +150,8 @@ class TimeSpec(_Strict):
             raise ValueError("'parts' needs at least year, month and day")
         if self.row_clock is not None and self.timezone is None:
             raise ValueError("'row_clock' needs a 'timezone'")
+        if self.offsets == "ignore" and self.timezone is None:
+            raise ValueError("'offsets: ignore' needs the 'timezone' whose clock the values show")
         return self
 
     @field_validator("timezone")

@@ -203,9 +203,15 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
     result = pd.Series(pd.NaT, index=index, dtype="datetime64[us, UTC]")
     if time.row_clock is not None:
         steps = data_row_index(frame[LINE], spec)
-        local = pd.Timestamp(time.row_clock.start) + steps * pd.Timedelta(time.row_clock.step)
-        naive = pd.Series(pd.DatetimeIndex(local), index=index)
-        aware = pd.Series(False, index=index)
+        offsets = steps * pd.Timedelta(time.row_clock.step)
+        if time.row_clock.counts == "elapsed":  # real time: count from the start's instant, in UTC
+            start = pd.Timestamp(time.row_clock.start).tz_localize(time.timezone, ambiguous=True).tz_convert("UTC")
+            result = pd.Series(pd.DatetimeIndex(start + offsets), index=index).astype("datetime64[us, UTC]")
+            naive = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+            aware = pd.Series(True, index=index)
+        else:
+            naive = pd.Series(pd.DatetimeIndex(pd.Timestamp(time.row_clock.start) + offsets), index=index)
+            aware = pd.Series(False, index=index)
         text = naive  # only formatted for the rows that need a message
     elif time.parts is not None:
         parts = {k: pd.to_numeric(_text(frame[c], markers), errors="coerce") for k, c in time.parts.items()}
@@ -224,6 +230,8 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
         aware = pd.Series(False, index=index)
     else:
         text = _text(frame[time.column], markers).astype(object)
+        if time.offsets == "ignore":  # local clock times exported with a Z or an offset: drop it, read the clock
+            text = text.str.replace(AWARE, "", regex=True).str.rstrip()
         aware = _matches(text, AWARE)
         naive = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
         plain = text.notna() & ~aware
