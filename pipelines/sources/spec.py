@@ -171,6 +171,10 @@ class WideToLong(_Strict):
     id_columns: list[str] = []
     variable_name: str
     value_name: str
+    # which columns melt (glob patterns, e.g. ["zone_*"]); None: every column that is not an id or an attribute
+    melt: list[str] | None = None
+    # columns that stay beside every melted value (a temperature next to per-zone demand), like the ids
+    attributes: list[str] = []
     # Matrix files (a road-network adjacency): also keep where each value sat, 0-based among the data rows
     # and among the non-id columns, so the positions can be joined to the list that labels them.
     row_index_name: str | None = None

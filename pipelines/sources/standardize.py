@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 
 import numpy as np
 import pandas as pd
@@ -105,7 +106,7 @@ class _Rejections:
 def required_source_columns(spec: FeedSpec) -> list[str]:
     """The source columns a file must have (before any reshape)."""
     if spec.reshape is not None:
-        return list(spec.reshape.id_columns)
+        return [*spec.reshape.id_columns, *spec.reshape.attributes]
     needed = [m.source for m in spec.columns.values() if m.source]
     if spec.time and spec.time.column:
         needed.append(spec.time.column)
@@ -318,15 +319,18 @@ def _coordinates(
 
 
 def _reshaped(records: pd.DataFrame, spec: FeedSpec) -> pd.DataFrame:
-    """Wide to long: one row per (record, non-id column)."""
+    """Wide to long: one row per (record, melted column); ids and attributes stay on every row."""
     assert spec.reshape is not None
     reshape = spec.reshape
-    ids = [*reshape.id_columns, LINE]
-    long = records.melt(id_vars=ids, var_name=reshape.variable_name, value_name=reshape.value_name)
+    ids = [*reshape.id_columns, *reshape.attributes, LINE]
+    melted = [
+        c for c in records.columns if c not in ids and (reshape.melt is None or any(fnmatchcase(c, p) for p in reshape.melt))
+    ]
+    long = records.melt(id_vars=ids, value_vars=melted, var_name=reshape.variable_name, value_name=reshape.value_name)
     if reshape.row_index_name:
         long[reshape.row_index_name] = data_row_index(long[LINE], spec).astype(str)
     if reshape.column_index_name:
-        positions = {name: i for i, name in enumerate(c for c in records.columns if c not in ids)}
+        positions = {name: i for i, name in enumerate(melted)}
         long[reshape.column_index_name] = long[reshape.variable_name].map(positions).astype(str)
     return long.sort_values([LINE, reshape.variable_name], kind="stable").reset_index(drop=True)
 
