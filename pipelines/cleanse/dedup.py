@@ -1,11 +1,26 @@
-"""Duplicates: equal copies are removed and counted; conflicting copies of one key are all rejected."""
+"""Duplicates by the feed's policy; every row dropped is counted with why. Pure.
+
+Rows equal in every mapped column are copies: one is kept, and the others are counted as exact copies, or as
+"differs only in unmapped columns" (naming them) when the delivered records differed in columns the feed
+does not map. Rows sharing a key with different values follow the policy:
+
+- `conflict` (default): all of them are rejected (no copy is guessed right);
+- `keep_first` / `keep_latest`: the first by line / the latest by a column is kept, the others superseded;
+- `merge`: one row per key (the first), with the number of delivered rows of that key in `count_into`
+  (a victim-per-row export becomes one incident with its victim count).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 import pandas as pd
+
+Policy = Literal["conflict", "keep_first", "keep_latest", "merge"]
+EXACT_COPY = "exact copy"
+UNMAPPED_ONLY = "differs only in unmapped columns"
 
 
 @dataclass(frozen=True)
@@ -14,13 +29,61 @@ class Dedup:
 
     kept: pd.DataFrame
     conflicts: pd.DataFrame
-    removed_duplicates: int
+    removed: dict[str, int] = field(default_factory=dict)  # why rows were dropped -> how many
+
+    @property
+    def removed_duplicates(self) -> int:
+        """Every row dropped, whatever the reason."""
+        return sum(self.removed.values())
 
 
-def deduplicate(frame: pd.DataFrame, key: Sequence[str], payload: Sequence[str]) -> Dedup:
-    """Keep one row per key; rows sharing a key but not the payload are conflicts (no copy is guessed right)."""
-    subset = list(key) + list(payload)
-    exact_copy = frame.duplicated(subset=subset, keep="first")
-    distinct = frame[~exact_copy]
-    clash = distinct.duplicated(subset=list(key), keep=False)
-    return Dedup(kept=distinct[~clash], conflicts=distinct[clash], removed_duplicates=int(exact_copy.sum()))
+def _copies(frame: pd.DataFrame, mapped: list[str], sources: Sequence[str]) -> tuple[pd.Series, dict[str, int]]:
+    """Rows equal to an earlier row in every mapped column, and how many are true copies or differ in sources only."""
+    copy = frame.duplicated(subset=mapped, keep="first")
+    if not copy.any():
+        return copy, {}
+    if not sources:
+        return copy, {EXACT_COPY: int(copy.sum())}
+    identical = copy & frame.duplicated(subset=[*mapped, *sources], keep="first")
+    counts = {EXACT_COPY: int(identical.sum())}
+    differing = copy & ~identical
+    if differing.any():
+        groups = frame[frame.duplicated(subset=mapped, keep=False)].groupby(mapped, dropna=False, sort=False)
+        varying = groups[list(sources)].nunique(dropna=False).max()
+        names = sorted(str(c) for c in varying[varying > 1].index)
+        counts[f"{UNMAPPED_ONLY}: {', '.join(names)}"] = int(differing.sum())
+    return copy, {reason: n for reason, n in counts.items() if n}
+
+
+def deduplicate(
+    frame: pd.DataFrame,
+    key: Sequence[str],
+    payload: Sequence[str],
+    sources: Sequence[str] = (),
+    policy: Policy = "conflict",
+    latest_by: str | None = None,
+    count_into: str | None = None,
+) -> Dedup:
+    """One row per key by `policy`; `sources` are the delivered columns (to tell true copies from look-alikes)."""
+    key = list(key)
+    copy, removed = _copies(frame, [*key, *payload], sources)
+    distinct = frame[~copy]
+    if policy == "conflict":
+        clash = distinct.duplicated(subset=key, keep=False)
+        return Dedup(distinct[~clash], distinct[clash], removed)
+    if policy == "keep_latest":
+        if latest_by is None:
+            raise ValueError("keep_latest needs latest_by")
+        ordered = distinct.sort_values(latest_by, kind="stable", na_position="first")
+        survivors = ordered[~ordered.duplicated(subset=key, keep="last")].sort_index()
+        reason = f"superseded by a later {latest_by} (keep_latest)"
+    else:
+        survivors = distinct[~distinct.duplicated(subset=key, keep="first")]
+        reason = "merged into one row per key (merge)" if policy == "merge" else "superseded by an earlier row (keep_first)"
+    if len(survivors) < len(distinct):
+        removed[reason] = len(distinct) - len(survivors)
+    if policy == "merge" and count_into:
+        sizes = frame.groupby(key, dropna=False, sort=False).size()
+        index = pd.MultiIndex.from_frame(survivors[key]) if len(key) > 1 else pd.Index(survivors[key[0]])
+        survivors = survivors.assign(**{count_into: sizes.reindex(index).to_numpy()})
+    return Dedup(survivors, distinct.iloc[0:0], removed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -65,6 +65,7 @@ class CleanSummary:
     quarantined_by_reason: dict[str, int]
     table_version: int
     skipped_as_duplicate: bool
+    deduplicated_by_reason: dict[str, int] = field(default_factory=dict)
 
     def as_metadata(self) -> dict[str, object]:
         """Plain types for XCom and asset-event extras."""
@@ -124,6 +125,7 @@ class _Outcome:
     rejects: pd.DataFrame
     clean_parts: list[PartFile]
     gx_failures: list[str]
+    deduplicated_by_reason: dict[str, int] = field(default_factory=dict)
 
 
 def stage_file(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) -> StagedFile:
@@ -147,6 +149,7 @@ def stage_file(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) ->
         rows_clean=outcome.rows_clean,
         rows_quarantined=len(outcome.rejects),
         rows_deduplicated=outcome.rows_deduplicated,
+        deduplicated_by_reason=dict(sorted(outcome.deduplicated_by_reason.items())),
         quarantined_by_reason=quarantine.count_by_reason(outcome.rejects),
         gaps=outcome.gaps,
         gx_success=not outcome.gx_failures,
@@ -173,6 +176,7 @@ def _stage_whole(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) 
         result.rejects,
         _write_clean(lake, feed, result.clean, run_id),
         list(gx.failed),
+        result.deduplicated_by_reason,
     )
 
 
@@ -205,7 +209,14 @@ def _stage_in_chunks(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: s
         return _Outcome(1, 0, 0, 0, rejects, [], [])
     log.info("%s: %d chunks of about %d MiB", raw.file_name, result.chunks, chunk_bytes // 2**20)
     return _Outcome(
-        result.rows_in, result.rows_clean, result.rows_deduplicated, result.gaps, result.rejects, parts, sorted(set(failures))
+        result.rows_in,
+        result.rows_clean,
+        result.rows_deduplicated,
+        result.gaps,
+        result.rejects,
+        parts,
+        sorted(set(failures)),
+        result.deduplicated_by_reason,
     )
 
 
@@ -283,9 +294,12 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: distributed.C
 def _summarize(dataset: str, qualities: list[PartitionQuality], run_id: str, version: int, skipped: bool) -> CleanSummary:
     """Totals over the partitions of one clean run."""
     reasons: dict[str, int] = {}
+    dropped: dict[str, int] = {}
     for q in qualities:
         for code, n in q.quarantined_by_reason.items():
             reasons[code] = reasons.get(code, 0) + n
+        for why, n in q.deduplicated_by_reason.items():
+            dropped[why] = dropped.get(why, 0) + n
     return CleanSummary(
         dataset=dataset,
         run_id=run_id,
@@ -297,6 +311,7 @@ def _summarize(dataset: str, qualities: list[PartitionQuality], run_id: str, ver
         quarantined_by_reason=dict(sorted(reasons.items())),
         table_version=version,
         skipped_as_duplicate=skipped,
+        deduplicated_by_reason=dict(sorted(dropped.items())),
     )
 
 
@@ -314,6 +329,7 @@ def _summary_from_ledger(lake: Lake, dataset: str, run_id: str, version: int) ->
             rows_quarantined=int(row.rows_quarantined),
             rows_deduplicated=int(row.rows_deduplicated),
             quarantined_by_reason=json.loads(row.quarantined_by_reason),
+            deduplicated_by_reason=json.loads(getattr(row, "deduplicated_by_reason", None) or "{}"),  # older ledgers
             gaps=int(row.gaps),
             processing_key=row.processing_key,
         )

@@ -303,6 +303,7 @@ def replace_rows(lake: Lake, table_uri: str, frame: pa.Table, predicate: str, pa
             partition_by=partitions,
             storage_options=storage,
             commit_properties=properties,
+            schema_mode="merge",  # a column added to the ledger's declaration joins the existing table
         )
     else:
         write_deltalake(

@@ -33,6 +33,7 @@ class PartitionQuality:
     rows_quarantined: int
     rows_deduplicated: int
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
+    deduplicated_by_reason: dict[str, int] = field(default_factory=dict)  # why rows were dropped -> how many
     gaps: int = 0
     processing_key: str = ""  # hash of (file version, feed YAML, suite, clean logic version): equal keys, equal output
     gx_success: bool = True
@@ -78,6 +79,7 @@ def record_ledger(lake: Lake, entries: Sequence[PartitionQuality], run_id: str, 
                 },
                 "source_partition": entry.partition,
                 "quarantined_by_reason": json.dumps(entry.quarantined_by_reason, sort_keys=True),
+                "deduplicated_by_reason": json.dumps(entry.deduplicated_by_reason, sort_keys=True),
                 "run_id": run_id,
             }
         )

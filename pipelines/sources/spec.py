@@ -7,6 +7,7 @@ Errors name the file, the key and the problem, e.g.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -239,6 +240,24 @@ class FileKey(_Strict):
         return value
 
 
+class Duplicates(_Strict):
+    """What a repeated key means in this feed (copies equal in every mapped column are always dropped and counted)."""
+
+    policy: Literal["conflict", "keep_first", "keep_latest", "merge"] = "conflict"
+    latest_by: str | None = None  # keep_latest: the canonical column that says which row is the latest
+    count_into: str | None = None  # merge: an integer canonical column that receives the number of rows merged
+
+    @model_validator(mode="after")
+    def _complete(self) -> Duplicates:
+        if self.policy == "keep_latest" and self.latest_by is None:
+            raise ValueError("'keep_latest' needs 'latest_by' (the column that says which row is the latest)")
+        if self.latest_by is not None and self.policy != "keep_latest":
+            raise ValueError("'latest_by' is for the 'keep_latest' policy")
+        if self.count_into is not None and self.policy != "merge":
+            raise ValueError("'count_into' is for the 'merge' policy")
+        return self
+
+
 class FeedSpec(_Strict):
     """One departmental feed."""
 
@@ -261,6 +280,7 @@ class FeedSpec(_Strict):
     geo: Geo | None = None
     file_key: FileKey | None = None
     id_from_hash: str | None = None  # a key column to fill with a hash of the record when the source has no id
+    duplicates: Duplicates = Duplicates()
     max_decompressed_mib: int = Field(default=2048, gt=0)
     cadence: str = "1D"  # how often the department delivers: a dataset older than this is late (the lake page)
 
@@ -340,6 +360,15 @@ class FeedSpec(_Strict):
             problems.append(("time", f"{dataset.name} needs a time: give 'time'"))
         if self.coordinates is not None and self.geo is None:
             problems.append(("geo", "coordinates need 'geo' (districts or a boundary)"))
+        for option in ("latest_by", "count_into"):
+            name = getattr(self.duplicates, option)
+            if name is not None and name not in dataset.names:
+                nearest = difflib.get_close_matches(name, dataset.names, n=1)
+                hint = f"; did you mean {nearest[0]!r}?" if nearest else f"; columns: {', '.join(dataset.names)}"
+                problems.append((f"duplicates.{option}", f"{dataset.name} has no column {name!r}{hint}"))
+        count_into = self.duplicates.count_into
+        if count_into in dataset.names and not dataset.column(str(count_into)).type.startswith("int"):
+            problems.append(("duplicates.count_into", f"{count_into} is not an integer column of {dataset.name}"))
         if problems:
             raise ValueError("; ".join(f"{key}: {problem}" for key, problem in problems))
         return self

@@ -59,6 +59,7 @@ class Standardized:
     gaps: int = 0
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
+    deduplicated_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -383,7 +384,7 @@ def standardize(content: bytes, spec: FeedSpec, suite: Suite, context: FeedConte
         candidates = standardize_rows(content, spec, suite, context)
     except FileRejected as error:
         return _file_rejected(error, content)
-    clean, conflicts, removed = deduplicate_candidates(candidates.rows, spec)
+    clean, conflicts, dropped = deduplicate_candidates(candidates.rows, spec)
     rejects = (
         pd.concat([r for r in (candidates.rejects, conflicts) if len(r)], ignore_index=True)
         if (len(candidates.rejects) or len(conflicts))
@@ -393,7 +394,8 @@ def standardize(content: bytes, spec: FeedSpec, suite: Suite, context: FeedConte
         clean=clean,
         rejects=rejects.sort_values(LINE, kind="stable").reset_index(drop=True),
         rows_in=candidates.rows_in,
-        rows_deduplicated=removed,
+        rows_deduplicated=sum(dropped.values()),
+        deduplicated_by_reason=dropped,
         gaps=count_gaps(gap_extents(clean, spec), spec),
         encoding=candidates.encoding,
     )
@@ -521,11 +523,13 @@ def standardize_rows(
     return Candidates(pd.concat([kept, sources], axis=1), rejects, len(parsed.rejects) + len(records), parsed.encoding)
 
 
-def deduplicate_candidates(rows: pd.DataFrame, spec: FeedSpec) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """Clean rows, the conflicting ones as rejects, and how many equal copies were removed."""
+def deduplicate_candidates(rows: pd.DataFrame, spec: FeedSpec) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """Clean rows, the conflicting ones as rejects, and how many rows were dropped by why (the feed's policy)."""
     dataset = spec.canonical
-    payload = [n for n in dataset.names if n not in (*dataset.key, *LINEAGE, *DERIVED)]
-    dedup = deduplicate(rows, list(dataset.key), payload)
+    policy = spec.duplicates
+    payload = [n for n in dataset.names if n not in (*dataset.key, *LINEAGE, *DERIVED, policy.count_into)]
+    sources = [c for c in rows.columns if c.startswith(SOURCE_PREFIX)]
+    dedup = deduplicate(rows, list(dataset.key), payload, sources, policy.policy, policy.latest_by, policy.count_into)
     conflicts = rejects_frame([])
     if len(dedup.conflicts):
         source_columns = [c for c in rows.columns if c.startswith(SOURCE_PREFIX)]
@@ -540,7 +544,12 @@ def deduplicate_candidates(rows: pd.DataFrame, spec: FeedSpec) -> tuple[pd.DataF
         )
     order = list(dataset.key)
     clean = dedup.kept.sort_values([*order, LINE], kind="stable").reset_index(drop=True)[dataset.names]
-    return clean, conflicts, dedup.removed_duplicates
+    return clean, conflicts, {_source_names(reason): n for reason, n in dedup.removed.items()}
+
+
+def _source_names(reason: str) -> str:
+    """A dedup reason with the delivered columns' own names (without the engine's prefix)."""
+    return reason.replace(SOURCE_PREFIX, "")
 
 
 def gap_extents(clean: pd.DataFrame, spec: FeedSpec) -> pd.DataFrame:

@@ -49,6 +49,7 @@ class StreamedFile:
     encoding: str | None = None
     chunks: int = 0
     rejects: pd.DataFrame = field(default_factory=lambda: rejects_frame([]))
+    deduplicated_by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -117,8 +118,10 @@ def standardize_stream(
         extents = []
         for bucket in sorted(spill.glob("bucket=*")):
             rows = pd.concat([pq.read_table(p).to_pandas() for p in sorted(bucket.glob("*.parquet"))], ignore_index=True)
-            clean, conflicts, removed = deduplicate_candidates(rows, spec)
-            result.rows_deduplicated += removed
+            clean, conflicts, dropped = deduplicate_candidates(rows, spec)
+            result.rows_deduplicated += sum(dropped.values())
+            for reason, n in dropped.items():
+                result.deduplicated_by_reason[reason] = result.deduplicated_by_reason.get(reason, 0) + n
             result.rows_clean += len(clean)
             if len(conflicts):
                 rejects.append(conflicts)

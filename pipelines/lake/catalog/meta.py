@@ -49,8 +49,13 @@ LEDGER = Table(
         Column("rows_in", "int", description="rows read from the file"),
         Column("rows_clean", "int", description="rows published in the clean table"),
         Column("rows_quarantined", "int", description="rows published in the quarantine table"),
-        Column("rows_deduplicated", "int", description="exact copies dropped (one of each kept)"),
+        Column("rows_deduplicated", "int", description="rows dropped as copies or by the feed's duplicates policy"),
         Column("quarantined_by_reason", "string", description="JSON: reason code -> rows"),
+        Column(
+            "deduplicated_by_reason",
+            "string",
+            description="JSON: why rows were dropped (exact copy, differs only in unmapped columns: ..., the policy) -> rows",
+        ),
         Column("gaps", "int", description="missing steps of the feed's row clock (gaps are flagged, never filled)"),
         Column(
             "processing_key", "string", description="hash of the file version, feed YAML, suite and clean logic it was made with"

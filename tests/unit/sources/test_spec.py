@@ -95,3 +95,25 @@ def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
     ]
     for feed in feeds.values():
         assert (SOURCES_DIR.parent / "expectations" / f"{feed.suite}.json").exists()
+
+
+@pytest.mark.parametrize(
+    "duplicates, message",
+    [
+        (
+            {"policy": "keep_latest"},
+            "sources/x.yaml: duplicates: 'keep_latest' needs 'latest_by' (the column that says which row is the latest)",
+        ),
+        (
+            {"policy": "keep_latest", "latest_by": "ts_utcc"},
+            "sources/x.yaml: duplicates.latest_by: traffic_readings has no column 'ts_utcc'; did you mean 'ts_utc'?",
+        ),
+        (
+            {"policy": "merge", "count_into": "speed_kmh"},
+            "sources/x.yaml: duplicates.count_into: speed_kmh is not an integer column of traffic_readings",
+        ),
+        ({"policy": "keep_first", "count_into": "x"}, "sources/x.yaml: duplicates: 'count_into' is for the 'merge' policy"),
+    ],
+)
+def test_a_duplicates_policy_is_checked_at_load(duplicates: dict, message: str) -> None:
+    assert broken(lambda d: d.update(duplicates=duplicates)) == message
