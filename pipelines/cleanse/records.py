@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import re
@@ -26,6 +27,15 @@ class DelimitedRead:
     records: pd.DataFrame  # one column per header field (strings), plus source_line
     rejects: pd.DataFrame  # REJECT_COLUMNS
     rows_in: int
+
+
+def lacking(missing: list[str], columns: list[str]) -> str:
+    """The missing column names, each with the nearest name the file has ('speed_mhp' (nearest: 'speed_mph'))."""
+    named = []
+    for name in missing:
+        nearest = difflib.get_close_matches(name, columns, n=1, cutoff=0.75)
+        named.append(f"{name!r} (nearest: {nearest[0]!r})" if nearest else repr(name))
+    return ", ".join(named)
 
 
 def rejects_frame(rows: Sequence[tuple[str, str, int, str]]) -> pd.DataFrame:
@@ -148,7 +158,7 @@ def read_delimited(
             rejects.append(
                 (
                     Reason.HEADER_MISMATCH,
-                    f"header at line {header_line} lacks {', '.join(map(repr, missing))}",
+                    f"header at line {header_line} lacks {lacking(missing, columns)}",
                     line,
                     raw_record(record),
                 )

@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipelines.cleanse.derive import DeriveError, Rule, expression_names
 from pipelines.cleanse.units import UnitError, check_conversion
 from pipelines.lake.catalog import Table, clean_dataset
 
@@ -240,6 +241,71 @@ class FileKey(_Strict):
         return value
 
 
+class Derived(_Strict):
+    """One derived column: exactly one operation (pipelines/cleanse/derive.py lists them)."""
+
+    concat: list[str] | None = None
+    sep: str = ""
+    extract: str | None = None
+    replace: str | None = None
+    pattern: str | None = None
+    replacement: str = ""
+    expression: str | None = None
+    map: str | None = None
+    values: dict[str, str | int | float | None] | None = None
+    default: Literal["keep", "null"] = "keep"
+    date_part: str | None = None
+    part: Literal["year", "month", "day", "hour", "minute", "weekday"] | None = None
+    format: str | None = None
+    shift: str | None = None
+    within: list[str] = []
+    order_by: str | None = None
+    periods: int = 1
+
+    @model_validator(mode="after")
+    def _one_operation(self) -> Derived:
+        given = [op for op in OPERATIONS if getattr(self, op) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(OPERATIONS)} (given: {', '.join(given) or 'none'})")
+        op = given[0]
+        if op in ("extract", "replace"):
+            if self.pattern is None:
+                raise ValueError(f"'{op}' needs a 'pattern'")
+            try:
+                compiled = re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {self.pattern!r} is not a regular expression: {exc}") from None
+            if op == "extract" and not compiled.groups:
+                raise ValueError(f"pattern {self.pattern!r} has no group to extract: put the wanted part in ( )")
+        if op == "map" and not self.values:
+            raise ValueError("'map' needs 'values' (delivered value -> canonical value)")
+        if op == "date_part" and self.part is None:
+            raise ValueError("'date_part' needs a 'part' (year, month, day, hour, minute or weekday)")
+        if op == "expression":
+            try:
+                expression_names(str(self.expression))
+            except DeriveError as exc:
+                raise ValueError(str(exc)) from None
+        return self
+
+    def rule(self) -> Rule:
+        """The operation as the engine runs it, with the columns it reads."""
+        op = next(op for op in OPERATIONS if getattr(self, op) is not None)
+        if op == "concat":
+            inputs = tuple(self.concat or ())
+        elif op == "expression":
+            inputs = tuple(expression_names(str(self.expression)))
+        elif op == "shift":
+            inputs = (str(self.shift), *self.within, *([self.order_by] if self.order_by else []))
+        else:
+            inputs = (str(getattr(self, op)),)
+        options = {k: v for k, v in self.model_dump().items() if k not in OPERATIONS or k == "expression"}
+        return Rule(op, inputs, options)
+
+
+OPERATIONS = ("concat", "extract", "replace", "expression", "map", "date_part", "shift")
+
+
 class Duplicates(_Strict):
     """What a repeated key means in this feed (copies equal in every mapped column are always dropped and counted)."""
 
@@ -281,6 +347,7 @@ class FeedSpec(_Strict):
     file_key: FileKey | None = None
     id_from_hash: str | None = None  # a key column to fill with a hash of the record when the source has no id
     duplicates: Duplicates = Duplicates()
+    derive: dict[str, Derived] = {}  # new columns computed from the row, usable as `source` like delivered ones
     max_decompressed_mib: int = Field(default=2048, gt=0)
     cadence: str = "1D"  # how often the department delivers: a dataset older than this is late (the lake page)
 
@@ -366,6 +433,11 @@ class FeedSpec(_Strict):
                 nearest = difflib.get_close_matches(name, dataset.names, n=1)
                 hint = f"; did you mean {nearest[0]!r}?" if nearest else f"; columns: {', '.join(dataset.names)}"
                 problems.append((f"duplicates.{option}", f"{dataset.name} has no column {name!r}{hint}"))
+        declared = list(self.derive)
+        for position, (name, operation) in enumerate(self.derive.items()):
+            later = [n for n in operation.rule().inputs if n in declared[position:]]
+            if later:
+                problems.append((f"derive.{name}", f"reads {', '.join(map(repr, later))}, which is derived at or after it"))
         count_into = self.duplicates.count_into
         if count_into in dataset.names and not dataset.column(str(count_into)).type.startswith("int"):
             problems.append(("duplicates.count_into", f"{count_into} is not an integer column of {dataset.name}"))

@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipelines.cleanse import crs, geo
 from pipelines.cleanse.dedup import deduplicate
+from pipelines.cleanse.derive import Rule, add_derived, file_inputs
 from pipelines.cleanse.pseudonymize import pseudonymize
 from pipelines.cleanse.records import LINE, RAW, printable, raw_records, rejects_frame
 from pipelines.cleanse.units import convert
@@ -105,9 +106,19 @@ class _Rejections:
 
 
 def required_source_columns(spec: FeedSpec) -> list[str]:
-    """The source columns a file must have (before any reshape)."""
+    """The source columns a file must have (before any reshape; derived columns stand for the columns they read)."""
     if spec.reshape is not None:
         return [*spec.reshape.id_columns, *spec.reshape.attributes]
+    return file_inputs(derived_rules(spec), _used_columns(spec))
+
+
+def derived_rules(spec: FeedSpec) -> dict[str, Rule]:
+    """The feed's derived columns as the engine computes them, in declaration order."""
+    return {name: derived.rule() for name, derived in spec.derive.items()}
+
+
+def _used_columns(spec: FeedSpec) -> list[str]:
+    """Every column the YAML reads, delivered or derived."""
     needed = [m.source for m in spec.columns.values() if m.source]
     if spec.time and spec.time.column:
         needed.append(spec.time.column)
@@ -416,7 +427,8 @@ def standardize_rows(
     if line_offset:
         parsed.records[LINE] += line_offset
         parsed.rejects[LINE] += line_offset
-    records = _reshaped(parsed.records, spec) if spec.reshape is not None else parsed.records
+    delivered = _reshaped(parsed.records, spec) if spec.reshape is not None else parsed.records
+    records = add_derived(delivered, derived_rules(spec))
     rejections = _Rejections(records.index)
     columns: dict[str, pd.Series] = {}
     for name, mapping in spec.columns.items():
@@ -487,7 +499,7 @@ def standardize_rows(
                 lambda m: [f"{file_key.column}={v!r} in the file of {file_key.column} {expected!r}" for v in column[m]],
             )
     if spec.id_from_hash:
-        frame[spec.id_from_hash] = record_ids(records, seen_records)
+        frame[spec.id_from_hash] = record_ids(delivered, seen_records)
     if "pollutants_missing" in dataset.names:
         pollutants = [f.name for f in dataset.columns if f.unit in ("ug/m3", "mg/m3")]
         frame["pollutants_missing"] = frame[pollutants].isna().sum(axis=1).astype("int8")
@@ -503,7 +515,7 @@ def standardize_rows(
         rejections.add(frame[key].isna(), Reason.MISSING_VALUE, f"key column {key} is missing")
 
     failed = ~rejections.standing
-    raw_columns = [c for c in records.columns if c != LINE]
+    raw_columns = [c for c in delivered.columns if c != LINE]  # the record as delivered: no derived column
     rejected = [
         parsed.rejects,
         pd.DataFrame(
