@@ -84,6 +84,16 @@ def _sources(args: argparse.Namespace) -> int:
     if args.action == "list":
         print(list_report(all_sources(), settings))
         return 0
+    if args.action == "draft":
+        from pipelines.lake.catalog import clean_dataset
+        from pipelines.sources.draft import draft_feed, draft_yaml
+
+        if not args.feed:
+            print("usage: citylake sources draft SAMPLE_FILE [--dataset DATASET]", file=sys.stderr)
+            return 2
+        dataset = clean_dataset(args.dataset) if args.dataset else None
+        print(draft_yaml(draft_feed(Path(args.feed), dataset), dataset), end="")
+        return 0
     if not args.feed or not args.sample:
         print("usage: citylake sources check FEED SAMPLE_FILE [--rows N]", file=sys.stderr)
         return 2
@@ -178,11 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--dask-port", type=int, default=8786)
     u.set_defaults(run=_up)
     sub.add_parser("down", help="stop exactly the processes `up` started").set_defaults(run=_down)
-    src = sub.add_parser("sources", help="list the feeds, or check a feed's YAML against a sample file (writes nothing)")
-    src.add_argument("action", nargs="?", choices=["list", "check"], default="list")
-    src.add_argument("feed", nargs="?")
-    src.add_argument("sample", nargs="?")
-    src.add_argument("--rows", type=int, default=5)
+    src = sub.add_parser(
+        "sources",
+        help="list the feeds; check a feed's YAML against a sample file; draft a feed YAML from a new file (writes nothing)",
+    )
+    src.add_argument("action", nargs="?", choices=["list", "check", "draft"], default="list")
+    src.add_argument("feed", nargs="?", help="check: the feed's name; draft: the sample file")
+    src.add_argument("sample", nargs="?", help="check: the sample file")
+    src.add_argument("--rows", type=int, default=5, help="check: how many mapped rows to show")
+    src.add_argument("--dataset", help="draft: the canonical dataset the file should feed (columns are matched by name)")
     src.set_defaults(run=_sources)
     docs = sub.add_parser("docs", help="write docs/schemas.md and docs/marts.md from the lake catalog")
     docs.add_argument("--check", action="store_true", help="only say which pages are out of step (exit 1)")
