@@ -79,8 +79,12 @@ def record_chunks(
 
 
 def streamable(spec: FeedSpec) -> bool:
-    """Whether a feed's files can be read in chunks (one record per line; plain or gzip)."""
-    return spec.line_per_record and spec.reshape is None and spec.compression in ("auto", "none", "gzip")
+    """Whether a feed's files can be read in chunks (one record per line; plain or gzip; no row looks at another row).
+
+    A derived `shift` reads an earlier row of the same key, which may sit in the chunk before: such files are read whole.
+    """
+    shifts = any(derived.shift is not None for derived in spec.derive.values())
+    return spec.line_per_record and spec.reshape is None and spec.compression in ("auto", "none", "gzip") and not shifts
 
 
 def standardize_stream(

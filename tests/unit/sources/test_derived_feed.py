@@ -85,3 +85,10 @@ def test_derived_columns_are_checked_at_load(derive: dict, message: str) -> None
     with pytest.raises(FeedConfigError) as error:
         events_feed(derive)
     assert f"sources/x.yaml: {message}" in str(error.value).splitlines()
+
+
+def test_a_feed_whose_rows_look_at_earlier_rows_is_read_whole_not_in_chunks() -> None:
+    from pipelines.sources.streaming import streamable
+
+    assert streamable(events_feed(DERIVE))
+    assert not streamable(events_feed({**DERIVE, "previous": {"shift": "seq", "within": ["ward"]}}))
