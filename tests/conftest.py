@@ -99,3 +99,18 @@ def personal_identifiers(frame: "pandas.DataFrame") -> list[str]:  # noqa: F821
     texts = [str(v) for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) for v in frame[c].dropna()]
     assert texts, "no text to scan"
     return [v for v in texts if ID_CARD.search(v) or PHONE.search(v) or PLATE.search(v)]
+
+
+# one crime_hotspots row as its declaration wants it: for tests of publishing, conforming and the SQL views
+HOTSPOT_ROW = {
+    "period": "2019",
+    "district": "1",
+    "weekday": 0,
+    "hour": 5,
+    "incidents": 3,
+    "previous_incidents": None,
+    "change_pct": None,
+    "suppressed": False,
+    "granularity": "year",
+    "run_id": "r",
+}

@@ -19,9 +19,8 @@ from pipelines.sources.standardize import AWARE, Standardized, required_source_c
 from pipelines.validate.suite import load_suite
 
 
-def try_feed(feed: FeedSpec, sample: Path, settings: Settings) -> Standardized:
-    """Standardize a local sample file with a feed's YAML and suite, in memory."""
-    content = sample.read_bytes()
+def try_feed(feed: FeedSpec, sample: Path, content: bytes, settings: Settings) -> Standardized:
+    """Standardize a local sample file (its bytes read once) with a feed's YAML and suite, in memory."""
     raw = RawFile(
         feed.name,
         sample.name,
@@ -36,16 +35,22 @@ def try_feed(feed: FeedSpec, sample: Path, settings: Settings) -> Standardized:
     return standardize(content, feed, load_suite(feed.suite), feed_context(feed, settings, raw))
 
 
-def coordinate_warnings(feed: FeedSpec, content: bytes) -> list[str]:
+def sample_records(feed: FeedSpec, content: bytes) -> pd.DataFrame:
+    """The sample's records as delivered (empty when the file cannot be read: the report says why)."""
+    try:
+        return read_records(content, feed, required_source_columns(feed)).records
+    except FileRejected:
+        return pd.DataFrame()
+
+
+def coordinate_warnings(feed: FeedSpec, records: pd.DataFrame) -> list[str]:
     """A warning when the sample's coordinates look projected (metres, feet) but the feed declares degrees."""
     if feed.coordinates is None or is_projected(feed.coordinates.crs):
         return []
-    try:
-        records = read_records(content, feed, required_source_columns(feed)).records
-        lat = pd.to_numeric(records[feed.coordinates.latitude], errors="coerce").to_numpy()
-        lon = pd.to_numeric(records[feed.coordinates.longitude], errors="coerce").to_numpy()
-    except (FileRejected, KeyError):  # the report says why the file or its columns cannot be read
+    if not {feed.coordinates.latitude, feed.coordinates.longitude} <= set(records.columns):
         return []
+    lat = pd.to_numeric(records[feed.coordinates.latitude], errors="coerce").to_numpy()
+    lon = pd.to_numeric(records[feed.coordinates.longitude], errors="coerce").to_numpy()
     if not look_projected(lat, lon):
         return []
     known = ~(np.isnan(lat) | np.isnan(lon))
@@ -66,15 +71,14 @@ def _carried_offset(text: str) -> pd.Timedelta:
     return sign * pd.Timedelta(hours=int(digits[1:3]), minutes=int(digits[3:5]))
 
 
-def offset_warnings(feed: FeedSpec, content: bytes) -> list[str]:
+def offset_warnings(feed: FeedSpec, records: pd.DataFrame) -> list[str]:
     """A warning when most sample times carry an offset, and most of those are not their declared zone's then."""
     time = feed.time
     if time is None or time.column is None or time.timezone is None or time.offsets == "ignore":
         return []
-    try:
-        values = read_records(content, feed, required_source_columns(feed)).records[time.column]
-    except (FileRejected, KeyError):
+    if time.column not in records.columns:
         return []
+    values = records[time.column]
     given = [str(v).strip() for v in values.dropna()]
     texts = [t for t in given if AWARE.search(t)]
     if len(texts) * 2 <= len(given):  # mostly naive: the odd value with an offset is read as it says
@@ -101,7 +105,8 @@ def _hours(offset: pd.Timedelta) -> str:
 
 def check_report(feed: FeedSpec, sample: Path, settings: Settings, rows: int = 5) -> str:
     """A readable report: counts, quarantine by reason with examples, and the first mapped rows."""
-    result = try_feed(feed, sample, settings)
+    content = sample.read_bytes()
+    result = try_feed(feed, sample, content, settings)
     lines = [
         f"feed {feed.name} -> {feed.dataset} (suite {feed.suite}) on {sample}",
         f"rows in {result.rows_in:,}: clean {len(result.clean):,}, quarantined {len(result.rejects):,},"
@@ -110,8 +115,8 @@ def check_report(feed: FeedSpec, sample: Path, settings: Settings, rows: int = 5
         + (f"; encoding {result.encoding}" if result.encoding else ""),
     ]
     lines += [f"note: {note}" for note in result.notes]
-    content = sample.read_bytes()
-    lines += coordinate_warnings(feed, content) + offset_warnings(feed, content)
+    records = sample_records(feed, content)  # the delivered values, before any conversion
+    lines += coordinate_warnings(feed, records) + offset_warnings(feed, records)
     if len(result.rejects):
         lines.append("would be quarantined:")
         for code, group in result.rejects.groupby("reason_code", sort=True):

@@ -12,8 +12,18 @@ from pipelines.lake.catalog.model import Column, Table
 from pipelines.lake.layout import Zone
 
 # The engine that turns a delivered file into clean rows: a change to any of it reprocesses every feed's files
-# (each file's key also holds the feed's YAML and its suite)
-CLEAN_LOGIC = ("pipelines.sources", "pipelines.cleanse", "pipelines.validate", "pipelines.flows.clean")
+# (each file's key also holds the feed's YAML and its suite). The onboarding tools beside it (sources.check,
+# sources.draft, sources.registry) decide no row's content and are left out.
+CLEAN_LOGIC = (
+    "pipelines.sources.spec",
+    "pipelines.sources.readers",
+    "pipelines.sources.standardize",
+    "pipelines.sources.streaming",
+    "pipelines.sources.context",
+    "pipelines.cleanse",
+    "pipelines.validate",
+    "pipelines.flows.clean",
+)
 
 LINEAGE = (
     Column("source_file", "string", description="the delivered file the row came from"),

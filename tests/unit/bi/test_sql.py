@@ -10,22 +10,12 @@ from pipelines.lake import delta
 from pipelines.lake.catalog.public_safety import CRIME_HOTSPOTS
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
+from tests.conftest import HOTSPOT_ROW
 
 
 def test_declared_views_carry_their_meaning_and_undeclared_ones_say_so(settings) -> None:
     lake = Lake(settings)
-    row = {
-        "period": "2019",
-        "district": "1",
-        "weekday": 0,
-        "hour": 5,
-        "incidents": 3,
-        "previous_incidents": None,
-        "change_pct": None,
-        "suppressed": False,
-        "granularity": "year",
-        "run_id": "r",
-    }
+    row = dict(HOTSPOT_ROW)
     lake.publish(CRIME_HOTSPOTS, pd.DataFrame([row]), None, "r", "k")
     delta.publish_frame(
         lake,

@@ -8,6 +8,7 @@ import pytest
 from pipelines.config import PROJECT_ROOT
 from pipelines.lake.catalog import CATALOG, SchemaMismatch, Zone, clean_dataset, get_table, produced_by, tables
 from pipelines.lake.catalog.docs import generated_docs
+from tests.conftest import HOTSPOT_ROW
 
 
 @pytest.mark.parametrize("page", sorted(generated_docs()))
@@ -71,18 +72,7 @@ def test_a_dag_s_outlets_are_the_tables_it_produces() -> None:
 
 def test_a_frame_is_conformed_to_its_declaration_or_refused_naming_the_columns() -> None:
     hotspots = get_table(Zone.CURATED, "crime_hotspots")
-    row = {
-        "period": "2019",
-        "district": "1",
-        "weekday": 0,
-        "hour": 5,
-        "incidents": 3,
-        "previous_incidents": None,
-        "change_pct": None,
-        "suppressed": False,
-        "granularity": "year",
-        "run_id": "r",
-    }
+    row = dict(HOTSPOT_ROW)
     table = hotspots.conform(pd.DataFrame([row]))
     assert table.schema.equals(hotspots.arrow_schema) and table.num_rows == 1
     with pytest.raises(

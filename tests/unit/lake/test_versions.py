@@ -101,3 +101,18 @@ def test_an_installed_wheel_gives_the_checkout_s_versions(image: Path, tmp_path:
     zipfile.ZipFile(wheel).extractall(installed)
     assert (installed / "pipelines" / "lake" / "catalog" / "environment.py").exists()
     assert _versions_in(installed) == {t.ref: t.logic_version for t in CATALOG.values()}
+
+
+def test_the_onboarding_tools_are_not_part_of_the_clean_engine_s_logic(image: Path, tmp_path: Path) -> None:
+    changed = tmp_path / "changed"
+    shutil.copytree(image, changed)
+    draft = changed / "pipelines" / "sources" / "draft.py"
+    draft.write_text(draft.read_text().replace('"%Y-%m-%d %H:%M:%S",', '"%Y-%m-%d %H:%M:%S",\n    "%H:%M %d-%m-%Y",', 1))
+    readers = changed / "pipelines" / "sources" / "readers.py"
+    before, after_draft = _versions_in(image), _versions_in(changed)
+    assert after_draft == before  # the draft tool decides no row of any table
+    readers.write_text(readers.read_text() + "\nEXTRA_MARKER = 1\n")
+    after_readers = _versions_in(changed)
+    assert sorted(ref for ref in before if before[ref] != after_readers[ref]) == sorted(
+        t.ref for t in CATALOG.values() if "pipelines.sources.readers" in t.logic
+    )
