@@ -9,20 +9,29 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipelines.lake.catalog.model import to_arrow
+from pipelines.lake.catalog.model import SchemaMismatch, to_arrow
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
+
+if TYPE_CHECKING:
+    from deltalake.transaction import CommitProperties
 
 log = logging.getLogger(__name__)
 
 IDEMPOTENCY_KEY = "citylake.idempotency_key"
 RUN_ID_KEY = "citylake.run_id"
+# Every CityLake publish to a table names this Delta application transaction: two publishes that race on one
+# table then conflict at commit (the loser gets CommitFailedError), even when neither removes a file the other
+# read, e.g. both filling a new table or a new partition, which Delta would otherwise let both append.
+PUBLISH_APP_ID = "citylake.publish"
+REPLACE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -170,6 +179,53 @@ def table_version(lake: Lake, table_uri: str) -> int:
     return DeltaTable(table_uri, storage_options=lake.storage_options()).version()
 
 
+def ensure_table(lake: Lake, table_uri: str, schema: pa.Schema, partition_by: Sequence[str]) -> None:
+    """Create the table empty when it does not exist yet; add the declared columns an existing table lacks.
+
+    A table is created empty and filled by a separate, conflict-checked commit: when two runs create the same
+    table at once, delta-rs commits both CREATEs (the second as the next version), so rows committed with a
+    create would be doubled. An empty second CREATE changes nothing. A column added to a declaration (a
+    department's new measure) joins the table as a nullable column, null in the files written before it.
+    """
+    from deltalake import DeltaTable, Schema
+
+    storage = lake.storage_options()
+    if not table_exists(lake, table_uri):
+        DeltaTable.create(
+            table_uri, Schema.from_arrow(schema), mode="ignore", partition_by=list(partition_by) or None, storage_options=storage
+        )
+        return
+    table = DeltaTable(table_uri, storage_options=storage)
+    stored = pa.schema(table.schema().to_arrow())
+    retyped = [
+        f"{f.name} ({stored.field(f.name).type} stored, {f.type} declared)"
+        for f in schema
+        if f.name in stored.names and not stored.field(f.name).type.equals(f.type)
+    ]
+    stored_partitions = list(table.metadata().partition_columns)
+    if retyped or stored_partitions != list(partition_by):
+        raise SchemaMismatch(
+            f"{table_uri} cannot take its declaration: "
+            + "; ".join(
+                [f"changed types: {', '.join(retyped)}"] * bool(retyped)
+                + [f"partitioned by {stored_partitions}, declared {list(partition_by)}"]
+                * (stored_partitions != list(partition_by))
+            )
+            + ". Publish it under a new name, or move the old table aside and reprocess."
+        )
+    added = pa.schema([f for f in schema if f.name not in stored.names])
+    if len(added):
+        log.info("%s: adding the declared column(s) %s", table_uri, ", ".join(added.names))
+        table.alter.add_columns(Schema.from_arrow(added).fields)
+
+
+def _publish_properties(metadata: dict[str, str], read_version: int) -> CommitProperties:
+    """Commit properties of a publish made on the table as of `read_version`: its metadata and the publish lock."""
+    from deltalake.transaction import CommitProperties, Transaction
+
+    return CommitProperties(custom_metadata=metadata, app_transactions=[Transaction(PUBLISH_APP_ID, read_version + 1)])
+
+
 def last_idempotency_key(lake: Lake, table_uri: str) -> str | None:
     """The idempotency key of CityLake's latest commit to the table (None: none, or not keyed)."""
     from deltalake import DeltaTable
@@ -195,9 +251,9 @@ def commit_parts(
     extra_metadata: dict[str, str] | None = None,
 ) -> PublishResult:
     """Publish part files in one atomic commit replacing the partitions named in `replace` (None: the whole table)."""
-    from deltalake import DeltaTable, Schema
+    from deltalake import DeltaTable
     from deltalake.exceptions import CommitFailedError, DeltaError
-    from deltalake.transaction import AddAction, CommitProperties, RemoveAction, create_table_with_add_actions
+    from deltalake.transaction import AddAction, RemoveAction
 
     storage = lake.storage_options()
     if last_idempotency_key(lake, table_uri) == idempotency_key:
@@ -208,31 +264,20 @@ def commit_parts(
     now_ms = int(time.time() * 1000)
     actions = [AddAction(p.relative_path, p.size, p.partition_values, now_ms, True, p.stats) for p in parts]
     metadata = {RUN_ID_KEY: run_id, IDEMPOTENCY_KEY: idempotency_key, **(extra_metadata or {})}
-    properties = CommitProperties(custom_metadata=metadata)
+    if replace is not None and not any(replace.values()):
+        raise ValueError(f"refusing to overwrite all of {table_uri} by accident: name the partitions to replace, or None")
+    ensure_table(lake, table_uri, schema, partition_by)
     try:
-        if not table_exists(lake, table_uri):
-            create_table_with_add_actions(
-                table_uri,
-                Schema.from_arrow(schema),
-                actions,
-                mode="error",
-                partition_by=list(partition_by) or None,
-                storage_options=storage,
-                commit_properties=properties,
-            )
-        else:
-            table = DeltaTable(table_uri, storage_options=storage)
-            if replace is not None and not any(replace.values()):
-                raise ValueError(f"refusing to overwrite all of {table_uri} by accident: name the partitions to replace, or None")
-            filters = [(column, "in", values) for column, values in replace.items()] if replace else None
-            table.create_write_transaction(
-                list[AddAction | RemoveAction](actions),
-                mode="overwrite",
-                schema=schema,
-                partition_by=list(partition_by) or None,
-                partition_filters=filters,
-                commit_properties=properties,
-            )
+        table = DeltaTable(table_uri, storage_options=storage)
+        filters = [(column, "in", values) for column, values in replace.items()] if replace else None
+        table.create_write_transaction(
+            list[AddAction | RemoveAction](actions),
+            mode="overwrite",
+            schema=schema,
+            partition_by=list(partition_by) or None,
+            partition_filters=filters,
+            commit_properties=_publish_properties(metadata, table.version()),
+        )
     except (CommitFailedError, DeltaError) as exc:
         # a concurrent run of the same work committed first (or created the table): if it published exactly
         # this, the work is done and these parts are not needed; anything else is a real conflict
@@ -288,24 +333,31 @@ def read_table(lake: Lake, table_uri: str, filters: list[tuple[str, str, object]
 
 
 def replace_rows(lake: Lake, table_uri: str, frame: pa.Table, predicate: str, partition_by: Sequence[str], run_id: str) -> None:
-    """Small tables (the ledger): replace the rows matching `predicate` in one commit, create when new."""
+    """Small tables (the ledger): replace the rows matching `predicate` in one commit, create when new.
+
+    The replacement is idempotent, so a commit that lost a race with a concurrent one is simply redone on the
+    table as the winner left it.
+    """
     from deltalake import write_deltalake
-    from deltalake.transaction import CommitProperties
+    from deltalake.exceptions import CommitFailedError
 
     partitions, storage = list(partition_by) or None, lake.storage_options()
-    properties = CommitProperties(custom_metadata={RUN_ID_KEY: run_id})
-    if table_exists(lake, table_uri):
-        write_deltalake(
-            table_uri,
-            frame,
-            mode="overwrite",
-            predicate=predicate,
-            partition_by=partitions,
-            storage_options=storage,
-            commit_properties=properties,
-            schema_mode="merge",  # a column added to the ledger's declaration joins the existing table
-        )
-    else:
-        write_deltalake(
-            table_uri, frame, mode="error", partition_by=partitions, storage_options=storage, commit_properties=properties
-        )
+    ensure_table(lake, table_uri, frame.schema, partition_by)
+    for attempt in range(1, REPLACE_ATTEMPTS + 1):
+        properties = _publish_properties({RUN_ID_KEY: run_id}, table_version(lake, table_uri))
+        try:
+            write_deltalake(
+                table_uri,
+                frame,
+                mode="overwrite",
+                predicate=predicate,
+                partition_by=partitions,
+                storage_options=storage,
+                commit_properties=properties,
+            )
+            return
+        except CommitFailedError as exc:
+            if attempt == REPLACE_ATTEMPTS:
+                raise
+            log.info("%s: a concurrent commit came first (%s); replacing again (attempt %d)", table_uri, exc, attempt + 1)
+            time.sleep(0.2 * attempt)

@@ -76,18 +76,20 @@ def test_concurrent_runs_of_the_same_partitions(tmp_path, scenario) -> None:
         clean_stops = [
             r for r in results if (r.startswith("ok") and "skipped=True" in r) or r.startswith("error CommitFailedError")
         ]
-        ok = (
-            len(winners) >= 1
-            and len(winners) + len(clean_stops) == 2
-            and table.equals(expected)
-            and sorted(ledger["source_partition"]) == sorted(STATIONS)
-        )
+        checks = {
+            "a winner": len(winners) >= 1,
+            "the other stopped cleanly": len(winners) + len(clean_stops) == 2,
+            "table equals a single run's": table.equals(expected),
+            "one ledger row per station": sorted(ledger["source_partition"]) == sorted(STATIONS),
+        }
+        ok = all(checks.values())
         scenario.record(
             ok,
             rows_lost=len(expected) - distinct if distinct < len(expected) else 0,
             duplicate_rows=len(table) - distinct,
             seconds=time.monotonic() - started,
-            why=f"race {race}: {results}",
+            why=f"race {race}: {results}; failed: {[name for name, passed in checks.items() if not passed]}"
+            + (f"; ledger partitions {sorted(ledger['source_partition'])}" if not checks["one ledger row per station"] else ""),
         )
     print("outcomes:", outcomes)
     scenario.assert_all_passed()

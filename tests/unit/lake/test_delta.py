@@ -28,7 +28,7 @@ def test_commit_replaces_only_the_partitions_covered(settings) -> None:
     first = delta.write_parts(lake, uri, frame([("A", 1), ("A", 2), ("B", 3)]), ("station",), "r1")
     assert sorted((p.partition_values["station"], p.num_records) for p in first) == [("A", 2), ("B", 1)]
     result = delta.commit_parts(lake, uri, SCHEMA, ("station",), first, {"station": ["A", "B"]}, "r1", "key1")
-    assert (result.version, result.rows_added) == (0, 3)
+    assert (result.version, result.rows_added) == (1, 3)  # version 0 is the empty table
 
     second = delta.write_parts(lake, uri, frame([("A", 7)]), ("station",), "r2")
     delta.commit_parts(lake, uri, SCHEMA, ("station",), second, {"station": ["A"]}, "r2", "key2")
@@ -37,7 +37,7 @@ def test_commit_replaces_only_the_partitions_covered(settings) -> None:
 
     again = delta.write_parts(lake, uri, frame([("A", 7)]), ("station",), "r3")
     skipped = delta.commit_parts(lake, uri, SCHEMA, ("station",), again, {"station": ["A"]}, "r3", "key2")
-    assert skipped.skipped_as_duplicate and skipped.version == 1
+    assert skipped.skipped_as_duplicate and skipped.version == 2
     assert not any(lake.fs.exists(f"{uri}/{p.relative_path}") for p in again)  # the duplicate's files are gone
     assert contents(lake, uri) == [("A", 7), ("B", 3)]
 
@@ -67,48 +67,102 @@ def test_file_statistics_are_what_delta_expects() -> None:
     )
 
 
-def test_losing_a_race_to_a_run_that_published_the_same_work_is_a_clean_skip(tmp_path, monkeypatch) -> None:
-    """Both runs saw no key before either committed; the second's commit fails, and it recognises the winner's."""
-    import pandas as pd
-    import pyarrow as pa
+def race(*jobs):
+    """Run the jobs in threads released at the same instant; their results (or exceptions) in order."""
+    import threading
 
-    from pipelines.config import load_settings
-    from pipelines.lake import delta
-    from pipelines.lake.storage import Lake
+    start, results = threading.Barrier(len(jobs)), [None] * len(jobs)
 
-    lake = Lake(load_settings(lake_uri=str(tmp_path / "lake")))
-    uri = f"{lake.layout.root}/curated/race"
-    schema = pa.schema([pa.field("k", pa.string()), pa.field("v", pa.int64())])
-    frame = pd.DataFrame({"k": ["a", "b"], "v": [1, 2]})
-    loser_parts = delta.write_parts(lake, uri, to_arrow(frame, schema), ("k",), "loser")
-    delta.publish_frame(lake, uri, frame, schema, ("k",), None, "winner", "same-work")
+    def run(index, job):
+        start.wait()
+        try:
+            results[index] = job()
+        except Exception as exc:  # the outcome under test
+            results[index] = exc
 
-    def racing() -> None:
-        """The loser looked before the winner created the table: no key, no table."""
-        looks = {"key": 0, "table": 0}
-        real_key, real_exists = delta.last_idempotency_key, delta.table_exists
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
-        def key(lake_, uri_):
-            looks["key"] += 1
-            return None if looks["key"] == 1 else real_key(lake_, uri_)
 
-        def exists(lake_, uri_):
-            looks["table"] += 1
-            return False if looks["table"] == 1 else real_exists(lake_, uri_)
+RACES = 8
 
-        monkeypatch.setattr(delta, "last_idempotency_key", key)
-        monkeypatch.setattr(delta, "table_exists", exists)
 
-    racing()
-    result = delta.commit_parts(lake, uri, schema, ("k",), loser_parts, None, "loser", "same-work")
-    assert (result.skipped_as_duplicate, result.version, result.rows_added) == (True, 0, 0)
-    assert not any(lake.exists(f"{uri}/{p.relative_path}") for p in loser_parts)  # its parts are gone
-    monkeypatch.undo()
-    assert delta.read_table(lake, uri).sort_values("k").values.tolist() == [["a", 1], ["b", 2]]
+def test_two_runs_creating_a_table_at_once_with_the_same_work_publish_it_once(settings) -> None:
+    """delta-rs commits both of two racing CREATEs; a create that carried rows would double them."""
+    lake = Lake(settings)
+    for attempt in range(RACES):
+        uri = lake.layout.table(Zone.CURATED, f"race_{attempt}")
 
-    other_parts = delta.write_parts(lake, uri, to_arrow(frame, schema), ("k",), "other")
-    racing()
-    from deltalake.exceptions import DeltaError
+        def publish(run_id: str, uri: str = uri) -> delta.PublishResult:
+            parts = delta.write_parts(lake, uri, frame([("A", 1), ("B", 2)]), ("station",), run_id)
+            return delta.commit_parts(lake, uri, SCHEMA, ("station",), parts, None, run_id, "same-work")
 
-    with pytest.raises(DeltaError, match="already exists"):  # other work that loses the race fails loudly
-        delta.commit_parts(lake, uri, schema, ("k",), other_parts, None, "other", "different-work")
+        results = race(lambda: publish("one"), lambda: publish("two"))
+        assert [type(r).__name__ for r in results] == ["PublishResult", "PublishResult"], results
+        assert contents(lake, uri) == [("A", 1), ("B", 2)], f"race {attempt}: {results}"
+        assert delta.last_idempotency_key(lake, uri) == "same-work"
+        for result in results:  # a run that found the work done left no part file behind
+            if result.skipped_as_duplicate:
+                assert result.rows_added == 0
+
+
+def test_two_runs_creating_a_table_at_once_with_different_work_leave_one_whole(settings) -> None:
+    """Different work that races: the table holds one run's rows (never both); the loser fails loudly or replaces."""
+    from deltalake.exceptions import CommitFailedError
+
+    lake = Lake(settings)
+    one, two = [("A", 1), ("B", 2)], [("A", 10), ("C", 30)]
+    for attempt in range(RACES):
+        uri = lake.layout.table(Zone.CURATED, f"race_{attempt}")
+
+        def publish(rows, run_id: str, uri: str = uri):
+            parts = delta.write_parts(lake, uri, frame(rows), ("station",), run_id)
+            return delta.commit_parts(lake, uri, SCHEMA, ("station",), parts, None, run_id, run_id)
+
+        results = race(lambda: publish(one, "one"), lambda: publish(two, "two"))
+        failed = [r for r in results if isinstance(r, Exception)]
+        assert all(isinstance(r, CommitFailedError) for r in failed), results
+        assert len(failed) <= 1
+        assert contents(lake, uri) in (sorted(one), sorted(two)), f"race {attempt}: {results}"
+
+
+def test_a_new_declared_column_joins_an_existing_table_null_in_older_files(settings) -> None:
+    lake = Lake(settings)
+    uri = lake.layout.table(Zone.CLEAN, "t")
+    delta.commit_parts(
+        lake, uri, SCHEMA, ("station",), delta.write_parts(lake, uri, frame([("A", 1)]), ("station",), "r1"), None, "r1", "k1"
+    )
+    wider = SCHEMA.append(pa.field("w", pa.float64()))
+    parts = delta.write_parts(
+        lake, uri, pa.Table.from_pylist([{"station": "B", "v": 2, "w": 0.5}], schema=wider), ("station",), "r2"
+    )
+    delta.commit_parts(lake, uri, wider, ("station",), parts, {"station": ["B"]}, "r2", "k2")
+    table = delta.read_table(lake, uri).sort_values("station")
+    assert table[["station", "v"]].values.tolist() == [["A", 1], ["B", 2]]
+    assert table["w"].isna().tolist() == [True, False] and table["w"].iloc[1] == 0.5
+
+    retyped = pa.schema([pa.field("station", pa.string()), pa.field("v", pa.string())])
+    from pipelines.lake.catalog.model import SchemaMismatch
+
+    with pytest.raises(SchemaMismatch, match=r"changed types: v \(int64 stored, string declared\)"):
+        delta.ensure_table(lake, uri, retyped, ("station",))
+    with pytest.raises(SchemaMismatch, match=r"partitioned by \['station'\], declared \[\]"):
+        delta.ensure_table(lake, uri, wider, ())
+
+
+def test_racing_replacements_of_the_same_rows_both_succeed_and_leave_them_once(settings) -> None:
+    """The ledger: two runs record the same dataset at once; the loser redoes its replacement on the winner's table."""
+    lake = Lake(settings)
+    for attempt in range(RACES):
+        uri = lake.layout.table(Zone.META, f"ledger_{attempt}")
+
+        def record(run_id: str, uri: str = uri) -> None:
+            rows = pa.Table.from_pylist([{"station": s, "v": v} for s, v in (("A", 1), ("B", 2))], schema=SCHEMA)
+            delta.replace_rows(lake, uri, rows, "station IN ('A', 'B')", (), run_id)
+
+        assert race(lambda: record("one"), lambda: record("two")) == [None, None]
+        assert contents(lake, uri) == [("A", 1), ("B", 2)], f"race {attempt}"

@@ -65,8 +65,8 @@ def test_every_table_with_its_rows_reasons_and_cadence(settings) -> None:
     statuses = table_statuses(lake, expected_cadences(tables(), FEED_CADENCES))
 
     assert [(s.zone, s.dataset, s.version, s.rows) for s in statuses] == [
-        (Zone.QUARANTINE, "air_quality_hourly", 0, 3),
-        (Zone.CURATED, "air_aqi_daily", 1, 3),  # the replaced partition is counted once
+        (Zone.QUARANTINE, "air_quality_hourly", 1, 3),  # version 0 is the empty table
+        (Zone.CURATED, "air_aqi_daily", 2, 3),  # the replaced partition is counted once
     ]
     quarantine, mart = statuses
     assert quarantine.quarantined_by_reason == {"NAIVE_TIMESTAMP": 1, "OUT_OF_RANGE": 2}
