@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import duckdb
 
 from pipelines.config import Settings
-from pipelines.lake.catalog import CATALOG, Table
+from pipelines.lake.catalog import Table, catalog
 from pipelines.lake.delta import stored_tables
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
@@ -58,7 +58,7 @@ def _extension(package: str, name: str) -> str:
 def views(lake: Lake) -> list[View]:
     """A view for every published table, with its declaration when the catalog has one."""
     return [
-        View(VIEW_PREFIX[stored.zone] + stored.name, stored.zone, stored.uri, CATALOG.get((stored.zone, stored.name)))
+        View(VIEW_PREFIX[stored.zone] + stored.name, stored.zone, stored.uri, catalog().get((stored.zone, stored.name)))
         for stored in stored_tables(lake)
     ]
 

@@ -103,6 +103,15 @@ def locate(lat: np.ndarray, lon: np.ndarray, districts: list[District]) -> np.nd
     return names
 
 
+def extent(districts: list[District]) -> tuple[float, float, float, float]:
+    """The box around every district polygon: (min_lat, min_lon, max_lat, max_lon)."""
+    if not districts:
+        raise ValueError("no districts: give the city a boundary")
+    points = np.vstack([ring for district in districts for ring in district.rings])
+    (lo_lon, lo_lat), (hi_lon, hi_lat) = points.min(axis=0), points.max(axis=0)
+    return float(lo_lat), float(lo_lon), float(hi_lat), float(hi_lon)
+
+
 def grid_cell(lat: np.ndarray, lon: np.ndarray, size_degrees: float) -> np.ndarray:
     """A grid cell id per point: '<size>:<row>:<col>' with row/col counted from (-90, -180)."""
     lat, lon = np.asarray(lat, dtype="float64"), np.asarray(lon, dtype="float64")

@@ -167,7 +167,7 @@ def _stage_whole(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) 
     lake = Lake(settings)
     suite = load_suite(feed.suite)
     result = standardize(lake.read_bytes(raw.raw_path), feed, suite, feed_context(feed, settings, raw))
-    gx = validate_with_gx(result.clean, suite) if len(result.clean) else GxOutcome(True, 0, [])
+    gx = validate_with_gx(result.clean, suite, feed.canonical.names) if len(result.clean) else GxOutcome(True, 0, [])
     return _Outcome(
         result.rows_in,
         len(result.clean),
@@ -188,7 +188,7 @@ def _stage_in_chunks(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: s
     failures: list[str] = []
 
     def write_bucket(clean: pd.DataFrame) -> None:
-        failures.extend(validate_with_gx(clean, suite).failed)
+        failures.extend(validate_with_gx(clean, suite, feed.canonical.names).failed)
         parts.extend(_write_clean(lake, feed, clean, run_id))
 
     with lake.fs.open(raw.raw_path, "rb") as probe:

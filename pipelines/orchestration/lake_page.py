@@ -17,7 +17,7 @@ from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 
-from pipelines.lake.catalog import CATALOG, tables
+from pipelines.lake.catalog import catalog, tables
 from pipelines.lake.status import TableStatus, expected_cadences, table_statuses, zone_totals
 from pipelines.lake.storage import Lake
 from pipelines.orchestration.hooks import task_settings
@@ -59,7 +59,7 @@ def lake_status_rows(statuses: Sequence[TableStatus], now: dt.datetime) -> list[
 
 def _declared(status: TableStatus) -> dict[str, str]:
     """What the lake catalog says of the table: what it is, who owns it, which DAG publishes it."""
-    table = CATALOG.get((status.zone, status.dataset))
+    table = catalog().get((status.zone, status.dataset))
     if table is None:
         return {"description": "not declared in the lake catalog", "owner": "-", "producer": "-"}
     return {"description": table.description, "owner": table.domain, "producer": table.producer}

@@ -153,7 +153,17 @@ def _mapping(draft: Draft, dataset: Table) -> tuple[dict[str, ColumnGuess], list
     taken = {*(draft.coordinates or ())}
     mapped: dict[str, ColumnGuess] = {}
     open_columns = []
-    skip = {"source_file", "source_line", "local_date", "local_hour", "latitude", "longitude", "district", "grid_cell"}
+    skip = {
+        "source_file",
+        "source_line",
+        "local_date",
+        "local_hour",
+        "latitude",
+        "longitude",
+        "district",
+        "outside_districts",
+        "grid_cell",
+    }
     for column in dataset.columns:
         if column.name in skip or column.name == dataset.time_column:
             continue

@@ -210,7 +210,12 @@ class DistrictPolygons(_Strict):
 
 
 class Geo(_Strict):
-    """Geo-referencing: districts, the city boundary, the grid."""
+    """Geo-referencing: districts, the city boundary, the grid.
+
+    A point outside the city (the `boundary`, else the box around the district polygons) is quarantined as
+    OUT_OF_CITY; a point in the city but in no district polygon is kept with a null district and
+    `outside_districts` true.
+    """
 
     districts: DistrictPolygons | None = None
     boundary: tuple[float, float, float, float] | None = None  # min_lat, min_lon, max_lat, max_lon
@@ -413,11 +418,11 @@ class FeedSpec(_Strict):
                 problems.append((f"columns.{name}.unit", problem))
             elif field.unit and field.type == "float" and mapping.source and not mapping.unit:
                 problems.append((f"columns.{name}.unit", f"say the source unit (canonical: {field.unit})"))
-        derived = {"source_file", "source_line", "local_date", "local_hour", "pollutants_missing"}
+        derived = {"source_file", "source_line", "local_date", "local_hour", "pollutants_missing", "ts_precision"}
         if self.time is not None and dataset.time_column:
             derived.add(dataset.time_column)
         if self.coordinates is not None:
-            derived |= {"latitude", "longitude", "district", "grid_cell"}
+            derived |= {"latitude", "longitude", "district", "outside_districts", "grid_cell"}
         if self.id_from_hash:
             derived.add(self.id_from_hash)
         missing = [k for k in dataset.key if k not in self.columns and k not in derived]

@@ -29,8 +29,10 @@ from pipelines.validate.reasons import Reason
 from pipelines.validate.suite import Suite
 
 LINEAGE = ("source_file", "source_line")
-DERIVED = ("local_date", "local_hour", "pollutants_missing")
+PRECISION = "ts_precision"  # a dataset with this column says how precise each time is; without it, no fake midnight
+DERIVED = ("local_date", "local_hour", "pollutants_missing", PRECISION)
 AWARE = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$")
+ISO_TIME = re.compile(r"^\d{4}-?\d{2}-?\d{2}(?:[T ](\d{2})(:?\d{2})?(:?\d{2}(?:[.,]\d+)?)?)?$")
 UNSAFE_TEXT = re.compile("[\udc80-\udcff\x00]")  # undecodable bytes kept as surrogates, NUL
 TRUE, FALSE = {"true", "t", "yes", "y", "1"}, {"false", "f", "no", "n", "0"}
 
@@ -206,8 +208,44 @@ def _typed(
     return as_text, problem
 
 
-def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """UTC times, a reason per row that has none (INVALID/NAIVE), and its detail."""
+def _precision_of_format(fmt: str) -> str:
+    """The finest unit a strptime format gives: a format without %H gives days."""
+    if any(d in fmt for d in ("%S", "%T", "%s", "%f")):
+        return "second"
+    if "%M" in fmt or "%R" in fmt:
+        return "minute"
+    return "hour" if ("%H" in fmt or "%I" in fmt) else "day"
+
+
+def _precision_of_step(step: pd.Timedelta) -> str:
+    """The precision a regular step gives: whole days are days, whole hours hours, and so on."""
+    for unit, size in (("day", "1D"), ("hour", "1h"), ("minute", "1min")):
+        if step % pd.Timedelta(size) == pd.Timedelta(0):
+            return unit
+    return "second"
+
+
+def _precision(frame: pd.DataFrame, text: pd.Series, spec: FeedSpec) -> pd.Series:
+    """How precise each row's time is: day, hour, minute or second (what the source gave, not what it padded)."""
+    time = spec.time
+    assert time is not None
+    if time.row_clock is not None:
+        return pd.Series(_precision_of_step(pd.Timedelta(time.row_clock.step)), index=frame.index, dtype=object)
+    if time.parts is not None:
+        finest = "minute" if "minute" in time.parts else "hour" if "hour" in time.parts else "day"
+        return pd.Series(finest, index=frame.index, dtype=object)
+    if time.format is not None:
+        return pd.Series(_precision_of_format(time.format), index=frame.index, dtype=object)
+    parts = text.astype("string").str.replace(AWARE, "", regex=True).str.strip().str.extract(ISO_TIME)
+    return pd.Series(
+        np.select([parts[0].isna(), parts[1].isna(), parts[2].isna()], ["day", "hour", "minute"], default="second"),
+        index=frame.index,
+        dtype=object,
+    )
+
+
+def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """UTC times, a reason per row that has none (INVALID/NAIVE), its detail, and each time's precision."""
     time = spec.time
     assert time is not None
     index = frame.index
@@ -281,7 +319,8 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
     bad = result.isna() & reason.isna()
     reason[bad] = Reason.INVALID_TIMESTAMP.value
     detail[bad] = [f"no such time: {v!r}" for v in describe(bad)]
-    return result, reason, detail
+    precision = _precision(frame, text if time.column is not None else pd.Series(None, index=index, dtype=object), spec)
+    return result, reason, detail, precision
 
 
 def _coordinates(
@@ -303,27 +342,30 @@ def _coordinates(
     rejections.add((lat == 0) & (lon == 0), Reason.NULL_ISLAND, "(0, 0) is a placeholder, not a place")
     wlat, wlon = crs.to_wgs84(lat.to_numpy(), lon.to_numpy(), spec.coordinates.crs)
 
-    def inside(a: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if context.districts:
-            names = geo.locate(a, o, context.districts)
-            return np.array([n is not None for n in names], dtype=bool), names
-        lo_lat, lo_lon, hi_lat, hi_lon = spec.geo.boundary  # type: ignore[union-attr, misc]
-        return (a >= lo_lat) & (a <= hi_lat) & (o >= lo_lon) & (o <= hi_lon), np.full(len(a), None, dtype=object)
+    def in_city(a: np.ndarray, o: np.ndarray) -> np.ndarray:
+        lo_lat, lo_lon, hi_lat, hi_lon = spec.geo.boundary or geo.extent(context.districts or [])  # type: ignore[union-attr]
+        return (a >= lo_lat) & (a <= hi_lat) & (o >= lo_lon) & (o <= hi_lon)
 
-    in_city, district = inside(wlat, wlon)
-    swapped_in, _ = inside(wlon, wlat)
-    outside = pd.Series(~in_city, index=frame.index) & lat.notna() & lon.notna()
+    city = in_city(wlat, wlon)
+    outside = pd.Series(~city, index=frame.index) & lat.notna() & lon.notna()
     rejections.add(
-        outside & pd.Series(swapped_in, index=frame.index),
+        outside & pd.Series(in_city(wlon, wlat), index=frame.index),
         Reason.SWAPPED_COORDINATES,
         lambda m: [f"({a}, {o}) lies in the city only with latitude and longitude swapped" for a, o in zip(lat[m], lon[m])],
     )
     rejections.add(outside, Reason.OUT_OF_CITY, lambda m: [f"({a}, {o}) is outside the city" for a, o in zip(lat[m], lon[m])])
+    if context.districts:  # in the city but in no district: kept, with a null district and the flag
+        district = geo.locate(wlat, wlon, context.districts)
+        outside_districts = pd.array([d is None for d in district], dtype="boolean")
+    else:
+        district = np.full(len(frame), None, dtype=object)
+        outside_districts = pd.array([None] * len(frame), dtype="boolean")
     return pd.DataFrame(
         {
             "latitude": wlat,
             "longitude": wlon,
             "district": district,
+            "outside_districts": outside_districts,
             "grid_cell": geo.grid_cell(wlat, wlon, spec.geo.grid_degrees),
         },
         index=frame.index,
@@ -456,9 +498,17 @@ def standardize_rows(
     frame = pd.DataFrame(columns, index=records.index)
     time = spec.time
     if time is not None and dataset.time_column:
-        stamps, reason, detail = _timestamps(records, spec, markers)
+        stamps, reason, detail, precision = _timestamps(records, spec, markers)
         for code in (Reason.NAIVE_TIMESTAMP, Reason.INVALID_TIMESTAMP):
             rejections.add(reason == code.value, code, detail)
+        if PRECISION in dataset.names:
+            frame[PRECISION] = precision
+        else:  # a date alone would become a midnight that never happened
+            rejections.add(
+                stamps.notna() & (precision == "day"),
+                Reason.IMPRECISE_TIMESTAMP,
+                f"the time is a date without a time of day, and {dataset.name} has no {PRECISION} column to say so",
+            )
         earliest = pd.Timestamp(time.not_before, tz="UTC")
         latest = pd.Timestamp(context.arrived_at).tz_convert("UTC") + pd.Timedelta(time.max_future)
         rejections.add(

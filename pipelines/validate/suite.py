@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -151,14 +152,23 @@ class GxOutcome:
     failed: list[str]
 
 
-def validate_with_gx(frame: pd.DataFrame, suite: Suite) -> GxOutcome:
-    """Validate a frame with the suite through Great Expectations (run on the Dask workers)."""
+def validate_with_gx(frame: pd.DataFrame, suite: Suite, columns: Sequence[str]) -> GxOutcome:
+    """Validate a frame with the suite through Great Expectations (run on the Dask workers).
+
+    `columns` are the dataset's declared columns (the lake catalog): GX checks the frame has exactly them, so a
+    suite never repeats the declaration and a column added to the declaration needs no suite edit.
+    """
     import os
 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     from great_expectations.core import ExpectationSuite
 
-    gx_suite = ExpectationSuite(**json.loads(json.dumps(suite.document)))
+    document = json.loads(json.dumps(suite.document))
+    document["expectations"] = [
+        {"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": list(columns), "exact_match": True}},
+        *document["expectations"],
+    ]
+    gx_suite = ExpectationSuite(**document)
     # GX compares with Python scalars; hand it plain numpy-backed columns, not Arrow-backed strings.
     plain = frame.copy()
     for column in plain.columns:

@@ -25,7 +25,7 @@ def run(feed_name: str, content: bytes, file_name: str) -> Standardized:
     raw = RawFile(feed_name, file_name, "0" * 64, len(content), None, "", "", "2026-01-01T00:00:00+00:00", "test")
     result = standardize(content, feed, load_suite(feed.suite), feed_context(feed, SETTINGS, raw))
     assert result.balanced
-    assert validate_with_gx(result.clean, load_suite(feed.suite)).success
+    assert validate_with_gx(result.clean, load_suite(feed.suite), feed.canonical.names).success
     return result
 
 

@@ -33,9 +33,19 @@ GEO = (
     Column("latitude", "float", "deg", "WGS84 latitude"),
     Column("longitude", "float", "deg", "WGS84 longitude"),
     Column("district", "string", description="district polygon the point falls in (null outside every district)"),
+    Column(
+        "outside_districts",
+        "bool",
+        description="true: inside the city but in no district polygon (district is null); null: the feed has no districts",
+    ),
     Column("grid_cell", "string", description="cell of the city grid: '<size in degrees>:<row>:<col>'"),
 )
 TS = Column("ts_utc", "timestamp", description="when it happened / the start of the measured interval, UTC")
+PRECISION = Column(
+    "ts_precision",
+    "string",
+    description="how precise ts_utc is, as delivered: day (a date alone: ts_utc is the local day's start), hour, minute or second",
+)
 
 _DECLARED: tuple[Table, ...] = (
     Table(
@@ -120,6 +130,7 @@ _DECLARED: tuple[Table, ...] = (
         (
             Column("incident_id", "string", description="the source's id, else a hash of the record"),
             TS,
+            PRECISION,
             Column("offense", "string", description="offense category"),
             Column("location_category", "string", description="kind of place (street, residence, ...)"),
             Column("reported_district", "string", description="district as the source recorded it"),
@@ -253,6 +264,7 @@ _DECLARED: tuple[Table, ...] = (
         (
             Column("event_id", "string", description="the event's number"),
             TS,
+            PRECISION,
             Column("category", "string", description="kind of event"),
             Column("status", "string", description="where its handling stands"),
             Column("description", "string", description="free text as reported"),
@@ -270,6 +282,7 @@ _DECLARED: tuple[Table, ...] = (
         (
             Column("report_id", "string", description="the report's number"),
             TS,
+            PRECISION,
             Column("channel", "string", description="how it came in (call, sensor, app)"),
             Column("category", "string", description="kind of emergency"),
             Column("severity", "int", description="severity as graded by the source"),
@@ -287,6 +300,7 @@ _DECLARED: tuple[Table, ...] = (
         (
             Column("visit_id", "string", description="the visit"),
             TS,
+            PRECISION,
             Column("facility_id", "string", description="the facility"),
             Column("patient_key", "string", description="keyed hash of the patient: no direct identifier"),
             Column("age_band", "string", description="age band"),
@@ -318,11 +332,11 @@ _DECLARED: tuple[Table, ...] = (
 )
 
 
-def _with_engine(dataset: Table) -> Table:
+def with_engine(dataset: Table) -> Table:
     """A canonical dataset as the clean zone holds it: published by its feeds' clean DAGs with the clean engine."""
     grain = f"one row per ({', '.join(dataset.key)})"
     producer = "the clean DAG of each feed into it (`<department>_<feed>_clean`)"
     return replace(dataset, grain=grain, producer=producer, logic=CLEAN_LOGIC)
 
 
-CLEAN_DATASETS: tuple[Table, ...] = tuple(_with_engine(d) for d in _DECLARED)
+CLEAN_DATASETS: tuple[Table, ...] = tuple(with_engine(d) for d in _DECLARED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.lake.catalog import CLEAN_DATASETS, LEDGER, MART_SECTIONS, Table
+from pipelines.lake.catalog import LEDGER, MART_SECTIONS, Table, Zone, tables
 from pipelines.lake.catalog.meta import QUARANTINE_COLUMNS
 
 GENERATED = "<!-- generated from pipelines/lake/catalog by `citylake docs`: edit the declarations, not this file -->"
@@ -22,7 +22,7 @@ def schemas_markdown() -> str:
         "Every feed is standardized into one of these datasets (`pipelines/lake/catalog/clean.py`). Times are UTC;",
         "units are part of the column name and listed below; `source_file` and `source_line` say where each row came from.",
     ]
-    for dataset in CLEAN_DATASETS:
+    for dataset in tables(Zone.CLEAN):
         layout = ", ".join(dataset.partition_by) or "source_file (a re-delivered file replaces only its rows)"
         lines += [
             "",

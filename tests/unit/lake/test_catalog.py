@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.lake.catalog import CATALOG, SchemaMismatch, Zone, clean_dataset, get_table, produced_by, tables
+from pipelines.lake.catalog import SchemaMismatch, Zone, catalog, clean_dataset, get_table, produced_by, tables
 from pipelines.lake.catalog.docs import generated_docs
 from tests.conftest import HOTSPOT_ROW
 
@@ -19,7 +19,7 @@ def test_the_generated_docs_are_in_step_with_the_declarations(page: str) -> None
 
 
 def test_every_table_is_declared_completely() -> None:
-    for table in CATALOG.values():
+    for table in catalog().values():
         assert table.description and table.grain and table.producer and table.domain, table.ref
         assert [c.name for c in table.columns if not c.description] == [], table.ref
         assert set(table.key) <= set(table.names) and set(table.partition_by) <= set(table.names), table.ref

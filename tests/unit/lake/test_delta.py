@@ -6,7 +6,6 @@ import pyarrow as pa
 import pytest
 
 from pipelines.lake import delta
-from pipelines.lake.catalog.model import to_arrow
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.lake.catalog import CATALOG
+from pipelines.lake.catalog import catalog
 from pipelines.lake.versions import LogicNotFound, code_fingerprint, logic_version
 
-VERSIONS = "import json; from pipelines.lake.catalog import CATALOG; print(json.dumps({t.ref: t.logic_version for t in CATALOG.values()}))"
+VERSIONS = "import json; from pipelines.lake.catalog import catalog; print(json.dumps({t.ref: t.logic_version for t in catalog().values()}))"
 
 
 def _versions_in(path: Path) -> dict[str, str]:
@@ -66,7 +66,7 @@ def test_a_missing_logic_module_is_named() -> None:
 
 
 def test_an_image_without_git_gives_the_checkout_s_versions_and_a_readme_edit_changes_none(image: Path) -> None:
-    checkout = {t.ref: t.logic_version for t in CATALOG.values()}
+    checkout = {t.ref: t.logic_version for t in catalog().values()}
     (image / "README.md").write_text("# an edited README\n")
     assert _versions_in(image) == checkout
 
@@ -100,7 +100,7 @@ def test_an_installed_wheel_gives_the_checkout_s_versions(image: Path, tmp_path:
     installed = tmp_path / "site-packages"
     zipfile.ZipFile(wheel).extractall(installed)
     assert (installed / "pipelines" / "lake" / "catalog" / "environment.py").exists()
-    assert _versions_in(installed) == {t.ref: t.logic_version for t in CATALOG.values()}
+    assert _versions_in(installed) == {t.ref: t.logic_version for t in catalog().values()}
 
 
 def test_the_onboarding_tools_are_not_part_of_the_clean_engine_s_logic(image: Path, tmp_path: Path) -> None:
@@ -114,5 +114,5 @@ def test_the_onboarding_tools_are_not_part_of_the_clean_engine_s_logic(image: Pa
     readers.write_text(readers.read_text() + "\nEXTRA_MARKER = 1\n")
     after_readers = _versions_in(changed)
     assert sorted(ref for ref in before if before[ref] != after_readers[ref]) == sorted(
-        t.ref for t in CATALOG.values() if "pipelines.sources.readers" in t.logic
+        t.ref for t in catalog().values() if "pipelines.sources.readers" in t.logic
     )

@@ -95,4 +95,5 @@ def test_hashed_ids_are_the_same_in_chunks() -> None:
     whole = standardize(content, spec, load_suite(spec.suite), context)
     result, frame = streamed(content, spec, context, 20_000, buckets=4)
     assert_same(whole, result, frame)
-    assert frame["incident_id"].is_unique and len(frame) == 3002  # 3000 - 1 out of the city + 3 repeated records
+    assert frame["incident_id"].is_unique and len(frame) == 3003  # 3000 + 3 repeated records
+    assert int(frame["outside_districts"].sum()) == 1  # one point in the city but in no district: kept, flagged

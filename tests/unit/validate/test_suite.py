@@ -72,9 +72,11 @@ def test_row_rules_and_gx_agree(tmp_path: Path) -> None:
     reason, detail = suite.first_failures(frame)
     assert reason.fillna("-").tolist() == ["-", "K_NULL", "V_RANGE", "C_SET", "-"]  # nulls pass range and set rules
     assert detail.tolist()[2] == "v=11.0 outside [0, 10]"
-    assert validate_with_gx(frame[reason.isna()], suite).success
-    failing = validate_with_gx(frame, suite)
-    assert not failing.success and failing.evaluated == 3 and len(failing.failed) == 3
+    assert validate_with_gx(frame[reason.isna()], suite, ["k", "v", "c"]).success
+    failing = validate_with_gx(frame, suite, ["k", "v", "c"])
+    assert not failing.success and failing.evaluated == 4 and len(failing.failed) == 3
+    renamed = validate_with_gx(frame[reason.isna()], suite, ["k", "v", "category"])  # the declaration's columns
+    assert renamed.failed == ["expect_table_columns_to_match_set(None): ['c', 'k', 'v']"]
 
 
 def quality(partition: str, rows_in: int, clean: int, quarantined: int, dedup: int = 0, **kw) -> PartitionQuality:
