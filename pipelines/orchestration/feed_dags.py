@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.lake.catalog import invalid_declarations
 from pipelines.sources.registry import invalid_feeds, valid_sources
 from pipelines.sources.spec import FeedConfigError, FeedSpec
 
@@ -57,9 +58,16 @@ def feed_dags(directory: Path | None = None) -> list[FeedDag]:
 
 
 def raise_feed_config_errors(directory: Path | None = None) -> None:
-    """FeedConfigError naming every invalid feed YAML (file, key, problem), or nothing when all are valid."""
-    invalid = invalid_feeds(directory)
-    if invalid:
-        raise FeedConfigError(
-            f"{len(invalid)} feed YAML file(s) are invalid and get no clean DAG until fixed:\n" + "\n".join(invalid.values())
+    """FeedConfigError naming every invalid dataset or feed YAML (file, key, problem), or nothing when all are valid."""
+    datasets, feeds = invalid_declarations(), invalid_feeds(directory)
+    problems = []
+    if datasets:
+        problems.append(
+            f"{len(datasets)} dataset YAML file(s) are invalid and declare nothing until fixed:\n" + "\n".join(datasets.values())
         )
+    if feeds:
+        problems.append(
+            f"{len(feeds)} feed YAML file(s) are invalid and get no clean DAG until fixed:\n" + "\n".join(feeds.values())
+        )
+    if problems:
+        raise FeedConfigError("\n".join(problems))

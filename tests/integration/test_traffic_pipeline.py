@@ -38,18 +38,23 @@ def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
         clean_flow.clean(settings, get_source(feed), "r1", dask_client)
 
     curated = pipeline.curate_readings(settings, "r1", PARAMS)
-    assert (curated["rows"], curated["sensors"], curated["observed"], curated["missing"]) == (
+    speed = curated["measures"]["speed_kmh"]
+    assert list(curated["measures"]) == ["speed_kmh"]  # METR-LA delivers speeds only
+    assert (curated["rows"], speed["sensors"], speed["observed"], speed["missing"], speed["off_grid"]) == (
         SENSORS * DAYS * 288,
         SENSORS,
         SENSORS * DAYS * 288,
         0,
+        0,
     )
+    assert speed["sensors_by_step_min"] == {"5": SENSORS}
     assert curated["partitions"] == ["2012-03-01", "2012-03-02", "2012-03-03"]
     assert (curated["from_utc"], curated["to_utc"]) == ("2012-03-01T08:00:00+00:00", "2012-03-04T07:55:00+00:00")
 
     trained = pipeline.train(settings, "r1", dask_client, PARAMS)
     board = table(lake, MODEL_LEADERBOARD.name)
     assert len(board) == 15 and board.groupby("horizon_min")["rank"].apply(sorted).tolist() == [[1, 2, 3, 4, 5]] * 3
+    assert board[["measure", "unit"]].drop_duplicates().values.tolist() == [["speed_kmh", "km/h"]]
     assert set(board["training_id"]) == {trained["training_id"]} and set(board["run_id"]) == {"r1"}
     assert (board["test_from_utc"].iloc[0], board["folds"].iloc[0]) == (pd.Timestamp("2012-03-03 17:35", tz="UTC"), 2)
     champions = board[board["is_champion"]].sort_values("horizon_min")
@@ -59,7 +64,7 @@ def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
     assert (board["scored_points"] == board["horizon_min"].map({15: 12 * 170, 30: 12 * 167, 60: 12 * 161})).all()
     factors = table(lake, TRAFFIC_FACTORS.name)
     assert sorted(set(factors["model"])) == ["gradient_boosting", "linear_ridge"]
-    assert sorted(set(factors["factor"])) == ["adjacent", "recent_speed", "recent_trend", "time_of_day", "usual_speed", "weekday"]
+    assert sorted(set(factors["factor"])) == ["adjacent", "recent_level", "recent_trend", "time_of_day", "usual_level", "weekday"]
     assert len(factors) == 2 * 3 * 6
     assert [Path(p).name for p in trained["plots"]] == ["leaderboard.png", "factors.png", "forecast_vs_actual.png"]
     assert all(lake.read_bytes(p).startswith(b"\x89PNG") for p in trained["plots"])
@@ -71,14 +76,15 @@ def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
     forecast = table(lake, TRAFFIC_FORECAST.name)
     assert scored["dates"] == ["2012-03-03"] and scored["forecast_rows"] == len(forecast) == 288 * SENSORS * 3
     beyond = forecast["target_ts_utc"] > pd.Timestamp("2012-03-04 07:55", tz="UTC")
-    assert beyond.sum() == SENSORS * (3 + 6 + 12) and forecast.loc[beyond, "actual_speed_kmh"].isna().all()
-    assert forecast.loc[~beyond, "actual_speed_kmh"].notna().all()
+    assert beyond.sum() == SENSORS * (3 + 6 + 12) and forecast.loc[beyond, "actual"].isna().all()
+    assert forecast.loc[~beyond, "actual"].notna().all()
     assert set(forecast["training_id"]) == {trained["training_id"]}
     alerts = table(lake, CONGESTION_ALERTS.name)
     assert len(alerts) == scored["alerts"] > 0
     flagged = alerts.merge(forecast, on=["sensor_id", "origin_ts_utc", "target_ts_utc"], suffixes=("", "_f"))
     assert len(flagged) == len(alerts) and (flagged["lead_time_min"] == flagged["horizon_min"]).all()
-    assert ((flagged["predicted_speed_kmh"] < 56) | (flagged["drop_pct"] >= 40)).all()
+    assert ((flagged["predicted"] < 56) | (flagged["drop_pct"] >= 40)).all()
+    assert set(alerts["rule"]) <= {"below_threshold", "sharp_drop", "below_threshold+sharp_drop"}
     assert not alerts.duplicated(["sensor_id", "target_ts_utc"]).any()
 
     rerun = pipeline.score(settings, "r2", dask_client, PARAMS)  # same inputs, same champions: nothing new

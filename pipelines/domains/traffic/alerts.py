@@ -1,4 +1,9 @@
-"""Congestion early warning from the forecasts. Pure."""
+"""Congestion early warning from the forecasts, per measure. Pure.
+
+- speed: below a speed threshold, or sharply below the usual speed for that time and sensor;
+- occupancy: above an occupancy threshold (the loop is covered long enough that traffic is queuing);
+- volume: the forecast flow near the sensor's capacity (volume against capacity, v/c).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,14 @@ import pandas as pd
 
 ALERT_COLUMNS = [
     "sensor_id",
+    "measure",
+    "unit",
     "target_ts_utc",
     "origin_ts_utc",
     "lead_time_min",
-    "predicted_speed_kmh",
-    "usual_speed_kmh",
-    "threshold_kmh",
+    "predicted",
+    "usual",
+    "threshold",
     "drop_pct",
     "rule",
     "severity",
@@ -23,12 +30,23 @@ ALERT_COLUMNS = [
 
 @dataclass(frozen=True)
 class AlertParams:
-    """When a forecast raises an alert. Defaults: Caltrans counts a freeway as congested below 35 mph (56 km/h)."""
+    """When a forecast raises an alert.
+
+    Speed: Caltrans counts a freeway as congested below 35 mph (56 km/h), stop-and-go below 20 mph (32 km/h).
+    Occupancy: above about 25 % a freeway loop sees queuing traffic (flow breaks down near 20-30 %).
+    Volume: at 90 % of capacity (v/c 0.9, level of service E); a sensor's capacity is `capacity_veh_h`, or when
+    not given the highest hourly flow it carried in training (its 99th percentile).
+    """
 
     threshold_kmh: float = 56.0
     drop_ratio: float = 0.4  # forecast at least 40 % below the usual speed for that time and sensor
     severe_threshold_kmh: float = 32.0  # 20 mph: stop-and-go
     severe_drop_ratio: float = 0.6
+    occupancy_threshold_pct: float = 25.0
+    severe_occupancy_pct: float = 40.0
+    volume_capacity_ratio: float = 0.9
+    severe_volume_capacity_ratio: float = 1.0
+    capacity_veh_h: float | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.drop_ratio <= self.severe_drop_ratio < 1:
@@ -37,31 +55,79 @@ class AlertParams:
             raise ValueError(
                 f"need 0 < severe_threshold_kmh ({self.severe_threshold_kmh}) <= threshold_kmh ({self.threshold_kmh})"
             )
+        if not 0 < self.occupancy_threshold_pct <= self.severe_occupancy_pct <= 100:
+            raise ValueError(
+                f"need 0 < occupancy_threshold_pct ({self.occupancy_threshold_pct}) <= severe_occupancy_pct "
+                f"({self.severe_occupancy_pct}) <= 100"
+            )
+        if not 0 < self.volume_capacity_ratio <= self.severe_volume_capacity_ratio:
+            raise ValueError(
+                f"need 0 < volume_capacity_ratio ({self.volume_capacity_ratio}) <= severe_volume_capacity_ratio "
+                f"({self.severe_volume_capacity_ratio})"
+            )
+        if self.capacity_veh_h is not None and self.capacity_veh_h <= 0:
+            raise ValueError(f"capacity_veh_h must be positive, not {self.capacity_veh_h}")
 
 
-def congestion_alerts(forecasts: pd.DataFrame, params: AlertParams) -> pd.DataFrame:
+def estimated_capacity(flow_veh_h: np.ndarray, params: AlertParams) -> np.ndarray:
+    """Per sensor (columns), the capacity in vehicles per hour: the declared one, else the 99th percentile of its flow."""
+    if params.capacity_veh_h is not None:
+        return np.full(flow_veh_h.shape[1], params.capacity_veh_h)
+    high = np.full(flow_veh_h.shape[1], np.nan)
+    seen = np.isfinite(flow_veh_h).any(axis=0)  # a sensor that never counted has no capacity to compare with
+    if seen.any():
+        high[seen] = np.nanpercentile(flow_veh_h[:, seen], 99, axis=0)
+    return np.where(high > 0, high, np.nan)
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ALERT_COLUMNS})
+
+
+def congestion_alerts(forecasts: pd.DataFrame, params: AlertParams, measure: str, unit: str) -> pd.DataFrame:
     """One alert per sensor and target time that some forecast flagged, from the earliest forecast that flagged it.
 
-    `forecasts` has sensor_id, origin_ts_utc, target_ts_utc, horizon_min, predicted_speed_kmh, usual_speed_kmh.
-    A forecast alerts when it is below the threshold or drops sharply against the usual speed; the
-    earliest such forecast (the longest lead time) is kept, since that is when the city could have acted.
+    `forecasts` has sensor_id, origin_ts_utc, target_ts_utc, horizon_min, predicted, usual, and for volumes
+    `threshold` (the sensor's capacity share, in vehicles per interval). The earliest flagging forecast (the
+    longest lead time) is kept, since that is when the city could have acted.
     """
-    predicted, usual = forecasts["predicted_speed_kmh"], forecasts["usual_speed_kmh"]
+    predicted, usual = forecasts["predicted"], forecasts["usual"]
     drop = (1 - predicted / usual).where(usual > 0)
-    below = predicted < params.threshold_kmh
-    sharp = drop >= params.drop_ratio
-    flagged = forecasts.assign(drop_pct=100 * drop, below=below, sharp=sharp)[below | sharp.fillna(False)]
+    if measure == "speed_kmh":
+        threshold = pd.Series(params.threshold_kmh, index=forecasts.index)
+        crossed = predicted < threshold
+        sharp = (drop >= params.drop_ratio).fillna(False)
+        severe = (predicted < params.severe_threshold_kmh) | (drop >= params.severe_drop_ratio).fillna(False)
+        names = ("below_threshold", "sharp_drop")
+    elif measure == "occupancy_pct":
+        threshold = pd.Series(params.occupancy_threshold_pct, index=forecasts.index)
+        crossed, sharp = predicted >= threshold, pd.Series(False, index=forecasts.index)
+        severe = predicted >= params.severe_occupancy_pct
+        names = ("above_threshold", "")
+    elif measure == "volume_veh":
+        capacity = forecasts["capacity"]
+        threshold = params.volume_capacity_ratio * capacity
+        crossed, sharp = (predicted >= threshold).fillna(False), pd.Series(False, index=forecasts.index)
+        severe = (predicted >= params.severe_volume_capacity_ratio * capacity).fillna(False)
+        names = ("near_capacity", "")
+    else:
+        raise ValueError(f"no congestion rule for the measure {measure!r}")
+    flagged = forecasts.assign(
+        drop_pct=100 * drop if measure == "speed_kmh" else np.nan,
+        threshold=threshold,
+        crossed=crossed,
+        sharp=sharp,
+        severe=severe,
+    )[crossed | sharp]
     if flagged.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in ALERT_COLUMNS})
+        return _empty()
     flagged = flagged.sort_values(["sensor_id", "target_ts_utc", "horizon_min"], ascending=[True, True, False], kind="stable")
     first = flagged.drop_duplicates(["sensor_id", "target_ts_utc"], keep="first").reset_index(drop=True)
-    rule = np.where(
-        first["below"] & first["sharp"], "below_threshold+sharp_drop", np.where(first["below"], "below_threshold", "sharp_drop")
-    )
-    severe = (first["predicted_speed_kmh"] < params.severe_threshold_kmh) | (first["drop_pct"] >= 100 * params.severe_drop_ratio)
+    rule = np.where(first["crossed"] & first["sharp"], f"{names[0]}+{names[1]}", np.where(first["crossed"], names[0], names[1]))
     return first.assign(
+        measure=measure,
+        unit=unit,
         lead_time_min=first["horizon_min"].astype("int64"),
-        threshold_kmh=params.threshold_kmh,
         rule=rule,
-        severity=np.where(severe, "severe", "warning"),
+        severity=np.where(first["severe"], "severe", "warning"),
     )[ALERT_COLUMNS]

@@ -45,7 +45,7 @@ class FoldForecast:
     horizon: int  # steps
     fold: int
     origins: np.ndarray
-    predicted: np.ndarray  # origins x sensors, km/h
+    predicted: np.ndarray  # origins x sensors, in the measure's unit
     factors: pd.DataFrame | None = None
 
 
@@ -61,7 +61,7 @@ def run_fold(
 ) -> FoldForecast:
     """Fit `model` on the rows before the fold, forecast every origin of the fold whose target is in the data."""
     start, end = bounds
-    origins = np.arange(start, min(end, len(data.speed) - horizon))
+    origins = np.arange(start, min(end, len(data.values) - horizon))
     forecaster = make_forecaster(model, learned_params, seed).fit(data.until(start), horizon)
     if len(origins) == 0:
         return FoldForecast(model, horizon, fold, origins, np.empty((0, data.n_sensors)))
@@ -75,10 +75,10 @@ def run_fold(
 def permutation_importance(
     model: LearnedForecaster, data: SeriesData, origins: np.ndarray, horizon: int, repeats: int, seed: int
 ) -> pd.DataFrame:
-    """How much the masked MAE (km/h) grows when one factor's inputs are shuffled across rows, mean and std."""
+    """How much the masked MAE (the measure's unit) grows when one factor's inputs are shuffled across rows, mean and std."""
     inputs, level = model.inputs(data, origins, horizon)
-    actual, scored = data.speed[origins + horizon], data.observed[origins + horizon]
-    reference = metrics.masked_mae(actual, model.predict_inputs(inputs, level, len(origins)), scored)
+    actual, scored = data.values[origins + horizon], data.observed[origins + horizon]
+    reference = metrics.masked_mae(actual, model.predict_inputs(inputs, level, len(origins)), scored, data.zero_is_missing)
     rng = np.random.default_rng(seed)
     rows = []
     for factor in FACTORS:
@@ -90,16 +90,16 @@ def permutation_importance(
             shuffled = inputs.matrix.copy()
             shuffled[:, columns] = inputs.matrix[rng.permutation(len(shuffled))][:, columns]
             predicted = model.predict_inputs(inputs.with_matrix(shuffled), level, len(origins))
-            increases.append(metrics.masked_mae(actual, predicted, scored) - reference)
+            increases.append(metrics.masked_mae(actual, predicted, scored, data.zero_is_missing) - reference)
         rows.append(
             {
                 "factor": factor,
-                "mae_increase_kmh": float(np.mean(increases)),
-                "std_kmh": float(np.std(increases)),
+                "mae_increase": float(np.mean(increases)),
+                "std": float(np.std(increases)),
                 "inputs": len(columns),
             }
         )
-    frame = pd.DataFrame(rows).sort_values("mae_increase_kmh", ascending=False, kind="stable").reset_index(drop=True)
+    frame = pd.DataFrame(rows).sort_values("mae_increase", ascending=False, kind="stable").reset_index(drop=True)
     frame["rank"] = np.arange(1, len(frame) + 1)
     return frame
 
@@ -114,15 +114,15 @@ def leaderboard(forecasts: list[FoldForecast], data: SeriesData, step_minutes: i
             continue
         predicted = np.concatenate([f.predicted for f in parts])
         targets = np.concatenate([f.origins for f in parts]) + horizon
-        actual, scored = data.speed[targets], data.observed[targets]
+        actual, scored = data.values[targets], data.observed[targets]
         rows.append(
             {
                 "horizon_min": horizon * step_minutes,
                 "model": model,
-                "mae": metrics.masked_mae(actual, predicted, scored),
-                "rmse": metrics.masked_rmse(actual, predicted, scored),
+                "mae": metrics.masked_mae(actual, predicted, scored, data.zero_is_missing),
+                "rmse": metrics.masked_rmse(actual, predicted, scored, data.zero_is_missing),
                 "mape_pct": metrics.masked_mape(actual, predicted, scored),
-                "scored_points": metrics.scored_points(actual, predicted, scored),
+                "scored_points": metrics.scored_points(actual, predicted, scored, data.zero_is_missing),
             }
         )
     board = pd.DataFrame(rows)
@@ -167,8 +167,8 @@ def backtest_frame(
                     "sensor_id": np.tile(np.array(sensors, dtype=object), len(f.origins)),
                     "origin_ts_utc": np.repeat(times[f.origins], n),
                     "target_ts_utc": np.repeat(times[targets], n),
-                    "predicted_speed_kmh": f.predicted.reshape(-1),
-                    "actual_speed_kmh": np.where(data.observed[targets], data.speed[targets], np.nan).reshape(-1),
+                    "predicted": f.predicted.reshape(-1),
+                    "actual": np.where(data.observed[targets], data.values[targets], np.nan).reshape(-1),
                 }
             )
         )

@@ -1,6 +1,7 @@
 """What the learned forecasters see at a forecast origin: only readings up to that origin. Pure.
 
-Everything is in relative units (speed / the sensor's free-flow speed, fitted on the training window)
+Everything is in relative units (the value / the sensor's high level, its 95th percentile in the training window:
+free-flow speed for speeds, a busy interval's count for volumes)
 so that one model serves every sensor, and most inputs are differences to the current level so that
 trees learn changes, not sensor identities.
 """
@@ -8,7 +9,7 @@ trees learn changes, not sensor identities.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -16,31 +17,38 @@ import pandas as pd
 from pipelines.domains.traffic.network import Network
 from pipelines.domains.traffic.panel import Panel
 
-FACTORS = ("recent_speed", "recent_trend", "upstream", "downstream", "adjacent", "time_of_day", "weekday", "usual_speed")
+FACTORS = ("recent_level", "recent_trend", "upstream", "downstream", "adjacent", "time_of_day", "weekday", "usual_level")
 
 
 @dataclass(frozen=True)
 class SeriesData:
     """A panel with its calendar and network, ready for the forecasters."""
 
-    speed: np.ndarray  # T x N km/h, short gaps filled, NaN = missing
+    values: np.ndarray  # T x N in the measure's unit, short gaps filled, NaN = missing
     observed: np.ndarray  # T x N: a real reading (what the metrics score and the models learn from)
     slots: np.ndarray  # T: local time-of-day slot
     weekdays: np.ndarray  # T: local weekday (Monday = 0)
     steps_per_day: int
     network: Network
+    zero_is_missing: bool = True  # speeds: a zero is no reading (not scored); counts: a zero is a quiet interval
 
     @classmethod
-    def from_panel(cls, panel: Panel, network: Network, timezone: str) -> "SeriesData":
+    def from_panel(cls, panel: Panel, network: Network, timezone: str, zero_is_missing: bool = True) -> "SeriesData":
         """Calendar in the city's local time; the network in the panel's sensor order."""
         return cls(
-            panel.speed, panel.observed, panel.time_slots(timezone), panel.weekdays(timezone), panel.steps_per_day, network
+            panel.values,
+            panel.observed,
+            panel.time_slots(timezone),
+            panel.weekdays(timezone),
+            panel.steps_per_day,
+            network,
+            zero_is_missing,
         )
 
     def until(self, end: int) -> "SeriesData":
         """Only the rows before `end`: what a model trained at that moment may know."""
-        return SeriesData(
-            self.speed[:end], self.observed[:end], self.slots[:end], self.weekdays[:end], self.steps_per_day, self.network
+        return replace(
+            self, values=self.values[:end], observed=self.observed[:end], slots=self.slots[:end], weekdays=self.weekdays[:end]
         )
 
     def future_slots(self, origins: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
@@ -50,7 +58,7 @@ class SeriesData:
 
     @property
     def n_sensors(self) -> int:
-        return self.speed.shape[1]
+        return self.values.shape[1]
 
 
 def carried_forward(values: np.ndarray) -> np.ndarray:
@@ -102,9 +110,9 @@ class _Columns:
 def features(
     relative: np.ndarray, data: SeriesData, origins: np.ndarray, horizon: int, usual: np.ndarray, params: FeatureParams
 ) -> FeatureSet:
-    """The inputs at each origin (rows: origins x sensors, origin-major) from relative speeds up to that origin.
+    """The inputs at each origin (rows: origins x sensors, origin-major) from relative values up to that origin.
 
-    `relative` must be causal (carried forward); `usual` is the usual relative speed by slot and sensor,
+    `relative` must be causal (carried forward); `usual` is the usual relative value by slot and sensor,
     fitted on the training window. Indices before the first row read as missing.
     """
     n = data.n_sensors
@@ -116,7 +124,7 @@ def features(
 
     level = at(0)
     out = _Columns()
-    out.add("level", "recent_speed", level)
+    out.add("level", "recent_level", level)
     for k in range(1, params.lags):
         out.add(f"lag_{k}", "recent_trend", at(k) - level)
     history = np.stack([at(k) for k in range(max(params.windows))])
@@ -148,6 +156,6 @@ def features(
     out.add("target_slot_cos", "time_of_day", np.cos(angle)[:, None] * per_sensor)
     out.add("target_weekday", "weekday", weekday[:, None] * per_sensor)
     out.add("target_weekend", "weekday", (weekday >= 5)[:, None] * per_sensor)
-    out.add("usual_at_target", "usual_speed", usual[slot] - level)
-    out.add("usual_now", "usual_speed", usual[data.slots[origins]] - level)  # how far below its usual speed it is now
+    out.add("usual_at_target", "usual_level", usual[slot] - level)
+    out.add("usual_now", "usual_level", usual[data.slots[origins]] - level)  # how far from its usual level it is now
     return out.stacked()

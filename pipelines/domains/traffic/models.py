@@ -21,10 +21,10 @@ LEARNED = ("linear_ridge", "gradient_boosting")
 MODELS = (*BASELINES, *LEARNED)
 
 
-def usual_speed(speed: np.ndarray, observed: np.ndarray, slots: np.ndarray, steps_per_day: int) -> np.ndarray:
-    """Mean observed speed by time-of-day slot and sensor (slots never seen fall back to the sensor's mean)."""
-    values = np.where(observed, speed, np.nan)
-    table = np.full((steps_per_day, speed.shape[1]), np.nan)
+def usual_level(readings: np.ndarray, observed: np.ndarray, slots: np.ndarray, steps_per_day: int) -> np.ndarray:
+    """Mean observed value by time-of-day slot and sensor (slots never seen fall back to the sensor's mean)."""
+    values = np.where(observed, readings, np.nan)
+    table = np.full((steps_per_day, readings.shape[1]), np.nan)
     for slot in range(steps_per_day):
         rows = values[slots == slot]
         if len(rows):
@@ -36,7 +36,7 @@ def usual_speed(speed: np.ndarray, observed: np.ndarray, slots: np.ndarray, step
 
 
 class Forecaster(ABC):
-    """A model of speed `horizon` steps after an origin, for every sensor at once."""
+    """A model of the measure `horizon` steps after an origin, for every sensor at once."""
 
     name = "forecaster"
     learned = False
@@ -56,16 +56,16 @@ class LastValue(Forecaster):
     name = "last_value"
 
     def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
-        return carried_forward(data.speed[: origins.max() + 1])[origins]
+        return carried_forward(data.values[: origins.max() + 1])[origins]
 
 
 class HistoricalAverage(Forecaster):
-    """The training window's mean speed at the target's time of day."""
+    """The training window's mean value at the target's time of day."""
 
     name = "historical_average"
 
     def fit(self, data: SeriesData, horizon: int) -> "HistoricalAverage":
-        self.table = usual_speed(data.speed, data.observed, data.slots, data.steps_per_day)
+        self.table = usual_level(data.values, data.observed, data.slots, data.steps_per_day)
         return self
 
     def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
@@ -79,7 +79,7 @@ class SeasonalNaive(Forecaster):
     name = "seasonal_naive"
 
     def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
-        known = carried_forward(data.speed[: origins.max() + 1])
+        known = carried_forward(data.values[: origins.max() + 1])
         day_before = origins + horizon - data.steps_per_day
         seasonal = np.where((day_before >= 0)[:, None], known[np.maximum(day_before, 0)], np.nan)
         return np.where(np.isnan(seasonal), known[origins], seasonal)
@@ -122,7 +122,7 @@ class LearnedForecaster(Forecaster):
         raise ValueError(f"unknown learned model {self.name!r}; known: {', '.join(LEARNED)}")
 
     def _relative(self, data: SeriesData, end: int) -> np.ndarray:
-        return carried_forward(data.speed[:end] / self.free_flow)
+        return carried_forward(data.values[:end] / self.high_level)
 
     def inputs(self, data: SeriesData, origins: np.ndarray, horizon: int) -> tuple[FeatureSet, np.ndarray]:
         """The feature matrix at the origins and the current relative level (to add the predicted change to)."""
@@ -131,19 +131,19 @@ class LearnedForecaster(Forecaster):
         return inputs, relative[origins].reshape(-1)
 
     def fit(self, data: SeriesData, horizon: int) -> "LearnedForecaster":
-        observed = np.where(data.observed, data.speed, np.nan)
-        with warnings.catch_warnings():  # a sensor without readings has no free-flow speed: NaN, replaced below
+        observed = np.where(data.observed, data.values, np.nan)
+        with warnings.catch_warnings():  # a sensor without readings has no high level: NaN, replaced below
             warnings.simplefilter("ignore", RuntimeWarning)
-            free_flow = np.nanpercentile(observed, 95, axis=0)
-        known = np.isfinite(free_flow) & (free_flow > 0)
-        self.free_flow = np.where(known, free_flow, np.median(free_flow[known]) if known.any() else 100.0)
-        self.usual = usual_speed(data.speed / self.free_flow, data.observed, data.slots, data.steps_per_day)
+            high_level = np.nanpercentile(observed, 95, axis=0)
+        known = np.isfinite(high_level) & (high_level > 0)
+        self.high_level = np.where(known, high_level, np.median(high_level[known]) if known.any() else 100.0)
+        self.usual = usual_level(data.values / self.high_level, data.observed, data.slots, data.steps_per_day)
         first = self.feature_params.lags
-        origins = np.arange(first, len(data.speed) - horizon)
+        origins = np.arange(first, len(data.values) - horizon)
         if len(origins) < 1:
-            raise ValueError(f"{len(data.speed)} steps are too few to train {self.name} for {horizon} steps ahead")
+            raise ValueError(f"{len(data.values)} steps are too few to train {self.name} for {horizon} steps ahead")
         inputs, level = self.inputs(data, origins, horizon)
-        target = (data.speed[origins + horizon] / self.free_flow).reshape(-1) - level
+        target = (data.values[origins + horizon] / self.high_level).reshape(-1) - level
         usable = data.observed[origins + horizon].reshape(-1) & np.isfinite(target) & np.isfinite(level)
         rows = np.flatnonzero(usable)[-self.max_training_rows :]  # the most recent rows when there are too many
         self.model = self._estimator().fit(inputs.matrix[rows], target[rows])
@@ -153,7 +153,7 @@ class LearnedForecaster(Forecaster):
     def predict_inputs(self, inputs: FeatureSet, level: np.ndarray, n_origins: int) -> np.ndarray:
         """Speeds (km/h) from a feature matrix and the levels it was built at."""
         change = self.model.predict(inputs.matrix)
-        return ((level + change).reshape(n_origins, -1)) * self.free_flow
+        return ((level + change).reshape(n_origins, -1)) * self.high_level
 
     def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
         inputs, level = self.inputs(data, origins, horizon)

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 import pandas as pd
 
 from pipelines.domains.traffic.alerts import AlertParams
 from pipelines.domains.traffic.backtest import BacktestPlan
+from pipelines.domains.traffic.measures import get_measure
 from pipelines.domains.traffic.models import MODELS
 
 
 @dataclass(frozen=True)
 class TrafficParams:
-    """How readings are gridded and filled, which models compete, how they are scored, when alerts fire."""
+    """Which measure is forecast, how readings are gridded and filled, which models compete, when alerts fire."""
 
     timezone: str = "America/Los_Angeles"  # the city's local time: time of day and weekday are local
-    step: str = "5min"
-    max_gap_steps: int = 3  # interpolate at most 15 minutes of missing readings
+    measure: str = "speed_kmh"  # what is forecast: speed_kmh, volume_veh or occupancy_pct
+    step: str | None = None  # the forecasting grid; None: the measure's native step (the most common among sensors)
+    max_gap_min: int = 15  # interpolate at most 15 minutes of missing readings (whatever the step)
     horizons_min: tuple[int, ...] = (15, 30, 60)
     models: tuple[str, ...] = MODELS
     learned_params: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -35,13 +37,30 @@ class TrafficParams:
             raise ValueError(f"unknown models {unknown}; known: {', '.join(MODELS)}")
         if "last_value" not in self.models or "historical_average" not in self.models:
             raise ValueError("the leaderboard needs the last_value and historical_average baselines to measure gains against")
-        for minutes in self.horizons_min:
-            if minutes <= 0 or pd.Timedelta(minutes=minutes) % self.step_delta:
-                raise ValueError(f"horizon {minutes} min is not a positive multiple of the {self.step} step")
+        get_measure(self.measure)
+        if self.max_gap_min < 0:
+            raise ValueError(f"max_gap_min must be 0 or more, not {self.max_gap_min}")
+        if self.step is not None:
+            for minutes in self.horizons_min:
+                if minutes <= 0 or pd.Timedelta(minutes=minutes) % self.step_delta:
+                    raise ValueError(
+                        f"horizon {minutes} min is not a positive multiple of the {self.step} step of {self.measure}: "
+                        "set horizons_min"
+                    )
+
+    def on_step(self, step: pd.Timedelta) -> "TrafficParams":
+        """These parameters on the readings' step (the native one when none is set); horizons are checked against it."""
+        return replace(self, step=self.step or f"{int(step / pd.Timedelta(minutes=1))}min")
 
     @property
     def step_delta(self) -> pd.Timedelta:
+        if self.step is None:
+            raise ValueError("the step is the readings' native one: resolve it with on_step() first")
         return pd.Timedelta(self.step)
+
+    @property
+    def max_gap(self) -> pd.Timedelta:
+        return pd.Timedelta(minutes=self.max_gap_min)
 
     @property
     def step_minutes(self) -> int:

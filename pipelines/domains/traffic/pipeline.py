@@ -19,11 +19,12 @@ import pandas as pd
 from pipelines.compute import map_with_progress
 from pipelines.config import Settings
 from pipelines.domains.traffic import backtest, report
-from pipelines.domains.traffic.alerts import congestion_alerts
+from pipelines.domains.traffic.alerts import congestion_alerts, estimated_capacity
 from pipelines.domains.traffic.features import SeriesData
+from pipelines.domains.traffic.measures import MEASURES, Measure, get_measure
 from pipelines.domains.traffic.models import Forecaster, HistoricalAverage, make_forecaster
 from pipelines.domains.traffic.network import network_for
-from pipelines.domains.traffic.panel import Panel, fill_short_gaps, panel_from_rows, panel_rows, regular_panel
+from pipelines.domains.traffic.panel import Panel, curate_measure, panel_from_rows
 from pipelines.domains.traffic.params import TrafficParams
 from pipelines.lake.catalog import Table, clean_dataset
 from pipelines.lake.catalog.traffic import (
@@ -55,25 +56,46 @@ def _logic(*tables: Table) -> list[str]:
 
 
 def curate_readings(settings: Settings, run_id: str, params: TrafficParams) -> dict[str, Any]:
-    """Put the clean readings on the regular grid, interpolate short gaps (flagged), publish traffic_readings_clean."""
+    """Put every measure of the clean readings on each sensor's native grid, interpolate short gaps (flagged),
+    publish traffic_readings_clean."""
     lake = Lake(settings)
-    version = lake.require(READINGS, "run the traffic_metr_la_speeds_clean DAG first")
-    readings = lake.read(READINGS, version=version, columns=["sensor_id", "ts_utc", "speed_kmh"])
+    version = lake.require(READINGS, "run the clean DAG of a traffic feed first (e.g. traffic_metr_la_speeds_clean)")
+    readings = lake.read(READINGS, version=version, columns=["sensor_id", "ts_utc", *MEASURES])
     if params.sensors:
         readings = readings[readings["sensor_id"].isin(params.sensors)]
-    panel = fill_short_gaps(regular_panel(readings, params.step_delta), params.max_gap_steps)
-    rows = panel_rows(panel, params.timezone)
+    curated = {
+        name: curate_measure(readings, name, params.max_gap, params.timezone) for name in MEASURES if readings[name].notna().any()
+    }
+    if not curated:
+        raise ValueError(f"no readings of any measure ({', '.join(MEASURES)}) in {lake.uri(READINGS)}")
+    rows = pd.concat([c.rows.assign(unit=get_measure(name).unit) for name, c in curated.items()], ignore_index=True)
     key = idempotency_key("traffic_readings_clean", lake.uri(READINGS), version, params.to_json(), _logic(TRAFFIC_READINGS_CLEAN))
     published = lake.publish(TRAFFIC_READINGS_CLEAN, rows, None, run_id, key, {"citylake.source_version": str(version)})
-    counts = rows["status"].value_counts().to_dict()
-    result = {
+    result: dict[str, Any] = {"measures": {}}
+    for name, c in curated.items():
+        counts = c.rows["status"].value_counts().to_dict()
+        result["measures"][name] = {
+            "rows": len(c.rows),
+            "sensors": int(c.rows["sensor_id"].nunique()),
+            "sensors_by_step_min": {str(k): v for k, v in c.steps.items()},
+            "observed": int(counts.get("observed", 0)),
+            "interpolated": int(counts.get("interpolated", 0)),
+            "missing": int(counts.get("missing", 0)),
+            "off_grid": c.off_grid,
+            "single_reading_sensors": list(c.single_readings),
+        }
+        if c.off_grid or c.single_readings:
+            log.warning(
+                "%s: %d reading(s) between their sensor's grid points and %d sensor(s) with a single reading are not "
+                "curated (they stay in the clean zone)",
+                name,
+                c.off_grid,
+                len(c.single_readings),
+            )
+    result |= {
         "rows": len(rows),
-        "sensors": len(panel.sensors),
-        "observed": int(counts.get("observed", 0)),
-        "interpolated": int(counts.get("interpolated", 0)),
-        "missing": int(counts.get("missing", 0)),
-        "from_utc": panel.times[0].isoformat(),
-        "to_utc": panel.times[-1].isoformat(),
+        "from_utc": rows["ts_utc"].min().isoformat(),
+        "to_utc": rows["ts_utc"].max().isoformat(),
         "partitions": sorted({d.isoformat() for d in rows["local_date"]}),
         "table_version": published.version,
         "clean_version": version,
@@ -94,18 +116,38 @@ class Inputs:
     readings_version: int
 
 
-def load_inputs(lake: Lake, params: TrafficParams) -> Inputs:
-    """Read traffic_readings_clean, the sensors and the road links (links are optional: no links, no neighbours)."""
+def load_inputs(lake: Lake, params: TrafficParams) -> tuple[Inputs, TrafficParams]:
+    """Read the measure's rows of traffic_readings_clean at its step, the sensors and the road links (links are
+    optional: no links, no neighbours); the parameters come back on that step."""
     version = lake.require(TRAFFIC_READINGS_CLEAN, "run the traffic_readings_curate DAG first")
-    rows = lake.read(TRAFFIC_READINGS_CLEAN, version=version)
+    rows = lake.read(TRAFFIC_READINGS_CLEAN, version=version, filters=[("measure", "=", params.measure)])
     if params.sensors:
         rows = rows[rows["sensor_id"].isin(params.sensors)]
-    panel = panel_from_rows(rows, params.step_delta)
+    if rows.empty:
+        raise ValueError(f"no {params.measure} readings in {lake.uri(TRAFFIC_READINGS_CLEAN)}: forecast another measure")
+    steps = rows.drop_duplicates("sensor_id")["step_min"].value_counts()
+    step = pd.Timedelta(params.step) if params.step else pd.Timedelta(minutes=int(steps.index[0]))
+    params = params.on_step(step)
+    on_step = rows[rows["step_min"] == params.step_minutes]
+    if on_step.empty:
+        raise ValueError(
+            f"no sensor reports {params.measure} every {params.step}; native steps (minutes: sensors): {steps.to_dict()}"
+        )
+    if len(steps) > 1:
+        log.warning(
+            "%s: forecasting the sensors on the %s step; sensors on other steps are left out: %s",
+            params.measure,
+            params.step,
+            {int(k): int(v) for k, v in steps.items() if k != params.step_minutes},
+        )
+    panel = panel_from_rows(on_step, params.step_delta)
     sensors, links = lake.read_or_empty(SENSORS), lake.read_or_empty(LINKS)
     if links.empty:
         log.warning("no road links in the lake (%s): forecasts use each sensor's own readings only", lake.uri(LINKS))
     network = network_for(panel.sensors, sensors, links)
-    return Inputs(panel, SeriesData.from_panel(panel, network, params.timezone), version)
+    measure = get_measure(params.measure)
+    data = SeriesData.from_panel(panel, network, params.timezone, measure.zero_is_missing)
+    return Inputs(panel, data, version), params
 
 
 # --- train: backtest, leaderboard, champions, factors -------------------------------------------------------------
@@ -143,8 +185,9 @@ def run_backtest_job(job: BacktestJob, data: SeriesData, params: TrafficParams) 
 def train(settings: Settings, run_id: str, client: distributed.Client, params: TrafficParams) -> dict[str, Any]:
     """Backtest every model at every horizon on the workers, publish the leaderboard and factors, store the champions."""
     lake = Lake(settings)
-    inputs = load_inputs(lake, params)
+    inputs, params = load_inputs(lake, params)
     panel, data = inputs.panel, inputs.data
+    measure = get_measure(params.measure)
     folds = params.plan.folds_of(len(panel.times))
     training_id = (
         f"{panel.times[-1]:%Y%m%dT%H%MZ}-"
@@ -175,6 +218,8 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
     test_from = panel.times[folds[0][0]]
     board = board.assign(
         training_id=training_id,
+        measure=measure.column,
+        unit=measure.unit,
         train_until_utc=panel.times[-1],
         test_from_utc=test_from,
         test_to_utc=panel.times[-1],
@@ -185,7 +230,7 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
         input_version=inputs.readings_version,
         run_id=run_id,
     )
-    factors = _factors(forecasts, training_id, params)
+    factors = _factors(forecasts, training_id, params).assign(unit=measure.unit)
     key = idempotency_key("traffic_training", training_id, run_id)
     replace = {"training_id": [training_id]}
     lake.publish(MODEL_LEADERBOARD, board, replace, run_id, key)
@@ -193,6 +238,7 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
     plots = _save_plots(
         lake,
         run_id,
+        measure,
         board,
         backtest.explained_factors(board, factors),
         backtest.backtest_frame(
@@ -210,6 +256,9 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
             str(int(r.horizon_min)): round(float(r.gain_vs_best_baseline_pct), 2)
             for r in board[board["is_champion"]].itertuples()
         },
+        "measure": measure.column,
+        "unit": measure.unit,
+        "step": params.step,
         "sensors": len(panel.sensors),
         "train_until_utc": panel.times[-1].isoformat(),
         "test_from_utc": test_from.isoformat(),
@@ -241,14 +290,14 @@ def _factors(forecasts: list[backtest.FoldForecast], training_id: str, params: T
 
 
 def _save_plots(
-    lake: Lake, run_id: str, board: pd.DataFrame, factors: pd.DataFrame, champion_backtest: pd.DataFrame
+    lake: Lake, run_id: str, measure: Measure, board: pd.DataFrame, factors: pd.DataFrame, champion_backtest: pd.DataFrame
 ) -> list[str]:
     """The leaderboard, the factors and forecast-against-actual charts, saved with the run record."""
     saved = []
     for name, draw in (
-        ("leaderboard.png", lambda out: report.leaderboard_chart(board, out)),
-        ("factors.png", lambda out: report.factors_chart(factors, out)),
-        ("forecast_vs_actual.png", lambda out: report.forecast_chart(champion_backtest, out)),
+        ("leaderboard.png", lambda out: report.leaderboard_chart(board, measure, out)),
+        ("factors.png", lambda out: report.factors_chart(factors, measure, out)),
+        ("forecast_vs_actual.png", lambda out: report.forecast_chart(champion_backtest, measure, out)),
     ):
         buffer = io.BytesIO()
         if draw(buffer):
@@ -271,31 +320,35 @@ class NoChampionYet(RuntimeError):
     """Scoring before any model was trained: nothing to forecast with yet."""
 
 
-def current_champions(lake: Lake) -> pd.DataFrame:
-    """The champion rows of the latest training run (latest train_until, then the latest publish)."""
+def current_champions(lake: Lake, measure: str) -> pd.DataFrame:
+    """The champion rows of the measure's latest training run (latest train_until, then the latest publish)."""
     if not lake.has(MODEL_LEADERBOARD):
         raise NoChampionYet(
             f"no model has been trained yet ({lake.uri(MODEL_LEADERBOARD)} does not exist): "
             "trigger the traffic_model_training DAG"
         )
     board = lake.read(MODEL_LEADERBOARD)
-    best = board[board["is_champion"]]
+    best = board[board["is_champion"] & (board["measure"] == measure)]
+    if best.empty:
+        raise NoChampionYet(f"no model of {measure} has been trained yet: trigger traffic_model_training with that measure")
     latest = best.sort_values(["train_until_utc", "training_id"]).iloc[-1]["training_id"]
     return best[best["training_id"] == latest].sort_values("horizon_min").reset_index(drop=True)
 
 
-def results_text(settings: Settings) -> str:
-    """A readable summary of the latest training and scoring runs, from the marts."""
+def results_text(settings: Settings, measure: str = "speed_kmh") -> str:
+    """A readable summary of a measure's latest training and scoring runs, from the marts."""
     lake = Lake(settings)
-    champions = current_champions(lake)
+    champions = current_champions(lake, measure)
     training_id, run_id = champions["training_id"].iloc[0], champions["run_id"].iloc[0]
     board = read_leaderboard(lake, training_id)
     factors = lake.read(TRAFFIC_FACTORS, filters=[("training_id", "=", training_id)])
     lake.require(CONGESTION_ALERTS, "run the traffic_forecast_scoring DAG first")
-    alerts = lake.read(CONGESTION_ALERTS)
-    forecast_rows = len(lake.read(TRAFFIC_FORECAST, columns=["sensor_id"]))
+    alerts = lake.read(CONGESTION_ALERTS, filters=[("measure", "=", measure)])
+    forecast_rows = len(lake.read(TRAFFIC_FORECAST, columns=["sensor_id"], filters=[("measure", "=", measure)]))
     plots = sorted(lake.glob(f"{lake.layout.run_artifacts_dir(TRAIN_PIPELINE, run_id)}/*.png"))
-    return report.summary_text(board, backtest.explained_factors(board, factors), alerts, forecast_rows, plots)
+    return report.summary_text(
+        get_measure(measure), board, backtest.explained_factors(board, factors), alerts, forecast_rows, plots
+    )
 
 
 def predict_with_stored(
@@ -316,9 +369,10 @@ def score(
 ) -> dict[str, Any]:
     """Forecast every sensor from every origin of the given local dates (default: the latest) with the champions."""
     lake = Lake(settings)
-    champions = current_champions(lake)
-    inputs = load_inputs(lake, params)
+    champions = current_champions(lake, params.measure)
+    inputs, params = load_inputs(lake, params)
     panel, data = inputs.panel, inputs.data
+    measure = get_measure(params.measure)
     local_dates = pd.Series(panel.times.tz_convert(params.timezone).date)
     wanted = sorted({pd.Timestamp(d).date() for d in dates}) if dates else [local_dates.iloc[-1]]
     origins = np.flatnonzero(local_dates.isin(wanted).to_numpy())
@@ -327,6 +381,8 @@ def score(
     train_until = champions["train_until_utc"].iloc[0]
     history = data.until(int(np.searchsorted(panel.times, train_until, side="right")))  # "usual" = what training saw
     usual = HistoricalAverage().fit(history, horizon=0).table
+    per_hour = pd.Timedelta(hours=1) / params.step_delta
+    capacity = estimated_capacity(np.where(history.observed, history.values, np.nan) * per_hour, params.alerts) / per_hour
     shared = client.scatter(data, broadcast=True)
     chosen = [(int(r.horizon_min), r.model_uri) for r in champions.itertuples()]
     predictions = map_with_progress(
@@ -336,14 +392,17 @@ def score(
         _forecast_rows(panel, data, origins, int(row.horizon_min), params, predicted, usual, row.model, row.training_id)
         for row, predicted in zip(champions.itertuples(), predictions)
     ]
-    forecast = pd.concat(frames, ignore_index=True)
-    alerts = congestion_alerts(forecast, params.alerts)
+    forecast = pd.concat(frames, ignore_index=True).assign(measure=measure.column, unit=measure.unit)
+    capacities = dict(zip(panel.sensors, capacity))
+    alerts = congestion_alerts(
+        forecast.assign(capacity=forecast["sensor_id"].map(capacities)), params.alerts, measure.column, measure.unit
+    )
     alerts = alerts.merge(
         forecast[["sensor_id", "origin_ts_utc", "horizon_min", "model", "training_id", "origin_date"]],
         left_on=["sensor_id", "origin_ts_utc", "lead_time_min"],
         right_on=["sensor_id", "origin_ts_utc", "horizon_min"],
     ).drop(columns="horizon_min")
-    replace = {"origin_date": [d.isoformat() for d in wanted]}
+    replace = {"measure": [measure.column], "origin_date": [d.isoformat() for d in wanted]}
     key = idempotency_key(
         "traffic_scoring",
         inputs.readings_version,
@@ -355,6 +414,7 @@ def score(
     published_forecast = lake.publish(TRAFFIC_FORECAST, forecast, replace, run_id, key)
     published_alerts = lake.publish(CONGESTION_ALERTS, alerts, replace, run_id, key)
     result = {
+        "measure": measure.column,
         "dates": replace["origin_date"],
         "training_id": champions["training_id"].iloc[0],
         "champions": {str(int(r.horizon_min)): r.model for r in champions.itertuples()},
@@ -385,7 +445,7 @@ def _forecast_rows(
     targets = origins + steps
     inside = targets < len(panel.times)
     actual = np.full(predicted.shape, np.nan)
-    actual[inside] = np.where(data.observed[targets[inside]], data.speed[targets[inside]], np.nan)
+    actual[inside] = np.where(data.observed[targets[inside]], data.values[targets[inside]], np.nan)
     slot, _ = data.future_slots(origins, steps)
     origin_ts = panel.times[origins]
     return pd.DataFrame(
@@ -396,9 +456,9 @@ def _forecast_rows(
             "target_ts_utc": np.repeat(origin_ts + pd.Timedelta(minutes=minutes), n),
             "horizon_min": minutes,
             "model": model,
-            "predicted_speed_kmh": predicted.reshape(-1),
-            "usual_speed_kmh": usual[slot].reshape(-1),
-            "actual_speed_kmh": actual.reshape(-1),
+            "predicted": predicted.reshape(-1),
+            "usual": usual[slot].reshape(-1),
+            "actual": actual.reshape(-1),
             "training_id": training_id,
         }
     )

@@ -77,3 +77,48 @@ def write_synthetic_traffic(out: Path, corridors: int = 6, per_corridor: int = 1
     locations.to_csv(paths[1], index=False)
     pd.DataFrame(weights).to_csv(paths[2], index=False, header=False)
     return paths
+
+
+VOLUME_STEP = pd.Timedelta("15min")
+VOLUME_COLUMNS = ("detector", "interval_start", "vehicles")
+
+
+def synthetic_volume_counts(detectors: int, days: int, seed: int, start: str = "2024-04-01 00:00") -> pd.DataFrame:
+    """15-minute vehicle counts per detector in long form (detector, local interval start, vehicles), SYNTHETIC.
+
+    Weekday morning and evening peaks near each detector's capacity (about 1,800 vehicles per hour), quiet nights
+    with real zero counts, lighter weekends; each detector misses a few single intervals and one two-hour
+    stretch (a failed loop), delivered as empty counts. Detector ids start with SYN-.
+    """
+    rng = np.random.default_rng(seed)
+    per_day = int(pd.Timedelta(days=1) / VOLUME_STEP)
+    times = pd.date_range(start, periods=days * per_day, freq=VOLUME_STEP)
+    hour = np.asarray(times.hour + times.minute / 60)
+    weekend = np.asarray(times.weekday >= 5, dtype=float)
+    frames = []
+    for d in range(detectors):
+        capacity = rng.uniform(1500, 2000) / 4  # vehicles per 15 minutes
+        profile = (
+            0.03
+            + 0.9 * np.exp(-((hour - 8.0) ** 2) / 1.5) * (1 - 0.7 * weekend)
+            + 0.85 * np.exp(-((hour - 17.5) ** 2) / 2.5) * (1 - 0.5 * weekend)
+            + 0.35 * np.exp(-((hour - 13.0) ** 2) / 8.0)
+        )
+        counts = rng.poisson(np.clip(profile, 0, 1) * capacity).astype(float)
+        counts[(hour >= 2) & (hour < 4)] = 0.0  # a closed ramp at night: real zeros, not gaps
+        counts[rng.choice(len(counts), size=3 * days, replace=False)] = np.nan  # single lost intervals
+        outage = int(rng.integers(per_day, len(counts) - 8))
+        counts[outage : outage + 8] = np.nan  # two hours without a count: never filled
+        frames.append(pd.DataFrame({"detector": f"SYN-{d + 1:03d}", "interval_start": times, "vehicles": counts}))
+    long = pd.concat(frames, ignore_index=True)
+    long["interval_start"] = long["interval_start"].dt.strftime("%Y-%m-%d %H:%M")
+    long["vehicles"] = long["vehicles"].map(lambda v: "" if np.isnan(v) else str(int(v)))
+    return long[list(VOLUME_COLUMNS)]
+
+
+def write_synthetic_volumes(out: Path, detectors: int = 8, days: int = 14, seed: int = 21) -> Path:
+    """Write a SYNTHETIC 15-minute loop-volume file (the `loop_volumes_15min` feed's layout) and return its path."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "SYNTHETIC_loop_volumes_15min.csv"
+    synthetic_volume_counts(detectors, days, seed).to_csv(path, index=False)
+    return path

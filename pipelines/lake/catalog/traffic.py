@@ -30,7 +30,7 @@ def _mart(
     columns: tuple[Column, ...],
     grain: str,
     key: tuple[str, ...],
-    partition_by: str,
+    partition_by: str | tuple[str, ...],
     cadence: str,
     producer: str,
     logic: tuple[str, ...],
@@ -44,7 +44,7 @@ def _mart(
         columns,
         grain=grain,
         key=key,
-        partition_by=(partition_by,),
+        partition_by=(partition_by,) if isinstance(partition_by, str) else partition_by,
         cadence=cadence,
         producer=producer,
         logic=logic,
@@ -52,44 +52,60 @@ def _mart(
     )
 
 
+_MEASURE = Column("measure", "string", description="`speed_kmh`, `volume_veh` or `occupancy_pct` (`clean/traffic_readings`)")
+_UNIT = Column("unit", "string", description="the measure's unit: km/h, veh (vehicles per interval) or %")
+
 TRAFFIC_READINGS_CLEAN = _mart(
     "traffic_readings_clean",
-    "Every sensor on the regular 5-minute grid, short gaps interpolated and flagged",
+    "Every sensor and measure on its native grid (5, 15, 60 minutes), short gaps interpolated and flagged",
     (
         _SENSOR,
-        Column("ts_utc", "timestamp", description="start of the 5-minute interval"),
+        _MEASURE,
+        Column("ts_utc", "timestamp", description="start of the interval"),
         Column("local_date", "date", description="its local civil date"),
-        Column("speed_kmh", "float", "km/h", "mean speed; null when `status` = missing"),
+        Column(
+            "step_min", "int32", "min", "the sensor's native step for this measure: the most common interval between its readings"
+        ),
+        Column("value", "float", description="the reading in `unit`; null when `status` = missing"),
+        _UNIT,
         Column(
             "status",
             "string",
-            description="`observed`, `interpolated` (a gap of at most `max_gap_steps`, filled linearly) or `missing`",
+            description="`observed`, `interpolated` (a gap of at most `max_gap_min`, filled linearly) or `missing`",
         ),
     ),
-    grain="one row per sensor and 5-minute step between the first and last reading",
-    key=("sensor_id", "ts_utc"),
+    grain="one row per sensor, measure and native step between the sensor group's first and last reading",
+    key=("sensor_id", "measure", "ts_utc"),
     partition_by="local_date",
     cadence="1h",
     producer="traffic_readings_curate",
     logic=_CURATE,
-    notes="A zero speed is a missing reading (the feed maps 0 to null before this); speeds outside 0..200 km/h are "
-    "quarantined in `clean/traffic_readings` (`SPEED_OUT_OF_RANGE`). Gaps longer than `max_gap_steps` (3 steps, 15 min) "
-    "and the steps before the first / after the last reading stay `missing`. The whole table is rebuilt from the clean "
-    "readings in one commit (interpolation crosses day boundaries).",
+    notes="Each sensor keeps its native step per measure: a 15-minute count stays a 15-minute count (never put on a "
+    "5-minute grid with invented values in between). Readings between a sensor's grid points are counted as "
+    "`off_grid` in the run record and stay in `clean/traffic_readings` only. A zero speed is a missing reading (the "
+    "feed maps 0 to null before this); a zero volume is a quiet interval. Gaps longer than `max_gap_min` (15 min) "
+    "and the steps before the first / after the last reading stay `missing`. The whole table is rebuilt from the "
+    "clean readings in one commit (interpolation crosses day boundaries).",
 )
 MODEL_LEADERBOARD = _mart(
     "model_leaderboard",
     "Every forecaster scored by a rolling-origin backtest, per horizon, with the champion",
     (
         _TRAINING_ID,
+        _MEASURE,
+        _UNIT,
         _HORIZON,
         Column(
             "model",
             "string",
             description="`last_value`, `historical_average`, `seasonal_naive`, `linear_ridge`, `gradient_boosting`",
         ),
-        Column("mae", "float", "km/h", "masked mean absolute error (only real, non-zero readings are scored: DCRNN protocol)"),
-        Column("rmse", "float", "km/h", "masked root mean squared error"),
+        Column(
+            "mae",
+            "float",
+            description="masked mean absolute error in `unit` (only real readings are scored; for speed, not zeros: DCRNN protocol)",
+        ),
+        Column("rmse", "float", description="masked root mean squared error in `unit`"),
         Column("mape_pct", "float", "%", "masked mean absolute percentage error"),
         Column("scored_points", "int", description="how many (sensor, target) pairs were scored"),
         Column("rank", "int32", description="rank by MAE within the horizon"),
@@ -123,12 +139,15 @@ TRAFFIC_FACTORS = _mart(
         Column(
             "factor",
             "string",
-            description="`recent_speed`, `recent_trend`, `upstream`, `downstream`, `adjacent`, `time_of_day`, `weekday`, `usual_speed`",
+            description="`recent_level`, `recent_trend`, `upstream`, `downstream`, `adjacent`, `time_of_day`, `weekday`, `usual_level`",
         ),
+        _UNIT,
         Column(
-            "mae_increase_kmh", "float", "km/h", "how much worse the masked MAE gets with the factor's inputs shuffled (mean)"
+            "mae_increase",
+            "float",
+            description="how much worse the masked MAE (in `unit`) gets with the factor's inputs shuffled (mean)",
         ),
-        Column("std_kmh", "float", "km/h", "its standard deviation over the repeats"),
+        Column("std", "float", description="its standard deviation over the repeats"),
         Column("inputs", "int32", description="how many input columns the factor has"),
         Column("rank", "int32", description="rank by MAE increase within model and horizon"),
     ),
@@ -139,75 +158,89 @@ TRAFFIC_FACTORS = _mart(
     producer="traffic_model_training",
     logic=_MODELS,
     notes="Measured on the last backtest block: all inputs of a factor are shuffled together across rows "
-    "(`factor_repeats` times). `upstream` / `downstream` (adjacency-weighted mean speed of the sensors feeding / fed "
+    "(`factor_repeats` times). `upstream` / `downstream` (adjacency-weighted mean level of the sensors feeding / fed "
     "by this one) exist when the adjacency is directed; `adjacent` is the same either way plus the five most strongly "
     "linked sensors. The METR-LA adjacency is symmetric, so on that data the network factor is `adjacent`.",
 )
 TRAFFIC_FORECAST = _mart(
     "traffic_forecast",
-    "The champions' speed forecasts for every sensor, origin and horizon",
+    "The champions' forecasts of a measure for every sensor, origin and horizon",
     (
         _ORIGIN_DATE,
+        _MEASURE,
         _SENSOR,
+        _UNIT,
         Column("origin_ts_utc", "timestamp", description="when the forecast is made: it uses readings up to this step only"),
         Column("target_ts_utc", "timestamp", description="origin + horizon"),
         _HORIZON,
         Column("model", "string", description="the champion that made it"),
-        Column("predicted_speed_kmh", "float", "km/h", "the forecast"),
-        Column("usual_speed_kmh", "float", "km/h", "the historical average at the target's local time of day (training window)"),
-        Column("actual_speed_kmh", "float", "km/h", "the reading at the target when it is a real one; null when not (yet) known"),
+        Column("predicted", "float", description="the forecast, in `unit`"),
+        Column("usual", "float", description="the historical average at the target's local time of day (training window)"),
+        Column("actual", "float", description="the reading at the target when it is a real one; null when not (yet) known"),
         _TRAINING_ID,
     ),
-    grain="one row per sensor, origin and horizon",
-    key=("sensor_id", "origin_ts_utc", "horizon_min"),
-    partition_by="origin_date",
+    grain="one row per measure, sensor, origin and horizon",
+    key=("measure", "sensor_id", "origin_ts_utc", "horizon_min"),
+    partition_by=("measure", "origin_date"),
     cadence="1h",
     producer="traffic_forecast_scoring",
     logic=_SCORE,
-    notes="Scoring a date replaces that date's partition only.",
+    notes="Scoring a measure on a date replaces that measure's partition of that date only.",
 )
 CONGESTION_ALERTS = _mart(
     "congestion_alerts",
-    "Congestion early warnings: forecasts below the threshold or far below the usual speed",
+    "Congestion early warnings per measure: slow or sharply slower speeds, high occupancy, volume near capacity",
     (
         _ORIGIN_DATE,
+        _MEASURE,
         _SENSOR,
+        _UNIT,
         Column("target_ts_utc", "timestamp", description="when the congestion is forecast"),
         Column("origin_ts_utc", "timestamp", description="when the earliest forecast that flagged it was made"),
         Column("lead_time_min", "int32", "min", "target minus origin: how early the city could have acted"),
-        Column("predicted_speed_kmh", "float", "km/h", "the forecast"),
-        Column("usual_speed_kmh", "float", "km/h", "the usual speed at that time"),
-        Column("threshold_kmh", "float", "km/h", "the congestion threshold in force"),
-        Column("drop_pct", "float", "%", "how far below the usual speed the forecast is"),
-        Column("rule", "string", description="`below_threshold`, `sharp_drop` or both joined by +"),
+        Column("predicted", "float", description="the forecast, in `unit`"),
+        Column("usual", "float", description="the usual value at that time"),
+        Column("threshold", "float", description="the congestion threshold in force, in `unit` (volume: v/c ratio x capacity)"),
+        Column("drop_pct", "float", "%", "speed: how far below the usual speed the forecast is; null for other measures"),
+        Column(
+            "rule",
+            "string",
+            description="speed: `below_threshold`, `sharp_drop` or both joined by +; occupancy: `above_threshold`; "
+            "volume: `near_capacity`",
+        ),
         Column("severity", "string", description="`severe` or `warning`"),
         _MODEL,
         _TRAINING_ID,
     ),
-    grain="one row per sensor and target time that some forecast flagged",
-    key=("origin_date", "sensor_id", "target_ts_utc"),
-    partition_by="origin_date",
+    grain="one row per measure, sensor and target time that some forecast flagged",
+    key=("origin_date", "measure", "sensor_id", "target_ts_utc"),
+    partition_by=("measure", "origin_date"),
     cadence="1h",
     producer="traffic_forecast_scoring",
     logic=_SCORE,
-    notes="An alert when `predicted_speed_kmh < threshold_kmh` (default 56 km/h = 35 mph, Caltrans' congested freeway) or "
-    "at least `drop_ratio` (40 %) below `usual_speed_kmh`. Of the forecasts that flag the same sensor and target time "
-    "the earliest is kept (the longest lead time). `severe` below `severe_threshold_kmh` (32 km/h) or at a drop of at "
-    "least `severe_drop_ratio` (60 %).",
+    notes="Speed: an alert when `predicted < threshold_kmh` (default 56 km/h = 35 mph, Caltrans' congested freeway) or "
+    "at least `drop_ratio` (40 %) below `usual`; `severe` below `severe_threshold_kmh` (32 km/h) or at a drop of at "
+    "least `severe_drop_ratio` (60 %). Occupancy: `predicted >= occupancy_threshold_pct` (25 %), severe from "
+    "`severe_occupancy_pct` (40 %). Volume: the forecast count at `volume_capacity_ratio` (0.9) of the sensor's "
+    "capacity or more, severe at capacity; the capacity is `capacity_veh_h` or the sensor's 99th-percentile hourly flow "
+    "in training. Speed thresholds never apply to volumes or occupancy. Of the forecasts that flag the same sensor and "
+    "target time the earliest is kept (the longest lead time).",
 )
 
 SECTION = Section(
     "Smart traffic",
     (TRAFFIC_READINGS_CLEAN, MODEL_LEADERBOARD, TRAFFIC_FACTORS, TRAFFIC_FORECAST, CONGESTION_ALERTS),
     intro="""Local time for the traffic marts is the city's (`TrafficParams.timezone`, America/Los_Angeles for
-METR-LA). Speeds are km/h (the METR-LA feed delivers mph; converted on the way in). The inputs are
+METR-LA). Every mart names its `measure` and `unit`: speeds are km/h (the METR-LA feed delivers mph; converted on
+the way in), volumes vehicles per interval of the sensor's native step, occupancy %. Each run forecasts one measure
+(`TrafficParams.measure`) on its native step. The inputs are
 `clean/traffic_readings`, `clean/traffic_sensors` (with each sensor's `graph_index`) and
 `clean/traffic_road_links` (one row per ordered pair of sensors, `weight` 0..1). Every knob is in
 `pipelines/domains/traffic/params.py`; the DAGs take overrides as the `traffic` param (JSON).""",
     outro="""### Plots and run records
 
 Each training run saves `leaderboard.png`, `factors.png` and `forecast_vs_actual.png` (the champions'
-backtest forecasts against the readings for the three sensors whose speed varied most) next to its
+backtest forecasts against the readings for the three sensors whose measure varied most) next to its
 record: `_meta/runs/traffic_model_training/<run_id>/`. Run records of all three traffic pipelines are in
 `_meta/runs/<pipeline>/<run_id>.json` (code version, parameters, input versions, what was published).""",
 )

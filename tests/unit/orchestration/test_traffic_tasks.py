@@ -19,4 +19,4 @@ def test_empty_overrides_keep_the_defaults_and_bad_ones_are_named() -> None:
 
 def test_scoring_before_any_training_says_what_to_do(settings) -> None:
     with pytest.raises(NoChampionYet, match=r"no model has been trained yet .*: trigger the traffic_model_training DAG"):
-        current_champions(Lake(settings))
+        current_champions(Lake(settings), "speed_kmh")

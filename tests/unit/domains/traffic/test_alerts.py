@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.domains.traffic.alerts import ALERT_COLUMNS, AlertParams, congestion_alerts
+from pipelines.domains.traffic.alerts import ALERT_COLUMNS, AlertParams, congestion_alerts, estimated_capacity
 
 T = pd.Timestamp("2012-03-07 16:00", tz="UTC")
 
@@ -17,8 +18,8 @@ def forecast(sensor: str, target_min: int, horizon: int, predicted: float, usual
         "origin_ts_utc": target - pd.Timedelta(minutes=horizon),
         "target_ts_utc": target,
         "horizon_min": horizon,
-        "predicted_speed_kmh": predicted,
-        "usual_speed_kmh": usual,
+        "predicted": predicted,
+        "usual": usual,
     }
 
 
@@ -33,20 +34,21 @@ def test_threshold_and_sharp_drop_with_severity_and_the_longest_lead() -> None:
             forecast("e", 60, 15, 58.0, 0.0),  # no usual speed to compare with, above the threshold: fine
         ]
     )
-    alerts = congestion_alerts(rows, AlertParams())
+    alerts = congestion_alerts(rows, AlertParams(), "speed_kmh", "km/h")
     assert list(alerts.columns) == ALERT_COLUMNS
     assert alerts[["sensor_id", "lead_time_min", "rule", "severity"]].values.tolist() == [
         ["a", 60, "below_threshold", "warning"],
         ["b", 30, "sharp_drop", "warning"],
         ["c", 15, "below_threshold+sharp_drop", "severe"],
     ]
-    assert alerts["predicted_speed_kmh"].tolist() == [54.0, 60.0, 30.0]
+    assert alerts["predicted"].tolist() == [54.0, 60.0, 30.0]
+    assert alerts[["measure", "unit"]].drop_duplicates().values.tolist() == [["speed_kmh", "km/h"]]
     assert alerts["drop_pct"].round(6).tolist() == [10.0, round(100 * 50 / 110, 6), 70.0]
-    assert alerts["threshold_kmh"].unique().tolist() == [56.0]
+    assert alerts["threshold"].unique().tolist() == [56.0]
 
 
 def test_no_alert_gives_an_empty_table_with_the_contract_columns() -> None:
-    alerts = congestion_alerts(pd.DataFrame([forecast("d", 5, 15, 90.0, 100.0)]), AlertParams())
+    alerts = congestion_alerts(pd.DataFrame([forecast("d", 5, 15, 90.0, 100.0)]), AlertParams(), "speed_kmh", "km/h")
     assert alerts.empty and list(alerts.columns) == ALERT_COLUMNS
 
 
@@ -55,3 +57,40 @@ def test_inconsistent_parameters_are_refused() -> None:
         AlertParams(drop_ratio=0.7)
     with pytest.raises(ValueError, match=r"need 0 < severe_threshold_kmh \(60.0\) <= threshold_kmh \(56.0\)"):
         AlertParams(severe_threshold_kmh=60.0)
+
+
+def test_occupancy_above_its_threshold_and_volume_near_capacity_never_by_speed_rules() -> None:
+    occupancy = pd.DataFrame(
+        [
+            forecast("a", 60, 15, 24.9, 10.0),  # below 25 %: fine, however far above usual
+            forecast("b", 60, 15, 30.0, 12.0),  # queuing: warning
+            forecast("c", 60, 30, 45.0, 12.0),  # at least 40 %: severe
+        ]
+    )
+    alerts = congestion_alerts(occupancy, AlertParams(), "occupancy_pct", "%")
+    assert alerts[["sensor_id", "rule", "severity", "threshold"]].values.tolist() == [
+        ["b", "above_threshold", "warning", 25.0],
+        ["c", "above_threshold", "severe", 25.0],
+    ]
+    assert alerts["drop_pct"].isna().all() and alerts["unit"].unique().tolist() == ["%"]
+
+    volume = pd.DataFrame(
+        [
+            forecast("a", 60, 15, 80.0, 90.0) | {"capacity": 100.0},  # v/c 0.8: fine
+            forecast("b", 60, 15, 95.0, 60.0) | {"capacity": 100.0},  # v/c 0.95: warning
+            forecast("c", 60, 15, 130.0, 60.0) | {"capacity": 120.0},  # over capacity: severe
+            forecast("d", 60, 15, 500.0, 60.0) | {"capacity": np.nan},  # no capacity known: no rule to apply
+        ]
+    )
+    alerts = congestion_alerts(volume, AlertParams(), "volume_veh", "veh")
+    assert alerts[["sensor_id", "rule", "severity"]].values.tolist() == [
+        ["b", "near_capacity", "warning"],
+        ["c", "near_capacity", "severe"],
+    ]
+    assert alerts["threshold"].tolist() == [90.0, 108.0]  # 0.9 of each sensor's capacity, vehicles per interval
+
+
+def test_capacity_is_declared_or_the_highest_flow_a_sensor_carried() -> None:
+    flow = np.array([[100.0, np.nan], [200.0, np.nan], [300.0, np.nan]])
+    np.testing.assert_allclose(estimated_capacity(flow, AlertParams()), [298.0, np.nan])
+    assert estimated_capacity(flow, AlertParams(capacity_veh_h=1800.0)).tolist() == [1800.0, 1800.0]

@@ -26,7 +26,7 @@ def test_folds_walk_through_the_last_fifth_in_order() -> None:
 def test_leaderboard_ranks_by_masked_mae_and_measures_gain_against_the_better_baseline() -> None:
     data = series(days=1, sensors=2)
     origins = np.array([100, 101])
-    truth = data.speed[origins + 3]
+    truth = data.values[origins + 3]
     forecasts = [
         FoldForecast("last_value", 3, 0, origins, truth + 4.0),
         FoldForecast("historical_average", 3, 0, origins, truth - 5.0),
@@ -49,7 +49,7 @@ def test_a_fold_forecasts_only_origins_whose_target_is_in_the_data() -> None:
     data = series(days=2, sensors=2)  # 576 rows
     fold = run_fold(data, "last_value", 12, 0, (550, 576))
     assert fold.origins.tolist() == list(range(550, 564))
-    np.testing.assert_array_equal(fold.predicted, data.speed[550:564])
+    np.testing.assert_array_equal(fold.predicted, data.values[550:564])
     assert run_fold(data, "last_value", 12, 1, (570, 576)).origins.tolist() == []
 
 

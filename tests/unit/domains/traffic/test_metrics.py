@@ -32,3 +32,10 @@ def test_a_missing_forecast_is_not_scored_and_nothing_scored_is_nan() -> None:
     assert masked_mae(ACTUAL, predicted) == 9 / 3
     nothing = np.full((2, 2), np.nan)
     assert math.isnan(masked_mae(nothing, nothing)) and scored_points(nothing, nothing) == 0
+
+
+def test_a_zero_count_is_a_real_reading_scored_by_mae_but_never_divided_by() -> None:
+    # volumes: the 0 at [2, 0] is a quiet interval: |30 - 0| is scored; MAPE still leaves it out
+    assert scored_points(ACTUAL, PREDICTED, zero_is_missing=False) == 5
+    assert masked_mae(ACTUAL, PREDICTED, zero_is_missing=False) == (5 + 10 + 0 + 30 + 4) / 5
+    assert math.isclose(masked_mape(ACTUAL, PREDICTED), 100 * (5 / 50 + 10 / 100 + 0 + 4 / 40) / 4)

@@ -16,16 +16,16 @@ def test_baselines_predict_what_they_promise() -> None:
     data = series(days=2, sensors=2)
     origins = np.array([300, 400])
     last = make_forecaster("last_value").fit(data.until(288), 3).predict(data, origins, 3)
-    np.testing.assert_array_equal(last, data.speed[origins])
+    np.testing.assert_array_equal(last, data.values[origins])
     seasonal = make_forecaster("seasonal_naive").fit(data.until(288), 3).predict(data, origins, 3)
-    np.testing.assert_array_equal(seasonal, data.speed[origins + 3 - 288])
+    np.testing.assert_array_equal(seasonal, data.values[origins + 3 - 288])
     average = make_forecaster("historical_average").fit(data.until(288), 3).predict(data, origins, 3)
-    np.testing.assert_array_equal(average, data.speed[origins + 3 - 288])  # one day of history: its mean is that day
+    np.testing.assert_array_equal(average, data.values[origins + 3 - 288])  # one day of history: its mean is that day
 
 
 def test_last_value_carries_the_latest_reading_over_a_gap() -> None:
     data = series(days=1, sensors=1)
-    speed = data.speed.copy()
+    speed = data.values.copy()
     speed[100:110] = np.nan
     gappy = SeriesData(speed, ~np.isnan(speed), data.slots, data.weekdays, data.steps_per_day, data.network)
     assert make_forecaster("last_value").predict(gappy, np.array([105]), 3)[0, 0] == speed[99, 0]
@@ -36,7 +36,7 @@ def test_changing_the_future_does_not_change_earlier_forecasts(name: str) -> Non
     data = series(days=3, sensors=4)
     cutoff, origins = 2 * 288, np.arange(2 * 288, 2 * 288 + 60)
     before = make_forecaster(name, FAST).fit(data.until(cutoff), 6).predict(data, origins, 6)
-    future = data.speed.copy()
+    future = data.values.copy()
     future[origins[-1] + 1 :] = 5.0  # everything after the last origin becomes a jam
     changed = SeriesData(future, data.observed, data.slots, data.weekdays, data.steps_per_day, data.network)
     after = make_forecaster(name, FAST).fit(changed.until(cutoff), 6).predict(changed, origins, 6)
@@ -48,7 +48,7 @@ def test_a_model_fitted_at_a_cutoff_ignores_what_came_after(name: str) -> None:
     data = series(days=3, sensors=3)
     origins = np.arange(2 * 288, 2 * 288 + 24)
     whole = make_forecaster(name, FAST).fit(data.until(2 * 288), 3).predict(data, origins, 3)
-    rewritten = data.speed.copy()
+    rewritten = data.values.copy()
     rewritten[2 * 288 :] += 20.0  # the fitting window is the same, the readings after it differ
     moved = SeriesData(rewritten, data.observed, data.slots, data.weekdays, data.steps_per_day, data.network)
     model = make_forecaster(name, FAST).fit(moved.until(2 * 288), 3)
@@ -60,7 +60,7 @@ def test_a_model_fitted_at_a_cutoff_ignores_what_came_after(name: str) -> None:
 def test_learned_models_beat_last_value_on_a_daily_pattern() -> None:
     data = series(days=4, sensors=4)
     origins = np.arange(3 * 288, 4 * 288 - 12)
-    truth = data.speed[origins + 12]
+    truth = data.values[origins + 12]
     error = {
         name: np.abs(make_forecaster(name, FAST).fit(data.until(3 * 288), 12).predict(data, origins, 12) - truth).mean()
         for name in ("last_value", "gradient_boosting")
@@ -81,11 +81,11 @@ def test_a_directed_network_gives_upstream_and_downstream_factors_a_symmetric_on
     from pipelines.domains.traffic.network import Network
 
     data = series(days=1, sensors=3)
-    relative, usual, origins = carried_forward(data.speed / 100), np.ones((288, 3)), np.arange(20, 30)
+    relative, usual, origins = carried_forward(data.values / 100), np.ones((288, 3)), np.arange(20, 30)
     directed = features(relative, data, origins, 3, usual, FeatureParams())
     assert {"upstream", "downstream", "adjacent"} <= set(directed.groups) and directed.matrix.shape[0] == 10 * 3
     symmetric = SeriesData(
-        data.speed,
+        data.values,
         data.observed,
         data.slots,
         data.weekdays,

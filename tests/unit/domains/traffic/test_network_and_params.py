@@ -29,12 +29,18 @@ def test_closest_sensors_by_weight_padded_with_the_sensor_itself() -> None:
 
 
 def test_params_from_json_with_overrides_and_clear_errors() -> None:
-    params = TrafficParams.from_dict({"sensors": ["a"], "alerts": {"threshold_kmh": 50}, "plan": {"folds": 2}})
+    params = TrafficParams.from_dict({"sensors": ["a"], "alerts": {"threshold_kmh": 50}, "plan": {"folds": 2}, "step": "5min"})
     assert (params.sensors, params.alerts.threshold_kmh, params.plan.folds, params.horizon_steps(60)) == (("a",), 50, 2, 12)
+    native = TrafficParams(measure="volume_veh")  # no step: the readings' native one
+    assert native.on_step(pd.Timedelta("15min")).horizon_steps(60) == 4
+    with pytest.raises(ValueError, match="horizon 15 min is not a positive multiple of the 60min step of volume_veh"):
+        native.on_step(pd.Timedelta("1h"))
+    with pytest.raises(ValueError, match="unknown traffic measure 'flow'; known: speed_kmh, volume_veh, occupancy_pct"):
+        TrafficParams(measure="flow")
     assert json.loads(params.to_json())["alerts"]["threshold_kmh"] == 50
     with pytest.raises(ValueError, match=r"unknown traffic parameters \['speed_limit'\]"):
         TrafficParams.from_dict({"speed_limit": 3})
-    with pytest.raises(ValueError, match="horizon 7 min is not a positive multiple of the 5min step"):
-        TrafficParams(horizons_min=(7,))
+    with pytest.raises(ValueError, match="horizon 7 min is not a positive multiple of the 5min step of speed_kmh"):
+        TrafficParams(horizons_min=(7,), step="5min")
     with pytest.raises(ValueError, match="needs the last_value and historical_average baselines"):
         TrafficParams(models=("gradient_boosting", "last_value"))

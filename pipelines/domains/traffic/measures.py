@@ -1,0 +1,43 @@
+"""What a loop detector measures: speed, volume and occupancy, each with its unit from the lake catalog. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipelines.lake.catalog import clean_dataset
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure of `clean/traffic_readings`."""
+
+    column: str  # its column in clean/traffic_readings
+    label: str  # how charts and reports name it
+    zero_is_missing: bool  # speeds: a zero is no reading; counts and occupancy: a zero is a quiet interval
+
+    @property
+    def unit(self) -> str:
+        """The canonical unit, as the lake catalog declares it."""
+        return clean_dataset("traffic_readings").column(self.column).unit or ""
+
+    def labelled(self, what: str = "") -> str:
+        """A chart or report label with the unit: 'speed (km/h)', 'MAE of volume (veh)'."""
+        return f"{what + ' of ' if what else ''}{self.label} ({self.unit})"
+
+
+MEASURES: dict[str, Measure] = {
+    m.column: m
+    for m in (
+        Measure("speed_kmh", "speed", zero_is_missing=True),
+        Measure("volume_veh", "volume", zero_is_missing=False),
+        Measure("occupancy_pct", "occupancy", zero_is_missing=False),
+    )
+}
+
+
+def get_measure(name: str) -> Measure:
+    """A measure by its column name, with the known ones when it is not one."""
+    try:
+        return MEASURES[name]
+    except KeyError:
+        raise ValueError(f"unknown traffic measure {name!r}; known: {', '.join(MEASURES)}") from None
