@@ -353,7 +353,14 @@ def _coordinates(
         Reason.SWAPPED_COORDINATES,
         lambda m: [f"({a}, {o}) lies in the city only with latitude and longitude swapped" for a, o in zip(lat[m], lon[m])],
     )
-    rejections.add(outside, Reason.OUT_OF_CITY, lambda m: [f"({a}, {o}) is outside the city" for a, o in zip(lat[m], lon[m])])
+
+    def outside_city(mask: pd.Series) -> list[str]:
+        crs_name, shown = spec.coordinates.crs, zip(lat[mask], lon[mask], wlat[mask.to_numpy()], wlon[mask.to_numpy()])  # type: ignore[union-attr]
+        if crs_name == "wgs84":
+            return [f"({a}, {o}) is outside the city" for a, o, _, _ in shown]
+        return [f"({a}, {o}) in {crs_name}, WGS84 ({wa:.5f}, {wo:.5f}), is outside the city" for a, o, wa, wo in shown]
+
+    rejections.add(outside, Reason.OUT_OF_CITY, outside_city)
     if context.districts:  # in the city but in no district: kept, with a null district and the flag
         district = geo.locate(wlat, wlon, context.districts)
         outside_districts = pd.array([d is None for d in district], dtype="boolean")

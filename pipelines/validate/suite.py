@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -102,9 +103,14 @@ class Suite:
         return reason, detail
 
 
-def load_suite(name: str, directory: Path = EXPECTATIONS_DIR) -> Suite:
-    """Read `expectations/<name>.json` and check it has what the pipeline relies on."""
-    return _load_suite(name, str(directory))
+def expectations_dir() -> Path:
+    """Where the suites are: CITYLAKE_EXPECTATIONS_DIR, else the project's `expectations/`."""
+    return Path(os.environ.get("CITYLAKE_EXPECTATIONS_DIR") or EXPECTATIONS_DIR)
+
+
+def load_suite(name: str, directory: Path | None = None) -> Suite:
+    """Read `<expectations>/<name>.json` and check it has what the pipeline relies on."""
+    return _load_suite(name, str(directory or expectations_dir()))
 
 
 @lru_cache(maxsize=32)
@@ -158,8 +164,6 @@ def validate_with_gx(frame: pd.DataFrame, suite: Suite, columns: Sequence[str]) 
     `columns` are the dataset's declared columns (the lake catalog): GX checks the frame has exactly them, so a
     suite never repeats the declaration and a column added to the declaration needs no suite edit.
     """
-    import os
-
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     from great_expectations.core import ExpectationSuite
 
