@@ -7,6 +7,7 @@ how the Airflow UI shows it. Parsing stays offline: YAML and the checks only, no
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +33,9 @@ class FeedDag:
 
     @property
     def dag_id(self) -> str:
-        """`<department>_<feed>_clean`."""
-        return f"{self.department}_{self.feed}_clean"
+        """`<department>_<feed>_clean`, the department in lower-case words joined by _ ('grid operator' -> grid_operator)."""
+        department = re.sub(r"[^a-z0-9]+", "_", self.department.lower()).strip("_") or "department"
+        return f"{department}_{self.feed}_clean"
 
     @property
     def doc_md(self) -> str:

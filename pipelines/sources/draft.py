@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.cleanse.crs import look_projected
-from pipelines.cleanse.units import UnitError, dimension
+from pipelines.cleanse.units import UnitError, can_convert, dimension
 from pipelines.lake.catalog import Table
 
 TIME_FORMATS = (
@@ -77,6 +77,32 @@ def _unit(name: str) -> str | None:
     except UnitError:
         return None
     return found.group(1).strip()
+
+
+def _suffix_unit(name: str, canonical: str) -> str | None:
+    """A unit written as the name's last word ('demand_gw', 'temp_f') that converts to the canonical unit."""
+    if "_" not in name:
+        return None
+    token = name.rsplit("_", 1)[1]
+    for candidate in (token, token.upper(), token.lower()):
+        if can_convert(candidate, canonical):
+            return candidate
+    return None
+
+
+def _stem(name: str) -> str:
+    """A column name without a trailing unit word: 'temp_f' -> 'temp'."""
+    head, _, token = name.rpartition("_")
+    known = head and any(_known_unit(t) for t in (token, token.upper()))
+    return head if known else name
+
+
+def _known_unit(text: str) -> bool:
+    try:
+        dimension(text)
+    except UnitError:
+        return False
+    return True
 
 
 def _time_format(values: pd.Series) -> tuple[bool, str | None]:
@@ -172,6 +198,14 @@ def _mapping(draft: Draft, dataset: Table) -> tuple[dict[str, ColumnGuess], list
         match = difflib.get_close_matches(column.name, list(by_name), n=1, cutoff=0.8) or difflib.get_close_matches(
             stem, list(by_name), n=1, cutoff=0.8
         )
+        if not match:  # 'temp_f' for temperature_c: one stem abbreviates the other
+            match = [
+                n
+                for n in by_name
+                if n not in taken
+                and min(len(_stem(n)), len(stem)) >= 4
+                and (stem.startswith(_stem(n)) or _stem(n).startswith(stem))
+            ][:1]
         if match and by_name[match[0]].name not in taken:
             mapped[column.name] = by_name[match[0]]
             taken.add(by_name[match[0]].name)
@@ -217,8 +251,12 @@ def draft_yaml(draft: Draft, dataset: Table | None = None) -> str:
     if dataset is not None:
         for canonical, guess in mapped.items():
             unit = dataset.column(canonical).unit
-            unit_text = f", unit: {guess.unit}" if guess.unit else (f", unit: TODO (canonical {unit})" if unit else "")
-            lines.append(f"  {canonical}: {{source: {guess.name!r}{unit_text}}}")
+            named = _suffix_unit(guess.name, unit) if unit and not guess.unit else None
+            unit_text = (
+                f", unit: {guess.unit or named}" if guess.unit or named else (f", unit: TODO (canonical {unit})" if unit else "")
+            )
+            note = "   # unit from the column name: check it" if named else ""
+            lines.append(f"  {canonical}: {{source: {guess.name!r}{unit_text}}}{note}")
         lines += [f"  # {c}: TODO its source column (or a constant)" for c in open_columns]
     used = {c.name for c in times[:1]} | set(draft.coordinates or ()) | {g.name for g in mapped.values()}
     for column in draft.columns:

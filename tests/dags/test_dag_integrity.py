@@ -27,6 +27,7 @@ FEED_DAGS = {
     "police_case_vehicles_clean",
     "police_hotel_stays_clean",
     "police_flights_clean",
+    "traffic_loop_volumes_15min_clean",
 }
 TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
 EXPECTED = (
@@ -176,3 +177,32 @@ def test_an_invalid_feed_yaml_gets_no_dag_and_an_import_error_naming_file_key_an
     assert path.endswith("dags/feed_config_errors.py")
     assert "1 feed YAML file(s) are invalid and get no clean DAG until fixed:" in error
     assert f"{tmp_path}/pipe_flow_b.yaml: cadense: unknown key" in error
+
+
+def test_a_declared_dataset_s_feed_gets_a_dag_and_an_invalid_declaration_an_import_error(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    corpus = Path(__file__).resolve().parent.parent / "onboarding_corpus"
+    sources, datasets = tmp_path / "sources", tmp_path / "datasets"
+    sources.mkdir()
+    shutil.copytree(corpus / "datasets", datasets)
+    shutil.copy(corpus / "sources" / "regional_demand_gw.yaml", sources)
+    (datasets / "noise_levels.yaml").write_text(
+        "name: noise_levels\ndomain: environment\ndescription: Noise\nkey: [site]\n"
+        "columns:\n  - {name: site, type: string, description: the meter}\n  - {name: level_db, type: decibel, description: level}\n"
+    )
+    monkeypatch.setenv("CITYLAKE_SOURCES_DIR", str(sources))
+    monkeypatch.setenv("CITYLAKE_DATASETS_DIR", str(datasets))
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "airflow_home"))
+
+    bag = DagBag(dag_folder=str(DAGS_FOLDER))
+
+    assert sorted(d for d in bag.dag_ids if d.endswith("_clean")) == ["grid_operator_regional_demand_gw_clean"]
+    dag = bag.dags["grid_operator_regional_demand_gw_clean"]
+    assert [a.uri for t in dag.tasks for a in t.outlets] == ["citylake://clean/electricity_demand"]
+    [(path, error)] = bag.import_errors.items()
+    assert path.endswith("dags/feed_config_errors.py")
+    assert "1 dataset YAML file(s) are invalid and declare nothing until fixed:" in error
+    assert f"{datasets}/noise_levels.yaml: columns.1: column level_db: unknown type 'decibel'" in error, error

@@ -1,4 +1,4 @@
-"""Files the project has never seen go in by YAML alone, with exact rows out (tests/corpus/README.md lists them)."""
+"""Files the project has never seen go in by YAML alone, with exact rows out (tests/onboarding_corpus/README.md lists them)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pipelines.sources.spec import FeedSpec, load_feed
 from pipelines.sources.standardize import Standardized, standardize
 from pipelines.validate.suite import load_suite
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+CORPUS = Path(__file__).resolve().parent.parent / "onboarding_corpus"
 ARRIVED = dt.datetime(2024, 12, 1, tzinfo=dt.UTC)
 
 
