@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -105,3 +106,17 @@ def local_pseudonym_key(settings: Settings, path: Path = PROJECT_ROOT / "var" / 
     if made:
         print(f"!! No CITYLAKE_PSEUDONYM_KEY: made a random key for this machine in {path}", flush=True)
     return key
+
+
+def config_problems(origin: str, error: ValidationError, location: Callable[[tuple[object, ...]], str] | None = None) -> str:
+    """A YAML file's schema errors, one line each: `<origin>: <key>: <problem>` in words a department understands."""
+    lines = []
+    for item in error.errors():
+        key = location(item["loc"]) if location else ".".join(str(p) for p in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif item["type"] == "missing":
+            message = "required key is missing"
+        lines.append(f"{origin}: {key + ': ' if key else ''}{message}")
+    return "\n".join(lines)

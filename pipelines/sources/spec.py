@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pipelines.cleanse.derive import DeriveError, Rule, expression_names
 from pipelines.cleanse.units import UnitError, check_conversion
+from pipelines.config import config_problems
 from pipelines.lake.catalog import Table, clean_dataset
 
 
@@ -474,16 +475,7 @@ def parse_feed(document: object, origin: str) -> FeedSpec:
     try:
         return FeedSpec.model_validate(document)
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            key = _location(error["loc"])
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                message = "unknown key"
-            elif error["type"] == "missing":
-                message = "required key is missing"
-            lines.append(f"{origin}: {key + ': ' if key else ''}{message}")
-        raise FeedConfigError("\n".join(lines)) from None
+        raise FeedConfigError(config_problems(origin, exc, _location)) from None
 
 
 def load_feed(path: Path) -> FeedSpec:

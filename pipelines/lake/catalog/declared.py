@@ -27,7 +27,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipelines.config import PROJECT_ROOT
+from pipelines.config import PROJECT_ROOT, config_problems
 from pipelines.lake.catalog.model import TYPES, Column, Table
 from pipelines.lake.layout import Zone
 
@@ -101,19 +101,6 @@ class Declarations:
     invalid: tuple[tuple[str, str], ...] = ()  # (file, problems)
 
 
-def _message(path: Path, error: ValidationError) -> str:
-    lines = []
-    for item in error.errors():
-        key = ".".join(str(p) for p in item["loc"])
-        message = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif item["type"] == "missing":
-            message = "required key is missing"
-        lines.append(f"{path}: {key + ': ' if key else ''}{message}")
-    return "\n".join(lines)
-
-
 def _parse(path: Path) -> DatasetDeclaration:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -124,7 +111,7 @@ def _parse(path: Path) -> DatasetDeclaration:
     try:
         return DatasetDeclaration.model_validate(document)
     except ValidationError as exc:
-        raise ValueError(_message(path, exc)) from None
+        raise ValueError(config_problems(str(path), exc)) from None
 
 
 def declared_table(declaration: DatasetDeclaration, lineage: tuple[Column, ...], geo: tuple[Column, ...]) -> Table:

@@ -88,6 +88,7 @@ def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
         "flights",
         "hotel_stays",
         "household_power",
+        "loop_volumes_15min",
         "metr_la_road_links",
         "metr_la_sensors",
         "metr_la_speeds",
