@@ -444,12 +444,35 @@ class FeedSpec(_Strict):
             later = [n for n in operation.rule().inputs if n in declared[position:]]
             if later:
                 problems.append((f"derive.{name}", f"reads {', '.join(map(repr, later))}, which is derived at or after it"))
+        if (
+            self.time is not None
+            and self.time.format is not None
+            and precision_of_format(self.time.format) == "day"
+            and dataset.time_column
+            and "ts_precision" not in dataset.names
+        ):
+            problems.append(
+                (
+                    "time.format",
+                    f"{self.time.format!r} gives dates without a time of day, and {dataset.name} has no ts_precision "
+                    f"column to say so: add one with a dataset YAML (extends: {dataset.name}) rather than store midnights",
+                )
+            )
         count_into = self.duplicates.count_into
         if count_into in dataset.names and not dataset.column(str(count_into)).type.startswith("int"):
             problems.append(("duplicates.count_into", f"{count_into} is not an integer column of {dataset.name}"))
         if problems:
             raise ValueError("; ".join(f"{key}: {problem}" for key, problem in problems))
         return self
+
+
+def precision_of_format(fmt: str) -> str:
+    """The finest unit a strptime format gives: a format without %H gives days."""
+    if any(d in fmt for d in ("%S", "%T", "%s", "%f")):
+        return "second"
+    if "%M" in fmt or "%R" in fmt:
+        return "minute"
+    return "hour" if ("%H" in fmt or "%I" in fmt) else "day"
 
 
 def _unit_problem(source: str, target: str) -> str | None:

@@ -24,7 +24,7 @@ from pipelines.cleanse.records import LINE, RAW, printable, raw_records, rejects
 from pipelines.cleanse.units import convert
 from pipelines.lake.catalog import Column, Table
 from pipelines.sources.readers import FileRejected, read_records
-from pipelines.sources.spec import FeedSpec
+from pipelines.sources.spec import FeedSpec, precision_of_format
 from pipelines.validate.reasons import Reason
 from pipelines.validate.suite import Suite
 
@@ -208,15 +208,6 @@ def _typed(
     return as_text, problem
 
 
-def _precision_of_format(fmt: str) -> str:
-    """The finest unit a strptime format gives: a format without %H gives days."""
-    if any(d in fmt for d in ("%S", "%T", "%s", "%f")):
-        return "second"
-    if "%M" in fmt or "%R" in fmt:
-        return "minute"
-    return "hour" if ("%H" in fmt or "%I" in fmt) else "day"
-
-
 def _precision_of_step(step: pd.Timedelta) -> str:
     """The precision a regular step gives: whole days are days, whole hours hours, and so on."""
     for unit, size in (("day", "1D"), ("hour", "1h"), ("minute", "1min")):
@@ -235,7 +226,7 @@ def _precision(frame: pd.DataFrame, text: pd.Series, spec: FeedSpec) -> pd.Serie
         finest = "minute" if "minute" in time.parts else "hour" if "hour" in time.parts else "day"
         return pd.Series(finest, index=frame.index, dtype=object)
     if time.format is not None:
-        return pd.Series(_precision_of_format(time.format), index=frame.index, dtype=object)
+        return pd.Series(precision_of_format(time.format), index=frame.index, dtype=object)
     parts = text.astype("string").str.replace(AWARE, "", regex=True).str.strip().str.extract(ISO_TIME)
     return pd.Series(
         np.select([parts[0].isna(), parts[1].isna(), parts[2].isna()], ["day", "hour", "minute"], default="second"),

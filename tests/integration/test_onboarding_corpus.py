@@ -195,3 +195,18 @@ def test_a_declared_dataset_and_an_added_column_reach_the_lake(tmp_path, monkeyp
     assert np.isnan(demand["demand_mw"].iloc[-1]) and demand["demand_mw"].iloc[:3].tolist() == [22000.0, 45500.0, 46250.0]
     quarantine = delta.read_table(lake, lake.layout.table(Zone.QUARANTINE, "electricity_demand"))
     assert quarantine["reason_code"].tolist() == ["DEMAND_OUT_OF_RANGE"]
+
+
+def test_a_date_alone_for_a_dataset_that_cannot_say_so_is_quarantined_not_stored_as_midnight() -> None:
+    feed = load_feed(CORPUS / "sources" / "z_local_meter.yaml")
+    content = b"meter,reading_time,watts,volts\nM1,2024-05-01T08:00:00Z,1500,230.1\nM1,2024-05-02,1400,230.0\n"
+    raw = RawFile(feed.name, "z_local_meter_dates.csv", "0" * 64, 0, None, "", "", ARRIVED.isoformat(), "test")
+    result = standardize(content, feed, load_suite(feed.suite), feed_context(feed, load_settings(), raw))
+    assert rows(result, ["meter_id", "ts_utc"]) == [["M1", "2024-05-01T06:00:00Z"]]
+    assert rejects(result) == [
+        (
+            "IMPRECISE_TIMESTAMP",
+            3,
+            "the time is a date without a time of day, and energy_readings has no ts_precision column to say so",
+        )
+    ]

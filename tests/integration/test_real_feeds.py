@@ -35,7 +35,14 @@ def data(relative: str) -> Path:
 
 def test_every_feed_names_files_that_exist() -> None:
     synthetic = sorted(name for name, feed in all_sources().items() if feed.origin.startswith("SYNTHETIC"))
-    assert synthetic == ["case_persons", "case_vehicles", "cases", "flights", "hotel_stays", "loop_volumes_15min"]  # no public copy
+    assert synthetic == [
+        "case_persons",
+        "case_vehicles",
+        "cases",
+        "flights",
+        "hotel_stays",
+        "loop_volumes_15min",
+    ]  # no public copy
     for name, feed in all_sources().items():
         if name in synthetic:
             assert feed.data_files == [], name

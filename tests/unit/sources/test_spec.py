@@ -53,6 +53,11 @@ def broken(change) -> str:
             "sources/x.yaml: time.row_clock.step: '-5min' is not a positive duration such as '5min' or '1h'",
         ),
         (lambda d: d.update(name="Bad Name"), "sources/x.yaml: name: String should match pattern '^[a-z][a-z0-9_]*$'"),
+        (
+            lambda d: d.update(time={"column": "day", "format": "%d.%m.%Y", "timezone": "Europe/Berlin"}),
+            "sources/x.yaml: time.format: '%d.%m.%Y' gives dates without a time of day, and traffic_readings has no "
+            "ts_precision column to say so: add one with a dataset YAML (extends: traffic_readings) rather than store midnights",
+        ),
     ],
 )
 def test_errors_name_file_key_and_problem(change, message: str) -> None:
