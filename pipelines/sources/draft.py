@@ -252,9 +252,13 @@ def draft_yaml(draft: Draft, dataset: Table | None = None) -> str:
         for canonical, guess in mapped.items():
             unit = dataset.column(canonical).unit
             named = _suffix_unit(guess.name, unit) if unit and not guess.unit else None
-            unit_text = (
-                f", unit: {guess.unit or named}" if guess.unit or named else (f", unit: TODO (canonical {unit})" if unit else "")
-            )
+            if guess.unit and unit and not can_convert(guess.unit, unit):
+                unit_text = f", unit: TODO (the header says {guess.unit}, which does not convert to the canonical {unit})"
+            elif guess.unit or named:
+                written = str(guess.unit or named)
+                unit_text = f", unit: {written if re.fullmatch(r'[A-Za-z0-9/^_.]+', written) else repr(written)}"
+            else:
+                unit_text = f", unit: TODO (canonical {unit})" if unit else ""
             note = "   # unit from the column name: check it" if named else ""
             lines.append(f"  {canonical}: {{source: {guess.name!r}{unit_text}}}{note}")
         lines += [f"  # {c}: TODO its source column (or a constant)" for c in open_columns]

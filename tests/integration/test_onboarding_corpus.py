@@ -115,11 +115,11 @@ def test_a_victim_per_row_export_becomes_one_incident_with_its_victim_count() ->
 
 def test_fifteen_minute_volumes_and_occupancy_as_a_fraction() -> None:
     _, result = onboard("loop_counts_15min")
-    assert rows(result, ["sensor_id", "ts_utc", "speed_kmh", "volume_veh", "occupancy_pct"]) == [
-        ["S1", "2024-04-02T12:00:00Z", None, 410.0, 18.0],
-        ["S1", "2024-04-02T12:15:00Z", None, 455.0, 27.0],
+    assert rows(result, ["sensor_id", "ts_utc", "speed_kmh", "volume_veh_h", "occupancy_pct"]) == [
+        ["S1", "2024-04-02T12:00:00Z", None, 1640.0, 18.0],  # 410 vehicles in 15 minutes: 1,640 per hour
+        ["S1", "2024-04-02T12:15:00Z", None, 1820.0, 27.0],
         ["S1", "2024-04-02T12:30:00Z", None, None, 31.0],  # no count delivered: null, not invented
-        ["S2", "2024-04-02T12:00:00Z", None, 120.0, 5.0],
+        ["S2", "2024-04-02T12:00:00Z", None, 480.0, 5.0],
     ]
 
 

@@ -88,10 +88,10 @@ def test_metr_la_sensors_are_located_on_the_grid() -> None:
 def test_chicago_assaults_get_their_district_from_the_polygons() -> None:
     lines = gzip.decompress(data("crime/chicago/chicago_aggravated_assaults.csv.gz").read_bytes()).splitlines(keepends=True)
     result = run("chicago_assaults", gzip.compress(b"".join(lines[:2001])), "chicago_aggravated_assaults.csv.gz")
-    assert (result.rows_in, len(result.clean), len(result.rejects)) == (2000, 1999, 1)
-    assert result.rejects[["source_line", "reason_code"]].values.tolist() == [
-        [result.rejects["source_line"].iloc[0], "OUT_OF_CITY"]
-    ]
+    assert (result.rows_in, len(result.clean), len(result.rejects)) == (2000, 2000, 0)
+    outside = result.clean[result.clean["outside_districts"].astype(bool)]  # in the city, in no district polygon: kept
+    assert outside[["source_line", "latitude", "longitude"]].values.tolist() == [[59, 41.9091, -87.7853]]
+    assert outside["district"].isna().all() and int(result.clean["outside_districts"].sum()) == 1
     assert (result.clean["district"] == result.clean["reported_district"]).sum() == 1966
     first = result.clean.sort_values("source_line").iloc[0]
     assert (first["ts_utc"], first["district"], first["grid_cell"]) == (

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 DETECTORS, DAYS = 4, 10
 PARAMS = TrafficParams.from_dict(
     {
-        "measure": "volume_veh",
+        "measure": "volume_veh_h",
         "timezone": "America/Los_Angeles",
         "models": ["last_value", "historical_average", "linear_ridge"],
         "horizons_min": [15, 60],
@@ -59,30 +59,31 @@ def test_a_15_minute_volume_feed_end_to_end_without_invented_values(settings, da
     assert (summary.rows_in, summary.rows_clean, summary.rows_quarantined) == (len(delivered), len(delivered), 0)
 
     curated = pipeline.curate_readings(settings, "r1", PARAMS)
-    volume = curated["measures"]["volume_veh"]
+    volume = curated["measures"]["volume_veh_h"]
     steps = DAYS * 96
-    assert list(curated["measures"]) == ["volume_veh"] and volume["sensors_by_step_min"] == {"15": DETECTORS}
+    assert list(curated["measures"]) == ["volume_veh_h"] and volume["sensors_by_step_min"] == {"15": DETECTORS}
     assert volume["rows"] == DETECTORS * steps  # 96 quarter-hours a day, not 288 five-minute steps
     statuses = expected_statuses(delivered)
     assert {k: volume[k] for k in statuses} == statuses and volume["missing"] >= 8 * DETECTORS  # the two-hour outages
     rows = delta.read_table(lake, lake.layout.table(Zone.CURATED, TRAFFIC_READINGS_CLEAN.name))
-    assert set(rows["unit"]) == {"veh"} and set(rows["step_min"]) == {15}
+    assert set(rows["unit"]) == {"veh/h"} and set(rows["step_min"]) == {15}
     observed = rows[rows["status"] == "observed"].sort_values(["sensor_id", "ts_utc"])
     counted = delivered[delivered["vehicles"] != ""]
-    assert observed["value"].tolist() == counted.sort_values(["detector", "interval_start"])["vehicles"].astype(float).tolist()
+    per_hour = counted.sort_values(["detector", "interval_start"])["vehicles"].astype(float) * 4  # counts per 15 min
+    assert observed["value"].tolist() == per_hour.tolist()
     assert (observed["value"] == 0).sum() == (counted["vehicles"] == "0").sum() > 0  # quiet nights are real zeros
 
     trained = pipeline.train(settings, "r1", dask_client, PARAMS)
-    assert (trained["measure"], trained["unit"], trained["step"]) == ("volume_veh", "veh", "15min")
+    assert (trained["measure"], trained["unit"], trained["step"]) == ("volume_veh_h", "veh/h", "15min")
     board = delta.read_table(lake, lake.layout.table(Zone.CURATED, MODEL_LEADERBOARD.name))
-    assert sorted(board["horizon_min"].unique()) == [15, 60] and set(board["unit"]) == {"veh"} and len(board) == 6
+    assert sorted(board["horizon_min"].unique()) == [15, 60] and set(board["unit"]) == {"veh/h"} and len(board) == 6
 
     scored = pipeline.score(settings, "r1", dask_client, PARAMS)
     forecast = delta.read_table(lake, lake.layout.table(Zone.CURATED, TRAFFIC_FORECAST.name))
-    assert set(forecast["measure"]) == {"volume_veh"} and scored["forecast_rows"] == len(forecast) == DETECTORS * 96 * 2
+    assert set(forecast["measure"]) == {"volume_veh_h"} and scored["forecast_rows"] == len(forecast) == DETECTORS * 96 * 2
     alerts = delta.read_table(lake, lake.layout.table(Zone.CURATED, CONGESTION_ALERTS.name))
     assert len(alerts) == scored["alerts"] > 0  # the peaks run near capacity
     assert set(alerts["rule"]) == {"near_capacity"} and alerts["drop_pct"].isna().all()
     assert (alerts["predicted"] >= alerts["threshold"]).all()
-    text = pipeline.results_text(settings, "volume_veh")
-    assert "Model leaderboard of volume (veh)" in text and "masked metrics, veh" in text
+    text = pipeline.results_text(settings, "volume_veh_h")
+    assert "Model leaderboard of volume (veh/h)" in text and "masked metrics, veh/h" in text

@@ -35,7 +35,7 @@ class AlertParams:
     Speed: Caltrans counts a freeway as congested below 35 mph (56 km/h), stop-and-go below 20 mph (32 km/h).
     Occupancy: above about 25 % a freeway loop sees queuing traffic (flow breaks down near 20-30 %).
     Volume: at 90 % of capacity (v/c 0.9, level of service E); a sensor's capacity is `capacity_veh_h`, or when
-    not given the highest hourly flow it carried in training (its 99th percentile).
+    not given the highest flow it carried in training (its 99th percentile).
     """
 
     threshold_kmh: float = 56.0
@@ -88,7 +88,7 @@ def congestion_alerts(forecasts: pd.DataFrame, params: AlertParams, measure: str
     """One alert per sensor and target time that some forecast flagged, from the earliest forecast that flagged it.
 
     `forecasts` has sensor_id, origin_ts_utc, target_ts_utc, horizon_min, predicted, usual, and for volumes
-    `threshold` (the sensor's capacity share, in vehicles per interval). The earliest flagging forecast (the
+    `capacity` (the sensor's, vehicles per hour). The earliest flagging forecast (the
     longest lead time) is kept, since that is when the city could have acted.
     """
     predicted, usual = forecasts["predicted"], forecasts["usual"]
@@ -104,7 +104,7 @@ def congestion_alerts(forecasts: pd.DataFrame, params: AlertParams, measure: str
         crossed, sharp = predicted >= threshold, pd.Series(False, index=forecasts.index)
         severe = predicted >= params.severe_occupancy_pct
         names = ("above_threshold", "")
-    elif measure == "volume_veh":
+    elif measure == "volume_veh_h":
         capacity = forecasts["capacity"]
         threshold = params.volume_capacity_ratio * capacity
         crossed, sharp = (predicted >= threshold).fillna(False), pd.Series(False, index=forecasts.index)

@@ -13,7 +13,7 @@ class Measure:
 
     column: str  # its column in clean/traffic_readings
     label: str  # how charts and reports name it
-    zero_is_missing: bool  # speeds: a zero is no reading; counts and occupancy: a zero is a quiet interval
+    zero_is_missing: bool  # speeds: a zero is no reading; volumes and occupancy: a zero is a quiet interval
 
     @property
     def unit(self) -> str:
@@ -21,7 +21,7 @@ class Measure:
         return clean_dataset("traffic_readings").column(self.column).unit or ""
 
     def labelled(self, what: str = "") -> str:
-        """A chart or report label with the unit: 'speed (km/h)', 'MAE of volume (veh)'."""
+        """A chart or report label with the unit: 'speed (km/h)', 'MAE of volume (veh/h)'."""
         return f"{what + ' of ' if what else ''}{self.label} ({self.unit})"
 
 
@@ -29,7 +29,7 @@ MEASURES: dict[str, Measure] = {
     m.column: m
     for m in (
         Measure("speed_kmh", "speed", zero_is_missing=True),
-        Measure("volume_veh", "volume", zero_is_missing=False),
+        Measure("volume_veh_h", "volume", zero_is_missing=False),
         Measure("occupancy_pct", "occupancy", zero_is_missing=False),
     )
 }

@@ -19,7 +19,7 @@ class TrafficParams:
     """Which measure is forecast, how readings are gridded and filled, which models compete, when alerts fire."""
 
     timezone: str = "America/Los_Angeles"  # the city's local time: time of day and weekday are local
-    measure: str = "speed_kmh"  # what is forecast: speed_kmh, volume_veh or occupancy_pct
+    measure: str = "speed_kmh"  # what is forecast: speed_kmh, volume_veh_h or occupancy_pct
     step: str | None = None  # the forecasting grid; None: the measure's native step (the most common among sensors)
     max_gap_min: int = 15  # interpolate at most 15 minutes of missing readings (whatever the step)
     horizons_min: tuple[int, ...] = (15, 30, 60)

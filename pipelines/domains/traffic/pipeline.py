@@ -381,8 +381,7 @@ def score(
     train_until = champions["train_until_utc"].iloc[0]
     history = data.until(int(np.searchsorted(panel.times, train_until, side="right")))  # "usual" = what training saw
     usual = HistoricalAverage().fit(history, horizon=0).table
-    per_hour = pd.Timedelta(hours=1) / params.step_delta
-    capacity = estimated_capacity(np.where(history.observed, history.values, np.nan) * per_hour, params.alerts) / per_hour
+    capacity = estimated_capacity(np.where(history.observed, history.values, np.nan), params.alerts)  # volumes: veh/h
     shared = client.scatter(data, broadcast=True)
     chosen = [(int(r.horizon_min), r.model_uri) for r in champions.itertuples()]
     predictions = map_with_progress(

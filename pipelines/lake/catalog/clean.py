@@ -85,7 +85,12 @@ _DECLARED: tuple[Table, ...] = (
             Column("sensor_id", "string", description="loop detector"),
             TS,
             Column("speed_kmh", "float", "km/h", "mean speed; null = no reading (a zero speed is a missing reading)"),
-            Column("volume_veh", "float", "veh", "vehicles counted in the interval (the sensor's native step); null = no count"),
+            Column(
+                "volume_veh_h",
+                "float",
+                "veh/h",
+                "flow over the interval, vehicles per hour (a count per 15 minutes is declared as veh/15min); null = no count",
+            ),
             Column("occupancy_pct", "float", "%", "share of the interval the loop was occupied; null = no reading"),
             *LINEAGE,
         ),

@@ -52,8 +52,8 @@ def _mart(
     )
 
 
-_MEASURE = Column("measure", "string", description="`speed_kmh`, `volume_veh` or `occupancy_pct` (`clean/traffic_readings`)")
-_UNIT = Column("unit", "string", description="the measure's unit: km/h, veh (vehicles per interval) or %")
+_MEASURE = Column("measure", "string", description="`speed_kmh`, `volume_veh_h` or `occupancy_pct` (`clean/traffic_readings`)")
+_UNIT = Column("unit", "string", description="the measure's unit: km/h, veh/h or %")
 
 TRAFFIC_READINGS_CLEAN = _mart(
     "traffic_readings_clean",
@@ -221,8 +221,8 @@ CONGESTION_ALERTS = _mart(
     notes="Speed: an alert when `predicted < threshold_kmh` (default 56 km/h = 35 mph, Caltrans' congested freeway) or "
     "at least `drop_ratio` (40 %) below `usual`; `severe` below `severe_threshold_kmh` (32 km/h) or at a drop of at "
     "least `severe_drop_ratio` (60 %). Occupancy: `predicted >= occupancy_threshold_pct` (25 %), severe from "
-    "`severe_occupancy_pct` (40 %). Volume: the forecast count at `volume_capacity_ratio` (0.9) of the sensor's "
-    "capacity or more, severe at capacity; the capacity is `capacity_veh_h` or the sensor's 99th-percentile hourly flow "
+    "`severe_occupancy_pct` (40 %). Volume: the forecast flow at `volume_capacity_ratio` (0.9) of the sensor's "
+    "capacity or more, severe at capacity; the capacity is `capacity_veh_h` or the sensor's 99th-percentile flow "
     "in training. Speed thresholds never apply to volumes or occupancy. Of the forecasts that flag the same sensor and "
     "target time the earliest is kept (the longest lead time).",
 )
@@ -232,7 +232,7 @@ SECTION = Section(
     (TRAFFIC_READINGS_CLEAN, MODEL_LEADERBOARD, TRAFFIC_FACTORS, TRAFFIC_FORECAST, CONGESTION_ALERTS),
     intro="""Local time for the traffic marts is the city's (`TrafficParams.timezone`, America/Los_Angeles for
 METR-LA). Every mart names its `measure` and `unit`: speeds are km/h (the METR-LA feed delivers mph; converted on
-the way in), volumes vehicles per interval of the sensor's native step, occupancy %. Each run forecasts one measure
+the way in), volumes vehicles per hour (flow over the interval, whatever its length), occupancy %. Each run forecasts one measure
 (`TrafficParams.measure`) on its native step. The inputs are
 `clean/traffic_readings`, `clean/traffic_sensors` (with each sensor's `graph_index`) and
 `clean/traffic_road_links` (one row per ordered pair of sensors, `weight` 0..1). Every knob is in

@@ -52,3 +52,12 @@ def test_dimensions_and_identity() -> None:
     values = np.array([1.0, np.nan])
     assert convert(values, "km/h", "km/h") is values
     assert np.isnan(convert(values, "mph", "km/h")[1])
+
+
+def test_a_count_per_interval_is_a_flow() -> None:
+    np.testing.assert_allclose(convert(np.array([410.0, 0.0]), "veh/15min", "veh/h"), [1640.0, 0.0])
+    np.testing.assert_allclose(convert(np.array([100.0]), "veh/(5 min)", "veh/h"), [1200.0])
+    np.testing.assert_allclose(convert(np.array([1200.0]), "veh/h", "veh/5min"), [100.0])
+    assert dimension("veh/15min") == "[vehicle] / [time]"
+    with pytest.raises(UnitError, match=r"cannot convert 'veh' \(\[vehicle\]\) to 'veh/h' \(\[vehicle\] / \[time\]\)"):
+        check_conversion("veh", "veh/h")

@@ -68,7 +68,7 @@ def test_quarantined_rows_say_why_and_keep_what_was_delivered() -> None:
     raw = dict(zip(result.rejects["source_line"], result.rejects["raw_record"]))
     assert detail[4] == "3 fields, expected 7" or detail[4] == "4 fields, expected 7"
     assert detail[5] == "coordinates ('abc', '116.35') are not numbers"
-    assert detail[7] == "(31.23, 121.47) is outside the city"
+    assert detail[7] == "(31.23, 121.47) in gcj02, WGS84 (31.23192, 121.46545), is outside the city"
     assert detail[11] == "no such time: '2024-13-01 13:00'"
     assert json.loads(raw[5]) == ["E4", "2024-05-01 11:00", "noise", "open", "late music", "abc", "116.35"]
     assert "\ufffd" in raw[18]  # the undecodable byte is kept visibly, not dropped

@@ -36,8 +36,8 @@ time:
 columns:
   sensor_id: {source: 'Sensor ID'}
   speed_kmh: {source: 'Speed (mph)', unit: mph}
-  # TODO map or leave: 'Volume [veh/h]' (int, unit veh/h)
-  # TODO map or leave: 'Occupancy (%)' (float, unit %)
+  volume_veh_h: {source: 'Volume [veh/h]', unit: veh/h}
+  occupancy_pct: {source: 'Occupancy (%)', unit: '%'}
 coordinates: {latitude: 'Y', longitude: 'X', crs: TODO an EPSG code: the values are projected (metres or feet), not degrees}
 geo: {boundary: TODO [min_lat, min_lon, max_lat, max_lon]}
 # unique in the sample, a key candidate: Sensor ID

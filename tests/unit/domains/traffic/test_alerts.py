@@ -82,12 +82,12 @@ def test_occupancy_above_its_threshold_and_volume_near_capacity_never_by_speed_r
             forecast("d", 60, 15, 500.0, 60.0) | {"capacity": np.nan},  # no capacity known: no rule to apply
         ]
     )
-    alerts = congestion_alerts(volume, AlertParams(), "volume_veh", "veh")
+    alerts = congestion_alerts(volume, AlertParams(), "volume_veh_h", "veh/h")
     assert alerts[["sensor_id", "rule", "severity"]].values.tolist() == [
         ["b", "near_capacity", "warning"],
         ["c", "near_capacity", "severe"],
     ]
-    assert alerts["threshold"].tolist() == [90.0, 108.0]  # 0.9 of each sensor's capacity, vehicles per interval
+    assert alerts["threshold"].tolist() == [90.0, 108.0]  # 0.9 of each sensor's capacity
 
 
 def test_capacity_is_declared_or_the_highest_flow_a_sensor_carried() -> None:

@@ -31,11 +31,11 @@ def test_closest_sensors_by_weight_padded_with_the_sensor_itself() -> None:
 def test_params_from_json_with_overrides_and_clear_errors() -> None:
     params = TrafficParams.from_dict({"sensors": ["a"], "alerts": {"threshold_kmh": 50}, "plan": {"folds": 2}, "step": "5min"})
     assert (params.sensors, params.alerts.threshold_kmh, params.plan.folds, params.horizon_steps(60)) == (("a",), 50, 2, 12)
-    native = TrafficParams(measure="volume_veh")  # no step: the readings' native one
+    native = TrafficParams(measure="volume_veh_h")  # no step: the readings' native one
     assert native.on_step(pd.Timedelta("15min")).horizon_steps(60) == 4
-    with pytest.raises(ValueError, match="horizon 15 min is not a positive multiple of the 60min step of volume_veh"):
+    with pytest.raises(ValueError, match="horizon 15 min is not a positive multiple of the 60min step of volume_veh_h"):
         native.on_step(pd.Timedelta("1h"))
-    with pytest.raises(ValueError, match="unknown traffic measure 'flow'; known: speed_kmh, volume_veh, occupancy_pct"):
+    with pytest.raises(ValueError, match="unknown traffic measure 'flow'; known: speed_kmh, volume_veh_h, occupancy_pct"):
         TrafficParams(measure="flow")
     assert json.loads(params.to_json())["alerts"]["threshold_kmh"] == 50
     with pytest.raises(ValueError, match=r"unknown traffic parameters \['speed_limit'\]"):

@@ -66,19 +66,19 @@ def test_each_sensor_keeps_its_native_step_and_no_more_than_the_declared_gap_is_
     """A 15-minute count beside a 5-minute one: neither is regridded; a 15-minute gap is filled, 30 minutes is not."""
     quarter = pd.Timedelta("15min")
     rows = [
-        {"sensor_id": "q", "ts_utc": T0 + i * quarter, "volume_veh": v}
+        {"sensor_id": "q", "ts_utc": T0 + i * quarter, "volume_veh_h": v}
         for i, v in enumerate([100, None, 300, None, None, 90, 80, 70])
     ]
-    rows += [{"sensor_id": "f", "ts_utc": T0 + i * STEP, "volume_veh": 10.0 + i} for i in range(6)]
-    rows += [{"sensor_id": "q", "ts_utc": T0 + pd.Timedelta("20min"), "volume_veh": 7.0}]  # between q's grid points
-    rows += [{"sensor_id": "lone", "ts_utc": T0, "volume_veh": 5.0}]  # one reading: no step to place it on
-    readings = pd.DataFrame(rows).dropna(subset=["volume_veh"])
-    curated = curate_measure(readings, "volume_veh", pd.Timedelta("15min"), "UTC")
+    rows += [{"sensor_id": "f", "ts_utc": T0 + i * STEP, "volume_veh_h": 10.0 + i} for i in range(6)]
+    rows += [{"sensor_id": "q", "ts_utc": T0 + pd.Timedelta("20min"), "volume_veh_h": 7.0}]  # between q's grid points
+    rows += [{"sensor_id": "lone", "ts_utc": T0, "volume_veh_h": 5.0}]  # one reading: no step to place it on
+    readings = pd.DataFrame(rows).dropna(subset=["volume_veh_h"])
+    curated = curate_measure(readings, "volume_veh_h", pd.Timedelta("15min"), "UTC")
     assert (curated.off_grid, curated.single_readings, curated.steps) == (1, ("lone",), {5: 1, 15: 1})
     q = curated.rows[curated.rows.sensor_id == "q"]
     assert q["ts_utc"].tolist() == [T0 + i * quarter for i in range(8)]  # 8 quarter-hours, not 22 five-minute steps
     assert q["value"].tolist()[:3] == [100.0, 200.0, 300.0] and np.isnan(q["value"].tolist()[3:5]).all()
     assert q["status"].tolist()[:6] == ["observed", "interpolated", "observed", "missing", "missing", "observed"]
     assert set(q["step_min"]) == {15} and set(curated.rows[curated.rows.sensor_id == "f"]["step_min"]) == {5}
-    assert set(curated.rows["measure"]) == {"volume_veh"}
+    assert set(curated.rows["measure"]) == {"volume_veh_h"}
     assert len(curated.rows) == 8 + 6
