@@ -1,4 +1,5 @@
-"""Geo-referencing: districts from KML or GeoJSON polygons, a city grid, and checks for impossible points."""
+"""Geo-referencing: districts from KML or GeoJSON polygons (holes and multipolygons honoured, by shapely),
+a city grid, and checks for impossible points. Pure."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from matplotlib.path import Path as PolygonPath
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, shape
 
-KML_NS = {"kml": "http://www.opengis.net/kml/2.2"}
+KML = "{http://www.opengis.net/kml/2.2}"
 
 
 class GeoFileError(ValueError):
@@ -19,42 +21,42 @@ class GeoFileError(ValueError):
 
 @dataclass(frozen=True)
 class District:
-    """A named district: one or more outer rings (holes are rare in district maps and ignored)."""
+    """A named district: a polygon or multipolygon, holes included (a point in a hole is not in the district)."""
 
     name: str
-    rings: tuple[np.ndarray, ...]  # each (n, 2) as (lon, lat)
-
-    @property
-    def paths(self) -> list[PolygonPath]:
-        """Ring outlines for point-in-polygon tests."""
-        return [PolygonPath(ring) for ring in self.rings]
+    geometry: Polygon | MultiPolygon
 
 
-def _ring(text: str) -> np.ndarray:
-    points = [tuple(map(float, p.split(",")[:2])) for p in text.split()]
-    return np.array(points, dtype="float64")
+def _ring(text: str) -> list[tuple[float, float]]:
+    return [(float(x), float(y)) for x, y, *_ in (p.split(",") for p in text.split())]
+
+
+def _kml_polygon(element: ET.Element) -> Polygon:
+    outer = element.findtext(f"{KML}outerBoundaryIs/{KML}LinearRing/{KML}coordinates") or ""
+    holes = [_ring(c.text or "") for c in element.findall(f"{KML}innerBoundaryIs/{KML}LinearRing/{KML}coordinates")]
+    return Polygon(_ring(outer), holes)
 
 
 def read_kml(path: Path, name_field: str = "name") -> list[District]:
-    """Districts from a KML file: each Placemark's `name_field` element and its outer boundaries."""
+    """Districts from a KML file: each Placemark's `name_field` element and its polygons with their holes."""
     try:
         root = ET.parse(path).getroot()
     except (ET.ParseError, OSError) as exc:
         raise GeoFileError(f"{path}: not a readable KML file ({exc})") from exc
     districts = []
-    for placemark in root.iter("{http://www.opengis.net/kml/2.2}Placemark"):
-        label = placemark.findtext(f"kml:{name_field}", namespaces=KML_NS)
-        rings = [_ring(c.text or "") for c in placemark.findall(".//kml:outerBoundaryIs/kml:LinearRing/kml:coordinates", KML_NS)]
-        if label is None or not rings:
+    for placemark in root.iter(f"{KML}Placemark"):
+        label = placemark.findtext(f"{KML}{name_field}")
+        polygons = [_kml_polygon(p) for p in placemark.iter(f"{KML}Polygon")]
+        if label is None or not polygons:
             raise GeoFileError(f"{path}: a Placemark without <{name_field}> or without polygon coordinates")
-        districts.append(District(label.strip(), tuple(rings)))
+        districts.append(District(label.strip(), _valid(polygons[0] if len(polygons) == 1 else MultiPolygon(polygons))))
     if not districts:
         raise GeoFileError(f"{path}: no Placemark polygons")
     return districts
 
 
 def read_geojson(path: Path, name_field: str) -> list[District]:
-    """Districts from a GeoJSON FeatureCollection of Polygons/MultiPolygons, named by a property."""
+    """Districts from a GeoJSON FeatureCollection of Polygons/MultiPolygons (holes included), named by a property."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, OSError) as exc:
@@ -63,18 +65,26 @@ def read_geojson(path: Path, name_field: str) -> list[District]:
     for index, feature in enumerate(document.get("features", [])):
         geometry = feature.get("geometry") or {}
         label = (feature.get("properties") or {}).get(name_field)
-        if geometry.get("type") == "Polygon":
-            polygons = [geometry["coordinates"]]
-        elif geometry.get("type") == "MultiPolygon":
-            polygons = geometry["coordinates"]
-        else:
+        if geometry.get("type") not in ("Polygon", "MultiPolygon"):
             raise GeoFileError(f"{path}: feature #{index} is a {geometry.get('type')}, not a (Multi)Polygon")
         if label is None:
             raise GeoFileError(f"{path}: feature #{index} has no property {name_field!r}")
-        districts.append(District(str(label), tuple(np.array(p[0], dtype="float64")[:, :2] for p in polygons)))
+        districts.append(District(str(label), _valid(shape(geometry))))
     if not districts:
         raise GeoFileError(f"{path}: no features")
     return districts
+
+
+def _valid(geometry: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
+    """The geometry, repaired when its rings cross themselves (as exported polygons sometimes do)."""
+    if geometry.is_valid:
+        return geometry
+    repaired = shapely.make_valid(geometry)
+    return (
+        repaired
+        if isinstance(repaired, (Polygon, MultiPolygon))
+        else MultiPolygon([g for g in getattr(repaired, "geoms", []) if isinstance(g, Polygon)])
+    )
 
 
 def read_districts(path: Path, name_field: str) -> list[District]:
@@ -87,19 +97,24 @@ def read_districts(path: Path, name_field: str) -> list[District]:
 
 
 def locate(lat: np.ndarray, lon: np.ndarray, districts: list[District]) -> np.ndarray:
-    """The district name of each point (None outside every district); the first match wins."""
-    points = np.column_stack([np.asarray(lon, dtype="float64"), np.asarray(lat, dtype="float64")])
-    names = np.full(len(points), None, dtype=object)
-    valid = ~np.isnan(points).any(axis=1)
-    for district in districts:
-        for path in district.paths:
-            vertices = np.asarray(path.vertices)
-            low, high = vertices.min(axis=0), vertices.max(axis=0)
-            candidates = valid & (names == None) & (points >= low).all(axis=1) & (points <= high).all(axis=1)  # noqa: E711
-            if candidates.any():
-                inside = path.contains_points(points[candidates])
-                index = np.flatnonzero(candidates)[inside]
-                names[index] = district.name
+    """The district name of each point (None outside every district, or in a hole); the first district listed wins.
+
+    A spatial index (STRtree) finds the candidate polygons of every point at once.
+    """
+    lat, lon = np.asarray(lat, dtype="float64"), np.asarray(lon, dtype="float64")
+    names = np.full(len(lat), None, dtype=object)
+    valid = np.flatnonzero(~(np.isnan(lat) | np.isnan(lon)))
+    if not len(valid) or not districts:
+        return names
+    points = shapely.points(lon[valid], lat[valid])
+    tree = shapely.STRtree([d.geometry for d in districts])
+    point_index, district_index = tree.query(points, predicate="within")
+    first = {}
+    for p, d in zip(point_index.tolist(), district_index.tolist()):
+        if p not in first or d < first[p]:
+            first[p] = d
+    for p, d in first.items():
+        names[valid[p]] = districts[d].name
     return names
 
 
@@ -107,8 +122,7 @@ def extent(districts: list[District]) -> tuple[float, float, float, float]:
     """The box around every district polygon: (min_lat, min_lon, max_lat, max_lon)."""
     if not districts:
         raise ValueError("no districts: give the city a boundary")
-    points = np.vstack([ring for district in districts for ring in district.rings])
-    (lo_lon, lo_lat), (hi_lon, hi_lat) = points.min(axis=0), points.max(axis=0)
+    lo_lon, lo_lat, hi_lon, hi_lat = shapely.total_bounds([d.geometry for d in districts])
     return float(lo_lat), float(lo_lon), float(hi_lat), float(hi_lon)
 
 
