@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import shapely
 from shapely.geometry import Point, Polygon
 
 from pipelines.cleanse.geo import District, extent, locate, read_districts, read_geojson
