@@ -109,7 +109,7 @@ def locate(lat: np.ndarray, lon: np.ndarray, districts: list[District]) -> np.nd
     points = shapely.points(lon[valid], lat[valid])
     tree = shapely.STRtree([d.geometry for d in districts])
     point_index, district_index = tree.query(points, predicate="within")
-    first = {}
+    first: dict[int, int] = {}  # point -> the first district (in file order) that holds it
     for p, d in zip(point_index.tolist(), district_index.tolist()):
         if p not in first or d < first[p]:
             first[p] = d
