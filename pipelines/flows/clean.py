@@ -33,7 +33,7 @@ from pipelines.sources.standardize import standardize
 from pipelines.sources.streaming import bucket_count, standardize_stream, streamable
 from pipelines.validate import quarantine
 from pipelines.validate.gate import check_gate
-from pipelines.validate.suite import GxOutcome, load_suite, validate_with_gx
+from pipelines.validate.suite import GxOutcome, Suite, load_suite, validate_with_gx
 
 if TYPE_CHECKING:
     import distributed
@@ -224,18 +224,24 @@ class NothingDelivered(RuntimeError):
     """The feed has never delivered a file: there is nothing to clean."""
 
 
-def clean(settings: Settings, feed: FeedSpec, run_id: str, client: distributed.Client) -> CleanSummary:
-    """raw -> clean + quarantine for the files whose version, feed YAML, suite or clean logic is not yet published."""
-    lake = Lake(settings)
-    lake.ensure_exists()
-    suite = load_suite(feed.suite)
+@dataclass(frozen=True)
+class _Work:
+    """The feed's current raw files (latest per partition), each one's processing key, and those not yet published."""
+
+    raws: list[RawFile]
+    keys: dict[str, str]
+    changed: list[RawFile]
+    feed_fingerprint: str
+
+
+def _work(lake: Lake, feed: FeedSpec, suite: Suite) -> _Work:
+    """What a clean run has to do, read from the raw manifests and the ledger only (no Dask, no data read)."""
     dataset = feed.canonical
     raws = current_raw_files(lake, feed)
     if not raws:
         raise NothingDelivered(
             f"no raw files for source {feed.name}: deliver files to {lake.layout.landing_dir(feed.name)} and run the ingest"
         )
-    scope_column = replaced_by_file(feed)
     raws = latest_per_partition(feed, raws)
     feed_fingerprint = idempotency_key(feed.model_dump(mode="json"))
     keys = {
@@ -246,6 +252,26 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: distributed.C
     }
     published = published_processing_keys(lake, dataset.name)
     changed = [r for r in raws if published.get(partition_of(feed, r.file_name)) != keys[partition_of(feed, r.file_name)]]
+    return _Work(raws, keys, changed, feed_fingerprint)
+
+
+def pending_files(settings: Settings, feed: FeedSpec) -> list[str]:
+    """The files a clean run would process now (empty: everything is published by this logic, feed and suite).
+
+    Cheap: a scheduled run with nothing new answers from this without starting Dask.
+    """
+    return [r.file_name for r in _work(Lake(settings), feed, load_suite(feed.suite)).changed]
+
+
+def clean(settings: Settings, feed: FeedSpec, run_id: str, client: distributed.Client) -> CleanSummary:
+    """raw -> clean + quarantine for the files whose version, feed YAML, suite or clean logic is not yet published."""
+    lake = Lake(settings)
+    lake.ensure_exists()
+    suite = load_suite(feed.suite)
+    dataset = feed.canonical
+    work = _work(lake, feed, suite)
+    raws, keys, changed, feed_fingerprint = work.raws, work.keys, work.changed, work.feed_fingerprint
+    scope_column = replaced_by_file(feed)
     if not changed:
         log.info("%s: every file's latest version was already published by this logic, feed and suite", dataset.name)
         return _summary_from_ledger(lake, dataset.name, run_id, lake.version(dataset))

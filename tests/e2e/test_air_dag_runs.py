@@ -62,7 +62,10 @@ def test_clean_then_marts_through_airflow(tmp_path: Path) -> None:
 
     # a second run of the clean DAG finds nothing new: its publishing task is skipped, no new asset event
     run_airflow(["dags", "test", "environment_air_beijing_clean"], env, log)
-    assert "Skipping task" in log.read_text() and "nothing new to publish" in log.read_text()
+    assert (
+        "Skipping task" in log.read_text()
+        and "nothing new to clean for air_beijing: every file is published (Dask not started)" in log.read_text()
+    )
     with sqlite3.connect(home / "airflow.db") as db:
         assert db.execute("SELECT count(*) FROM asset_event").fetchone()[0] == 1 + 4  # the clean dataset, the four marts
 
@@ -74,3 +77,32 @@ def test_clean_then_marts_through_airflow(tmp_path: Path) -> None:
     run_airflow(["dags", "test", "water_pipe_flow_clean"], env, log)
     water = asset_events(home)["water_readings"]
     assert (water["rows_in"], water["rows_clean"], water["partitions"]) == (1268, 1268, ["water_flow.csv"])
+
+
+def test_a_quality_gate_failure_fails_once_and_says_how_to_release_it(tmp_path: Path) -> None:
+    from pipelines.demo import DemoError
+
+    settings = load_settings(lake_uri=str(tmp_path / "lake"), dask_workers=1)
+    lake = Lake(settings)
+    lake.ensure_exists()
+    rows = require_data(DATA_DIR / "energy" / "water_flow.csv").read_text().splitlines()[:11]
+    naive = [rows[0], *(line.replace("+01:00", "") for line in rows[1:])]  # times without their offset: NAIVE_TIMESTAMP
+    lake.write_bytes(f"{lake.layout.landing_dir('pipe_flow')}/water_flow.csv", ("\n".join(naive) + "\n").encode())
+    home = tmp_path / "airflow"
+    env = airflow_environment(home, base={"PATH": "/usr/bin:/bin", "CITYLAKE_LAKE_URI": settings.lake_uri})
+    log = tmp_path / "airflow.log"
+    run_airflow(["db", "migrate"], env, log)
+    with pytest.raises(DemoError):
+        run_airflow(["dags", "test", "water_pipe_flow_clean"], env, log)
+
+    with sqlite3.connect(home / "airflow.db") as db:
+        tries = db.execute(
+            "SELECT state, try_number, max_tries FROM task_instance WHERE task_id = 'validate_standardize_publish'"
+        ).fetchall()
+    assert [(state, number) for state, number, _ in tries] == [("failed", 1)]  # one try: no retry of a gate failure
+    text = log.read_text()
+    assert "quality gate failed for 1 problem(s) in dataset water_readings; nothing was published" in text
+    assert "water_flow.csv (water_flow.csv): 10 of 10 rows quarantined (100.0% > threshold" in text
+    assert "NAIVE_TIMESTAMP=10" in text and "Retrying will not help" in text
+    assert "`citylake sources check pipe_flow <file>`" in text
+    assert not lake.exists(lake.layout.table(Zone.CLEAN, "water_readings"))  # nothing published

@@ -42,7 +42,10 @@ def test_only_the_redelivered_and_the_late_files_are_reprocessed(settings, dask_
     assert sorted(parts) == ["03", "04", "05"]
     for month in ("03", "04"):
         lake.write_bytes(f"{landing}/water_flow_2022{month}.csv", parts[month])
+    with pytest.raises(clean_flow.NothingDelivered, match="no raw files for source pipe_flow: deliver files to"):
+        clean_flow.pending_files(settings, feed)
     clean_flow.ingest(settings, feed, "r1", ARRIVED)
+    assert clean_flow.pending_files(settings, feed) == ["water_flow_202203.csv", "water_flow_202204.csv"]
     first = clean_flow.clean(settings, feed, "r1", dask_client)
     uri = lake.layout.table(Zone.CLEAN, "water_readings")
     march_rows = parts["03"].count(b"\n") - 1
@@ -59,6 +62,7 @@ def test_only_the_redelivered_and_the_late_files_are_reprocessed(settings, dask_
     lake.write_bytes(f"{landing}/water_flow_202204.csv", b"".join(april))
     lake.write_bytes(f"{landing}/water_flow_202205.csv", parts["05"])
     assert len(clean_flow.ingest(settings, feed, "r2", ARRIVED + dt.timedelta(days=1)).new) == 2
+    assert clean_flow.pending_files(settings, feed) == ["water_flow_202204.csv", "water_flow_202205.csv"]
     second = clean_flow.clean(settings, feed, "r2", dask_client)
     assert second.partitions == ["water_flow_202204.csv", "water_flow_202205.csv"]
     assert files_of(lake, uri, "water_flow_202203.csv") == march_files  # March untouched
@@ -75,5 +79,6 @@ def test_only_the_redelivered_and_the_late_files_are_reprocessed(settings, dask_
         ["water_flow_202204.csv", april_rows - 1, "r2"],
         ["water_flow_202205.csv", may_rows, "r2"],
     ]
-    # and nothing new: nothing reprocessed
+    # and nothing new: nothing reprocessed, which a scheduled run learns without starting Dask
+    assert clean_flow.pending_files(settings, feed) == []
     assert clean_flow.clean(settings, feed, "r3", dask_client).skipped_as_duplicate
