@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up down reliability demo demo-traffic demo-safety bench-traffic bench-rules test test-fast test-s3 lint hooks format docs query tables clean-lake clean
+.PHONY: help setup up down reliability demo demo-traffic demo-safety bench-traffic bench-rules bench-validation test test-fast test-s3 lint hooks format docs query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ demo-safety: setup ## public safety: SYNTHETIC police sources + Chicago assaults
 
 bench-rules: setup ## association rules: CityLake (cluster and in process) vs mlxtend vs fim at 10^5 and 10^6 cases
 	$(BIN)/python benchmarks/association_rules.py
+
+bench-validation: setup ## what Great Expectations costs: its share of standardizing each Beijing file (target within 30 %)
+	$(BIN)/python benchmarks/validation_cost.py
 
 bench-traffic: setup ## traffic: the whole model x horizon x metric table from one backtest, and the target
 	$(BIN)/python benchmarks/traffic_forecast.py

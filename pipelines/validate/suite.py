@@ -1,8 +1,12 @@
-"""Expectation suites kept as JSON in expectations/, and the row-level rules derived from them.
+"""Expectation suites kept as JSON in expectations/: Great Expectations decides which rows are valid.
 
-GX reports only a sample of failing rows, so the row-level quarantine is computed here from the
-same expectations (same semantics: nulls pass `be_between`/`be_in_set`), and GX then validates the
-clean rows to prove both agree.
+Every expectation of a suite must name the rows that break it (a column map, column pair map or multicolumn
+map expectation: between with strict bounds, not null, in set, regex, lengths, parseable dates, `mostly`, ...).
+GX validates each partition's candidate rows with `result_format` COMPLETE, and the rows in each result's
+`unexpected_index_list` are quarantined under the expectation's `meta.reason_code` (the first expectation a row
+breaks, in suite order, names its reason). Uniqueness (`expect_column_values_to_be_unique`,
+`expect_compound_columns_to_be_unique`) describes the published table: the feed's duplicates policy enforces it,
+and GX checks it on the clean rows, with the dataset's declared column set, before the quality gate.
 """
 
 from __future__ import annotations
@@ -16,21 +20,42 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipelines.config import PROJECT_ROOT
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-
-ROW_LEVEL_TYPES = {
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_be_between",
-    "expect_column_values_to_be_in_set",
-}
+TABLE_LEVEL_TYPES = {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}
 
 
 class SuiteError(ValueError):
-    """An expectation suite file is missing or malformed."""
+    """An expectation suite file is missing or malformed, or holds an expectation that cannot name rows."""
+
+
+def _gx_quiet() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import logging
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+
+
+@lru_cache(maxsize=64)
+def _names_rows(expectation_type: str) -> bool:
+    """Whether GX reports the failing rows of this expectation type (a map expectation); SuiteError if unknown."""
+    _gx_quiet()
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    try:
+        implementation = get_expectation_impl(expectation_type)
+    except Exception:  # GX raises its own "not found" error types
+        raise SuiteError(f"unknown expectation type {expectation_type!r}") from None
+    return issubclass(implementation, (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation))
 
 
 @dataclass(frozen=True)
@@ -38,40 +63,48 @@ class RowRule:
     """One row-level expectation and the reason code its failures are quarantined under."""
 
     expectation_type: str
-    column: str
     kwargs: dict[str, Any]
     reason_code: str
 
-    def failing(self, frame: pd.DataFrame) -> pd.Series:
-        """A boolean mask of the rows that break this rule."""
-        values = frame[self.column]
-        if self.expectation_type == "expect_column_values_to_not_be_null":
-            return values.isna()
-        present = values.notna()
-        if self.expectation_type == "expect_column_values_to_be_between":
-            bad = pd.Series(False, index=frame.index)
-            low, high = self.kwargs.get("min_value"), self.kwargs.get("max_value")
-            if low is not None:
-                bad |= present & (values < low)
-            if high is not None:
-                bad |= present & (values > high)
-            return bad
-        if self.expectation_type == "expect_column_values_to_be_in_set":
-            return present & ~values.isin(list(self.kwargs["value_set"]))
-        raise SuiteError(f"{self.expectation_type} is not a row-level expectation")
+    @property
+    def columns(self) -> list[str]:
+        """The columns it reads."""
+        kw = self.kwargs
+        if "column" in kw:
+            return [kw["column"]]
+        if "column_A" in kw:
+            return [kw["column_A"], kw["column_B"]]
+        return list(kw.get("column_list", []))
 
-    def describe(self, value: object) -> str:
-        """A human-readable detail for one failing value."""
-        if self.expectation_type == "expect_column_values_to_not_be_null":
-            return f"{self.column} is missing"
-        if self.expectation_type == "expect_column_values_to_be_between":
-            return f"{self.column}={value} outside [{self.kwargs.get('min_value')}, {self.kwargs.get('max_value')}]"
-        return f"{self.column}={value!r} not in the allowed set"
+    def describe(self, values: tuple[object, ...]) -> str:
+        """A human-readable detail for one failing row (its values of the rule's columns)."""
+        kind, kw = self.expectation_type.removeprefix("expect_"), self.kwargs
+        if len(self.columns) != 1:
+            shown = ", ".join(f"{c}={v!r}" for c, v in zip(self.columns, values))
+            return f"{shown} fails {kind}"
+        column, value = self.columns[0], values[0]
+        if kind == "column_values_to_not_be_null":
+            return f"{column} is missing"
+        if kind == "column_values_to_be_between":
+            low = "(" if kw.get("strict_min") else "["
+            high = ")" if kw.get("strict_max") else "]"
+            return f"{column}={value} outside {low}{kw.get('min_value')}, {kw.get('max_value')}{high}"
+        if kind == "column_values_to_be_in_set":
+            return f"{column}={value!r} not in the allowed set"
+        if kind == "column_values_to_not_be_in_set":
+            return f"{column}={value!r} is a forbidden value"
+        if kind == "column_values_to_match_regex":
+            return f"{column}={value!r} does not match {kw.get('regex')!r}"
+        if kind == "column_values_to_not_match_regex":
+            return f"{column}={value!r} matches the forbidden {kw.get('regex')!r}"
+        if kind == "column_value_lengths_to_be_between":
+            return f"{column}={value!r} has a length outside [{kw.get('min_value')}, {kw.get('max_value')}]"
+        return f"{column}={value!r} fails {kind}"
 
 
 @dataclass(frozen=True)
 class Suite:
-    """A suite as stored: its GX JSON, its row rules, and its publishing threshold."""
+    """A suite as stored: its GX JSON, its row rules, its table checks, and its publishing threshold."""
 
     name: str
     document: dict[str, Any]
@@ -80,26 +113,51 @@ class Suite:
 
     @property
     def row_rules(self) -> list[RowRule]:
-        """The row-level rules, in suite order (the first one a row breaks names its reason)."""
+        """The row-level expectations, in suite order (the first one a row breaks names its reason)."""
         rules = []
         for index, expectation in enumerate(self.document["expectations"]):
-            if expectation["type"] not in ROW_LEVEL_TYPES:
+            kind = expectation["type"]
+            if kind in TABLE_LEVEL_TYPES:
                 continue
+            if not _names_rows(kind):
+                raise SuiteError(
+                    f"suite {self.name}: expectation #{index} ({kind}) cannot name the rows that break it, so no row could "
+                    "be quarantined for it: use a column (pair) map expectation, or check it on a mart"
+                )
             reason = (expectation.get("meta") or {}).get("reason_code")
             if not reason:
-                raise SuiteError(f"suite {self.name}: expectation #{index} ({expectation['type']}) has no meta.reason_code")
-            rules.append(RowRule(expectation["type"], expectation["kwargs"]["column"], expectation["kwargs"], reason))
+                raise SuiteError(f"suite {self.name}: expectation #{index} ({kind}) has no meta.reason_code")
+            rules.append(RowRule(kind, dict(expectation["kwargs"]), reason))
         return rules
 
+    @property
+    def table_checks(self) -> list[dict[str, Any]]:
+        """The expectations that describe the published table (uniqueness), checked on the clean rows."""
+        return [e for e in self.document["expectations"] if e["type"] in TABLE_LEVEL_TYPES]
+
     def first_failures(self, frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-        """Per row: the reason code and detail of the first rule it breaks (None where it passes all)."""
+        """Per row: the reason code and detail of the first expectation GX says it breaks (None where it passes all)."""
         reason = pd.Series(None, index=frame.index, dtype="object")
         detail = pd.Series(None, index=frame.index, dtype="object")
-        for rule in self.row_rules:
-            bad = rule.failing(frame) & reason.isna()
+        rules = self.row_rules
+        if frame.empty or not rules:
+            return reason, detail
+        results = _gx_validate(
+            _plain(frame).reset_index(drop=True),
+            [{"type": r.expectation_type, "kwargs": r.kwargs} for r in rules],
+            "COMPLETE",
+        )
+        for rule, result in zip(rules, results):
+            positions = np.asarray(result.result.get("unexpected_index_list") or [], dtype=np.int64)
+            if not len(positions):
+                continue
+            bad = np.zeros(len(frame), dtype=bool)
+            bad[positions] = True
+            bad &= reason.isna().to_numpy()
             if bad.any():
                 reason[bad] = rule.reason_code
-                detail[bad] = [rule.describe(v) for v in frame.loc[bad, rule.column]]
+                rows = frame.loc[bad, rule.columns].itertuples(index=False, name=None)
+                detail[bad] = [rule.describe(values) for values in rows]
         return reason, detail
 
 
@@ -130,16 +188,14 @@ def _load_suite(name: str, directory: str) -> Suite:
     if not isinstance(ratio, (int, float)) or not 0 <= ratio <= 1:
         raise SuiteError(f"{path}: meta.max_quarantine_ratio must be a number between 0 and 1")
     suite = Suite(name, document, float(ratio), hashlib.sha256(text.encode()).hexdigest())
-    _ = suite.row_rules  # fail early on a rule without a reason code
+    _ = suite.row_rules  # fail early on an expectation that cannot name rows, or has no reason code
     return suite
 
 
 @lru_cache(maxsize=1)
 def _gx_batch_definition() -> Any:
     """One ephemeral GX context per process: the ~3 s import and set-up are paid once per worker."""
-    import logging
-
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    _gx_quiet()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -149,9 +205,27 @@ def _gx_batch_definition() -> Any:
     return asset.add_batch_definition_whole_dataframe("whole")
 
 
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """GX compares with Python scalars: plain numpy-backed columns, not Arrow-backed strings."""
+    plain = frame.copy()
+    for column in plain.columns:
+        if isinstance(plain[column].dtype, pd.StringDtype) or plain[column].dtype == "str":
+            plain[column] = plain[column].astype(object).where(plain[column].notna(), None)
+    return plain
+
+
+def _gx_validate(frame: pd.DataFrame, expectations: list[dict[str, Any]], result_format: str) -> list[Any]:
+    """GX's result of each expectation on the frame, in order."""
+    from great_expectations.core import ExpectationSuite
+
+    gx_suite = ExpectationSuite(name="citylake", expectations=json.loads(json.dumps(expectations)))
+    batch = _gx_batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    return list(batch.validate(gx_suite, result_format={"result_format": result_format}).results)
+
+
 @dataclass(frozen=True)
 class GxOutcome:
-    """The result of one GX validation of one partition."""
+    """The result of one GX validation of one partition's clean rows."""
 
     success: bool
     evaluated: int
@@ -159,30 +233,20 @@ class GxOutcome:
 
 
 def validate_with_gx(frame: pd.DataFrame, suite: Suite, columns: Sequence[str]) -> GxOutcome:
-    """Validate a frame with the suite through Great Expectations (run on the Dask workers).
+    """Check the clean rows as the table will hold them: the dataset's declared columns and the suite's uniqueness.
 
-    `columns` are the dataset's declared columns (the lake catalog): GX checks the frame has exactly them, so a
-    suite never repeats the declaration and a column added to the declaration needs no suite edit.
+    `columns` come from the lake catalog, so a suite never repeats the declaration. The row rules are not run
+    again: GX already decided every row (`Suite.first_failures`).
     """
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    from great_expectations.core import ExpectationSuite
-
-    document = json.loads(json.dumps(suite.document))
-    document["expectations"] = [
+    expectations = [
         {"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": list(columns), "exact_match": True}},
-        *document["expectations"],
+        *suite.table_checks,
     ]
-    gx_suite = ExpectationSuite(**document)
-    # GX compares with Python scalars; hand it plain numpy-backed columns, not Arrow-backed strings.
-    plain = frame.copy()
-    for column in plain.columns:
-        if isinstance(plain[column].dtype, pd.StringDtype) or plain[column].dtype == "str":
-            plain[column] = plain[column].astype(object).where(plain[column].notna(), None)
-    result = _gx_batch_definition().get_batch(batch_parameters={"dataframe": plain}).validate(gx_suite)
+    results = _gx_validate(_plain(frame), [{"type": e["type"], "kwargs": e["kwargs"]} for e in expectations], "SUMMARY")
     failed = [
         f"{r.expectation_config.type}({r.expectation_config.kwargs.get('column') or r.expectation_config.kwargs.get('column_list')}):"
         f" {r.result.get('unexpected_count', r.result.get('observed_value'))}"
-        for r in result.results
+        for r in results
         if not r.success
     ]
-    return GxOutcome(bool(result.success), len(result.results), failed)
+    return GxOutcome(not failed, len(results), failed)

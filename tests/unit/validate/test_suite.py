@@ -45,7 +45,7 @@ def test_suite_errors_name_file_and_key(tmp_path: Path) -> None:
         load_suite("no_code", tmp_path)
 
 
-def test_row_rules_and_gx_agree(tmp_path: Path) -> None:
+def test_gx_decides_the_rows_and_the_first_expectation_names_the_reason(tmp_path: Path) -> None:
     write_suite(
         tmp_path,
         "small",
@@ -64,19 +64,109 @@ def test_row_rules_and_gx_agree(tmp_path: Path) -> None:
                     "kwargs": {"column": "c", "value_set": ["a", "b"]},
                     "meta": {"reason_code": "C_SET"},
                 },
+                {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "k"}},
             ],
         },
     )
     suite = load_suite("small", tmp_path)
-    frame = pd.DataFrame({"k": ["x", None, "y", "z", "w"], "v": [1.0, 50.0, 11.0, None, 2.0], "c": ["a", "a", "b", "q", None]})
+    frame = pd.DataFrame(
+        {"k": ["x", None, "y", "z", "w", "x"], "v": [1.0, 50.0, 11.0, None, 2.0, 3.0], "c": ["a", "a", "b", "q", None, "b"]},
+        index=[10, 11, 12, 13, 14, 15],  # a partition's own index: positions map back to it
+    )
     reason, detail = suite.first_failures(frame)
-    assert reason.fillna("-").tolist() == ["-", "K_NULL", "V_RANGE", "C_SET", "-"]  # nulls pass range and set rules
-    assert detail.tolist()[2] == "v=11.0 outside [0, 10]"
-    assert validate_with_gx(frame[reason.isna()], suite, ["k", "v", "c"]).success
-    failing = validate_with_gx(frame, suite, ["k", "v", "c"])
-    assert not failing.success and failing.evaluated == 4 and len(failing.failed) == 3
-    renamed = validate_with_gx(frame[reason.isna()], suite, ["k", "v", "category"])  # the declaration's columns
+    assert reason.fillna("-").tolist() == ["-", "K_NULL", "V_RANGE", "C_SET", "-", "-"]  # nulls pass range and set rules
+    assert detail.tolist()[1:4] == ["k is missing", "v=11.0 outside [0, 10]", "c='q' not in the allowed set"]
+    assert [r.reason_code for r in suite.row_rules] == ["K_NULL", "V_RANGE", "C_SET"]  # uniqueness is the table's
+    clean = frame[reason.isna()]
+    failing = validate_with_gx(clean, suite, ["k", "v", "c"])  # k = 'x' twice: the table check fails
+    assert (failing.success, failing.evaluated, failing.failed) == (False, 2, ["expect_column_values_to_be_unique(k): 2"])
+    assert validate_with_gx(clean.iloc[:2], suite, ["k", "v", "c"]).success
+    renamed = validate_with_gx(clean.iloc[:2], suite, ["k", "v", "category"])  # the declaration's columns
     assert renamed.failed == ["expect_table_columns_to_match_set(None): ['c', 'k', 'v']"]
+
+
+@pytest.mark.parametrize(
+    ("expectation", "values", "bad", "detail"),
+    [
+        (
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "v", "min_value": 0, "max_value": 10, "strict_min": True},
+            },
+            [0, 5, 10, None],
+            [0],
+            "v=0.0 outside (0, 10]",
+        ),
+        (
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "v", "min_value": 0, "max_value": 10, "mostly": 0.5},
+            },
+            [-1, 5, 10, 3],
+            [0],  # `mostly` lets the batch pass; the row that breaks the rule is still named and quarantined
+            "v=-1.0 outside [0, 10]",
+        ),
+        ({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "v"}}, [1, None, 2, None], [1, 3], "v is missing"),
+        (
+            {"type": "expect_column_values_to_not_be_in_set", "kwargs": {"column": "s", "value_set": ["n/a"]}},
+            ["ok", "n/a", None, "fine"],
+            [1],
+            "s='n/a' is a forbidden value",
+        ),
+        (
+            {"type": "expect_column_values_to_match_regex", "kwargs": {"column": "s", "regex": "^[A-Z]{2}-[0-9]{3}$"}},
+            ["AB-123", "x", None, "CD-9"],
+            [1, 3],
+            "s='x' does not match '^[A-Z]{2}-[0-9]{3}$'",
+        ),
+        (
+            {"type": "expect_column_value_lengths_to_be_between", "kwargs": {"column": "s", "min_value": 2, "max_value": 3}},
+            ["ab", "abcd", "a", "abc"],
+            [1, 2],
+            "s='abcd' has a length outside [2, 3]",
+        ),
+        (
+            {"type": "expect_column_values_to_be_dateutil_parseable", "kwargs": {"column": "s"}},
+            ["2024-05-01", "yesterday-ish", "1 May 2024", None],
+            [1],
+            "s='yesterday-ish' fails column_values_to_be_dateutil_parseable",
+        ),
+        (
+            {
+                "type": "expect_column_pair_values_a_to_be_greater_than_b",
+                "kwargs": {"column_A": "v", "column_B": "w", "or_equal": True},
+            },
+            [5, 1, 3, 9],
+            [1],
+            "v=1.0, w=2.0 fails column_pair_values_a_to_be_greater_than_b",
+        ),
+    ],
+)
+def test_each_expectation_type_quarantines_exactly_its_rows(tmp_path: Path, expectation, values, bad, detail) -> None:
+    expectation = {**expectation, "meta": {"reason_code": "BROKEN"}}
+    write_suite(tmp_path, "one", {"name": "one", "meta": {"max_quarantine_ratio": 1}, "expectations": [expectation]})
+    column = "s" if isinstance(next(v for v in values if v is not None), str) else "v"
+    frame = pd.DataFrame({column: values, "w": [2.0] * len(values)})
+    if column == "v":
+        frame["v"] = frame["v"].astype("float64")
+    reason, details = load_suite("one", tmp_path).first_failures(frame)
+    assert reason[reason.notna()].index.tolist() == bad
+    assert set(reason.dropna()) == {"BROKEN"} and details[bad[0]] == detail
+
+
+def test_an_expectation_that_cannot_name_rows_is_refused_at_load(tmp_path: Path) -> None:
+    mean = {"type": "expect_column_mean_to_be_between", "kwargs": {"column": "v", "min_value": 0}, "meta": {"reason_code": "X"}}
+    write_suite(tmp_path, "mean", {"name": "mean", "meta": {"max_quarantine_ratio": 0.1}, "expectations": [mean]})
+    with pytest.raises(
+        SuiteError,
+        match=r"suite mean: expectation #0 \(expect_column_mean_to_be_between\) cannot name the rows that break it, so no "
+        r"row could be quarantined for it: use a column \(pair\) map expectation, or check it on a mart",
+    ):
+        load_suite("mean", tmp_path)
+    typo = {"type": "expect_column_values_to_be_betwen", "kwargs": {"column": "v"}, "meta": {"reason_code": "X"}}
+    write_suite(tmp_path, "typo", {"name": "typo", "meta": {"max_quarantine_ratio": 0.1}, "expectations": [typo]})
+    with pytest.raises(SuiteError, match=r"unknown expectation type 'expect_column_values_to_be_betwen'"):
+        load_suite("typo", tmp_path)
 
 
 def quality(partition: str, rows_in: int, clean: int, quarantined: int, dedup: int = 0, **kw) -> PartitionQuality:
