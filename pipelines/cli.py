@@ -21,9 +21,15 @@ def _query(args: argparse.Namespace) -> int:
         from pipelines.bi.export import defuse_formulas
 
         defuse_formulas(result).to_csv(sys.stdout, index=False)
-    else:
-        with pd.option_context("display.max_rows", args.max_rows, "display.max_columns", None, "display.width", 200):
-            print(result.to_string(index=False, max_rows=args.max_rows))
+        return 0
+    if result.empty:
+        print(f"no rows (columns: {', '.join(map(str, result.columns))})")
+        return 0
+    shown = result.head(args.max_rows)
+    with pd.option_context("display.max_columns", None, "display.width", 200):
+        print(shown.to_string(index=False))
+    if len(result) > len(shown):
+        print(f"... {len(result) - len(shown):,} more row(s) not shown (of {len(result):,}; --max-rows {args.max_rows})")
     return 0
 
 
@@ -163,36 +169,40 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="citylake", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    q = sub.add_parser("query", help="run SQL (DuckDB) over the lake's tables")
-    q.add_argument("sql")
-    q.add_argument("--format", choices=["table", "csv"], default="table")
-    q.add_argument("--max-rows", type=int, default=50)
+    q = sub.add_parser("query", help="run one read-only SQL query (DuckDB) over the lake's tables")
+    q.add_argument("sql", help='a SELECT over the views `citylake tables` lists, e.g. "SELECT * FROM air_aqi_daily LIMIT 5"')
+    q.add_argument("--format", choices=["table", "csv"], default="table", help="a table for people (default) or CSV for tools")
+    q.add_argument("--max-rows", type=int, default=50, help="table format: show at most this many rows (default 50)")
     q.set_defaults(run=_query)
     sub.add_parser("tables", help="list the lake's tables (views for `query`)").set_defaults(run=_tables)
     d = sub.add_parser("demo", help="run a domain's pipeline end to end through Airflow (air quality by default)")
-    d.add_argument("domain", nargs="?", choices=["air", "traffic", "safety"], default="air")
+    d.add_argument(
+        "domain", nargs="?", choices=["air", "traffic", "safety"], default="air", help="which application (default air)"
+    )
     d.set_defaults(run=_demo)
     s = sub.add_parser("summary", help="print the air-quality summary of the lake")
-    s.add_argument("--chart", help="also write the monthly AQI chart to this PNG")
+    s.add_argument("--chart", help="also write the monthly AQI chart to this PNG file")
     s.set_defaults(run=_summary)
     a = sub.add_parser("airflow", help="the airflow CLI with this project's AIRFLOW_HOME and dags/")
-    a.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    a.add_argument("airflow_args", nargs=argparse.REMAINDER, help="arguments for `airflow`, e.g. dags list")
     a.set_defaults(run=_airflow)
     doc = sub.add_parser("doctor", help="check the lake, the Dask scheduler, Airflow and the settings; say how to fix problems")
     doc.add_argument("--no-airflow", action="store_true", help="skip the Airflow checks (they take a few seconds)")
     doc.set_defaults(run=_doctor)
     u = sub.add_parser("up", help="start the local platform: Airflow's four services and a Dask scheduler with workers")
-    u.add_argument("--workers", type=int, default=2)
-    u.add_argument("--worker-memory", default="4GiB")
-    u.add_argument("--api-port", type=int, default=8080)
-    u.add_argument("--dask-port", type=int, default=8786)
+    u.add_argument("--workers", type=int, default=2, help="Dask workers to start (default 2)")
+    u.add_argument("--worker-memory", default="4GiB", help="memory limit of each Dask worker (default 4GiB)")
+    u.add_argument("--api-port", type=int, default=8080, help="port of the Airflow UI and API (default 8080)")
+    u.add_argument("--dask-port", type=int, default=8786, help="port of the Dask scheduler (default 8786)")
     u.set_defaults(run=_up)
     sub.add_parser("down", help="stop exactly the processes `up` started").set_defaults(run=_down)
     src = sub.add_parser(
         "sources",
         help="list the feeds; check a feed's YAML against a sample file; draft a feed YAML from a new file (writes nothing)",
     )
-    src.add_argument("action", nargs="?", choices=["list", "check", "draft"], default="list")
+    src.add_argument(
+        "action", nargs="?", choices=["list", "check", "draft"], default="list", help="list (default), check or draft"
+    )
     src.add_argument("feed", nargs="?", help="check: the feed's name; draft: the sample file")
     src.add_argument("sample", nargs="?", help="check: the sample file")
     src.add_argument("--rows", type=int, default=5, help="check: how many mapped rows to show")
@@ -202,15 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     docs.add_argument("--check", action="store_true", help="only say which pages are out of step (exit 1)")
     docs.set_defaults(run=_docs)
     g = sub.add_parser("generate-air", help="write SYNTHETIC air-quality files in the PRSA layout")
-    g.add_argument("--out", required=True)
-    g.add_argument("--stations", type=int, default=4)
-    g.add_argument("--days", type=int, default=365)
-    g.add_argument("--seed", type=int, default=20130301)
+    g.add_argument("--out", required=True, help="the folder to write the files to")
+    g.add_argument("--stations", type=int, default=4, help="how many stations (default 4)")
+    g.add_argument("--days", type=int, default=365, help="how many days from 2013-03-01 (default 365)")
+    g.add_argument("--seed", type=int, default=20130301, help="random seed: the same seed writes the same files")
     g.set_defaults(run=_generate)
     c = sub.add_parser("generate-cases", help="write SYNTHETIC police sources (cases, persons, vehicles, stays, flights)")
-    c.add_argument("--out", required=True)
-    c.add_argument("--cases", type=int, default=100_000)
-    c.add_argument("--seed", type=int, default=5)
+    c.add_argument("--out", required=True, help="the folder to write the five files to")
+    c.add_argument("--cases", type=int, default=100_000, help="how many cases (default 100,000)")
+    c.add_argument("--seed", type=int, default=5, help="random seed: the same seed writes the same files")
     c.set_defaults(run=_generate_cases)
     return parser
 
@@ -218,14 +228,25 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `citylake` command."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # a usage error exits with 2
     try:
         return args.run(args)
-    except Exception as exc:  # a clear one-line error for operators; tracebacks with CITYLAKE_DEBUG=1
+    except BrokenPipeError:  # `citylake query ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # one clear line for operators (exit 1); tracebacks with CITYLAKE_DEBUG=1
         if os.environ.get("CITYLAKE_DEBUG"):
             raise
-        print(f"citylake {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"citylake {args.command}: {one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def one_line(exc: BaseException) -> str:
+    """An error as one line without Python's class names: DuckDB's first line ('Catalog Error: ... Did you mean
+    "air_aqi_daily"?') and hint lines joined, a KeyError's message without its quotes."""
+    text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+    lines = [line.strip() for line in str(text).splitlines() if line.strip() and not line.strip().startswith("LINE ")]
+    return " ".join(line for line in lines if not set(line) <= {"^", " "}) or type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -92,12 +92,35 @@ def connect(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, list[View]]:
     return con, found
 
 
+class QueryRefused(ValueError):
+    """A statement `query` does not run: it is read-only, one SELECT over the lake's views."""
+
+
+def read_only(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """From now on the connection reads the lake and nothing else: no other file, no extension, no setting change."""
+    con.execute("SET allowed_directories = [?]", [settings.lake_uri.rstrip("/") + "/"])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
+def checked_select(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """The statement when it is one query (SELECT, WITH, VALUES ...); QueryRefused saying why otherwise."""
+    statements = con.extract_statements(sql)
+    if len(statements) != 1:
+        raise QueryRefused(f"one statement at a time, not {len(statements)}")
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        raise QueryRefused(f"the lake is read-only here: only queries (SELECT ...) run, not a {kind.name} statement")
+    return sql
+
+
 def query(settings: Settings, sql: str) -> pandas.DataFrame:
-    """Run one SQL statement against the lake's views and return the result."""
+    """Run one read-only SQL query against the lake's views and return the result."""
     con, found = connect(settings)
     if not found:
         raise CatalogError(f"nothing is published in the lake at {settings.lake_uri} yet: run `make demo`")
     try:
-        return con.sql(sql).df()
+        read_only(con, settings)
+        return con.sql(checked_select(con, sql)).df()
     finally:
         con.close()

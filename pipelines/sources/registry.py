@@ -6,6 +6,7 @@ with its message (file, key, problem): the other feeds still load, and `invalid_
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -75,7 +76,9 @@ def get_source(name: str, directory: Path | None = None) -> FeedSpec:
     try:
         return feeds[name]
     except KeyError:
-        raise KeyError(f"unknown source {name!r}; registered: {', '.join(sorted(feeds))}") from None
+        nearest = difflib.get_close_matches(name, list(feeds), n=1)
+        hint = f"did you mean {nearest[0]!r}? " if nearest else ""
+        raise KeyError(f"unknown source {name!r}; {hint}registered: {', '.join(sorted(feeds))}") from None
 
 
 def feeds_into(datasets: Iterable[str], directory: Path | None = None) -> list[FeedSpec]:

@@ -8,6 +8,7 @@ wire its DAG (`outlets` come from `producer`): docs/marts.md regenerates with `c
 
 from __future__ import annotations
 
+import difflib
 from functools import lru_cache
 
 from pipelines.lake.catalog import environment, public_safety, traffic
@@ -90,8 +91,10 @@ def clean_dataset(name: str) -> Table:
     try:
         return catalog()[(Zone.CLEAN, name)]
     except KeyError:
-        known = ", ".join(sorted(t.name for t in tables(Zone.CLEAN)))
-        raise KeyError(f"unknown canonical dataset {name!r}; known: {known}") from None
+        known = sorted(t.name for t in tables(Zone.CLEAN))
+        nearest = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {nearest[0]!r}? " if nearest else ""
+        raise KeyError(f"unknown canonical dataset {name!r}; {hint}known: {', '.join(known)}") from None
 
 
 def produced_by(dag_id: str) -> list[Table]:
