@@ -5,19 +5,26 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup up down reliability demo demo-traffic demo-safety bench-traffic bench-rules bench-validation test test-fast test-s3 lint hooks format docs query tables clean-lake clean
+.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety bench-traffic bench-rules bench-validation test test-fast test-s3 lint hooks format docs query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
-$(BIN)/citylake: requirements.txt constraints.txt pyproject.toml
+$(BIN)/citylake: constraints.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,bench]"
 	rm -rf *.egg-info  # the build's leftover: beside the venv's record, Airflow would load our plugin twice
 	@touch $@
+
+constraints: ## rewrite constraints.txt: every package pyproject.toml's pins pull in, resolved afresh in a scratch venv
+	rm -rf var/constraints-venv && $(PYTHON) -m venv var/constraints-venv
+	var/constraints-venv/bin/pip install --quiet --upgrade pip
+	var/constraints-venv/bin/pip install --quiet ".[test,bench]"
+	var/constraints-venv/bin/pip freeze --exclude citylake --exclude pip | LC_ALL=C sort -f > constraints.txt
+	rm -rf var/constraints-venv build *.egg-info
+	@echo "constraints.txt rewritten: review the diff, run make test, commit"
 
 setup: $(BIN)/citylake ## create .venv and install the pinned dependencies
 	@echo "set up: $(VENV) ($$($(BIN)/python --version))"
