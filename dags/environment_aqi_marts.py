@@ -7,6 +7,7 @@ import datetime as dt
 from airflow.sdk import Param, dag, task
 
 from pipelines.orchestration import assets
+from pipelines.orchestration.task_policy import DASK_POOL, task_defaults
 
 AIR_QUALITY_MARTS = assets.outlets("environment_aqi_marts")
 
@@ -34,10 +35,10 @@ Contracts: `docs/marts.md`. Each mart is published in one atomic commit replacin
     tags=["citylake", "environment", "air-quality", "marts"],
     doc_md=DOC,
     params={"stations": Param([], type="array", description="Stations to rebuild; empty: those the trigger touched, else all")},
-    default_args={"owner": "environment", "retries": 2, "retry_delay": dt.timedelta(minutes=2)},
+    default_args=task_defaults("environment", dt.timedelta(hours=1)),
 )
 def environment_aqi_marts() -> None:
-    @task(outlets=AIR_QUALITY_MARTS)
+    @task(outlets=AIR_QUALITY_MARTS, pool=DASK_POOL)
     def build_aqi_marts(*, run_id: str, params=None, triggering_asset_events=None, outlet_events=None) -> dict:
         """Recompute and publish the AQI marts of the touched stations."""
         from pipelines.orchestration import air_quality

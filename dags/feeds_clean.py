@@ -8,6 +8,7 @@ from airflow.sdk import dag, task
 
 from pipelines.orchestration import assets
 from pipelines.orchestration.feed_dags import FeedDag, feed_dags
+from pipelines.orchestration.task_policy import DASK_POOL, task_defaults
 
 
 def feed_clean_dag(spec: FeedDag):
@@ -16,13 +17,13 @@ def feed_clean_dag(spec: FeedDag):
 
     @dag(
         dag_id=spec.dag_id,
-        schedule="@hourly",
+        schedule=spec.cadence,  # the feed YAML's cadence: how often the department delivers
         start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
         catchup=False,
         max_active_runs=1,
         tags=["citylake", spec.department, "feed", "clean"],
         doc_md=spec.doc_md,
-        default_args={"owner": spec.department, "retries": 2, "retry_delay": dt.timedelta(minutes=2)},
+        default_args=task_defaults(spec.department, dt.timedelta(hours=2)),
     )
     def feed_clean() -> None:
         @task
@@ -32,7 +33,7 @@ def feed_clean_dag(spec: FeedDag):
 
             return feeds.ingest(spec.feed, run_id, logical_date or dt.datetime.now(dt.UTC))
 
-        @task(outlets=[clean_asset])
+        @task(outlets=[clean_asset], pool=DASK_POOL)
         def validate_standardize_publish(ingested: dict, *, run_id: str, outlet_events=None) -> dict:
             """Standardize and validate every new file on Dask, pass the quality gate, publish clean + quarantine + ledger."""
             from pipelines.orchestration import feeds

@@ -6,6 +6,8 @@ import datetime as dt
 
 from airflow.sdk import Param, dag, task
 
+from pipelines.orchestration.task_policy import task_defaults
+
 DOC = """
 ### Lake maintenance
 
@@ -27,7 +29,7 @@ Code: `pipelines/lake/maintenance.py`.
     tags=["citylake", "lake", "maintenance"],
     doc_md=DOC,
     params={"retention_days": Param(7, type="integer", minimum=1, description="Keep unreferenced files younger than this")},
-    default_args={"owner": "lake", "retries": 2, "retry_delay": dt.timedelta(minutes=5)},
+    default_args=task_defaults("lake", dt.timedelta(hours=2)),
 )
 def lake_maintenance() -> None:
     @task

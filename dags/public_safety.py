@@ -7,6 +7,7 @@ import datetime as dt
 from airflow.sdk import Param, dag, task
 
 from pipelines.orchestration import assets
+from pipelines.orchestration.task_policy import DASK_POOL, task_defaults
 
 
 @dag(
@@ -16,7 +17,7 @@ from pipelines.orchestration import assets
     catchup=False,
     max_active_runs=1,
     tags=["citylake", "public_safety", "marts"],
-    default_args={"owner": "public_safety", "retries": 2, "retry_delay": dt.timedelta(minutes=2)},
+    default_args=task_defaults("public_safety", dt.timedelta(hours=1)),
     params={
         "granularity": Param("year", enum=["year", "quarter", "month"], description="Length of a period"),
         "min_group_size": Param(1, type="integer", minimum=1, description="Cells with fewer incidents are suppressed"),
@@ -31,7 +32,7 @@ cells below `min_group_size` keep their row with the numbers suppressed. Publish
 def public_safety_hotspots() -> None:
     outlets = assets.outlets("public_safety_hotspots")
 
-    @task(outlets=outlets)
+    @task(outlets=outlets, pool=DASK_POOL)
     def count_hotspots(*, run_id: str, params=None, outlet_events=None) -> dict:
         """Count per cell and period, compare with the period before, publish."""
         from pipelines.orchestration import public_safety
@@ -55,7 +56,7 @@ public_safety_hotspots()
     catchup=False,
     max_active_runs=1,
     tags=["citylake", "public_safety", "mining", "marts"],
-    default_args={"owner": "public_safety", "retries": 2, "retry_delay": dt.timedelta(minutes=2)},
+    default_args=task_defaults("public_safety", dt.timedelta(hours=2)),
     params={
         "period": Param(
             "", type="string", description="2025, 2025-Q1 or 2025-03 (local time); empty: the year with the most cases"
@@ -78,7 +79,7 @@ for the period, with every parameter; rules seen in fewer than `min_group_size` 
 def public_safety_rules() -> None:
     outlets = assets.outlets("public_safety_rules")
 
-    @task(outlets=outlets)
+    @task(outlets=outlets, pool=DASK_POOL)
     def mine_association_rules(*, run_id: str, params=None, outlet_events=None) -> dict:
         """Baskets, itemsets, rules, publish."""
         from pipelines.orchestration import public_safety

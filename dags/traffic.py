@@ -11,9 +11,9 @@ import datetime as dt
 from airflow.sdk import Param, dag, task
 
 from pipelines.orchestration import assets
+from pipelines.orchestration.task_policy import DASK_POOL, task_defaults
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-DEFAULTS = {"owner": "traffic", "retries": 2, "retry_delay": dt.timedelta(minutes=2)}
 TRAFFIC_PARAM = Param(
     {},
     type="object",
@@ -29,7 +29,7 @@ TRAFFIC_PARAM = Param(
     catchup=False,
     max_active_runs=1,
     tags=["citylake", "traffic", "marts"],
-    default_args=DEFAULTS,
+    default_args=task_defaults("traffic", dt.timedelta(hours=3)),
     params={"traffic": TRAFFIC_PARAM},
     doc_md="""### Traffic: readings on a regular grid
 Runs when `clean/traffic_readings` is published. Publishes `curated/traffic_readings_clean`: every
@@ -59,7 +59,7 @@ def traffic_readings_curate() -> None:
     catchup=False,
     max_active_runs=1,
     tags=["citylake", "traffic", "forecasting", "training"],
-    default_args=DEFAULTS,
+    default_args=task_defaults("traffic", dt.timedelta(hours=3)),
     params={"traffic": TRAFFIC_PARAM},
     doc_md="""### Traffic: retrain and compare the forecasters
 Weekly, and by hand. A rolling-origin backtest on the last 20 % of the readings scores every model
@@ -70,7 +70,7 @@ and stores each horizon's champion, refitted on all the data, for the scoring DA
 def traffic_model_training() -> None:
     outlets = assets.outlets("traffic_model_training")
 
-    @task(outlets=outlets)
+    @task(outlets=outlets, pool=DASK_POOL)
     def train_and_compare(*, run_id: str, params=None, outlet_events=None) -> dict:
         """Backtest, rank, store the champions, measure the factors."""
         from pipelines.orchestration import traffic
@@ -90,7 +90,7 @@ def traffic_model_training() -> None:
     catchup=False,
     max_active_runs=1,
     tags=["citylake", "traffic", "forecasting", "alerts"],
-    default_args=DEFAULTS,
+    default_args=task_defaults("traffic", dt.timedelta(hours=3)),
     params={
         "traffic": TRAFFIC_PARAM,
         "dates": Param([], type="array", description="Local dates (YYYY-MM-DD) to score; empty: the latest"),
@@ -103,7 +103,7 @@ publishes `curated/traffic_forecast` and `curated/congestion_alerts`, replacing 
 def traffic_forecast_scoring() -> None:
     outlets = assets.outlets("traffic_forecast_scoring")
 
-    @task(outlets=outlets)
+    @task(outlets=outlets, pool=DASK_POOL)
     def forecast_and_warn(*, run_id: str, params=None, outlet_events=None) -> dict:
         """Forecast with the champions, raise the alerts, publish."""
         from pipelines.orchestration import traffic

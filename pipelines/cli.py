@@ -66,9 +66,14 @@ def _summary(args: argparse.Namespace) -> int:
 
 def _airflow(args: argparse.Namespace) -> int:
     from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
+    from pipelines.platform import PlatformConfig, running_environment
 
+    config = PlatformConfig()
+    platform = running_environment(load_settings(), config)
+    if platform is not None:  # the same Airflow as the UI: a run triggered here is scheduled there
+        print(f"citylake airflow: the platform runs: using its Airflow ({config.airflow_home})", file=sys.stderr)
     airflow = airflow_executable()
-    os.execve(airflow, [airflow, *args.airflow_args], airflow_environment())
+    os.execve(airflow, [airflow, *args.airflow_args], platform or airflow_environment())
     return 0  # not reached
 
 
@@ -183,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("summary", help="print the air-quality summary of the lake")
     s.add_argument("--chart", help="also write the monthly AQI chart to this PNG file")
     s.set_defaults(run=_summary)
-    a = sub.add_parser("airflow", help="the airflow CLI with this project's AIRFLOW_HOME and dags/")
+    a = sub.add_parser(
+        "airflow", help="the airflow CLI for this project: the running platform's Airflow while `make up` runs, else var/airflow"
+    )
     a.add_argument("airflow_args", nargs=argparse.REMAINDER, help="arguments for `airflow`, e.g. dags list")
     a.set_defaults(run=_airflow)
     doc = sub.add_parser("doctor", help="check the lake, the Dask scheduler, Airflow and the settings; say how to fix problems")

@@ -24,6 +24,7 @@ from pathlib import Path
 from pipelines.compute import scheduler_workers
 from pipelines.config import PROJECT_ROOT, Settings, local_pseudonym_key, local_secret
 from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
+from pipelines.orchestration.task_policy import DASK_POOL, DASK_POOL_DESCRIPTION
 from pipelines.orchestration.connections import DASK_CONN_ID, LAKE_CONN_ID, PSEUDONYM_CONN_ID
 
 AIRFLOW_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -215,9 +216,10 @@ def up(settings: Settings, config: PlatformConfig = PlatformConfig(), timeout: f
     config.airflow_home.mkdir(parents=True, exist_ok=True)
     config.password_file.write_text(json.dumps({"admin": admin_password}))
     env = platform_environment(config, settings, jwt_secret, local_pseudonym_key(settings))
-    migrate = subprocess.run([airflow_executable(), "db", "migrate"], env=env, capture_output=True, text=True)
-    if migrate.returncode != 0:
-        raise PlatformError(f"`airflow db migrate` failed:\n{migrate.stdout[-2000:]}{migrate.stderr[-2000:]}")
+    for step in (["db", "migrate"], ["pools", "set", DASK_POOL, str(config.workers), DASK_POOL_DESCRIPTION]):
+        done = subprocess.run([airflow_executable(), *step], env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise PlatformError(f"`airflow {' '.join(step[:2])}` failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
 
     started: list[Started] = []
     try:
@@ -237,6 +239,15 @@ def up(settings: Settings, config: PlatformConfig = PlatformConfig(), timeout: f
         down(config)
         raise
     return started
+
+
+def running_environment(settings: Settings, config: PlatformConfig = PlatformConfig()) -> dict[str, str] | None:
+    """The environment of the running platform's services (its Airflow home, database and connections), or None
+    when it does not run: `citylake airflow` then talks to the same Airflow as the UI."""
+    if not any(alive(p) for p in read_started(config)):
+        return None
+    jwt_secret, _ = local_secret(config.home / "secrets" / "jwt_secret", nbytes=64)
+    return platform_environment(config, settings, jwt_secret, local_pseudonym_key(settings))
 
 
 def down(config: PlatformConfig = PlatformConfig(), grace: float = 20) -> list[str]:

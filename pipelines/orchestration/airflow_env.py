@@ -24,6 +24,8 @@ def airflow_environment(airflow_home: Path = DEFAULT_AIRFLOW_HOME, base: dict[st
     env.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(PROJECT_ROOT / "plugins"))
     env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     env.setdefault("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
+    # the LocalExecutor starts this many worker processes (Airflow's default is 32): one per core fits the machine
+    env.setdefault("AIRFLOW__CORE__PARALLELISM", str(max(2, os.cpu_count() or 2)))
     env.setdefault("AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT", "120")
     env.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
     env.setdefault("GX_ANALYTICS_ENABLED", "False")

@@ -8,8 +8,11 @@ how the Airflow UI shows it. Parsing stays offline: YAML and the checks only, no
 from __future__ import annotations
 
 import re
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from pipelines.lake.catalog import invalid_declarations
 from pipelines.sources.registry import invalid_feeds, valid_sources
@@ -25,11 +28,14 @@ class FeedDag:
     dataset: str
     description: str
     landing_pattern: str
+    cadence: dt.timedelta  # the YAML's `cadence`: how often the department delivers, and so how often the DAG runs
+    suite: str = ""
 
     @classmethod
     def of(cls, spec: FeedSpec) -> FeedDag:
         """The DAG of one validated feed."""
-        return cls(spec.name, spec.department, spec.dataset, spec.description, spec.landing_pattern)
+        cadence = pd.Timedelta(spec.cadence).to_pytimedelta()
+        return cls(spec.name, spec.department, spec.dataset, spec.description, spec.landing_pattern, cadence, spec.suite)
 
     @property
     def dag_id(self) -> str:
@@ -42,13 +48,15 @@ class FeedDag:
         """The DAG's documentation for the Airflow UI."""
         return (
             f"### {self.description}\n\n"
-            f"Feed `{self.feed}` (`sources/{self.feed}.yaml`) of the {self.department} department. Every hour, files "
+            f"Feed `{self.feed}` (`sources/{self.feed}.yaml`) of the {self.department} department. Every {self.cadence} "
+            f"(the YAML's `cadence`; trigger it by hand after a delivery), files "
             f"dropped into `landing/{self.feed}/` matching `{self.landing_pattern}` are copied to `raw/` with a manifest "
             f"(checksum, bytes, rows, arrival); a file seen before changes nothing. Each new file version is parsed and "
             f"standardized by the feed's YAML on the Dask workers (format, encoding, units, time zone, coordinates, "
-            f"districts), validated with the suite `expectations/<dataset>.json` and deduplicated. Rejected rows go to "
+            f"districts), validated with the suite `expectations/{self.suite}.json` (Great Expectations decides every row) and deduplicated. Rejected rows go to "
             f"`quarantine/{self.dataset}` with a reason code; if a file's quarantined share passes the suite's threshold "
-            f"the run **fails before anything is published** (the task log lists the reasons). Otherwise "
+            f"the run **fails before anything is published**, once, without retries (the task log lists the files, reasons and "
+            f"how to release them). A run with nothing new is skipped without starting Dask. Otherwise "
             f"`clean/{self.dataset}` is published in one atomic Delta commit and the asset `{self.dataset}` is updated "
             f"with rows, quarantined rows by reason and the partitions touched."
         )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipelines.config import PROJECT_ROOT
 from pipelines.orchestration import assets
+from pipelines.orchestration.task_policy import DASK_POOL
 
 AIR_QUALITY_CLEAN = assets.clean("air_quality_hourly")
 AIR_QUALITY_MARTS = assets.outlets("environment_aqi_marts")
@@ -33,6 +36,25 @@ TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_fo
 EXPECTED = (
     FEED_DAGS | {"environment_aqi_marts", "public_safety_hotspots", "public_safety_rules", "lake_maintenance"} | TRAFFIC_DAGS
 )
+
+
+# the tasks that work on the Dask cluster, so run in its pool (one slot per worker)
+DASK_TASKS = {
+    "validate_standardize_publish",
+    "build_aqi_marts",
+    "count_hotspots",
+    "mine_association_rules",
+    "train_and_compare",
+    "forecast_and_warn",
+}
+
+
+def test_a_feed_dag_runs_at_its_yaml_cadence(dagbag) -> None:
+    from pipelines.sources.registry import all_sources
+
+    for feed in all_sources().values():
+        dag = next(d for d in dagbag.dags.values() if d.dag_id.endswith(f"_{feed.name}_clean"))
+        assert dag.timetable.delta == pd.Timedelta(feed.cadence).to_pytimedelta(), (feed.name, dag.timetable)
 
 
 class ParseTimeIO(AssertionError):
@@ -76,6 +98,8 @@ def test_dag_conventions(dagbag, dag_id: str) -> None:
     for task in dag.tasks:
         assert task.retries >= 2, f"{dag_id}.{task.task_id} has retries={task.retries}"
         assert task.owner == department
+        assert dt.timedelta(0) < task.execution_timeout <= dt.timedelta(hours=3), f"{dag_id}.{task.task_id}"
+        assert (task.pool == DASK_POOL) == (task.task_id in DASK_TASKS), f"{dag_id}.{task.task_id} runs in {task.pool}"
     assert dag_id.endswith(("_clean", "_marts", "_curate", "_training", "_scoring", "_hotspots", "_rules", "_maintenance"))
 
 
@@ -149,6 +173,7 @@ def test_dag_files_only_wire(dagbag) -> None:
                     "from airflow.sdk",
                     "from pipelines.orchestration import assets",
                     "from pipelines.orchestration.feed_dags",
+                    "from pipelines.orchestration.task_policy",
                 )
             )
             for line in top_level_imports

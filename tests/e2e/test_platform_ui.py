@@ -200,3 +200,19 @@ def test_the_heavy_work_ran_on_the_platforms_dask_scheduler(platform) -> None:
     with Client(platform[0].dask_address, timeout=10) as client:
         prefixes = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
     assert "stage_file" in prefixes, prefixes  # the clean flow's per-file task, not a per-task LocalCluster
+
+
+def test_the_dask_pool_is_sized_to_the_workers_and_the_cli_talks_to_this_airflow(platform) -> None:
+    import subprocess
+
+    from pipelines.orchestration.airflow_env import airflow_executable
+    from pipelines.orchestration.task_policy import DASK_POOL
+    from pipelines.platform import running_environment
+
+    config, lake = platform
+    env = running_environment(lake.settings, config)
+    assert env is not None and env["AIRFLOW_HOME"] == str(config.airflow_home)
+    pools = subprocess.run([airflow_executable(), "pools", "list", "--output", "json"], env=env, capture_output=True, text=True)
+    listed = next(line for line in pools.stdout.splitlines() if line.startswith("[{"))  # after any log lines
+    slots = {p["pool"]: int(p["slots"]) for p in json.loads(listed)}
+    assert slots[DASK_POOL] == config.workers == 2

@@ -97,3 +97,21 @@ def test_down_stops_exactly_what_up_recorded(tmp_path: Path) -> None:
     finally:
         ours.kill()
         bystander.kill()
+
+
+def test_the_cli_talks_to_the_platforms_airflow_only_while_it_runs(tmp_path: Path) -> None:
+    import psutil
+
+    from pipelines.platform import running_environment
+
+    config, settings = PlatformConfig(home=tmp_path), load_settings(lake_uri=str(tmp_path / "lake"))
+    assert running_environment(settings, config) is None  # nothing runs: `citylake airflow` uses var/airflow
+    service = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        started = Started("airflow-scheduler", service.pid, psutil.Process(service.pid).create_time(), "log")
+        config.state_file.write_text(json.dumps([started.__dict__]))
+        env = running_environment(settings, config)
+        assert env is not None and env["AIRFLOW_HOME"] == str(config.airflow_home)
+        assert env["CITYLAKE_LAKE_URI"] == settings.lake_uri and env["AIRFLOW__API__BASE_URL"] == config.api_url
+    finally:
+        service.kill()
