@@ -24,8 +24,8 @@ from pathlib import Path
 from pipelines.compute import scheduler_workers
 from pipelines.config import PROJECT_ROOT, Settings, local_pseudonym_key, local_secret
 from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
-from pipelines.orchestration.task_policy import DASK_POOL, DASK_POOL_DESCRIPTION
 from pipelines.orchestration.connections import DASK_CONN_ID, LAKE_CONN_ID, PSEUDONYM_CONN_ID
+from pipelines.orchestration.task_policy import DASK_POOL, DASK_POOL_DESCRIPTION
 
 AIRFLOW_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
 

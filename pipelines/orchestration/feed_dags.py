@@ -7,8 +7,8 @@ how the Airflow UI shows it. Parsing stays offline: YAML and the checks only, no
 
 from __future__ import annotations
 
-import re
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
