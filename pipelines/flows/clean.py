@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -32,7 +33,8 @@ from pipelines.sources.spec import FeedSpec
 from pipelines.sources.standardize import standardize
 from pipelines.sources.streaming import bucket_count, standardize_stream, streamable
 from pipelines.validate import quarantine
-from pipelines.validate.gate import check_gate
+from pipelines.validate.data_docs import ValidationEntry, data_docs_page, index_page, summary
+from pipelines.validate.gate import QualityGateError, check_gate
 from pipelines.validate.suite import GxOutcome, Suite, load_suite, validate_with_gx
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ class StagedFile:
     quality: PartitionQuality
     clean_parts: list[PartFile]
     quarantine_parts: list[PartFile]
+    validations: tuple[ValidationEntry, ...] = ()  # GX's results on its rows, kept with their Data Docs pages
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ class _Outcome:
     clean_parts: list[PartFile]
     gx_failures: list[str]
     deduplicated_by_reason: dict[str, int] = field(default_factory=dict)
+    validations: list[dict[str, Any]] = field(default_factory=list)
 
 
 def stage_file(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) -> StagedFile:
@@ -155,7 +159,23 @@ def stage_file(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) ->
         gx_success=not outcome.gx_failures,
         gx_failures=tuple(outcome.gx_failures),
     )
-    return StagedFile(quality, outcome.clean_parts, quarantine_parts)
+    kept = _keep_validations(lake, dataset.name, raw.file_name, run_id, outcome.validations)
+    return StagedFile(quality, outcome.clean_parts, quarantine_parts, kept)
+
+
+def _keep_validations(
+    lake: Lake, dataset: str, file_name: str, run_id: str, documents: list[dict[str, Any]]
+) -> tuple[ValidationEntry, ...]:
+    """Write GX's results on a file's rows (one per chunk) and their Data Docs pages; their index lines."""
+    folder = lake.layout.validations_dir(dataset, run_id)
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", file_name)
+    entries = []
+    for number, document in enumerate(documents, start=1):
+        name = stem if len(documents) == 1 else f"{stem}.part{number:03d}"
+        lake.write_bytes(f"{folder}/{name}.json", json.dumps(document).encode())
+        lake.write_bytes(f"{folder}/{name}.html", data_docs_page(document).encode())
+        entries.append(summary(document, f"{name}.html", file_name))
+    return tuple(entries)
 
 
 def _write_clean(lake: Lake, feed: FeedSpec, clean: pd.DataFrame, run_id: str) -> list[PartFile]:
@@ -177,6 +197,7 @@ def _stage_whole(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) 
         _write_clean(lake, feed, result.clean, run_id),
         list(gx.failed),
         result.deduplicated_by_reason,
+        result.validations,
     )
 
 
@@ -217,6 +238,7 @@ def _stage_in_chunks(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: s
         parts,
         sorted(set(failures)),
         result.deduplicated_by_reason,
+        result.validations,
     )
 
 
@@ -282,8 +304,14 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: distributed.C
         client, stage_file, todo, lambda r: f"standardize {r.file_name}", feed, settings, run_id
     )
     qualities = [replace(s.quality, processing_key=keys[s.quality.partition]) for s in staged]
+    data_docs = f"{lake.layout.validations_dir(dataset.name, run_id)}/index.html"
+    entries = [entry for s in staged for entry in s.validations]
+    lake.write_bytes(data_docs, index_page(dataset.name, run_id, suite.name, entries).encode())
     try:
         check_gate(qualities, suite)
+    except QualityGateError as exc:
+        delta.discard_parts(lake, [p for s in staged for p in (*s.clean_parts, *s.quarantine_parts)])
+        raise QualityGateError(f"{exc}\nGreat Expectations' Data Docs of this run: {data_docs}") from None
     except Exception:
         delta.discard_parts(lake, [p for s in staged for p in (*s.clean_parts, *s.quarantine_parts)])
         raise

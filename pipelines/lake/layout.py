@@ -77,6 +77,11 @@ class LakeLayout:
         """A file saved with one run's record (a plot, a table)."""
         return f"{self.run_artifacts_dir(pipeline, run_id)}/{checked_name(name, 'artifact name')}"
 
+    def validations_dir(self, dataset: str, run_id: str | None = None) -> str:
+        """Where a dataset's GX validation results and Data Docs are kept (one folder per run)."""
+        folder = f"{self.zone(Zone.META)}/validations/{checked_name(dataset, 'dataset')}"
+        return folder if run_id is None else f"{folder}/{re.sub(r'[^A-Za-z0-9_.-]', '_', run_id)}"
+
     def model_artifact(self, pipeline: str, training_id: str, name: str) -> str:
         """A fitted model of one training run."""
         return f"{self.zone(Zone.META)}/models/{checked_name(pipeline, 'pipeline')}/{checked_name(training_id, 'training id')}/{checked_name(name, 'model name')}"

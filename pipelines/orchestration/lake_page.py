@@ -1,7 +1,8 @@
 """The lake page in the Airflow UI (an Airflow 3 plugin): zones, tables, last publish, rows, quarantine, freshness.
 
 Served by the api-server at /citylake/lake (HTML) and /citylake/lake.json; the "Lake" entry of the
-Browse menu shows it inside the UI. Asking needs the right to read assets, like the UI's asset pages.
+Browse menu shows it inside the UI. Each clean dataset links to its Great Expectations Data Docs
+(/citylake/validations/<dataset>: one entry per run, newest first). Asking needs the right to read assets, like the UI's asset pages.
 Registered through the `airflow.plugins` entry point in pyproject.toml, or by plugins/citylake_lake_page.py
 from Airflow's plugins folder where the package is not installed (never both).
 """
@@ -10,14 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import HTMLResponse
 
-from pipelines.lake.catalog import catalog, tables
+from pipelines.lake.catalog import Zone, catalog, tables
 from pipelines.lake.status import TableStatus, expected_cadences, table_statuses, zone_totals
 from pipelines.lake.storage import Lake
 from pipelines.orchestration.hooks import task_settings
@@ -77,7 +79,8 @@ def render_lake_page(lake_uri: str, statuses: Sequence[TableStatus], now: dt.dat
         f"<td>{esc(str(r['last_publish']))}</td><td class='num'>{r['version']}</td><td class='num'>{r['rows']:,}</td>"
         f"<td>{esc(', '.join(f'{code}: {n:,}' for code, n in s.quarantined_by_reason.items()) or '-')}</td>"
         f"<td>{esc(str(r['cadence']))}</td><td class='{str(r['freshness']).replace(' ', '-')}'>{esc(str(r['freshness']))}</td>"
-        f"<td title='{esc(str(r['description']))}'>{esc(str(r['owner']))}</td><td>{esc(str(r['producer']))}</td></tr>"
+        f"<td title='{esc(str(r['description']))}'>{esc(str(r['owner']))}</td><td>{esc(str(r['producer']))}</td>"
+        f"<td>{_validations_link(s)}</td></tr>"
         for s, r in zip(statuses, lake_status_rows(statuses, now))
     )
     empty = "" if statuses else "<p>Nothing is published yet: run a clean DAG (or <code>make demo</code>).</p>"
@@ -85,7 +88,41 @@ def render_lake_page(lake_uri: str, statuses: Sequence[TableStatus], now: dt.dat
 <body><h1>The lake</h1><p>{esc(lake_uri)}, as of {now.isoformat(timespec="seconds")}</p>{empty}
 <h2>Zones</h2><table><tr><th>zone</th><th>tables</th><th>rows</th></tr>{zones}</table>
 <h2>Tables</h2><table><tr><th>zone</th><th>dataset</th><th>last publish (UTC)</th><th>version</th><th>rows</th>
-<th>quarantined by reason</th><th>expected every</th><th>freshness</th><th>owner</th><th>produced by</th></tr>{tables}</table></body></html>"""
+<th>quarantined by reason</th><th>expected every</th><th>freshness</th><th>owner</th><th>produced by</th>
+<th>validations</th></tr>{tables}</table></body></html>"""
+
+
+def _validations_link(status: TableStatus) -> str:
+    """A clean dataset's link to its Data Docs (validations of its clean runs); nothing for other tables."""
+    if status.zone is not Zone.CLEAN:
+        return ""
+    name = html.escape(status.dataset)
+    return f"<a href='validations/{name}'>Data Docs</a>"
+
+
+def validation_runs_page(dataset: str, runs: Sequence[tuple[str, dt.datetime]]) -> str:
+    """A dataset's validated runs, newest first, each linking to its index of Data Docs pages."""
+    esc = html.escape
+    items = "".join(
+        f"<tr><td><a href='{esc(dataset)}/{esc(run)}/index.html'>{esc(run)}</a></td><td>{when.isoformat(timespec='seconds')}</td></tr>"
+        for run, when in runs
+    )
+    empty = "" if runs else "<p>No validation yet: the dataset's clean DAG has not run.</p>"
+    return f"""<!doctype html><html><head><meta charset="utf-8"><title>{esc(dataset)}: validations</title><style>{_STYLE}</style></head>
+<body><h1>{esc(dataset)}: Great Expectations validations</h1>{empty}<table><tr><th>run</th><th>validated (UTC)</th></tr>{items}</table></body></html>"""
+
+
+def _validation_runs(lake: Lake, dataset: str) -> list[tuple[str, dt.datetime]]:
+    folder = lake.layout.validations_dir(dataset)
+    found = []
+    for index in lake.glob(f"{folder}/*/index.html"):
+        modified = lake.fs.modified(index)
+        when = modified if modified.tzinfo else modified.replace(tzinfo=dt.UTC)
+        found.append((index.rsplit("/", 2)[-2], when))
+    return sorted(found, key=lambda run: run[1], reverse=True)
+
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")  # no path separators, no leading dot
 
 
 def _current() -> tuple[str, list[TableStatus], dt.datetime]:
@@ -108,6 +145,30 @@ app = FastAPI(title="CityLake lake page")
 def lake_page() -> str:
     """The page."""
     return render_lake_page(*_current())
+
+
+@app.get("/validations/{dataset}", response_class=HTMLResponse, dependencies=[_reader()])
+def validation_runs(dataset: str) -> str:
+    """A clean dataset's validated runs."""
+    if (Zone.CLEAN, dataset) not in catalog():
+        raise HTTPException(status_code=404, detail=f"no clean dataset {dataset!r}")
+    return validation_runs_page(dataset, _validation_runs(Lake(task_settings()), dataset))
+
+
+@app.get("/validations/{dataset}/{run}/{page}", response_class=HTMLResponse, dependencies=[_reader()])
+def validation_page(dataset: str, run: str, page: str) -> str:
+    """One stored Data Docs page (or a run's index of them)."""
+    if (
+        (Zone.CLEAN, dataset) not in catalog()
+        or not (SAFE_NAME.match(run) and SAFE_NAME.match(page))
+        or not page.endswith(".html")
+    ):
+        raise HTTPException(status_code=404, detail="no such validation page")
+    lake = Lake(task_settings())
+    path = f"{lake.layout.validations_dir(dataset, run)}/{page}"
+    if not lake.exists(path):
+        raise HTTPException(status_code=404, detail=f"no validation page {run}/{page} for {dataset}")
+    return lake.read_bytes(path).decode("utf-8")
 
 
 @app.get("/lake.json", dependencies=[_reader()])

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,7 @@ class Standardized:
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
     deduplicated_by_reason: dict[str, int] = field(default_factory=dict)
+    validations: list[dict[str, Any]] = field(default_factory=list)  # GX's results on the rows (one per chunk read)
 
     @property
     def balanced(self) -> bool:
@@ -422,6 +424,7 @@ class Candidates:
     rejects: pd.DataFrame
     rows_in: int
     encoding: str | None
+    validation: dict[str, Any] | None = None  # GX's result on these rows (Suite.check_rows)
 
 
 SOURCE_PREFIX = "__source__"
@@ -449,6 +452,7 @@ def standardize(content: bytes, spec: FeedSpec, suite: Suite, context: FeedConte
         deduplicated_by_reason=dropped,
         gaps=count_gaps(gap_extents(clean, spec), spec),
         encoding=candidates.encoding,
+        validations=[candidates.validation] if candidates.validation else [],
     )
 
 
@@ -556,9 +560,9 @@ def standardize_rows(
     for name in dataset.names:
         if name not in frame.columns:
             frame[name] = None
-    rule_reason, rule_detail = suite.first_failures(frame)
-    for code in dict.fromkeys(rule_reason.dropna()):
-        rejections.add(rule_reason == code, code, rule_detail)
+    verdict = suite.check_rows(frame)  # Great Expectations decides which rows are valid
+    for code in dict.fromkeys(verdict.reason.dropna()):
+        rejections.add(verdict.reason == code, code, verdict.detail)
     for key in dataset.key:
         rejections.add(frame[key].isna(), Reason.MISSING_VALUE, f"key column {key} is missing")
 
@@ -580,7 +584,8 @@ def standardize_rows(
     rejects = (
         pd.concat([r for r in rejected if len(r)], ignore_index=True) if any(len(r) for r in rejected) else rejects_frame([])
     )
-    return Candidates(pd.concat([kept, sources], axis=1), rejects, len(parsed.rejects) + len(records), parsed.encoding)
+    rows_in = len(parsed.rejects) + len(records)
+    return Candidates(pd.concat([kept, sources], axis=1), rejects, rows_in, parsed.encoding, verdict.validation)
 
 
 def deduplicate_candidates(rows: pd.DataFrame, spec: FeedSpec) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:

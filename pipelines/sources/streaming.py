@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -50,6 +50,7 @@ class StreamedFile:
     chunks: int = 0
     rejects: pd.DataFrame = field(default_factory=lambda: rejects_frame([]))
     deduplicated_by_reason: dict[str, int] = field(default_factory=dict)
+    validations: list[dict[str, Any]] = field(default_factory=list)  # GX's result on each chunk's rows
 
     @property
     def balanced(self) -> bool:
@@ -116,6 +117,8 @@ def standardize_stream(
                     candidates = standardize_rows(chunk, chunk_spec, suite, context, first_line - (2 if header else 1), seen)
                     result.rows_in += candidates.rows_in
                     result.chunks += 1
+                    if candidates.validation:
+                        result.validations.append(candidates.validation)
                     if len(candidates.rejects):
                         rejects.append(candidates.rejects)
                     _spill(candidates.rows, spec, spill, index, buckets)

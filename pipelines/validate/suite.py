@@ -137,17 +137,23 @@ class Suite:
 
     def first_failures(self, frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         """Per row: the reason code and detail of the first expectation GX says it breaks (None where it passes all)."""
+        checked = self.check_rows(frame)
+        return checked.reason, checked.detail
+
+    def check_rows(self, frame: pd.DataFrame) -> RowCheck:
+        """GX's verdict on every row: reason and detail per row, and the validation result to keep (Data Docs)."""
         reason = pd.Series(None, index=frame.index, dtype="object")
         detail = pd.Series(None, index=frame.index, dtype="object")
         rules = self.row_rules
         if frame.empty or not rules:
-            return reason, detail
-        results = _gx_validate(
+            return RowCheck(reason, detail, None)
+        validation = _gx_validate(
             _plain(frame).reset_index(drop=True),
-            [{"type": r.expectation_type, "kwargs": r.kwargs} for r in rules],
+            [{"type": r.expectation_type, "kwargs": r.kwargs, "meta": {"reason_code": r.reason_code}} for r in rules],
             "COMPLETE",
+            self.name,
         )
-        for rule, result in zip(rules, results):
+        for rule, result in zip(rules, validation.results):
             positions = np.asarray(result.result.get("unexpected_index_list") or [], dtype=np.int64)
             if not len(positions):
                 continue
@@ -158,7 +164,28 @@ class Suite:
                 reason[bad] = rule.reason_code
                 rows = frame.loc[bad, rule.columns].itertuples(index=False, name=None)
                 detail[bad] = [rule.describe(values) for values in rows]
-        return reason, detail
+        return RowCheck(reason, detail, kept_result(validation))
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """Per row the first reason it fails (None: valid) with its detail, and GX's result as JSON (None: nothing run)."""
+
+    reason: pd.Series
+    detail: pd.Series
+    validation: dict[str, Any] | None
+
+
+BULKY = ("unexpected_index_list", "unexpected_list", "unexpected_index_query")
+
+
+def kept_result(validation: Any) -> dict[str, Any]:
+    """A GX validation result as JSON to keep: counts and partial samples, not every failing row's index."""
+    document: dict[str, Any] = validation.to_json_dict()
+    for result in document["results"]:
+        for bulky in BULKY:
+            (result.get("result") or {}).pop(bulky, None)
+    return document
 
 
 def expectations_dir() -> Path:
@@ -214,13 +241,13 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return plain
 
 
-def _gx_validate(frame: pd.DataFrame, expectations: list[dict[str, Any]], result_format: str) -> list[Any]:
-    """GX's result of each expectation on the frame, in order."""
+def _gx_validate(frame: pd.DataFrame, expectations: list[dict[str, Any]], result_format: str, name: str = "citylake") -> Any:
+    """GX's validation of the frame (its `.results` in the order of `expectations`)."""
     from great_expectations.core import ExpectationSuite
 
-    gx_suite = ExpectationSuite(name="citylake", expectations=json.loads(json.dumps(expectations)))
+    gx_suite = ExpectationSuite(name=name, expectations=json.loads(json.dumps(expectations)))
     batch = _gx_batch_definition().get_batch(batch_parameters={"dataframe": frame})
-    return list(batch.validate(gx_suite, result_format={"result_format": result_format}).results)
+    return batch.validate(gx_suite, result_format={"result_format": result_format})
 
 
 @dataclass(frozen=True)
@@ -242,7 +269,7 @@ def validate_with_gx(frame: pd.DataFrame, suite: Suite, columns: Sequence[str]) 
         {"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": list(columns), "exact_match": True}},
         *suite.table_checks,
     ]
-    results = _gx_validate(_plain(frame), [{"type": e["type"], "kwargs": e["kwargs"]} for e in expectations], "SUMMARY")
+    results = _gx_validate(_plain(frame), [{"type": e["type"], "kwargs": e["kwargs"]} for e in expectations], "SUMMARY").results
     failed = [
         f"{r.expectation_config.type}({r.expectation_config.kwargs.get('column') or r.expectation_config.kwargs.get('column_list')}):"
         f" {r.result.get('unexpected_count', r.result.get('observed_value'))}"

@@ -105,4 +105,7 @@ def test_a_quality_gate_failure_fails_once_and_says_how_to_release_it(tmp_path: 
     assert "water_flow.csv (water_flow.csv): 10 of 10 rows quarantined (100.0% > threshold" in text
     assert "NAIVE_TIMESTAMP=10" in text and "Retrying will not help" in text
     assert "`citylake sources check pipe_flow <file>`" in text
+    assert "Great Expectations' Data Docs of this run: " in text
+    [index] = lake.glob(f"{lake.layout.validations_dir('water_readings')}/*/index.html")
+    assert "water_flow.csv.html" in lake.read_bytes(index).decode()  # the Data Docs page of the failing file
     assert not lake.exists(lake.layout.table(Zone.CLEAN, "water_readings"))  # nothing published

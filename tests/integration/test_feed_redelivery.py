@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -52,6 +53,17 @@ def test_only_the_redelivered_and_the_late_files_are_reprocessed(settings, dask_
     april_rows = parts["04"].count(b"\n") - 1
     assert first.partitions == ["water_flow_202203.csv", "water_flow_202204.csv"]
     assert first.rows_clean == march_rows + april_rows
+    docs = lake.layout.validations_dir("water_readings", "r1")  # GX's results and Data Docs of the run, per file
+    assert sorted(p.rsplit("/", 1)[1] for p in lake.glob(f"{docs}/*")) == [
+        "index.html",
+        "water_flow_202203.csv.html",
+        "water_flow_202203.csv.json",
+        "water_flow_202204.csv.html",
+        "water_flow_202204.csv.json",
+    ]
+    result = json.loads(lake.read_bytes(f"{docs}/water_flow_202203.csv.json"))
+    assert result["success"] and result["results"][0]["result"]["element_count"] == march_rows
+    assert "water_flow_202203.csv.html" in lake.read_bytes(f"{docs}/index.html").decode()
     march_files = files_of(lake, uri, "water_flow_202203.csv")
 
     # April is delivered again with one reading corrected and one withdrawn; May arrives late

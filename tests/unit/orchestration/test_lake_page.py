@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import pytest
 
@@ -93,3 +94,28 @@ def test_the_plugin_loads_once_from_the_plugins_folder_or_the_entry_point(deploy
     [(name, origin)] = found["plugins"]  # exactly once
     assert name == "citylake_lake_page" and source in origin
     assert found["errors"] == []
+
+
+def test_each_clean_dataset_links_to_its_data_docs_newest_run_first(tmp_path, monkeypatch) -> None:
+    from fastapi import HTTPException
+
+    from pipelines.config import load_settings
+    from pipelines.lake.storage import Lake
+    from pipelines.orchestration import lake_page
+
+    settings = load_settings(lake_uri=str(tmp_path / "lake"))
+    lake = Lake(settings)
+    for run, page in (("manual__1", "<p>first</p>"), ("manual__2", "<p>second</p>")):
+        lake.write_bytes(f"{lake.layout.validations_dir('water_readings', run)}/index.html", page.encode())
+        time.sleep(0.05)
+    monkeypatch.setattr(lake_page, "task_settings", lambda *_: settings)
+    listing = lake_page.validation_runs("water_readings")
+    assert listing.index("water_readings/manual__2/index.html") < listing.index("water_readings/manual__1/index.html")
+    assert lake_page.validation_page("water_readings", "manual__1", "index.html") == "<p>first</p>"
+    for dataset, run, page in (
+        ("ledger", "manual__1", "index.html"),
+        ("water_readings", "..", "index.html"),
+        ("water_readings", "manual__1", "x.json"),
+    ):
+        with pytest.raises(HTTPException):
+            lake_page.validation_page(dataset, run, page)
