@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -109,3 +110,22 @@ def test_a_quality_gate_failure_fails_once_and_says_how_to_release_it(tmp_path: 
     [index] = lake.glob(f"{lake.layout.validations_dir('water_readings')}/*/index.html")
     assert "water_flow.csv.html" in lake.read_bytes(index).decode()  # the Data Docs page of the failing file
     assert not lake.exists(lake.layout.table(Zone.CLEAN, "water_readings"))  # nothing published
+
+
+def test_a_feed_can_be_backfilled_over_a_date_range_at_its_cadence(tmp_path: Path) -> None:
+    """docs/operations.md: `citylake airflow backfill create` schedules one run per cadence step of the range."""
+    import subprocess
+
+    from pipelines.orchestration.airflow_env import airflow_executable
+
+    home = tmp_path / "airflow"
+    env = airflow_environment(home, base={"PATH": "/usr/bin:/bin", "CITYLAKE_LAKE_URI": str(tmp_path / "lake")})
+    log = tmp_path / "airflow.log"
+    run_airflow(["db", "migrate"], env, log)
+    run_airflow(["dags", "reserialize"], env, log)
+    command = ["backfill", "create", "--dag-id", "water_pipe_flow_clean", "--from-date", "2026-11-01T00:00:00+00:00"]
+    command += ["--to-date", "2026-11-01T03:00:00+00:00", "--dry-run"]
+    planned = subprocess.run([airflow_executable(), *command], env=env, capture_output=True, text=True, timeout=300)
+    assert planned.returncode == 0, planned.stderr[-2000:]
+    runs = re.findall(r"^\| (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00:00) ", planned.stdout, flags=re.M)
+    assert runs == [f"2026-11-01 0{h}:00:00+00:00" for h in range(4)]  # pipe_flow's cadence is 1h: one run per hour
