@@ -1,18 +1,18 @@
-"""Geo-referencing: districts from KML or GeoJSON polygons (holes and multipolygons honoured, by shapely),
-a city grid, and checks for impossible points. Pure."""
+"""Geo-referencing: districts from KML (read by fastkml) or GeoJSON polygons, holes and multipolygons honoured
+(shapely), a city grid, and checks for impossible points. Pure."""
 
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
-
-KML = "{http://www.opengis.net/kml/2.2}"
 
 
 class GeoFileError(ValueError):
@@ -27,29 +27,45 @@ class District:
     geometry: Polygon | MultiPolygon
 
 
-def _ring(text: str) -> list[tuple[float, float]]:
-    return [(float(x), float(y)) for x, y, *_ in (p.split(",") for p in text.split())]
+def _placemarks(feature: Any) -> Iterator[Any]:
+    """Every Placemark under a KML document or folder, depth first, in file order."""
+    for child in getattr(feature, "features", None) or []:
+        if type(child).__name__ == "Placemark":
+            yield child
+        else:
+            yield from _placemarks(child)
 
 
-def _kml_polygon(element: ET.Element) -> Polygon:
-    outer = element.findtext(f"{KML}outerBoundaryIs/{KML}LinearRing/{KML}coordinates") or ""
-    holes = [_ring(c.text or "") for c in element.findall(f"{KML}innerBoundaryIs/{KML}LinearRing/{KML}coordinates")]
-    return Polygon(_ring(outer), holes)
+def _kml_label(placemark: Any, name_field: str) -> str | None:
+    """The Placemark's `name`, or its ExtendedData / SchemaData field of that name."""
+    if name_field == "name":
+        return placemark.name
+    data = placemark.extended_data
+    for element in getattr(data, "elements", None) or []:
+        if getattr(element, "name", None) == name_field:
+            return str(element.value)
+        for simple in getattr(element, "data", None) or []:  # SchemaData: SimpleData name=... value
+            if getattr(simple, "name", None) == name_field:
+                return str(simple.value)
+    return None
 
 
 def read_kml(path: Path, name_field: str = "name") -> list[District]:
-    """Districts from a KML file: each Placemark's `name_field` element and its polygons with their holes."""
+    """Districts from a KML file (read by fastkml): each Placemark's label and its polygons with their holes."""
+    with warnings.catch_warnings():  # fastkml notes that lxml (pretty printing only) is absent
+        warnings.simplefilter("ignore", UserWarning)
+        from fastkml import KML
     try:
-        root = ET.parse(path).getroot()
-    except (ET.ParseError, OSError) as exc:
+        document = KML.parse(path)
+    except Exception as exc:  # fastkml and its XML parser raise their own error types
         raise GeoFileError(f"{path}: not a readable KML file ({exc})") from exc
     districts = []
-    for placemark in root.iter(f"{KML}Placemark"):
-        label = placemark.findtext(f"{KML}{name_field}")
-        polygons = [_kml_polygon(p) for p in placemark.iter(f"{KML}Polygon")]
-        if label is None or not polygons:
+    for placemark in _placemarks(document):
+        label = _kml_label(placemark, name_field)
+        geometry = shape(placemark.geometry) if placemark.geometry is not None else None
+        if label is None or not isinstance(geometry, (Polygon, MultiPolygon)):
             raise GeoFileError(f"{path}: a Placemark without <{name_field}> or without polygon coordinates")
-        districts.append(District(label.strip(), _valid(polygons[0] if len(polygons) == 1 else MultiPolygon(polygons))))
+        districts.append(District(label.strip(), _valid(geometry)))
     if not districts:
         raise GeoFileError(f"{path}: no Placemark polygons")
     return districts

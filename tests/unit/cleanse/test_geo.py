@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon
 
-from pipelines.cleanse.geo import District, extent, locate, read_districts, read_geojson
+from pipelines.cleanse.geo import District, GeoFileError, extent, locate, read_districts, read_geojson
 from tests.conftest import DATA_DIR, require_data
 
 
@@ -57,13 +58,13 @@ def test_points_in_the_holes_of_districts_16_and_22_are_in_district_31() -> None
     """District 31 (O'Hare and two enclaves) lies in holes of 16 and 22: a point there is in 31, not in the district around it."""
     districts = read_districts(require_data(DATA_DIR / "crime/chicago/chicago_police_districts.kml"), "name")
     enclaves = [d for d in districts if d.name == "31"]
-    around = {d.name: d.geometry for d in districts if d.name in ("16", "22")}
-    assert len(enclaves) == 3 and sum(len(g.interiors) for g in around.values()) == 3
+    around = [part for d in districts if d.name in ("16", "22") for part in getattr(d.geometry, "geoms", [d.geometry])]
+    assert len(enclaves) == 3 and sum(len(part.interiors) for part in around) == 3
     inside_a_hole = 0
     for enclave in enclaves:
         point = enclave.geometry.representative_point()
         assert locate(np.array([point.y]), np.array([point.x]), districts).tolist() == ["31"]
-        inside_a_hole += any(Polygon(g.exterior).contains(point) for g in around.values())
+        inside_a_hole += any(Polygon(part.exterior).contains(point) for part in around)
     assert inside_a_hole == 3  # each enclave sits inside the outline of 16 or 22, in one of its holes
 
 
@@ -91,3 +92,22 @@ def test_multipolygons_extent_and_points_outside(tmp_path: Path) -> None:
         None,
     ]
     assert extent(districts) == (0.0, 0.0, 6.0, 6.0)
+
+
+KML_WITH_A_HOLE = """<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document><Folder>
+<Placemark><name>ignored</name><ExtendedData><Data name="dist_num"><value>7</value></Data></ExtendedData>
+<Polygon><outerBoundaryIs><LinearRing><coordinates>0,0 10,0 10,10 0,10 0,0</coordinates></LinearRing></outerBoundaryIs>
+<innerBoundaryIs><LinearRing><coordinates>4,4 6,4 6,6 4,6 4,4</coordinates></LinearRing></innerBoundaryIs></Polygon></Placemark>
+</Folder></Document></kml>"""
+
+
+def test_kml_holes_and_a_name_from_extended_data(tmp_path: Path) -> None:
+    path = tmp_path / "districts.kml"
+    path.write_text(KML_WITH_A_HOLE)
+    districts = read_districts(path, "dist_num")
+    assert [d.name for d in districts] == ["7"]
+    assert locate(np.array([1.0, 5.0, 11.0]), np.array([1.0, 5.0, 1.0]), districts).tolist() == ["7", None, None]
+    path.write_text("<kml>not closed")
+    with pytest.raises(GeoFileError, match=r"districts.kml: not a readable KML file"):
+        read_districts(path, "name")
