@@ -34,9 +34,9 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _tables(args: argparse.Namespace) -> int:
-    from pipelines.bi.sql import connect
+    from pipelines.bi.sql import open_database
 
-    con, views = connect(load_settings())
+    con, views = open_database(load_settings())
     if not views:
         print("nothing published yet: run `make demo`")
     for view in views:

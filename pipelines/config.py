@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from functools import cached_property
@@ -45,6 +46,8 @@ class Settings(BaseSettings):
     dask_workers: int | None = Field(default=None, ge=1)
     dask_threads_per_worker: int = Field(default=1, ge=1)
     dask_memory_limit: str = "auto"
+    # The DuckDB file BI tools and `citylake query` open (views over the lake, rebuilt when the lake's tables change)
+    bi_database: Path | None = None
 
     @field_validator("lake_uri")
     @classmethod
@@ -55,6 +58,16 @@ class Settings(BaseSettings):
         if not value.startswith("s3://"):
             value = str(Path(value).expanduser().resolve())
         return value.rstrip("/") or "/"
+
+    @property
+    def bi_database_path(self) -> Path:
+        """CITYLAKE_BI_DATABASE, else `bi/citylake.duckdb` beside a local lake (var/bi/ for var/lake), else for a lake
+        on S3 `var/bi/citylake-<hash of its URI>.duckdb`."""
+        if self.bi_database is not None:
+            return self.bi_database
+        if not self.lake_on_s3:
+            return Path(self.lake_uri).parent / "bi" / "citylake.duckdb"
+        return PROJECT_ROOT / "var" / "bi" / f"citylake-{hashlib.sha256(self.lake_uri.encode()).hexdigest()[:8]}.duckdb"
 
     @property
     def lake_on_s3(self) -> bool:

@@ -1,14 +1,24 @@
-"""The SQL surface: DuckDB views over the lake's declared tables, commented from the lake catalog.
+"""The SQL surface: a DuckDB database file of views over the lake, commented from the lake catalog, locked down.
 
-The delta and httpfs extensions come from PyPI packages and are loaded offline. Every published table gets a
-view: marts by their name, the others as `clean_<dataset>`, `quarantine_<dataset>`, `meta_<table>`; a declared
-table's view and each of its columns carry the declaration's one-line meaning (`COMMENT ON`). A Delta table the
-catalog does not declare still gets its view, commented as undeclared, so that nothing in the lake is hidden.
+The file (`Settings.bi_database_path`: `var/bi/citylake.duckdb` for the local lake) holds one view per published
+table BI may see: marts by their name, clean datasets as `clean_<dataset>`, the ledger as `meta_ledger`; never a
+quarantine table (it keeps records as delivered) nor the raw zone. A declared table's view and each column carry
+the declaration's one-line meaning (`COMMENT ON`); a Delta table the catalog does not declare still gets its view,
+commented as undeclared. Views read the Delta tables through DuckDB's delta extension (loaded from its PyPI
+package, offline), so they see every new commit without a rebuild; the file is rebuilt, and swapped in atomically,
+only when the set of tables or their declarations change.
+
+Every connection handed out (`open_database`: `citylake query`, BI tools) is read-only and locked down: DuckDB may
+read the lake and nothing else (`allowed_directories`, `enable_external_access = false`), and no client can lift
+it (`lock_configuration`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,8 +36,9 @@ if TYPE_CHECKING:
     import pandas
 
 
-# view name prefix per zone; curated marts keep their own names, since they are what BI reads
-VIEW_PREFIX = {Zone.CURATED: "", Zone.CLEAN: "clean_", Zone.QUARANTINE: "quarantine_", Zone.META: "meta_"}
+# view name prefix per zone; curated marts keep their own names, since they are what BI reads. No quarantine
+# view: quarantined rows keep the record as delivered, which is for the data engineer, not for BI.
+VIEW_PREFIX = {Zone.CURATED: "", Zone.CLEAN: "clean_", Zone.META: "meta_"}
 
 
 class CatalogError(RuntimeError):
@@ -60,6 +71,7 @@ def views(lake: Lake) -> list[View]:
     return [
         View(VIEW_PREFIX[stored.zone] + stored.name, stored.zone, stored.uri, catalog().get((stored.zone, stored.name)))
         for stored in stored_tables(lake)
+        if stored.zone in VIEW_PREFIX
     ]
 
 
@@ -67,28 +79,80 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def connect(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, list[View]]:
-    """An in-memory DuckDB with a commented view per published table; reads go straight to the Delta files."""
-    lake = Lake(settings)
-    con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
+def _attach_lake(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """Load the extensions that read the lake (and, for S3, the lake's credentials as a session secret)."""
     con.execute(f"LOAD '{_extension('duckdb_extension_delta', 'delta')}'")
-    if lake.on_s3:
+    if settings.lake_on_s3:
         con.execute(f"LOAD '{_extension('duckdb_extension_httpfs', 'httpfs')}'")
         endpoint = urlparse(settings.s3_endpoint or "https://s3.amazonaws.com")
         con.execute(
             "CREATE SECRET lake (TYPE s3, KEY_ID ?, SECRET ?, REGION ?, ENDPOINT ?, URL_STYLE 'path', USE_SSL ?)",
             [settings.s3_key or "", settings.s3_secret or "", settings.s3_region, endpoint.netloc, endpoint.scheme == "https"],
         )
-    found = views(lake)
-    for view in found:
-        con.execute(f"CREATE VIEW \"{view.name}\" AS SELECT * FROM delta_scan('{view.uri}')")
-        if view.table is None:
-            con.execute(f"COMMENT ON VIEW \"{view.name}\" IS 'not declared in the lake catalog'")
-            continue
-        con.execute(f'COMMENT ON VIEW "{view.name}" IS {_text(view.table.description)}')
-        for column in view.table.columns:
-            unit = f" [{column.unit}]" if column.unit else ""
-            con.execute(f'COMMENT ON COLUMN "{view.name}"."{column.name}" IS {_text(column.description + unit)}')
+
+
+def _signature(found: list[View]) -> str:
+    """What the file's views depend on: the tables and their declarations (a change of either rebuilds it)."""
+    described = [
+        [
+            v.name,
+            v.uri,
+            None if v.table is None else [v.table.description, [[c.name, c.description, c.unit] for c in v.table.columns]],
+        ]
+        for v in found
+    ]
+    return hashlib.sha256(json.dumps(described).encode()).hexdigest()
+
+
+_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+
+def _built_signature(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    try:
+        with duckdb.connect(str(path), read_only=True, config=_CONFIG) as con:
+            row = con.execute("SELECT signature FROM citylake_build").fetchone()
+    except duckdb.Error:
+        return None  # an older or broken file: rebuilt
+    return str(row[0]) if row else None
+
+
+def refresh_database(settings: Settings) -> tuple[Path, list[View]]:
+    """The BI database file, rebuilt (into a new file, then swapped in atomically) when the lake's tables changed."""
+    found = views(Lake(settings))
+    path = settings.bi_database_path
+    signature = _signature(found)
+    if _built_signature(path) == signature:
+        return path, found
+    path.parent.mkdir(parents=True, exist_ok=True)
+    building = path.with_name(f".{path.name}.{os.getpid()}.building")
+    building.unlink(missing_ok=True)
+    with duckdb.connect(str(building), config=_CONFIG) as con:
+        _attach_lake(con, settings)
+        for view in found:
+            con.execute(f"CREATE VIEW \"{view.name}\" AS SELECT * FROM delta_scan('{view.uri}')")
+            if view.table is None:
+                con.execute(f"COMMENT ON VIEW \"{view.name}\" IS 'not declared in the lake catalog'")
+                continue
+            con.execute(f'COMMENT ON VIEW "{view.name}" IS {_text(view.table.description)}')
+            for column in view.table.columns:
+                unit = f" [{column.unit}]" if column.unit else ""
+                con.execute(f'COMMENT ON COLUMN "{view.name}"."{column.name}" IS {_text(column.description + unit)}')
+        con.execute("CREATE TABLE citylake_build AS SELECT ? AS signature, ? AS lake_uri", [signature, settings.lake_uri])
+    os.replace(building, path)
+    return path, found
+
+
+def open_database(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, list[View]]:
+    """A read-only, locked-down connection to the BI database (rebuilt first when the lake's tables changed)."""
+    path, found = refresh_database(settings)
+    con = duckdb.connect(str(path), read_only=True, config=_CONFIG)
+    _attach_lake(con, settings)
+    read_only(con, settings)
     return con, found
 
 
@@ -116,11 +180,10 @@ def checked_select(con: duckdb.DuckDBPyConnection, sql: str) -> str:
 
 def query(settings: Settings, sql: str) -> pandas.DataFrame:
     """Run one read-only SQL query against the lake's views and return the result."""
-    con, found = connect(settings)
-    if not found:
-        raise CatalogError(f"nothing is published in the lake at {settings.lake_uri} yet: run `make demo`")
+    con, found = open_database(settings)
     try:
-        read_only(con, settings)
+        if not found:
+            raise CatalogError(f"nothing is published in the lake at {settings.lake_uri} yet: run `make demo`")
         return con.sql(checked_select(con, sql)).df()
     finally:
         con.close()

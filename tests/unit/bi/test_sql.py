@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
+import pytest
 
-from pipelines.bi.sql import connect
+from pipelines.bi.sql import open_database
 from pipelines.lake import delta
 from pipelines.lake.catalog.public_safety import CRIME_HOTSPOTS
 from pipelines.lake.layout import Zone
@@ -28,7 +30,7 @@ def test_declared_views_carry_their_meaning_and_undeclared_ones_say_so(settings)
         "k",
     )
 
-    con, views = connect(settings)
+    con, views = open_database(settings)
     assert [(v.name, v.table is not None) for v in views] == [("crime_hotspots", True), ("scratch", False)]
     comments = dict(con.sql("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
     assert comments == {
@@ -39,3 +41,46 @@ def test_declared_views_carry_their_meaning_and_undeclared_ones_say_so(settings)
     assert columns["weekday"] == "local weekday, Monday = 0"
     assert columns["change_pct"] == "100 * (incidents / previous_incidents - 1); null when there were none before [%]"
     assert con.sql("SELECT incidents FROM crime_hotspots").fetchall() == [(3,)]
+
+
+def test_one_database_file_sees_new_commits_rebuilds_for_new_tables_and_hides_the_quarantine(settings) -> None:
+    import os
+
+    from pipelines.lake.catalog import clean_dataset, quarantine_of
+
+    lake = Lake(settings)
+    lake.publish(CRIME_HOTSPOTS, pd.DataFrame([dict(HOTSPOT_ROW)]), None, "r1", "k1")
+    lake.publish(quarantine_of(clean_dataset("crime_incidents")), pd.DataFrame(), None, "r1", "k1")
+    con, found = open_database(settings)
+    con.close()
+    path = settings.bi_database_path
+    assert path == settings.bi_database_path.parent / "citylake.duckdb" and path.parent.name == "bi"
+    assert [v.name for v in found] == ["crime_hotspots"]  # the quarantine's records are not BI's
+    built = os.stat(path).st_mtime_ns
+
+    lake.publish(CRIME_HOTSPOTS, pd.DataFrame([dict(HOTSPOT_ROW, incidents=7)]), None, "r2", "k2")
+    con, _ = open_database(settings)
+    assert con.sql("SELECT incidents FROM crime_hotspots").fetchall() == [(7,)]  # the new commit, no rebuild
+    con.close()
+    assert os.stat(path).st_mtime_ns == built
+
+    delta.publish_frame(
+        lake,
+        lake.layout.table(Zone.CURATED, "scratch"),
+        pd.DataFrame({"x": [1]}),
+        pa.schema([pa.field("x", pa.int64())]),
+        (),
+        None,
+        "r",
+        "k",
+    )
+    con, found = open_database(settings)
+    assert [v.name for v in found] == ["crime_hotspots", "scratch"] and os.stat(path).st_mtime_ns != built  # rebuilt
+    for statement, refused in (
+        ("SELECT * FROM read_text('/etc/passwd')", "file system operations are disabled by configuration"),
+        ("SET enable_external_access = true", "the configuration has been locked"),
+        ("CREATE VIEW v AS SELECT 1", "read-only"),
+    ):
+        with pytest.raises(duckdb.Error, match=refused):
+            con.execute(statement)
+    con.close()

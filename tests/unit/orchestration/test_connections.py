@@ -70,6 +70,7 @@ def test_an_hourly_poll_before_the_first_delivery_is_skipped_not_failed(monkeypa
     from pipelines.orchestration import feeds
 
     monkeypatch.setattr(feeds, "task_cluster", lambda: nullcontext((settings, None)))
+    monkeypatch.setattr(feeds, "task_settings", lambda *_: settings)  # the lake of this test, not var/lake
     with pytest.raises(
         AirflowSkipException, match=r"no raw files for source air_beijing: deliver files to .*/landing/air_beijing"
     ):
