@@ -21,6 +21,7 @@ from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 
 if TYPE_CHECKING:
+    import deltalake
     from deltalake.transaction import CommitProperties
 
 log = logging.getLogger(__name__)
@@ -322,6 +323,33 @@ def discard_parts(lake: Lake, parts: Sequence[PartFile]) -> None:
         path = f"{part.table_uri}/{part.relative_path}"
         if lake.fs.exists(path):
             lake.fs.rm(path)
+
+
+def open_table(lake: Lake, table_uri: str, as_of: int | dt.datetime | None = None) -> deltalake.DeltaTable:
+    """A Delta table as it is, or as it was at a version or a moment (time travel)."""
+    from deltalake import DeltaTable
+
+    table = DeltaTable(table_uri, storage_options=lake.storage_options(), version=as_of if isinstance(as_of, int) else None)
+    if isinstance(as_of, dt.datetime):
+        table.load_as_version(as_of if as_of.tzinfo else as_of.replace(tzinfo=dt.UTC))
+    return table
+
+
+def table_history(lake: Lake, table_uri: str) -> pd.DataFrame:
+    """Every commit of a table, newest first: version, time (UTC), operation, CityLake run and rows added."""
+    rows = []
+    for commit in open_table(lake, table_uri).history():
+        metrics = commit.get("operationMetrics") or {}
+        rows.append(
+            {
+                "version": int(commit["version"]),
+                "committed_utc": pd.Timestamp(commit["timestamp"], unit="ms", tz="UTC"),
+                "operation": commit.get("operation"),
+                "run_id": commit.get(RUN_ID_KEY),
+                "rows_added": metrics.get("num_added_rows"),
+            }
+        )
+    return pd.DataFrame(rows, columns=["version", "committed_utc", "operation", "run_id", "rows_added"])
 
 
 def read_table(lake: Lake, table_uri: str, filters: list[tuple[str, str, object]] | None = None) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from importlib.metadata import packages_distributions
 
 from pipelines.config import PROJECT_ROOT
 
-RUNTIME_CODE = ("pipelines", "dags", "plugins")
+RUNTIME_CODE = ("pipelines", "citylake", "dags", "plugins")
 # needed at run time without an import of their own: loaded by DuckDB, pandas, fsspec or Airflow by name
 USED_INDIRECTLY = {"duckdb-extension-httpfs", "duckdb-extension-delta", "pytz", "openpyxl", "s3fs", "distributed"}
 
@@ -34,7 +34,7 @@ def imported_distributions() -> set[str]:
                     modules |= {alias.name.split(".")[0] for alias in node.names}
                 elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                     modules.add(node.module.split(".")[0])
-    third_party = modules - set(sys.stdlib_module_names) - {"pipelines", "citylake_lake_page"}
+    third_party = modules - set(sys.stdlib_module_names) - {"pipelines", "citylake", "citylake_lake_page"}
     # airflow's namespace spans its providers; GX imports as great_expectations
     owners = packages_distributions() | {"airflow": ["apache-airflow"], "great_expectations": ["great-expectations"]}
     return {dist.lower() for module in third_party for dist in owners.get(module, [module])}
