@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety bench-traffic bench-rules bench-validation test test-fast test-s3 lint hooks format docs query tables clean-lake clean
+.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety bench-traffic bench-rules bench-validation bench-search test test-fast test-s3 lint hooks format docs query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ bench-rules: setup ## association rules: CityLake (cluster and in process) vs ml
 
 bench-validation: setup ## what Great Expectations costs: its share of standardizing each Beijing file (target within 30 %)
 	$(BIN)/python benchmarks/validation_cost.py
+
+bench-search: setup ## search latency: p50/p95 by key, place, district and time window on SYNTHETIC incidents (ROWS=10000000)
+	$(BIN)/python benchmarks/search_latency.py --rows $(or $(ROWS),1000000)
 
 bench-traffic: setup ## traffic: the whole model x horizon x metric table from one backtest, and the target
 	$(BIN)/python benchmarks/traffic_forecast.py

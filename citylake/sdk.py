@@ -162,6 +162,22 @@ class Lake:
         """One read-only SQL query over the tables (DuckDB, the same locked-down surface as `citylake query`)."""
         return query(self.settings, statement)
 
+    def search(
+        self,
+        key: str | None = None,
+        near: tuple[float, float, float] | None = None,
+        district: str | None = None,
+        grid_cell: str | None = None,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        limit: int = 1000,
+    ) -> pd.DataFrame:
+        """Every record about a key, within `near` = (lat, lon, metres), in a district or cell, or between `start`
+        and `end`, across every clean table: one row per hit with its table and the whole record (JSON)."""
+        from pipelines.bi.search import Search, search
+
+        return search(self.settings, Search(key, near, district, grid_cell, start, end), limit)
+
     def history(self, name: str) -> pd.DataFrame:
         """Every version of a table, newest first: when, what, which run, how many rows were added."""
         return delta.table_history(LakeStorage(self.settings), self._view(name).uri)

@@ -33,6 +33,38 @@ def _query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _search(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from pipelines.bi.search import Search, SearchError, search
+
+    def moment(text: str | None) -> dt.datetime | None:
+        if text is None:
+            return None
+        value = dt.datetime.fromisoformat(text)
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+    near = None
+    if args.near:
+        try:
+            lat, lon, metres = (float(part) for part in args.near.split(","))
+        except ValueError:
+            raise SearchError(f"--near takes LAT,LON,METRES (e.g. 41.88,-87.63,250), not {args.near!r}") from None
+        near = (lat, lon, metres)
+    what = Search(args.key, near, args.district, args.cell, moment(args.start), moment(args.end))
+    hits = search(load_settings(), what, args.limit)
+    if args.format == "csv":
+        hits.to_csv(sys.stdout, index=False)
+    elif hits.empty:
+        print("nothing found")
+    else:
+        shown = hits.assign(record=hits["record"].str.slice(0, 80))
+        with pd.option_context("display.max_columns", None, "display.width", 220):
+            print(shown.to_string(index=False))
+        print(f"{len(hits):,} record(s) in {hits['table'].nunique()} table(s)")
+    return 0
+
+
 def _tables(args: argparse.Namespace) -> int:
     from pipelines.bi.sql import open_database
 
@@ -180,6 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--max-rows", type=int, default=50, help="table format: show at most this many rows (default 50)")
     q.set_defaults(run=_query)
     sub.add_parser("tables", help="list the lake's tables (views for `query`)").set_defaults(run=_tables)
+    f = sub.add_parser("search", help="every record about a key, around a place or in a time window, in every clean table")
+    f.add_argument("--key", help="a key or identifier: a person or plate pseudonym, a sensor, a station, an incident")
+    f.add_argument("--near", help="LAT,LON,METRES: within that many metres of a WGS84 point")
+    f.add_argument("--district", help="in this district")
+    f.add_argument("--cell", help="in this grid cell ('<size>:<row>:<col>', as the clean tables store it)")
+    f.add_argument("--from", dest="start", help="at or after this time (ISO 8601; UTC when no offset is given)")
+    f.add_argument("--to", dest="end", help="before this time (ISO 8601; UTC when no offset is given)")
+    f.add_argument("--limit", type=int, default=1000, help="at most this many records per table (default 1000)")
+    f.add_argument("--format", choices=["table", "csv"], default="table", help="a table for people (default) or CSV")
+    f.set_defaults(run=_search)
     d = sub.add_parser("demo", help="run a domain's pipeline end to end through Airflow (air quality by default)")
     d.add_argument(
         "domain", nargs="?", choices=["air", "traffic", "safety"], default="air", help="which application (default air)"
