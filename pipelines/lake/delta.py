@@ -180,7 +180,7 @@ def table_version(lake: Lake, table_uri: str) -> int:
     return DeltaTable(table_uri, storage_options=lake.storage_options()).version()
 
 
-def ensure_table(lake: Lake, table_uri: str, schema: pa.Schema, partition_by: Sequence[str]) -> None:
+def ensure_table(lake: Lake, table_uri: str, schema: pa.Schema, partition_by: Sequence[str]) -> deltalake.DeltaTable:
     """Create the table empty when it does not exist yet; add the declared columns an existing table lacks.
 
     A table is created empty and filled by a separate, conflict-checked commit: when two runs create the same
@@ -192,10 +192,9 @@ def ensure_table(lake: Lake, table_uri: str, schema: pa.Schema, partition_by: Se
 
     storage = lake.storage_options()
     if not table_exists(lake, table_uri):
-        DeltaTable.create(
+        return DeltaTable.create(
             table_uri, Schema.from_arrow(schema), mode="ignore", partition_by=list(partition_by) or None, storage_options=storage
         )
-        return
     table = DeltaTable(table_uri, storage_options=storage)
     stored = pa.schema(table.schema().to_arrow())
     retyped = [
@@ -218,6 +217,7 @@ def ensure_table(lake: Lake, table_uri: str, schema: pa.Schema, partition_by: Se
     if len(added):
         log.info("%s: adding the declared column(s) %s", table_uri, ", ".join(added.names))
         table.alter.add_columns(Schema.from_arrow(added).fields)
+    return table
 
 
 def _publish_properties(metadata: dict[str, str], read_version: int) -> CommitProperties:
@@ -252,11 +252,9 @@ def commit_parts(
     extra_metadata: dict[str, str] | None = None,
 ) -> PublishResult:
     """Publish part files in one atomic commit replacing the partitions named in `replace` (None: the whole table)."""
-    from deltalake import DeltaTable
     from deltalake.exceptions import CommitFailedError, DeltaError
     from deltalake.transaction import AddAction, RemoveAction
 
-    storage = lake.storage_options()
     if last_idempotency_key(lake, table_uri) == idempotency_key:
         discard_parts(lake, parts)
         version = table_version(lake, table_uri)
@@ -267,9 +265,8 @@ def commit_parts(
     metadata = {RUN_ID_KEY: run_id, IDEMPOTENCY_KEY: idempotency_key, **(extra_metadata or {})}
     if replace is not None and not any(replace.values()):
         raise ValueError(f"refusing to overwrite all of {table_uri} by accident: name the partitions to replace, or None")
-    ensure_table(lake, table_uri, schema, partition_by)
+    table = ensure_table(lake, table_uri, schema, partition_by)  # the table as this commit reads it
     try:
-        table = DeltaTable(table_uri, storage_options=storage)
         filters = [(column, "in", values) for column, values in replace.items()] if replace else None
         table.create_write_transaction(
             list[AddAction | RemoveAction](actions),

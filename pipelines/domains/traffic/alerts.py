@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+ALERT_RULES = ("speed_kmh", "occupancy_pct", "volume_veh_h")  # the measures a congestion rule is known for
 ALERT_COLUMNS = [
     "sensor_id",
     "measure",

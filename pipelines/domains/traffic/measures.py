@@ -1,4 +1,8 @@
-"""What a loop detector measures: speed, volume and occupancy, each with its unit from the lake catalog. Pure."""
+"""What a loop detector measures: every numeric column with a unit of `clean/traffic_readings`. Pure.
+
+Speed, volume and occupancy are declared in code; a department that adds a measure to the dataset by YAML
+(`datasets/`, `extends: traffic_readings`) gets it curated and forecast like them, labelled by its column name.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ class Measure:
         return f"{what + ' of ' if what else ''}{self.label} ({self.unit})"
 
 
-MEASURES: dict[str, Measure] = {
+KNOWN: dict[str, Measure] = {
     m.column: m
     for m in (
         Measure("speed_kmh", "speed", zero_is_missing=True),
@@ -35,9 +39,16 @@ MEASURES: dict[str, Measure] = {
 }
 
 
+def measures() -> dict[str, Measure]:
+    """Every measure `clean/traffic_readings` declares, by column, in declaration order."""
+    declared = [c for c in clean_dataset("traffic_readings").columns if c.unit and c.type == "float"]
+    return {c.name: KNOWN.get(c.name) or Measure(c.name, c.name.replace("_", " "), zero_is_missing=False) for c in declared}
+
+
 def get_measure(name: str) -> Measure:
     """A measure by its column name, with the known ones when it is not one."""
+    found = measures()
     try:
-        return MEASURES[name]
+        return found[name]
     except KeyError:
-        raise ValueError(f"unknown traffic measure {name!r}; known: {', '.join(MEASURES)}") from None
+        raise ValueError(f"unknown traffic measure {name!r}; known: {', '.join(found)}") from None

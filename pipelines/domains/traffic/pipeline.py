@@ -19,9 +19,9 @@ import pandas as pd
 from pipelines.compute import map_with_progress
 from pipelines.config import Settings
 from pipelines.domains.traffic import backtest, report
-from pipelines.domains.traffic.alerts import congestion_alerts, estimated_capacity
+from pipelines.domains.traffic.alerts import ALERT_RULES, congestion_alerts, estimated_capacity
 from pipelines.domains.traffic.features import SeriesData
-from pipelines.domains.traffic.measures import MEASURES, Measure, get_measure
+from pipelines.domains.traffic.measures import Measure, get_measure, measures
 from pipelines.domains.traffic.models import Forecaster, HistoricalAverage, make_forecaster
 from pipelines.domains.traffic.network import network_for
 from pipelines.domains.traffic.panel import Panel, curate_measure, panel_from_rows
@@ -60,14 +60,15 @@ def curate_readings(settings: Settings, run_id: str, params: TrafficParams) -> d
     publish traffic_readings_clean."""
     lake = Lake(settings)
     version = lake.require(READINGS, "run the clean DAG of a traffic feed first (e.g. traffic_metr_la_speeds_clean)")
-    readings = lake.read(READINGS, version=version, columns=["sensor_id", "ts_utc", *MEASURES])
+    declared = measures()
+    readings = lake.read(READINGS, version=version, columns=["sensor_id", "ts_utc", *declared])
     if params.sensors:
         readings = readings[readings["sensor_id"].isin(params.sensors)]
     curated = {
-        name: curate_measure(readings, name, params.max_gap, params.timezone) for name in MEASURES if readings[name].notna().any()
+        name: curate_measure(readings, name, params.max_gap, params.timezone) for name in declared if readings[name].notna().any()
     }
     if not curated:
-        raise ValueError(f"no readings of any measure ({', '.join(MEASURES)}) in {lake.uri(READINGS)}")
+        raise ValueError(f"no readings of any measure ({', '.join(declared)}) in {lake.uri(READINGS)}")
     rows = pd.concat([c.rows.assign(unit=get_measure(name).unit) for name, c in curated.items()], ignore_index=True)
     key = idempotency_key("traffic_readings_clean", lake.uri(READINGS), version, params.to_json(), _logic(TRAFFIC_READINGS_CLEAN))
     published = lake.publish(TRAFFIC_READINGS_CLEAN, rows, None, run_id, key, {"citylake.source_version": str(version)})
@@ -392,15 +393,19 @@ def score(
         for row, predicted in zip(champions.itertuples(), predictions)
     ]
     forecast = pd.concat(frames, ignore_index=True).assign(measure=measure.column, unit=measure.unit)
-    capacities = dict(zip(panel.sensors, capacity))
-    alerts = congestion_alerts(
-        forecast.assign(capacity=forecast["sensor_id"].map(capacities)), params.alerts, measure.column, measure.unit
-    )
-    alerts = alerts.merge(
-        forecast[["sensor_id", "origin_ts_utc", "horizon_min", "model", "training_id", "origin_date"]],
-        left_on=["sensor_id", "origin_ts_utc", "lead_time_min"],
-        right_on=["sensor_id", "origin_ts_utc", "horizon_min"],
-    ).drop(columns="horizon_min")
+    if measure.column in ALERT_RULES:
+        capacities = dict(zip(panel.sensors, capacity))
+        alerts = congestion_alerts(
+            forecast.assign(capacity=forecast["sensor_id"].map(capacities)), params.alerts, measure.column, measure.unit
+        )
+        alerts = alerts.merge(
+            forecast[["sensor_id", "origin_ts_utc", "horizon_min", "model", "training_id", "origin_date"]],
+            left_on=["sensor_id", "origin_ts_utc", "lead_time_min"],
+            right_on=["sensor_id", "origin_ts_utc", "horizon_min"],
+        ).drop(columns="horizon_min")
+    else:  # a measure a department added: forecast, but no congestion rule is known for it
+        log.warning("%s has no congestion rule (rules exist for %s): forecasts only, no alerts", measure.column, ALERT_RULES)
+        alerts = CONGESTION_ALERTS.arrow_schema.empty_table().to_pandas()
     replace = {"measure": [measure.column], "origin_date": [d.isoformat() for d in wanted]}
     key = idempotency_key(
         "traffic_scoring",

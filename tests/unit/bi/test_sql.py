@@ -15,20 +15,17 @@ from pipelines.lake.storage import Lake
 from tests.conftest import HOTSPOT_ROW
 
 
+def publish_undeclared(lake: Lake) -> None:
+    """A Delta table in the curated zone that the catalog does not declare."""
+    schema = pa.schema([pa.field("x", pa.int64())])
+    delta.publish_frame(lake, lake.layout.table(Zone.CURATED, "scratch"), pd.DataFrame({"x": [1]}), schema, (), None, "r", "k")
+
+
 def test_declared_views_carry_their_meaning_and_undeclared_ones_say_so(settings) -> None:
     lake = Lake(settings)
     row = dict(HOTSPOT_ROW)
     lake.publish(CRIME_HOTSPOTS, pd.DataFrame([row]), None, "r", "k")
-    delta.publish_frame(
-        lake,
-        lake.layout.table(Zone.CURATED, "scratch"),
-        pd.DataFrame({"x": [1]}),
-        pa.schema([pa.field("x", pa.int64())]),
-        (),
-        None,
-        "r",
-        "k",
-    )
+    publish_undeclared(lake)
 
     con, views = open_database(settings)
     assert [(v.name, v.table is not None) for v in views] == [("crime_hotspots", True), ("scratch", False)]
@@ -64,16 +61,7 @@ def test_one_database_file_sees_new_commits_rebuilds_for_new_tables_and_hides_th
     con.close()
     assert os.stat(path).st_mtime_ns == built
 
-    delta.publish_frame(
-        lake,
-        lake.layout.table(Zone.CURATED, "scratch"),
-        pd.DataFrame({"x": [1]}),
-        pa.schema([pa.field("x", pa.int64())]),
-        (),
-        None,
-        "r",
-        "k",
-    )
+    publish_undeclared(lake)
     con, found = open_database(settings)
     assert [v.name for v in found] == ["crime_hotspots", "scratch"] and os.stat(path).st_mtime_ns != built  # rebuilt
     for statement, refused in (

@@ -44,3 +44,17 @@ def test_params_from_json_with_overrides_and_clear_errors() -> None:
         TrafficParams(horizons_min=(7,), step="5min")
     with pytest.raises(ValueError, match="needs the last_value and historical_average baselines"):
         TrafficParams(models=("gradient_boosting", "last_value"))
+
+
+def test_a_measure_a_department_adds_by_yaml_is_a_traffic_measure(tmp_path, monkeypatch) -> None:
+    from pipelines.domains.traffic.alerts import ALERT_RULES
+    from pipelines.domains.traffic.measures import get_measure, measures
+
+    (tmp_path / "headways.yaml").write_text(
+        "extends: traffic_readings\ncolumns:\n  - {name: headway_s, type: float, unit: s, description: mean gap between vehicles}\n"
+    )
+    monkeypatch.setenv("CITYLAKE_DATASETS_DIR", str(tmp_path))
+    assert list(measures()) == ["speed_kmh", "volume_veh_h", "occupancy_pct", "headway_s"]
+    headway = get_measure("headway_s")
+    assert (headway.labelled("MAE"), headway.zero_is_missing) == ("MAE of headway s (s)", False)
+    assert TrafficParams(measure="headway_s").measure == "headway_s" and "headway_s" not in ALERT_RULES  # forecasts, no alerts
