@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety bench-traffic bench-rules bench-validation bench-search test test-fast test-s3 lint hooks format docs query tables clean-lake clean
+.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety bench-traffic bench-rules bench-validation bench-search bi bi-down test test-fast test-s3 lint hooks format docs query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,12 @@ bench-search: setup ## search latency: p50/p95 by key, place, district and time 
 
 bench-traffic: setup ## traffic: the whole model x horizon x metric table from one backtest, and the target
 	$(BIN)/python benchmarks/traffic_forecast.py
+
+bi: setup ## BI: Superset with the City situation dashboard on :8088 and the Postgres-wire endpoint on :5433 (installs Superset once)
+	$(BIN)/citylake bi up
+
+bi-down: ## stop exactly what `make bi` started
+	$(BIN)/citylake bi down
 
 up: setup ## start Airflow (api-server, scheduler, dag-processor, triggerer) and a Dask cluster locally; UI on :8080
 	$(BIN)/citylake up

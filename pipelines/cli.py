@@ -202,6 +202,41 @@ def _down(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bi(args: argparse.Namespace) -> int:
+    from pipelines.bi import pgwire, superset
+    from pipelines.config import PROJECT_ROOT
+
+    settings = load_settings()
+    config = superset.SupersetConfig(port=args.superset_port)
+    pg_home = PROJECT_ROOT / "var" / "bi" / "pgwire"
+    who = pgwire.credentials(pg_home / "secrets" / "password")
+    if args.action == "pg":
+        pgwire.serve(settings, args.host, args.port, who, ready=lambda line: print(line, flush=True))
+        return 0
+    if args.action == "down":
+        stopped = pgwire.stop(pg_home) + superset.down(config)
+        print(f"stopped: {', '.join(stopped)}" if stopped else "no BI service was running")
+        return 0
+    if args.action == "export":
+        written = superset.export_assets(config, settings)
+        print(f"{len(written)} files written under {superset.ASSETS.relative_to(PROJECT_ROOT)}: review the diff and commit")
+        return 0
+    superset.up(settings, config, say=lambda line: print(line, flush=True))
+    pgwire.start_background(pg_home, args.host, args.port)
+    print(
+        "\n".join(
+            [
+                "CityLake BI up",
+                f"  Superset       {config.url}/superset/dashboard/city-situation/   user {config.admin}, password {superset.admin_password(config)}",
+                f"  Postgres wire  psql 'host={args.host} port={args.port} user={who.user} dbname=citylake'   password {who.password}",
+                f"  Lake           {settings.lake_uri} (read-only: these clients read the lake's views and nothing else)",
+                "  Stop with      make bi-down",
+            ]
+        )
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(prog="citylake", description=__doc__)
@@ -245,6 +280,19 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--dask-port", type=int, default=8786, help="port of the Dask scheduler (default 8786)")
     u.set_defaults(run=_up)
     sub.add_parser("down", help="stop exactly the processes `up` started").set_defaults(run=_down)
+    bi = sub.add_parser("bi", help="BI services: Superset with the City situation dashboard, the Postgres-wire endpoint")
+    bi.add_argument(
+        "action",
+        choices=["up", "down", "pg", "export"],
+        help="up: install (once), provision and start both; down: stop them; pg: serve the Postgres wire in the foreground;"
+        " export: write the running Superset's dashboards back into infra/superset/assets",
+    )
+    bi.add_argument(
+        "--host", default="127.0.0.1", help="the Postgres-wire endpoint's address (default 127.0.0.1: this machine only)"
+    )
+    bi.add_argument("--port", type=int, default=5433, help="the Postgres-wire endpoint's port (default 5433)")
+    bi.add_argument("--superset-port", type=int, default=8088, help="Superset's port (default 8088)")
+    bi.set_defaults(run=_bi)
     src = sub.add_parser(
         "sources",
         help="list the feeds; check a feed's YAML against a sample file; draft a feed YAML from a new file (writes nothing)",

@@ -181,9 +181,9 @@ def check_airflow(env: dict[str, str]) -> list[Check]:
 
 def check_platform(config: PlatformConfig) -> list[Check]:
     """The local platform of `make up`: are the processes it started still running, and its Dask scheduler?"""
-    from pipelines.platform import alive, read_started
+    from pipelines.processes import alive, read_started
 
-    recorded = read_started(config)
+    recorded = read_started(config.state_file)
     if not recorded:
         return [Check("platform", "ok", "`make up` is not running (it starts Airflow's services and a Dask cluster)")]
     dead = [p for p in recorded if not alive(p)]

@@ -9,16 +9,11 @@ recorded with its pid and start time; `citylake down` (make down) stops exactly 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.compute import scheduler_workers
@@ -26,11 +21,21 @@ from pipelines.config import PROJECT_ROOT, Settings, local_pseudonym_key, local_
 from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
 from pipelines.orchestration.connections import DASK_CONN_ID, LAKE_CONN_ID, PSEUDONYM_CONN_ID
 from pipelines.orchestration.task_policy import DASK_POOL, DASK_POOL_DESCRIPTION
+from pipelines.processes import (
+    ServiceError,
+    Started,
+    alive,
+    read_started,
+    record_started,
+    start_process,
+    stop_recorded,
+    wait_until,
+)
 
 AIRFLOW_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
 
 
-class PlatformError(RuntimeError):
+class PlatformError(ServiceError):
     """The platform could not be started or stopped; the message says what to do."""
 
 
@@ -64,17 +69,6 @@ class PlatformConfig:
     @property
     def password_file(self) -> Path:
         return self.airflow_home / "simple_auth_manager_passwords.json.generated"
-
-
-@dataclass(frozen=True)
-class Started:
-    """One process the platform started: enough to stop exactly it later."""
-
-    name: str
-    pid: int
-    started_at: float  # the process's own start time (psutil), so a recycled pid is never killed
-    log: str
-    command: list[str] = field(default_factory=list)
 
 
 def connection_uris(config: PlatformConfig, settings: Settings, pseudonym_key: str) -> dict[str, str]:
@@ -149,42 +143,6 @@ def service_commands(config: PlatformConfig) -> dict[str, list[str]]:
     return commands
 
 
-def _process_start_time(pid: int) -> float | None:
-    """When the process started; None when it is gone (or a zombie waiting for its parent to reap it)."""
-    import psutil
-
-    try:
-        process = psutil.Process(pid)
-        return None if process.status() == psutil.STATUS_ZOMBIE else process.create_time()
-    except psutil.Error:
-        return None
-
-
-def read_started(config: PlatformConfig) -> list[Started]:
-    """The processes a previous `up` recorded (empty when none)."""
-    if not config.state_file.exists():
-        return []
-    return [Started(**entry) for entry in json.loads(config.state_file.read_text())]
-
-
-def alive(process: Started) -> bool:
-    """Whether the recorded process still runs (the same process, not a later one with its pid)."""
-    started_at = _process_start_time(process.pid)
-    return started_at is not None and abs(started_at - process.started_at) < 1.0
-
-
-def _wait(what: str, ready: Callable[[], bool], timeout: float, processes: list[Started]) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        dead = [p for p in processes if not alive(p)]
-        if dead:
-            raise PlatformError(f"{dead[0].name} stopped while waiting for {what}: see {dead[0].log}")
-        if ready():
-            return
-        time.sleep(1)
-    raise PlatformError(f"{what} not ready after {timeout:.0f} s: see the logs in {processes[0].log.rsplit('/', 1)[0]}")
-
-
 def _dask_workers(address: str) -> int:
     """The scheduler's workers, or -1 while it does not answer yet."""
     try:
@@ -206,7 +164,7 @@ def _api_healthy(url: str) -> bool:
 
 def up(settings: Settings, config: PlatformConfig = PlatformConfig(), timeout: float = 180) -> list[Started]:
     """Start the platform (or say it already runs) and wait until every part is ready."""
-    running = [p for p in read_started(config) if alive(p)]
+    running = [p for p in read_started(config.state_file) if alive(p)]
     if running:
         raise PlatformError(f"the platform already runs ({len(running)} processes from {config.state_file}): `make down` first")
     logs = config.home / "logs"
@@ -224,17 +182,12 @@ def up(settings: Settings, config: PlatformConfig = PlatformConfig(), timeout: f
     started: list[Started] = []
     try:
         for name, command in service_commands(config).items():
-            log = logs / f"{name}.log"
-            with log.open("ab") as out:
-                proc = subprocess.Popen(
-                    command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=config.home
-                )
-            started.append(Started(name, proc.pid, _process_start_time(proc.pid) or time.time(), str(log), command))
-            config.state_file.write_text(json.dumps([asdict(p) for p in started], indent=2))
+            started.append(start_process(name, command, env, logs, cwd=config.home))
+            record_started(config.state_file, started)
             if name == "dask-scheduler":
-                _wait("the Dask scheduler", lambda: _dask_workers(config.dask_address) >= 0, 60, started)
-        _wait(f"{config.workers} Dask workers", lambda: _dask_workers(config.dask_address) >= config.workers, 60, started)
-        _wait("the Airflow services", lambda: _api_healthy(config.api_url), timeout, started)
+                wait_until("the Dask scheduler", lambda: _dask_workers(config.dask_address) >= 0, 60, started)
+        wait_until(f"{config.workers} Dask workers", lambda: _dask_workers(config.dask_address) >= config.workers, 60, started)
+        wait_until("the Airflow services", lambda: _api_healthy(config.api_url), timeout, started)
     except BaseException:
         down(config)
         raise
@@ -244,7 +197,7 @@ def up(settings: Settings, config: PlatformConfig = PlatformConfig(), timeout: f
 def running_environment(settings: Settings, config: PlatformConfig = PlatformConfig()) -> dict[str, str] | None:
     """The environment of the running platform's services (its Airflow home, database and connections), or None
     when it does not run: `citylake airflow` then talks to the same Airflow as the UI."""
-    if not any(alive(p) for p in read_started(config)):
+    if not any(alive(p) for p in read_started(config.state_file)):
         return None
     jwt_secret, _ = local_secret(config.home / "secrets" / "jwt_secret", nbytes=64)
     return platform_environment(config, settings, jwt_secret, local_pseudonym_key(settings))
@@ -252,21 +205,7 @@ def running_environment(settings: Settings, config: PlatformConfig = PlatformCon
 
 def down(config: PlatformConfig = PlatformConfig(), grace: float = 20) -> list[str]:
     """Stop exactly the processes `up` started (their whole process groups); the names of those stopped."""
-    recorded = read_started(config)
-    running = [p for p in recorded if alive(p)]
-    for process in reversed(running):  # Airflow first, the Dask scheduler last
-        with contextlib.suppress(ProcessLookupError):  # it ended between the check and the signal
-            os.killpg(process.pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while any(alive(p) for p in running) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    for process in running:
-        if alive(process):
-            os.killpg(process.pid, signal.SIGKILL)
-    while any(alive(p) for p in running):
-        time.sleep(0.1)
-    config.state_file.unlink(missing_ok=True)
-    return [p.name for p in running]
+    return stop_recorded(config.state_file, grace)
 
 
 def describe(config: PlatformConfig, started: list[Started]) -> str:

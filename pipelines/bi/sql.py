@@ -19,6 +19,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,12 +56,16 @@ class View:
     table: Table | None  # None: a Delta table the lake catalog does not declare
 
 
-def _extension(package: str, name: str) -> str:
+def _extension(package: str, name: str, site_packages: Path | None = None) -> str:
     """The path of a DuckDB extension binary shipped inside a PyPI package (no download at run time)."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise CatalogError(f"the Python package {package} is not installed: run `make setup`")
-    found = sorted(Path(spec.submodule_search_locations[0]).glob(f"extensions/v{duckdb.__version__}/{name}.duckdb_extension"))
+    if site_packages is not None:
+        where = site_packages / package
+    else:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise CatalogError(f"the Python package {package} is not installed: run `make setup`")
+        where = Path(spec.submodule_search_locations[0])
+    found = sorted(where.glob(f"extensions/v{duckdb.__version__}/{name}.duckdb_extension"))
     if not found:
         raise CatalogError(f"{package} has no {name} extension for DuckDB {duckdb.__version__}: pin matching versions")
     return str(found[0])
@@ -79,16 +84,38 @@ def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def session_statements(settings: Settings, *, lock: bool = True, site_packages: Path | None = None) -> list[str]:
+    """The statements that open a DuckDB session on the lake: load the extensions that read it (from their PyPI
+    packages; `site_packages` names another environment's, e.g. Superset's), for S3 the lake's credentials as a
+    session secret, and with `lock` the lockdown: from then on the session reads the lake and nothing else (no
+    other file, no extension, no setting change). Every entry point runs these: `citylake query`, the SDK, the
+    Postgres-wire endpoint and Superset's connect event."""
+    statements = [f"LOAD {_text(_extension('duckdb_extension_delta', 'delta', site_packages))}"]
+    if settings.lake_on_s3:
+        endpoint = urlparse(settings.s3_endpoint or "https://s3.amazonaws.com")
+        statements += [
+            f"LOAD {_text(_extension('duckdb_extension_httpfs', 'httpfs', site_packages))}",
+            "CREATE SECRET lake (TYPE s3, KEY_ID {}, SECRET {}, REGION {}, ENDPOINT {}, URL_STYLE 'path', USE_SSL {})".format(
+                _text(settings.s3_key or ""),
+                _text(settings.s3_secret or ""),
+                _text(settings.s3_region),
+                _text(endpoint.netloc),
+                str(endpoint.scheme == "https").lower(),
+            ),
+        ]
+    if lock:
+        statements += [
+            f"SET allowed_directories = [{_text(settings.lake_uri.rstrip('/') + '/')}]",
+            "SET enable_external_access = false",
+            "SET lock_configuration = true",
+        ]
+    return statements
+
+
 def _attach_lake(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Load the extensions that read the lake (and, for S3, the lake's credentials as a session secret)."""
-    con.execute(f"LOAD '{_extension('duckdb_extension_delta', 'delta')}'")
-    if settings.lake_on_s3:
-        con.execute(f"LOAD '{_extension('duckdb_extension_httpfs', 'httpfs')}'")
-        endpoint = urlparse(settings.s3_endpoint or "https://s3.amazonaws.com")
-        con.execute(
-            "CREATE SECRET lake (TYPE s3, KEY_ID ?, SECRET ?, REGION ?, ENDPOINT ?, URL_STYLE 'path', USE_SSL ?)",
-            [settings.s3_key or "", settings.s3_secret or "", settings.s3_region, endpoint.netloc, endpoint.scheme == "https"],
-        )
+    for statement in session_statements(settings, lock=False):
+        con.execute(statement)
 
 
 def _signature(found: list[View]) -> str:
@@ -151,20 +178,25 @@ def open_database(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, list[V
     """A read-only, locked-down connection to the BI database (rebuilt first when the lake's tables changed)."""
     path, found = refresh_database(settings)
     con = duckdb.connect(str(path), read_only=True, config=_CONFIG)
-    _attach_lake(con, settings)
-    read_only(con, settings)
+    start_session(con, session_statements(settings))
     return con, found
+
+
+def start_session(con: duckdb.DuckDBPyConnection, statements: list[str]) -> None:
+    """Run the session statements, unless this database instance already ran them: DuckDB shares one instance
+    among a process's connections to a file, and a locked instance stays locked (with the extension loaded)."""
+    with _SESSION_START:
+        if con.execute("SELECT current_setting('lock_configuration')").fetchone() == (True,):
+            return
+        for statement in statements:
+            con.execute(statement)
+
+
+_SESSION_START = threading.Lock()  # threads sharing an instance (the Postgres-wire endpoint) start sessions one by one
 
 
 class QueryRefused(ValueError):
     """A statement `query` does not run: it is read-only, one SELECT over the lake's views."""
-
-
-def read_only(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    """From now on the connection reads the lake and nothing else: no other file, no extension, no setting change."""
-    con.execute("SET allowed_directories = [?]", [settings.lake_uri.rstrip("/") + "/"])
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
 
 
 def checked_select(con: duckdb.DuckDBPyConnection, sql: str) -> str:

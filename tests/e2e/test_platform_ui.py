@@ -21,7 +21,8 @@ import pytest
 from pipelines.config import PROJECT_ROOT, load_settings
 from pipelines.lake.ledger import read_ledger
 from pipelines.lake.storage import Lake
-from pipelines.platform import PlatformConfig, alive, down, up
+from pipelines.platform import PlatformConfig, down, up
+from pipelines.processes import alive
 from tests.conftest import DATA_DIR, beijing_slice, require_path
 from tests.dags.test_dag_integrity import EXPECTED
 

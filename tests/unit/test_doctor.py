@@ -67,7 +67,8 @@ def test_the_platform_check_finds_stopped_processes_and_its_scheduler(tmp_path) 
     import psutil
 
     from pipelines.doctor import check_platform
-    from pipelines.platform import PlatformConfig, Started
+    from pipelines.platform import PlatformConfig
+    from pipelines.processes import Started
 
     config = PlatformConfig(home=tmp_path)
     assert [(c.name, c.status) for c in check_platform(config)] == [("platform", "ok")]  # not running: fine

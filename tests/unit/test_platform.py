@@ -8,16 +8,8 @@ import time
 from pathlib import Path
 
 from pipelines.config import load_settings
-from pipelines.platform import (
-    PlatformConfig,
-    Started,
-    alive,
-    connection_uris,
-    down,
-    platform_environment,
-    read_started,
-    service_commands,
-)
+from pipelines.platform import PlatformConfig, connection_uris, down, platform_environment, service_commands
+from pipelines.processes import Started, alive, read_started
 
 
 def test_a_local_lake_needs_no_lake_connection_and_dask_points_at_the_platform(tmp_path: Path) -> None:
@@ -87,7 +79,7 @@ def test_down_stops_exactly_what_up_recorded(tmp_path: Path) -> None:
             Started("recycled-pid", bystander.pid, 12345.0, "log"),
         ]  # same pid, another process: not ours
         config.state_file.write_text(json.dumps([r.__dict__ for r in recorded]))
-        assert [p.name for p in read_started(config)] == ["ours", "recycled-pid"]
+        assert [p.name for p in read_started(config.state_file)] == ["ours", "recycled-pid"]
         assert down(config) == ["ours"]
         ours.wait(timeout=10)
         time.sleep(0.2)
