@@ -9,7 +9,6 @@ scheduler; then `down` stops exactly what `up` started. Screenshots go to var/te
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -18,41 +17,26 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.config import PROJECT_ROOT, load_settings
+from pipelines.config import load_settings
 from pipelines.lake.ledger import read_ledger
 from pipelines.lake.storage import Lake
 from pipelines.platform import PlatformConfig, down, up
 from pipelines.processes import alive
-from tests.conftest import DATA_DIR, beijing_slice, require_path
+from tests.conftest import DATA_DIR, beijing_slice
 from tests.dags.test_dag_integrity import EXPECTED
+from tests.e2e.browser import ARTIFACTS, browser_page, free_port, require_chromium
+from tests.e2e.browser import screenshot as browser_screenshot
 
 pytestmark = pytest.mark.slow
-CHROMIUM = Path("/usr/lib/chromium/chromium")  # Debian's package; never a browser download
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1400, "height": 900}
-SHOTS = PROJECT_ROOT / "var" / "test-artifacts" / "ui"
+SHOTS = ARTIFACTS / "ui"
 STATIONS, HOURS = ("Gucheng", "Changping"), 24 * 7
 CLEAN_DAG = "environment_air_beijing_clean"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PlatformConfig, Lake]]:
-    require_path(CHROMIUM, "Chromium", " (apt-get install chromium: .ci/run does)")
+    require_chromium()
     home = tmp_path_factory.mktemp("platform")
     settings = load_settings(lake_uri=str(home / "lake"), data_dir=DATA_DIR, pseudonym_key="ui-test-key")
     lake = Lake(settings)
@@ -80,30 +64,13 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platfor
 
 @pytest.fixture(scope="module")
 def page(platform: tuple[PlatformConfig, Lake]) -> Iterator["playwright.sync_api.Page"]:  # noqa: F821
-    from playwright.sync_api import sync_playwright
-
     config, _ = platform
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        context = browser.new_context(viewport=VIEWPORT, base_url=config.api_url)
-        yield context.new_page()
-        browser.close()
+    with browser_page(config.api_url, VIEWPORT) as page:
+        yield page
 
 
 def screenshot(page, name: str, *must_show: str) -> Path:
-    """Save a screenshot after checking the page shows each text; check the picture is a rendered page."""
-    from PIL import Image
-    from playwright.sync_api import expect
-
-    for text in must_show:
-        expect(page.get_by_text(text, exact=True).first).to_be_visible(timeout=60_000)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    with Image.open(path) as image:
-        assert image.size == (VIEWPORT["width"], VIEWPORT["height"])
-        assert len(image.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 50, f"{path} looks blank"
-    return path
+    return browser_screenshot(page, SHOTS, name, *must_show)
 
 
 def api(config: PlatformConfig, path: str, token: str | None = None, method: str = "GET", body: dict | None = None) -> dict:

@@ -1,0 +1,282 @@
+"""Superset, the BI client, driven in headless Chromium: the City situation dashboard shows the lake's marts, and
+SQL Lab reads the lake and nothing else.
+
+A lake gets air-quality marts from the real pipeline (two Beijing stations, six weeks) and small traffic and
+public-safety marts written with their declared schemas; `superset.up` installs (once), provisions from the
+versioned assets and starts Superset on a free port. The browser logs in, opens the dashboard, and every chart's
+data, as the dashboard fetched it, is compared with a DuckDB query of the same mart. Screenshots go to
+var/test-artifacts/bi/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlparse
+
+import pandas as pd
+import pytest
+
+from pipelines.bi import superset
+from pipelines.bi.sql import query
+from pipelines.config import Settings, load_settings
+from pipelines.domains.environment import pipeline
+from pipelines.lake.catalog import catalog
+from pipelines.lake.layout import Zone
+from pipelines.lake.storage import Lake
+from pipelines.processes import alive
+from tests.conftest import DATA_DIR, beijing_slice
+from tests.e2e.browser import ARTIFACTS, browser_page, free_port, require_chromium, screenshot
+
+pytestmark = pytest.mark.slow
+SHOTS = ARTIFACTS / "bi"
+VIEWPORT = {"width": 1600, "height": 1000}
+ARRIVED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def declared(name: str, records: list[dict]) -> pd.DataFrame:
+    table = catalog()[(Zone.CURATED, name)]
+    return pd.concat([table.arrow_schema.empty_table().to_pandas(), pd.DataFrame(records)], ignore_index=True)[table.names]
+
+
+def traffic_and_safety_marts(lake: Lake) -> None:
+    """Two scoring runs of forecasts and alerts (the dashboard shows the latest), two years of hotspots."""
+    forecasts, alerts = [], []
+    for origin in (pd.Timestamp("2012-06-03 07:00", tz="UTC"), pd.Timestamp("2012-06-04 07:00", tz="UTC")):
+        for sensor, base in (("717447", 60.0), ("717490", 40.0)):
+            for step in range(1, 5):
+                target = origin + pd.Timedelta(minutes=15 * step)
+                forecasts.append(
+                    {
+                        "origin_date": origin.date(),
+                        "measure": "speed_kmh",
+                        "sensor_id": sensor,
+                        "unit": "km/h",
+                        "origin_ts_utc": origin,
+                        "target_ts_utc": target,
+                        "horizon_min": 15 * step,
+                        "model": "gradient_boosting",
+                        "predicted": base - step - origin.day,
+                        "usual": base,
+                        "actual": base - 2 * step,
+                        "training_id": "t1",
+                    }
+                )
+        alerts.append(
+            {
+                "origin_date": origin.date(),
+                "measure": "speed_kmh",
+                "sensor_id": "717490",
+                "unit": "km/h",
+                "target_ts_utc": origin + pd.Timedelta("30min"),
+                "origin_ts_utc": origin,
+                "lead_time_min": 30,
+                "predicted": 31.0,
+                "usual": 40.0,
+                "threshold": 32.0,
+                "drop_pct": 22.5,
+                "rule": "speed below 80 % of usual",
+                "severity": "warning",
+                "model": "gradient_boosting",
+                "training_id": "t1",
+            }
+        )
+    lake.publish(catalog()[(Zone.CURATED, "traffic_forecast")], declared("traffic_forecast", forecasts), None, "r", "f")
+    lake.publish(catalog()[(Zone.CURATED, "congestion_alerts")], declared("congestion_alerts", alerts), None, "r", "a")
+    hotspots = [
+        {
+            "period": period,
+            "district": district,
+            "weekday": weekday,
+            "hour": 20,
+            "incidents": incidents + weekday,
+            "previous_incidents": None,
+            "change_pct": None,
+            "suppressed": False,
+            "granularity": "year",
+            "run_id": "r",
+        }
+        for period, scale in (("2018", 1), ("2019", 2))
+        for district, incidents in (("1", 10 * scale), ("7", 4 * scale), ("11", 7 * scale))
+        for weekday in range(3)
+    ]
+    lake.publish(catalog()[(Zone.CURATED, "crime_hotspots")], declared("crime_hotspots", hotspots), None, "r", "h")
+
+
+@pytest.fixture(scope="module")
+def bi(tmp_path_factory: pytest.TempPathFactory, dask_client) -> Iterator[tuple[superset.SupersetConfig, Settings]]:
+    require_chromium()
+    home = tmp_path_factory.mktemp("bi")
+    settings = load_settings(lake_uri=str(home / "lake"), data_dir=DATA_DIR)
+    lake = Lake(settings)
+    lake.ensure_exists()
+    for station in ("Dingling", "Huairou"):
+        lake.write_bytes(
+            f"{lake.layout.landing_dir(pipeline.SOURCE_NAME)}/PRSA_Data_{station}_20130301-20170228.csv",
+            beijing_slice(station, 24 * 42),
+        )
+    pipeline.ingest(settings, "bi-run", ARRIVED)
+    pipeline.clean(settings, "bi-run", dask_client)
+    pipeline.build_marts(settings, "bi-run", dask_client)
+    traffic_and_safety_marts(lake)
+    config = superset.SupersetConfig(home=home / "superset", port=free_port())
+    started = superset.up(settings, config)
+    try:
+        yield config, settings
+    finally:
+        assert superset.down(config) == ["superset"]
+        assert not alive(started)
+
+
+@pytest.fixture(scope="module")
+def page(bi) -> Iterator["playwright.sync_api.Page"]:  # noqa: F821
+    config, _ = bi
+    with browser_page(config.url, VIEWPORT) as page:
+        page.goto("/login/")
+        page.get_by_label("Username").fill(config.admin)
+        page.get_by_label("Password").fill(superset.admin_password(config))
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/superset/welcome/**", timeout=60_000)
+        yield page
+
+
+def one(settings: Settings, sql: str) -> list[tuple]:
+    return [tuple(row) for row in query(settings, sql).itertuples(index=False)]
+
+
+LATEST_DAY = "local_date = (SELECT max(local_date) FROM air_aqi_daily)"
+LATEST_MONTH = "local_date > (SELECT max(local_date) FROM air_aqi_daily) - INTERVAL 31 DAY"
+
+
+def expected(settings: Settings) -> dict[str, object]:
+    """What each chart must show, straight from DuckDB over the same marts."""
+    latest_forecast = "origin_date = (SELECT max(origin_date) FROM traffic_forecast) AND measure LIKE 'speed%'"
+    return {
+        "Stations reporting, latest day": one(settings, f"SELECT count(DISTINCT station) FROM air_aqi_daily WHERE {LATEST_DAY}"),
+        "Air quality today, by station": sorted(
+            one(settings, f"SELECT station, aqi FROM air_aqi_daily WHERE {LATEST_DAY}"), key=lambda r: r[0]
+        ),
+        "AQI over the last month": sorted(
+            one(settings, f"SELECT aqi FROM air_aqi_daily WHERE {LATEST_MONTH} AND aqi IS NOT NULL"), key=lambda r: r[0]
+        ),
+        "Pollution episodes, worst first": one(
+            settings, "SELECT peak_aqi FROM air_pollution_episodes ORDER BY peak_aqi DESC LIMIT 20"
+        ),
+        "Speed forecast vs usual, latest run": one(
+            settings,
+            f"SELECT round(avg(predicted), 6), round(avg(usual), 6), round(avg(actual), 6) FROM traffic_forecast"
+            f" WHERE {latest_forecast} GROUP BY target_ts_utc ORDER BY target_ts_utc",
+        ),
+        "Congestion alerts, latest run": one(
+            settings,
+            "SELECT sensor_id, predicted, severity FROM congestion_alerts"
+            " WHERE origin_date = (SELECT max(origin_date) FROM congestion_alerts)",
+        ),
+        "Crime hotspots, latest year": sorted(
+            one(
+                settings,
+                "SELECT district, sum(incidents) FROM crime_hotspots WHERE granularity = 'year'"
+                " AND period = (SELECT max(period) FROM crime_hotspots) GROUP BY district",
+            )
+        ),
+        "Crime trend by year": one(
+            settings, "SELECT period, sum(incidents) FROM crime_hotspots WHERE granularity = 'year' GROUP BY 1 ORDER BY 1"
+        ),
+    }
+
+
+def shown(name: str, data: list[dict]) -> object:
+    """The same figures, read from the chart data the dashboard fetched."""
+    if name == "Stations reporting, latest day":
+        return [(data[0]["stations reporting"],)]
+    if name == "Air quality today, by station":
+        return sorted(((r["station"], r["aqi"]) for r in data), key=lambda r: r[0])
+    if name == "AQI over the last month":
+        return sorted(((v,) for r in data for k, v in r.items() if k != "local_date" and v is not None), key=lambda r: r[0])
+    if name == "Pollution episodes, worst first":
+        return [(r["peak_aqi"],) for r in data]
+    if name == "Speed forecast vs usual, latest run":
+        return [
+            (round(r["forecast (mean over sensors)"], 6), round(r["usual for the hour"], 6), round(r["measured"], 6))
+            for r in sorted(data, key=lambda r: r["target_ts_utc"])
+        ]
+    if name == "Congestion alerts, latest run":
+        return [(r["sensor_id"], r["predicted"], r["severity"]) for r in data]
+    if name == "Crime hotspots, latest year":
+        return sorted((r["district"], r["incidents"]) for r in data)
+    if name == "Crime trend by year":
+        return sorted((r["period"], r["incidents"]) for r in data)
+    raise AssertionError(f"a chart the test does not know: {name}: add what it must show")
+
+
+def test_the_city_situation_dashboard_shows_every_mart_as_duckdb_reads_it(bi, page) -> None:
+    config, settings = bi
+    fetched: dict[int, list[dict]] = {}
+
+    def keep(response) -> None:
+        if "/api/v1/chart/data" in response.url and response.request.method in ("GET", "POST"):
+            form = json.loads(parse_qs(urlparse(response.url).query).get("form_data", ["{}"])[0])
+            assert response.status == 200, f"chart {form.get('slice_id')}: {response.text()[:500]}"
+            fetched[form["slice_id"]] = response.json()["result"][0]["data"]
+
+    page.on("response", keep)
+    page.goto("/superset/dashboard/city-situation/")
+    charts = page.request.get("/api/v1/chart/?q=(page_size:100)").json()["result"]
+    names = {c["id"]: c["slice_name"] for c in charts}
+    page.wait_for_function(f"() => document.querySelectorAll('.chart-container').length >= {len(names)}", timeout=90_000)
+    deadline = dt.datetime.now() + dt.timedelta(seconds=90)
+    while len(fetched) < len(names) and dt.datetime.now() < deadline:
+        page.wait_for_timeout(500)
+    page.remove_listener("response", keep)
+
+    want = expected(settings)
+    assert sorted(names.values()) == sorted(want)
+    for chart_id, name in names.items():
+        assert chart_id in fetched, f"the dashboard never asked for {name}"
+        assert fetched[chart_id], f"{name} got no rows"
+        assert shown(name, fetched[chart_id]) == want[name], name
+    assert page.locator(".chart-container .alert-danger, .chart-container .ant-alert-error").count() == 0
+    assert page.locator(".chart-container").count() == len(names)  # each chart once, in its place
+
+    def top(text: str) -> float:
+        return page.get_by_text(text, exact=True).first.bounding_box()["y"]
+
+    sections = [("Air quality", "Air quality today, by station"), ("Traffic", "Congestion alerts, latest run")]
+    sections += [("Public safety", "Crime trend by year")]
+    tops = [(top(section), top(chart)) for section, chart in sections]
+    assert [y for pair in tops for y in pair] == sorted(y for pair in tops for y in pair)  # each chart under its header
+    screenshot(page, SHOTS, "1-city-situation", "City situation", "Air quality", "Traffic", "Public safety", full_page=True)
+
+
+def run_in_sql_lab(page, sql: str) -> None:
+    editor = page.locator(".ace_editor").first
+    editor.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type(sql)
+    page.keyboard.press("Control+Enter")
+
+
+def test_sql_lab_reads_the_marts_and_not_the_machines_files(bi, page) -> None:
+    from playwright.sync_api import expect
+
+    _, settings = bi
+    page.goto("/sqllab/")
+    editor, new_tab = page.locator(".ace_editor").first, page.get_by_text("Add a new tab").first
+    expect(editor.or_(new_tab)).to_be_visible(timeout=60_000)
+    if not editor.is_visible():
+        new_tab.click()
+    expect(editor).to_be_visible(timeout=60_000)
+    (count,) = one(settings, "SELECT count(*) FROM air_aqi_daily")[0]
+    run_in_sql_lab(page, "SELECT count(*) AS days_in_the_lake FROM air_aqi_daily")
+    expect(page.get_by_text(f"{count}", exact=True).first).to_be_visible(timeout=60_000)
+    screenshot(page, SHOTS, "2-sql-lab-reads-a-mart", "days_in_the_lake")
+
+    run_in_sql_lab(page, "SELECT * FROM read_csv('/etc/passwd')")
+    refusal = page.get_by_text(re.compile("file system operations are disabled by configuration")).first
+    expect(refusal).to_be_visible(timeout=60_000)
+    screenshot(page, SHOTS, "3-sql-lab-refuses-etc-passwd")
+    run_in_sql_lab(page, "SET lock_configuration = false")
+    expect(page.get_by_text(re.compile("(configuration has been locked|not allowed|DML)")).first).to_be_visible(timeout=60_000)
