@@ -319,6 +319,8 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: distributed.C
     key = idempotency_key(sorted(keys[p] for p in partitions))
     clean_scope = {scope_column: partitions} if scope_column else None
     quarantine_scope = {"source_partition": partitions} if scope_column else None
+    for raw in todo:  # the lineage of both commits: the raw file versions this run standardized
+        lake.record_input(raw.raw_path, raw.sha256)
     published_quarantine = lake.commit(
         quarantine_of(dataset), [p for s in staged for p in s.quarantine_parts], quarantine_scope, run_id, key
     )

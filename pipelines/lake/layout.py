@@ -82,6 +82,10 @@ class LakeLayout:
         folder = f"{self.zone(Zone.META)}/validations/{checked_name(dataset, 'dataset')}"
         return folder if run_id is None else f"{folder}/{re.sub(r'[^A-Za-z0-9_.-]', '_', run_id)}"
 
+    def lineage_dir(self, zone: Zone, dataset: str) -> str:
+        """Where a table's OpenLineage events are kept (one per published version)."""
+        return f"{self.zone(Zone.META)}/lineage/{zone.value}/{checked_name(dataset, 'dataset')}"
+
     def model_artifact(self, pipeline: str, training_id: str, name: str) -> str:
         """A fitted model of one training run."""
         return f"{self.zone(Zone.META)}/models/{checked_name(pipeline, 'pipeline')}/{checked_name(training_id, 'training id')}/{checked_name(name, 'model name')}"

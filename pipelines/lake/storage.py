@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -15,9 +15,10 @@ import pyarrow as pa
 
 from pipelines.config import Settings
 from pipelines.lake.catalog.model import SchemaMismatch, Table
-from pipelines.lake.layout import LakeLayout
+from pipelines.lake.layout import LakeLayout, Zone
 
 if TYPE_CHECKING:
+    from pipelines.lake import lineage
     from pipelines.lake.delta import PartFile, PublishResult
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ class Lake:
     """One lake: its layout, its filesystem and the storage options delta-rs and DuckDB need."""
 
     settings: Settings
+    # what this process read (table or file URI -> version), for the lineage of what it publishes next
+    inputs_read: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def layout(self) -> LakeLayout:
@@ -144,7 +147,13 @@ class Lake:
         """The table's current version, or a RuntimeError saying it has not been published and what to run first."""
         if not self.has(table):
             raise RuntimeError(f"{self.uri(table)} has not been published yet: {hint}")
-        return self.version(table)
+        version = self.version(table)
+        self.record_input(self.uri(table), str(version))
+        return version
+
+    def record_input(self, uri: str, version: str | None) -> None:
+        """Note an input of what this process publishes next (tables read are noted by `read` and `require`)."""
+        self.inputs_read[uri] = version
 
     def read(
         self,
@@ -158,6 +167,7 @@ class Lake:
         from deltalake import DeltaTable
 
         delta_table = DeltaTable(self.uri(table), version=version, storage_options=self.storage_options())
+        self.record_input(self.uri(table), str(delta_table.version()))
         return delta_table.to_pandas(columns=list(columns) if columns is not None else None, filters=filters)
 
     def read_or_empty(self, table: Table) -> pd.DataFrame:
@@ -191,12 +201,25 @@ class Lake:
         key: str,
         extra: dict[str, str] | None = None,
     ) -> PublishResult:
-        """Publish staged parts in one atomic commit replacing the partitions in `replace` (None: the whole table)."""
-        from pipelines.lake import delta
+        """Publish staged parts in one atomic commit replacing the partitions in `replace` (None: the whole table), and
+        record its OpenLineage event (`lineage`)."""
+        from pipelines.lake import delta, lineage
 
-        return delta.commit_parts(
+        result = delta.commit_parts(
             self, self.uri(table), table.arrow_schema, table.storage_partition_by, parts, replace, run_id, key, extra
         )
+        if not result.skipped_as_duplicate:
+            lineage.emit(self, table, result, run_id, self.lineage_inputs(table))
+        return result
+
+    def lineage_inputs(self, table: Table) -> list[lineage.InputRead]:
+        """A publish's inputs: what this process read (at the versions read), and the table's declared inputs."""
+        from pipelines.lake import lineage
+
+        declared = [self.layout.table(Zone(ref.split("/")[0]), ref.split("/")[1]) for ref in table.inputs]
+        found = {uri: version for uri, version in self.inputs_read.items() if uri != self.uri(table)}
+        found.update({uri: found.get(uri) for uri in declared})
+        return [lineage.InputRead(uri, version) for uri, version in sorted(found.items())]
 
     def publish(
         self,

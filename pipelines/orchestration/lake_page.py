@@ -59,12 +59,22 @@ def lake_status_rows(statuses: Sequence[TableStatus], now: dt.datetime) -> list[
     ]
 
 
-def _declared(status: TableStatus) -> dict[str, str]:
-    """What the lake catalog says of the table: what it is, who owns it, which DAG publishes it."""
+def _declared(status: TableStatus) -> dict[str, object]:
+    """What the lake catalog says of the table: what it is, who owns it, which DAG publishes it from which tables."""
     table = catalog().get((status.zone, status.dataset))
     if table is None:
-        return {"description": "not declared in the lake catalog", "owner": "-", "producer": "-"}
-    return {"description": table.description, "owner": table.domain, "producer": table.producer}
+        return {"description": "not declared in the lake catalog", "owner": "-", "producer": "-", "inputs": []}
+    return {"description": table.description, "owner": table.domain, "producer": table.producer, "inputs": list(table.inputs)}
+
+
+def _anchor(ref: str) -> str:
+    return "table-" + ref.replace("/", "-")
+
+
+def _input_links(refs: object) -> str:
+    """Each input as a link to its own row of the page."""
+    assert isinstance(refs, list)
+    return ", ".join(f"<a href='#{html.escape(_anchor(ref))}'>{html.escape(ref)}</a>" for ref in refs) or "-"
 
 
 def render_lake_page(lake_uri: str, statuses: Sequence[TableStatus], now: dt.datetime) -> str:
@@ -75,11 +85,13 @@ def render_lake_page(lake_uri: str, statuses: Sequence[TableStatus], now: dt.dat
         for zone, (tables, rows) in zone_totals(statuses).items()
     )
     tables = "".join(
-        f"<tr data-dataset='{esc(str(r['dataset']))}'><td>{esc(str(r['zone']))}</td><td>{esc(str(r['dataset']))}</td>"
+        f"<tr id='{esc(_anchor(str(r['zone']) + '/' + str(r['dataset'])))}' data-dataset='{esc(str(r['dataset']))}'>"
+        f"<td>{esc(str(r['zone']))}</td><td>{esc(str(r['dataset']))}</td>"
         f"<td>{esc(str(r['last_publish']))}</td><td class='num'>{r['version']}</td><td class='num'>{r['rows']:,}</td>"
         f"<td>{esc(', '.join(f'{code}: {n:,}' for code, n in s.quarantined_by_reason.items()) or '-')}</td>"
         f"<td>{esc(str(r['cadence']))}</td><td class='{str(r['freshness']).replace(' ', '-')}'>{esc(str(r['freshness']))}</td>"
         f"<td title='{esc(str(r['description']))}'>{esc(str(r['owner']))}</td><td>{esc(str(r['producer']))}</td>"
+        f"<td>{_input_links(r['inputs'])}</td>"
         f"<td>{_validations_link(s)}</td></tr>"
         for s, r in zip(statuses, lake_status_rows(statuses, now))
     )
@@ -89,7 +101,7 @@ def render_lake_page(lake_uri: str, statuses: Sequence[TableStatus], now: dt.dat
 <h2>Zones</h2><table><tr><th>zone</th><th>tables</th><th>rows</th></tr>{zones}</table>
 <h2>Tables</h2><table><tr><th>zone</th><th>dataset</th><th>last publish (UTC)</th><th>version</th><th>rows</th>
 <th>quarantined by reason</th><th>expected every</th><th>freshness</th><th>owner</th><th>produced by</th>
-<th>validations</th></tr>{tables}</table></body></html>"""
+<th>made from</th><th>validations</th></tr>{tables}</table></body></html>"""
 
 
 def _validations_link(status: TableStatus) -> str:

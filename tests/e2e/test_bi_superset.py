@@ -212,7 +212,7 @@ def shown(name: str, data: list[dict]) -> object:
 
 
 def test_the_city_situation_dashboard_shows_every_mart_as_duckdb_reads_it(bi, page) -> None:
-    config, settings = bi
+    _, settings = bi
     fetched: dict[int, list[dict]] = {}
 
     def keep(response) -> None:

@@ -43,6 +43,7 @@ def _table_section(table: Table) -> list[str]:
             "produced by",
             (f"DAG `{table.producer}`" if table.producer.isidentifier() else table.producer) + f", asset `{table.name}`",
         ),
+        ("made from", ", ".join(f"`{ref}`" for ref in table.inputs) or "-"),
         ("expected every", table.cadence or "-"),
         ("owner", table.domain),
     ]

@@ -43,6 +43,7 @@ def _mart(name: str, description: str, columns: tuple[Column, ...], grain: str, 
         cadence="1D",
         producer="environment_aqi_marts",
         logic=AQI_LOGIC,
+        inputs=("clean/air_quality_hourly",),
         notes=notes,
     )
 

@@ -85,11 +85,15 @@ class Table:
     logic: tuple[str, ...] = ()  # modules (or packages) whose code decides its content: their change reprocesses it
     notes: str = ""  # the rest of its contract, markdown
     time_column: str | None = "ts_utc"
+    inputs: tuple[str, ...] = ()  # the tables it is computed from, as `zone/name` (lineage, the lake page)
 
     def __post_init__(self) -> None:
         names = self.names
         duplicated = sorted({n for n in names if names.count(n) > 1})
         unknown = sorted((set(self.key) | set(self.partition_by)) - set(names))
+        malformed = [ref for ref in self.inputs if ref.count("/") != 1 or ref.split("/")[0] not in {z.value for z in Zone}]
+        if malformed:
+            raise ValueError(f"table {self.ref}: inputs are named zone/table, not {malformed}")
         if duplicated or unknown:
             raise ValueError(
                 f"table {self.ref}: duplicated columns {duplicated}, key or partition columns not declared {unknown}"

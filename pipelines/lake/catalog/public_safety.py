@@ -35,6 +35,7 @@ CRIME_HOTSPOTS = Table(
     partition_by=("period",),
     cadence="1D",
     producer="public_safety_hotspots",
+    inputs=("clean/crime_incidents",),
     logic=("pipelines.domains.public_safety.hotspots", "pipelines.domains.public_safety.pipeline"),
     notes="Every period is recomputed on each run (a trend needs the period before): counts per delivered file on "
     "the Dask workers, summed on the client, one commit. `min_group_size` defaults to 1: incident counts carry no "
@@ -76,6 +77,7 @@ CRIME_RULES = Table(
     partition_by=("period",),
     cadence="1D",
     producer="public_safety_rules",
+    inputs=tuple(f"clean/{name}" for name in ("case_records", "case_persons", "case_vehicles", "hotel_stays", "flights")),
     logic=(
         "pipelines.domains.public_safety.baskets",
         "pipelines.domains.public_safety.itemsets",

@@ -35,6 +35,7 @@ def _mart(
     producer: str,
     logic: tuple[str, ...],
     notes: str = "",
+    inputs: tuple[str, ...] = (),
 ) -> Table:
     return Table(
         Zone.CURATED,
@@ -49,11 +50,15 @@ def _mart(
         producer=producer,
         logic=logic,
         notes=notes,
+        inputs=inputs,
     )
 
 
 _MEASURE = Column("measure", "string", description="`speed_kmh`, `volume_veh_h` or `occupancy_pct` (`clean/traffic_readings`)")
 _UNIT = Column("unit", "string", description="the measure's unit: km/h, veh/h or %")
+
+# what the models learn from and score on: the curated readings, the sensors' places and the road links
+_MODEL_INPUTS = ("curated/traffic_readings_clean", "clean/traffic_sensors", "clean/traffic_road_links")
 
 TRAFFIC_READINGS_CLEAN = _mart(
     "traffic_readings_clean",
@@ -79,6 +84,7 @@ TRAFFIC_READINGS_CLEAN = _mart(
     partition_by="local_date",
     cadence="1h",
     producer="traffic_readings_curate",
+    inputs=("clean/traffic_readings",),
     logic=_CURATE,
     notes="Each sensor keeps its native step per measure: a 15-minute count stays a 15-minute count (never put on a "
     "5-minute grid with invented values in between). Readings between a sensor's grid points are counted as "
@@ -126,6 +132,7 @@ MODEL_LEADERBOARD = _mart(
     partition_by="training_id",
     cadence="7D",
     producer="traffic_model_training",
+    inputs=_MODEL_INPUTS,
     logic=_MODELS,
     notes="The same inputs, parameters and logic give the same `training_id`, and a rerun replaces its own rows.",
 )
@@ -156,6 +163,7 @@ TRAFFIC_FACTORS = _mart(
     partition_by="training_id",
     cadence="7D",
     producer="traffic_model_training",
+    inputs=_MODEL_INPUTS,
     logic=_MODELS,
     notes="Measured on the last backtest block: all inputs of a factor are shuffled together across rows "
     "(`factor_repeats` times). `upstream` / `downstream` (adjacency-weighted mean level of the sensors feeding / fed "
@@ -184,6 +192,7 @@ TRAFFIC_FORECAST = _mart(
     partition_by=("measure", "origin_date"),
     cadence="1h",
     producer="traffic_forecast_scoring",
+    inputs=(*_MODEL_INPUTS, "curated/model_leaderboard"),
     logic=_SCORE,
     notes="Scoring a measure on a date replaces that measure's partition of that date only.",
 )
@@ -217,6 +226,7 @@ CONGESTION_ALERTS = _mart(
     partition_by=("measure", "origin_date"),
     cadence="1h",
     producer="traffic_forecast_scoring",
+    inputs=(*_MODEL_INPUTS, "curated/model_leaderboard"),
     logic=_SCORE,
     notes="Speed: an alert when `predicted < threshold_kmh` (default 56 km/h = 35 mph, Caltrans' congested freeway) or "
     "at least `drop_ratio` (40 %) below `usual`; `severe` below `severe_threshold_kmh` (32 km/h) or at a drop of at "

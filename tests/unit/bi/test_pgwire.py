@@ -84,9 +84,13 @@ def test_psql_lists_the_lake_describes_a_table_and_reads_what_the_sdk_reads(endp
     assert " start_utc         | timestamptz |" in described
     assert " peak_aqi          | int2        |" in described
 
-    out = psql(endpoint, "SELECT station, count(*) AS episodes, max(peak_aqi) AS peak FROM air_pollution_episodes GROUP BY 1 ORDER BY 1")
+    out = psql(
+        endpoint, "SELECT station, count(*) AS episodes, max(peak_aqi) AS peak FROM air_pollution_episodes GROUP BY 1 ORDER BY 1"
+    )
     assert out.splitlines()[2:4] == [" Dingling |        2 |  374", " Huairou  |        1 |  310"]
-    sdk = SdkLake(settings=settings).sql("SELECT station, count(*) AS n, max(peak_aqi) AS peak FROM air_pollution_episodes GROUP BY 1 ORDER BY 1")
+    sdk = SdkLake(settings=settings).sql(
+        "SELECT station, count(*) AS n, max(peak_aqi) AS peak FROM air_pollution_episodes GROUP BY 1 ORDER BY 1"
+    )
     assert sdk.values.tolist() == [["Dingling", 2, 374], ["Huairou", 1, 310]]
 
 
@@ -100,7 +104,9 @@ def test_psycopg_binds_parameters_keeps_time_zones_and_fetches_with_a_named_curs
         ).fetchall()
         assert rows == [("Dingling", dt.datetime(2016, 1, 1, 7, 0, tzinfo=dt.UTC), 374, 353.5, dt.date(2016, 1, 1))]
         assert rows[0][1].utcoffset() == dt.timedelta(0)
-        cursor = con.execute("SELECT %s::INTEGER + 1 AS answer, %s AS half, %s AS yes, %s AS exact", [41, 0.5, True, decimal.Decimal("2.50")])
+        cursor = con.execute(
+            "SELECT %s::INTEGER + 1 AS answer, %s AS half, %s AS yes, %s AS exact", [41, 0.5, True, decimal.Decimal("2.50")]
+        )
         assert cursor.fetchall() == [(42, 0.5, True, decimal.Decimal("2.50"))]
         assert [d.name for d in cursor.description] == ["answer", "half", "yes", "exact"]
 

@@ -52,6 +52,17 @@ def test_the_page_shows_zones_tables_and_escapes_what_it_shows() -> None:
     assert "Nothing is published yet" in render_lake_page("s3://city/lake", [], NOW)
 
 
+def test_each_mart_links_to_the_tables_it_is_made_from() -> None:
+    statuses = [
+        TableStatus(Zone.CLEAN, "air_quality_hourly", 3, NOW, 35_064, dt.timedelta(hours=1)),
+        TableStatus(Zone.CURATED, "air_aqi_daily", 2, NOW, 1_461, dt.timedelta(days=1)),
+    ]
+    assert [r["inputs"] for r in lake_status_rows(statuses, NOW)] == [[], ["clean/air_quality_hourly"]]
+    page = render_lake_page("/lake", statuses, NOW)
+    assert "<tr id='table-clean-air_quality_hourly' data-dataset='air_quality_hourly'>" in page
+    assert "<td><a href='#table-clean-air_quality_hourly'>clean/air_quality_hourly</a></td>" in page
+
+
 def test_airflow_finds_the_plugin_and_the_dask_connection_type() -> None:
     from airflow import plugins_manager
     from airflow.providers_manager import ProvidersManager
