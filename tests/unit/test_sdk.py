@@ -33,3 +33,23 @@ def test_the_sdk_page_runs_as_written(settings) -> None:
         str(PROJECT_ROOT / "docs" / "sdk.md"), module_relative=False, globs={"lake": Lake(settings=settings)}, optionflags=flags
     )
     assert results.attempted >= 10 and results.failed == 0
+
+
+def test_the_sdk_reads_the_lake_and_nothing_else(settings) -> None:
+    import duckdb
+    import pytest
+
+    from citylake import Lake
+
+    LakeStorage(settings).publish(AIR_AQI_DAILY, aqi_days([("A", "2024-01-01", 50)]), None, "r1", "k1")
+    lake = Lake(settings=settings)
+    with pytest.raises(Exception, match="file system operations are disabled by configuration"):
+        lake.sql("SELECT * FROM read_text('/etc/passwd')")
+    with pytest.raises(Exception, match="only queries"):
+        lake.sql("CREATE TABLE grab AS SELECT 1")
+    con = lake.connect()  # the connection a tool gets is locked as well
+    with pytest.raises(duckdb.PermissionException):
+        con.sql("SELECT * FROM read_csv('/etc/passwd')").fetchall()
+    with pytest.raises(duckdb.InvalidInputException, match="locked"):
+        con.execute("SET enable_external_access = true")
+    assert con.sql("SELECT aqi FROM air_aqi_daily").fetchall() == [(50,)]
