@@ -784,25 +784,26 @@ class PgHandler(socketserver.StreamRequestHandler):
         elif name not in portals and name in session.cursors:
             schema = session.cursors[name].schema  # a DECLAREd cursor is a portal too (psycopg's named cursors)
         else:
-            if name not in portals:
-                raise PgError("34000", f'portal "{name}" does not exist')
-            sql, params, result = portals[name]
-            if result is None:
-                result = session.run(sql, params)
-                portals[name] = (sql, params, result)
-            schema = result.schema
+            schema = self._portal_result(session, name, portals).schema
         if schema is None:
             wire.send(b"n")
         else:
             self._row_description(wire, schema)
 
-    def _execute(self, wire: _Wire, session: Session, portal: str, limit: int, portals: dict) -> None:
-        if portal not in portals:
-            raise PgError("34000", f'portal "{portal}" does not exist')
-        sql, params, result = portals[portal]
+    @staticmethod
+    def _portal_result(session: Session, name: str, portals: dict) -> Result:
+        """The portal's result: run on first use (Describe or Execute), then read on by later Executes."""
+        if name not in portals:
+            raise PgError("34000", f'portal "{name}" does not exist')
+        sql, params, result = portals[name]
         if result is None:
             result = session.run(sql, params)
-            portals[portal] = (sql, params, result)
+            portals[name] = (sql, params, result)
+        return result
+
+    def _execute(self, wire: _Wire, session: Session, portal: str, limit: int, portals: dict) -> None:
+        result = self._portal_result(session, portal, portals)
+        sql, params, _ = portals[portal]
         rows, done = result.rows(max(limit, 0))
         self._data_rows(wire, rows)
         if done:
