@@ -32,7 +32,8 @@ RUN_ID_KEY = "citylake.run_id"
 # table then conflict at commit (the loser gets CommitFailedError), even when neither removes a file the other
 # read, e.g. both filling a new table or a new partition, which Delta would otherwise let both append.
 PUBLISH_APP_ID = "citylake.publish"
-REPLACE_ATTEMPTS = 5
+REPLACE_ATTEMPTS = 8
+PUBLISH_ATTEMPTS = 8  # a publish that lost a race re-reads the table and commits again, at most this many times
 
 
 @dataclass(frozen=True)
@@ -221,10 +222,15 @@ def ensure_table(lake: Lake, table_uri: str, schema: pa.Schema, partition_by: Se
 
 
 def _publish_properties(metadata: dict[str, str], read_version: int) -> CommitProperties:
-    """Commit properties of a publish made on the table as of `read_version`: its metadata and the publish lock."""
+    """Commit properties of a publish made on the table as of `read_version`: its metadata, the publish lock, and no
+    rebase: the commit lands as version `read_version + 1` or fails, so a publish never goes in on top of one it did
+    not see (delta-rs would otherwise rebase it when the conflict checker sees no clash, e.g. two first fills of a
+    table racing after two CREATEs); the caller re-reads the table and decides again."""
     from deltalake.transaction import CommitProperties, Transaction
 
-    return CommitProperties(custom_metadata=metadata, app_transactions=[Transaction(PUBLISH_APP_ID, read_version + 1)])
+    return CommitProperties(
+        custom_metadata=metadata, app_transactions=[Transaction(PUBLISH_APP_ID, read_version + 1)], max_commit_retries=0
+    )
 
 
 def last_idempotency_key(lake: Lake, table_uri: str) -> str | None:
@@ -252,6 +258,7 @@ def commit_parts(
     extra_metadata: dict[str, str] | None = None,
 ) -> PublishResult:
     """Publish part files in one atomic commit replacing the partitions named in `replace` (None: the whole table)."""
+    from deltalake import DeltaTable
     from deltalake.exceptions import CommitFailedError, DeltaError
     from deltalake.transaction import AddAction, RemoveAction
 
@@ -266,25 +273,38 @@ def commit_parts(
     if replace is not None and not any(replace.values()):
         raise ValueError(f"refusing to overwrite all of {table_uri} by accident: name the partitions to replace, or None")
     table = ensure_table(lake, table_uri, schema, partition_by)  # the table as this commit reads it
-    try:
-        filters = [(column, "in", values) for column, values in replace.items()] if replace else None
-        table.create_write_transaction(
-            list[AddAction | RemoveAction](actions),
-            mode="overwrite",
-            schema=schema,
-            partition_by=list(partition_by) or None,
-            partition_filters=filters,
-            commit_properties=_publish_properties(metadata, table.version()),
-        )
-    except (CommitFailedError, DeltaError) as exc:
-        # a concurrent run of the same work committed first (or created the table): if it published exactly
-        # this, the work is done and these parts are not needed; anything else is a real conflict
-        if last_idempotency_key(lake, table_uri) != idempotency_key:
-            raise
-        discard_parts(lake, parts)
-        version = table_version(lake, table_uri)
-        log.info("%s: a concurrent run published key %s first (version %s): %s", table_uri, idempotency_key[:12], version, exc)
-        return PublishResult(table_uri, version, 0, 0, replace, skipped_as_duplicate=True)
+    filters = [(column, "in", values) for column, values in replace.items()] if replace else None
+    for attempt in range(1, PUBLISH_ATTEMPTS + 1):
+        try:
+            table.create_write_transaction(
+                list[AddAction | RemoveAction](actions),
+                mode="overwrite",
+                schema=schema,
+                partition_by=list(partition_by) or None,
+                partition_filters=filters,
+                commit_properties=_publish_properties(metadata, table.version()),
+            )
+            break
+        except (CommitFailedError, DeltaError) as exc:
+            # another commit came first. If it published exactly this work, these parts are not needed; otherwise
+            # the replacement is decided again on the table as that commit left it
+            if last_idempotency_key(lake, table_uri) == idempotency_key:
+                discard_parts(lake, parts)
+                version = table_version(lake, table_uri)
+                log.info(
+                    "%s: a concurrent run published key %s first (version %s): %s", table_uri, idempotency_key[:12], version, exc
+                )
+                return PublishResult(table_uri, version, 0, 0, replace, skipped_as_duplicate=True)
+            if attempt == PUBLISH_ATTEMPTS:
+                raise
+            log.info(
+                "%s: a concurrent commit came first (%s); publishing again on the new version (attempt %d)",
+                table_uri,
+                exc,
+                attempt + 1,
+            )
+            time.sleep(0.1 * attempt)
+            table = DeltaTable(table_uri, storage_options=lake.storage_options())
     version = table_version(lake, table_uri)
     rows = sum(p.num_records for p in parts)
     log.info("%s: committed version %s (%d files, %d rows)", table_uri, version, len(parts), rows)

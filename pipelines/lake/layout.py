@@ -86,9 +86,9 @@ class LakeLayout:
         """Where a table's OpenLineage events are kept (one per published version)."""
         return f"{self.zone(Zone.META)}/lineage/{zone.value}/{checked_name(dataset, 'dataset')}"
 
-    def model_artifact(self, pipeline: str, training_id: str, name: str) -> str:
-        """A fitted model of one training run."""
-        return f"{self.zone(Zone.META)}/models/{checked_name(pipeline, 'pipeline')}/{checked_name(training_id, 'training id')}/{checked_name(name, 'model name')}"
+    def models_dir(self, pipeline: str, training_id: str) -> str:
+        """The registry folder of one training run's models (each a .skops state and a .json card)."""
+        return f"{self.zone(Zone.META)}/models/{checked_name(pipeline, 'pipeline')}/{checked_name(training_id, 'training id')}"
 
     def runs_dir(self, pipeline: str) -> str:
         """The folder of one pipeline's run records."""

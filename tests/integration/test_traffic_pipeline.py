@@ -11,6 +11,7 @@ import pytest
 from pipelines.domains.traffic import pipeline
 from pipelines.domains.traffic.params import TrafficParams
 from pipelines.flows import clean as clean_flow
+from pipelines.forecasting import registry
 from pipelines.lake import delta
 from pipelines.lake.catalog.traffic import CONGESTION_ALERTS, MODEL_LEADERBOARD, TRAFFIC_FACTORS, TRAFFIC_FORECAST
 from pipelines.lake.layout import Zone
@@ -59,7 +60,12 @@ def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
     assert (board["test_from_utc"].iloc[0], board["folds"].iloc[0]) == (pd.Timestamp("2012-03-03 17:35", tz="UTC"), 2)
     champions = board[board["is_champion"]].sort_values("horizon_min")
     assert {str(h): m for h, m in zip(champions["horizon_min"], champions["model"])} == trained["champions"]
-    assert all(lake.exists(uri) for uri in champions["model_uri"]) and board[~board["is_champion"]]["model_uri"].isna().all()
+    # every candidate is in the registry: its state without pickle, its card (signature, data versions, metrics) beside
+    assert all(uri.endswith(".skops") and lake.exists(uri) for uri in board["model_uri"])
+    card = registry.card_of(lake, champions["model_uri"].iloc[0])
+    assert (card.model, card.signature.horizon_min, card.signature.step_min) == (champions["model"].iloc[0], 15, 5)
+    assert len(card.signature.series) == SENSORS and card.metrics["backtest_mae"] == champions["mae"].iloc[0]
+    assert (board["interval_halfwidth"] > 0).all()
     # origins 691..777 and 778..(863 - horizon): every target is a real reading
     assert (board["scored_points"] == board["horizon_min"].map({15: 12 * 170, 30: 12 * 167, 60: 12 * 161})).all()
     factors = table(lake, TRAFFIC_FACTORS.name)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.domains.traffic.features import FeatureParams, FeatureSet, SeriesData, carried_forward, features
+from pipelines.forecasting.registry import ModelMismatch
 
 BASELINES = ("last_value", "historical_average", "seasonal_naive")
 LEARNED = ("linear_ridge", "gradient_boosting")
@@ -45,6 +46,19 @@ class Forecaster(ABC):
         """Learn from `data` (already cut at the training cutoff)."""
         return self
 
+    def state(self) -> dict[str, Any]:
+        """What was learned, as arrays, plain values and estimators (what the registry stores)."""
+        return {}
+
+    def restore(self, state: dict[str, Any]) -> "Forecaster":
+        """This (fresh) forecaster with a stored state."""
+        return self
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """The input features it was fitted on (none for baselines)."""
+        return ()
+
     @abstractmethod
     def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
         """Speeds at origin + horizon (len(origins) x sensors, km/h) from readings up to each origin."""
@@ -66,6 +80,13 @@ class HistoricalAverage(Forecaster):
 
     def fit(self, data: SeriesData, horizon: int) -> "HistoricalAverage":
         self.table = usual_level(data.values, data.observed, data.slots, data.steps_per_day)
+        return self
+
+    def state(self) -> dict[str, Any]:
+        return {"table": self.table}
+
+    def restore(self, state: dict[str, Any]) -> "HistoricalAverage":
+        self.table = np.asarray(state["table"], dtype=np.float64)
         return self
 
     def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
@@ -150,6 +171,25 @@ class LearnedForecaster(Forecaster):
         self.feature_names = inputs.names
         return self
 
+    def state(self) -> dict[str, Any]:
+        return {
+            "estimator": self.model,
+            "high_level": self.high_level,
+            "usual": self.usual,
+            "feature_names": list(self.feature_names),
+        }
+
+    def restore(self, state: dict[str, Any]) -> "LearnedForecaster":
+        self.model = state["estimator"]
+        self.high_level = np.asarray(state["high_level"], dtype=np.float64)
+        self.usual = np.asarray(state["usual"], dtype=np.float64)
+        self.feature_names = tuple(state["feature_names"])
+        return self
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(self.feature_names)
+
     def predict_inputs(self, inputs: FeatureSet, level: np.ndarray, n_origins: int) -> np.ndarray:
         """Speeds (km/h) from a feature matrix and the levels it was built at."""
         change = self.model.predict(inputs.matrix)
@@ -157,6 +197,12 @@ class LearnedForecaster(Forecaster):
 
     def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
         inputs, level = self.inputs(data, origins, horizon)
+        if tuple(inputs.names) != tuple(self.feature_names):
+            differing = sorted(set(inputs.names) ^ set(self.feature_names)) or ["the same inputs in another order"]
+            raise ModelMismatch(
+                f"{self.name} was fitted on {len(self.feature_names)} inputs and is given {len(inputs.names)}; "
+                f"differing: {', '.join(differing[:5])}: retrain it"
+            )
         return self.predict_inputs(inputs, level, len(origins))
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 
 from pipelines.domains.traffic.alerts import AlertParams
-from pipelines.domains.traffic.backtest import BacktestPlan
 from pipelines.domains.traffic.measures import get_measure
 from pipelines.domains.traffic.models import MODELS
+from pipelines.forecasting.backtest import BacktestPlan
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ one atomic Delta commit that replaces exactly the partitions it covers.
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 import logging
-import pickle
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,8 @@ from pipelines.domains.traffic.models import Forecaster, HistoricalAverage, make
 from pipelines.domains.traffic.network import network_for
 from pipelines.domains.traffic.panel import Panel, curate_measure, panel_from_rows
 from pipelines.domains.traffic.params import TrafficParams
+from pipelines.forecasting import backtest as shared_backtest
+from pipelines.forecasting import registry
 from pipelines.lake.catalog import Table, clean_dataset
 from pipelines.lake.catalog.traffic import (
     CONGESTION_ALERTS,
@@ -154,12 +157,12 @@ def load_inputs(lake: Lake, params: TrafficParams) -> tuple[Inputs, TrafficParam
 # --- train: backtest, leaderboard, champions, factors -------------------------------------------------------------
 
 
-def fit_and_store(champion: tuple[int, str, str], data: SeriesData, params: TrafficParams, settings: Settings) -> str:
-    """On a worker: fit a (horizon minutes, model, path) champion on all the data and store it in the lake."""
-    minutes, model, path = champion
-    fitted = make_forecaster(model, params.learned_params, params.seed).fit(data, params.horizon_steps(minutes))
-    Lake(settings).write_bytes(path, pickle.dumps(fitted))
-    return path
+def fit_and_store(card: registry.ModelCard, data: SeriesData, params: TrafficParams, settings: Settings, folder: str) -> str:
+    """On a worker: fit the card's model on all the data and store it in the registry; its URI."""
+    horizon = params.horizon_steps(card.signature.horizon_min)
+    fitted = make_forecaster(card.model, params.learned_params, params.seed).fit(data, horizon)
+    signed = dataclasses.replace(card, signature=dataclasses.replace(card.signature, features=fitted.input_names))
+    return registry.save(Lake(settings), folder, signed, fitted.state())
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,7 @@ class BacktestJob:
         return f"backtest of {self.model}, {self.horizon * step_minutes} min ahead, fold {self.fold + 1}"
 
 
-def run_backtest_job(job: BacktestJob, data: SeriesData, params: TrafficParams) -> backtest.FoldForecast:
+def run_backtest_job(job: BacktestJob, data: SeriesData, params: TrafficParams) -> shared_backtest.FoldForecast:
     """On a worker: one backtest job."""
     return backtest.run_fold(
         data, job.model, job.horizon, job.fold, job.bounds, params.learned_params, params.seed, job.factor_repeats
@@ -203,19 +206,33 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
         for f, b in enumerate(folds)
     ]
     forecasts = map_with_progress(client, run_backtest_job, jobs, lambda j: j.describe(params.step_minutes), shared, params)
-    board = backtest.leaderboard(forecasts, data, params.step_minutes)
-    best = backtest.champions(board)
-    paths = {h: lake.layout.model_artifact(TRAIN_PIPELINE, training_id, f"h{h:03d}_{m}.pkl") for h, m in best.items()}
+    board = shared_backtest.leaderboard(forecasts, data, params.step_minutes)
+    best = shared_backtest.champions(board)
+    folder = lake.layout.models_dir(TRAIN_PIPELINE, training_id)
+    cards = [
+        registry.ModelCard(
+            model=r.model,
+            signature=registry.Signature(measure.column, measure.unit, params.step_minutes, int(r.horizon_min), panel.sensors),
+            training_id=training_id,
+            trained_until_utc=panel.times[-1].isoformat(),
+            input_versions={lake.uri(TRAFFIC_READINGS_CLEAN): inputs.readings_version},
+            params=json.loads(params.to_json()),
+            metrics={"backtest_mae": r.mae, "backtest_rmse": r.rmse, "interval_halfwidth": r.interval_halfwidth},
+            code_version=code_version(),
+        )
+        for r in board.itertuples()
+    ]
     stored = map_with_progress(
         client,
         fit_and_store,
-        [(h, m, paths[h]) for h, m in best.items()],
-        lambda c: f"refit of the {c[0]}-minute champion ({c[1]}) on all the data",
+        cards,
+        lambda c: f"refit of {c.model} for {c.signature.horizon_min} min ahead on all the data",
         shared,
         params,
         settings,
+        folder,
     )
-    log.info("champions stored: %s", ", ".join(stored))
+    log.info("%d models stored in the registry under %s", len(stored), folder)
     test_from = panel.times[folds[0][0]]
     board = board.assign(
         training_id=training_id,
@@ -225,7 +242,7 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
         test_from_utc=test_from,
         test_to_utc=panel.times[-1],
         folds=len(folds),
-        model_uri=[paths[h] if c else None for h, c in zip(board["horizon_min"], board["is_champion"])],
+        model_uri=stored,
         code_version=code_version(),
         params_json=params.to_json(),
         input_version=inputs.readings_version,
@@ -242,7 +259,7 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
         measure,
         board,
         backtest.explained_factors(board, factors),
-        backtest.backtest_frame(
+        shared_backtest.backtest_frame(
             [f for f in forecasts if best.get(f.horizon * params.step_minutes) == f.model],
             data,
             panel.times,
@@ -281,7 +298,7 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
     return summary
 
 
-def _factors(forecasts: list[backtest.FoldForecast], training_id: str, params: TrafficParams) -> pd.DataFrame:
+def _factors(forecasts: list[shared_backtest.FoldForecast], training_id: str, params: TrafficParams) -> pd.DataFrame:
     frames = [
         f.factors.assign(horizon_min=f.horizon * params.step_minutes, model=f.model) for f in forecasts if f.factors is not None
     ]
@@ -353,11 +370,18 @@ def results_text(settings: Settings, measure: str = "speed_kmh") -> str:
 
 
 def predict_with_stored(
-    champion: tuple[int, str], data: SeriesData, origins: np.ndarray, params: TrafficParams, settings: Settings
+    stored: tuple[int, str],
+    data: SeriesData,
+    origins: np.ndarray,
+    expected: registry.Signature,
+    params: TrafficParams,
+    settings: Settings,
 ) -> np.ndarray:
-    """On a worker: load a stored (horizon minutes, model uri) champion and forecast from each origin."""
-    minutes, model_uri = champion
-    model: Forecaster = pickle.loads(Lake(settings).read_bytes(model_uri))  # our own artifact, written by train()
+    """On a worker: load a (horizon minutes, model URI) model from the registry, checked against the data it is about
+    to be given, and forecast from each origin."""
+    minutes, model_uri = stored
+    card, state = registry.load(Lake(settings), model_uri, dataclasses.replace(expected, horizon_min=minutes))
+    model: Forecaster = make_forecaster(card.model, params.learned_params, params.seed).restore(state)
     return model.predict(data, origins, params.horizon_steps(minutes))
 
 
@@ -385,8 +409,9 @@ def score(
     capacity = estimated_capacity(np.where(history.observed, history.values, np.nan), params.alerts)  # volumes: veh/h
     shared = client.scatter(data, broadcast=True)
     chosen = [(int(r.horizon_min), r.model_uri) for r in champions.itertuples()]
+    expected = registry.Signature(measure.column, measure.unit, params.step_minutes, 0, panel.sensors, None)
     predictions = map_with_progress(
-        client, predict_with_stored, chosen, lambda c: f"forecast {c[0]} min ahead", shared, origins, params, settings
+        client, predict_with_stored, chosen, lambda c: f"forecast {c[0]} min ahead", shared, origins, expected, params, settings
     )
     frames = [
         _forecast_rows(panel, data, origins, int(row.horizon_min), params, predicted, usual, row.model, row.training_id)

@@ -11,8 +11,9 @@ _MODELS = (
     "pipelines.domains.traffic.features",
     "pipelines.domains.traffic.models",
     "pipelines.domains.traffic.network",
-    "pipelines.domains.traffic.metrics",
     "pipelines.domains.traffic.backtest",
+    "pipelines.forecasting.metrics",
+    "pipelines.forecasting.backtest",
 )
 _SCORE = (*_MODELS, "pipelines.domains.traffic.alerts")
 _SENSOR = Column("sensor_id", "string", description="loop detector")
@@ -121,11 +122,17 @@ MODEL_LEADERBOARD = _mart(
         Column("test_from_utc", "timestamp", description="start of the backtest (the last 20 % of the steps)"),
         Column("test_to_utc", "timestamp", description="end of the backtest"),
         Column("folds", "int32", description="consecutive blocks, each forecast by models fitted only on what came before"),
-        Column("model_uri", "string", description="the stored champion (`_meta/models/...`); null for the others"),
+        Column("model_uri", "string", description="the model in the registry (`_meta/models/.../*.skops`, its card beside it)"),
         Column("code_version", "string", description="the package version and commit that trained it (information only)"),
         Column("params_json", "string", description="every parameter"),
         Column("input_version", "int", description="the version of `traffic_readings_clean` read"),
         Column("run_id", "string", description="the Airflow run"),
+        Column(
+            "interval_halfwidth",
+            "float",
+            description="half-width in `unit` of the 90 % prediction interval: the split-conformal quantile of the "
+            "backtest's absolute errors",
+        ),
     ),
     grain="one row per training run, horizon and model",
     key=("training_id", "horizon_min", "model"),

@@ -20,8 +20,8 @@ def test_paths_for_a_bucket() -> None:
     assert layout.run_artifact("traffic_model_training", "manual__2026-01-01T00:00:00+00:00", "leaderboard.png") == (
         "s3://city/lake/_meta/runs/traffic_model_training/manual__2026-01-01T00_00_00_00_00/leaderboard.png"
     )
-    assert layout.model_artifact("traffic_model_training", "20120308T0755Z-1f8ab348", "h015_gradient_boosting.pkl") == (
-        "s3://city/lake/_meta/models/traffic_model_training/20120308T0755Z-1f8ab348/h015_gradient_boosting.pkl"
+    assert layout.models_dir("traffic_model_training", "20120308T0755Z-1f8ab348") == (
+        "s3://city/lake/_meta/models/traffic_model_training/20120308T0755Z-1f8ab348"
     )
     with pytest.raises(ValueError, match=r"invalid artifact name '\*.png'"):
         layout.run_artifact("p", "r", "*.png")

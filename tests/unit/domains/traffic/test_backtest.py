@@ -5,14 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipelines.domains.traffic.backtest import (
-    BacktestPlan,
-    FoldForecast,
-    champions,
-    explained_factors,
-    leaderboard,
-    run_fold,
-)
+from pipelines.domains.traffic.backtest import explained_factors, run_fold
+from pipelines.forecasting.backtest import BacktestPlan, FoldForecast, champions, leaderboard
 from tests.unit.domains.traffic.synthetic_series import series
 
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from pipelines.domains.traffic.metrics import masked_mae, masked_mape, masked_rmse, scored_points
+from pipelines.forecasting.metrics import masked_mae, masked_mape, masked_rmse, scored_points
 
 ACTUAL = np.array([[50.0, 100.0], [np.nan, 80.0], [0.0, 40.0]])
 PREDICTED = np.array([[55.0, 90.0], [70.0, 80.0], [30.0, 44.0]])

@@ -44,3 +44,19 @@ def scored_points(
 ) -> int:
     """How many points MAE and RMSE were computed on."""
     return int(_mask(actual, predicted, scored, zero_is_missing).sum())
+
+
+def masked_bias(
+    actual: np.ndarray, predicted: np.ndarray, scored: np.ndarray | None = None, zero_is_missing: bool = True
+) -> float:
+    """Mean of forecast minus actual over the scored points: positive when the model forecasts too high."""
+    mask = _mask(actual, predicted, scored, zero_is_missing)
+    return float(np.mean(predicted[mask] - actual[mask])) if mask.any() else float("nan")
+
+
+def interval_coverage(
+    actual: np.ndarray, lower: np.ndarray, upper: np.ndarray, scored: np.ndarray | None = None, zero_is_missing: bool = True
+) -> float:
+    """The share of scored points whose actual fell inside [lower, upper] (NaN without intervals or points)."""
+    mask = _mask(actual, (lower + upper) / 2, scored, zero_is_missing)
+    return float(np.mean((actual[mask] >= lower[mask]) & (actual[mask] <= upper[mask]))) if mask.any() else float("nan")
