@@ -95,17 +95,30 @@ def traffic_model_training() -> None:
         "traffic": TRAFFIC_PARAM,
         "dates": Param([], type="array", description="Local dates (YYYY-MM-DD) to score; empty: the latest"),
     },
-    doc_md="""### Traffic: forecasts and congestion alerts
-Runs when `curated/traffic_readings_clean` is published. The current champions forecast every sensor,
-at every 5-minute origin of the dates asked for (default: the latest date with readings);
-publishes `curated/traffic_forecast` and `curated/congestion_alerts`, replacing those dates only.""",
+    doc_md="""### Traffic: live model comparison, forecasts and congestion alerts
+Runs when `curated/traffic_readings_clean` is published. First every candidate's earlier forecasts are scored
+against the readings that came (`curated/model_live_scores`); the champion rule switches a horizon's champion
+when a challenger is clearly better live, and flags drift (`curated/model_changes`), which triggers
+`traffic_model_training`. Then every candidate forecasts every sensor at every origin of the dates asked for
+(default: the latest date with readings), with 90 % intervals; the champions' forecasts raise the alerts.
+Publishes `curated/traffic_forecast` and `curated/congestion_alerts`, replacing those dates only.""",
 )
 def traffic_forecast_scoring() -> None:
-    outlets = assets.outlets("traffic_forecast_scoring")
+    from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+
+    live_outlets = [assets.curated("model_live_scores"), assets.curated("model_changes")]
+    outlets = [assets.curated("traffic_forecast"), assets.curated("congestion_alerts")]
+
+    @task(outlets=live_outlets)
+    def score_live(*, run_id: str, params=None) -> dict:
+        """Score the earlier forecasts on the new readings; switch champions or flag drift by the rule."""
+        from pipelines.orchestration import traffic
+
+        return traffic.score_live(run_id, (params or {}).get("traffic"))
 
     @task(outlets=outlets, pool=DASK_POOL)
     def forecast_and_warn(*, run_id: str, params=None, outlet_events=None) -> dict:
-        """Forecast with the champions, raise the alerts, publish."""
+        """Forecast with every candidate, raise the alerts from the champions', publish."""
         from pipelines.orchestration import traffic
 
         params = params or {}
@@ -114,7 +127,17 @@ def traffic_forecast_scoring() -> None:
             outlet_events[asset].extra = {"partitions": result["dates"], "alerts": result["alerts"]}
         return result
 
-    forecast_and_warn()
+    @task.short_circuit
+    def drifted(live: dict) -> bool:
+        """Whether a champion drifted: then retrain."""
+        return bool(live.get("drift"))
+
+    retrain = TriggerDagRunOperator(
+        task_id="retrain", trigger_dag_id="traffic_model_training", conf={"reason": "drift"}, wait_for_completion=False
+    )
+    live = score_live()
+    live >> forecast_and_warn()
+    drifted(live) >> retrain
 
 
 traffic_readings_curate()

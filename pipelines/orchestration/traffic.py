@@ -34,3 +34,8 @@ def score_forecasts(run_id: str, overrides: dict[str, Any] | None, dates: list[s
             return pipeline.score(settings, run_id, client, traffic_params(overrides), dates or None)
         except pipeline.NoChampionYet as exc:
             raise AirflowSkipException(str(exc)) from exc  # a fresh deployment: skipped (not failed) until trained
+
+
+def score_live(run_id: str, overrides: dict[str, Any] | None) -> dict[str, Any]:
+    """Every candidate's forecasts against the readings that came; switches and drift by the champion rule."""
+    return pipeline.live_score(task_settings(), run_id, traffic_params(overrides))

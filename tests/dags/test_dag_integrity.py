@@ -132,6 +132,14 @@ def test_traffic_follows_the_clean_readings_and_retrains_on_its_own_schedule(dag
         "citylake://curated/congestion_alerts",
         "citylake://curated/traffic_forecast",
     ]
+    assert sorted(a.uri for a in scoring.get_task("score_live").outlets) == [
+        "citylake://curated/model_changes",
+        "citylake://curated/model_live_scores",
+    ]
+    # live scores first (a switch takes effect in the same run); drift retrains
+    assert scoring.get_task("forecast_and_warn").upstream_task_ids == {"score_live"}
+    assert scoring.get_task("retrain").upstream_task_ids == {"drifted"}
+    assert scoring.get_task("retrain").trigger_dag_id == "traffic_model_training"
     assert training.timetable.expression == "0 0 * * 0"  # @weekly
     assert sorted(a.uri for a in training.get_task("train_and_compare").outlets) == [
         "citylake://curated/model_leaderboard",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from pipelines.domains.traffic import pipeline
 from pipelines.domains.traffic.params import TrafficParams
 from pipelines.flows import clean as clean_flow
 from pipelines.forecasting import registry
+from pipelines.forecasting.champions import ChampionRule
 from pipelines.lake import delta
+from pipelines.lake.catalog.forecasting import MODEL_CHANGES, MODEL_LIVE_SCORES
 from pipelines.lake.catalog.traffic import CONGESTION_ALERTS, MODEL_LEADERBOARD, TRAFFIC_FACTORS, TRAFFIC_FORECAST
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
@@ -80,16 +83,25 @@ def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
 
     scored = pipeline.score(settings, "r1", dask_client, PARAMS)
     forecast = table(lake, TRAFFIC_FORECAST.name)
-    assert scored["dates"] == ["2012-03-03"] and scored["forecast_rows"] == len(forecast) == 288 * SENSORS * 3
+    # every candidate forecasts (5 models), with its 90 % interval; the champions' rows are flagged
+    assert scored["dates"] == ["2012-03-03"] and scored["forecast_rows"] == len(forecast) == 288 * SENSORS * 3 * 5
+    assert len(forecast[forecast["is_champion"]]) == 288 * SENSORS * 3
+    widths = board.set_index(["horizon_min", "model"])["interval_halfwidth"]
+    forecast_widths = (forecast["upper"] - forecast["predicted"]).round(9)
+    assert (forecast_widths == [round(widths[(h, m)], 9) for h, m in zip(forecast["horizon_min"], forecast["model"])]).all()
     beyond = forecast["target_ts_utc"] > pd.Timestamp("2012-03-04 07:55", tz="UTC")
-    assert beyond.sum() == SENSORS * (3 + 6 + 12) and forecast.loc[beyond, "actual"].isna().all()
+    assert beyond.sum() == 5 * SENSORS * (3 + 6 + 12) and forecast.loc[beyond, "actual"].isna().all()
     assert forecast.loc[~beyond, "actual"].notna().all()
     assert set(forecast["training_id"]) == {trained["training_id"]}
     alerts = table(lake, CONGESTION_ALERTS.name)
     assert len(alerts) == scored["alerts"] > 0
-    flagged = alerts.merge(forecast, on=["sensor_id", "origin_ts_utc", "target_ts_utc"], suffixes=("", "_f"))
+    champions_forecast = forecast[forecast["is_champion"]]
+    flagged = alerts.merge(champions_forecast, on=["sensor_id", "origin_ts_utc", "target_ts_utc"], suffixes=("", "_f"))
     assert len(flagged) == len(alerts) and (flagged["lead_time_min"] == flagged["horizon_min"]).all()
-    assert ((flagged["predicted"] < 56) | (flagged["drop_pct"] >= 40)).all()
+    on_point = flagged[flagged["basis"] == "point"]
+    assert ((on_point["predicted"] < 56) | (on_point["drop_pct"] >= 40)).all()
+    on_interval = flagged[flagged["basis"] == "interval"]  # only the interval's lower end crossed: a watch
+    assert (on_interval["severity"] == "watch").all() and ((on_interval["lower"] < 56) | (on_interval["drop_pct"] >= 40)).all()
     assert set(alerts["rule"]) <= {"below_threshold", "sharp_drop", "below_threshold+sharp_drop"}
     assert not alerts.duplicated(["sensor_id", "target_ts_utc"]).any()
 
@@ -98,4 +110,23 @@ def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
     earlier = pipeline.score(settings, "r3", dask_client, PARAMS, dates=["2012-03-02"])
     assert earlier["dates"] == ["2012-03-02"]
     assert sorted(table(lake, TRAFFIC_FORECAST.name)["origin_date"].astype(str).unique()) == ["2012-03-02", "2012-03-03"]
-    assert len(table(lake, TRAFFIC_FORECAST.name)) == 2 * 288 * SENSORS * 3
+    assert len(table(lake, TRAFFIC_FORECAST.name)) == 2 * 288 * SENSORS * 3 * 5
+
+    # live: the forecasts of both days meet the readings; with a zero margin the best live model takes over
+    rule = {"margin_pct": 0.0, "window_days": 3, "min_points": 1, "drift_factor": 100.0}
+    live_params = dataclasses.replace(PARAMS, champion_rule=ChampionRule(**rule))
+    result = pipeline.live_score(settings, "r4", live_params)
+    scores = table(lake, MODEL_LIVE_SCORES.name)
+    assert result["days"] == ["2012-03-02", "2012-03-03"] and set(scores["domain"]) == {"traffic"}  # no reading after
+    assert len(scores[scores["day"].astype(str) == "2012-03-03"]) == 5 * 3  # every model at every horizon
+    assert (scores["points"] > 0).all() and scores["coverage_pct"].between(0, 100).all()
+    pooled = scores.groupby(["horizon_min", "model"]).apply(lambda g: (g["mae"] * g["points"]).sum() / g["points"].sum())
+    best_live = {int(h): group.idxmin()[1] for h, group in pooled.groupby(level=0)}
+    champions_now = pipeline.current_champions(lake, "speed_kmh")
+    assert dict(zip(champions_now["horizon_min"].astype(int), champions_now["model"])) == best_live
+    switched = {h: m for h, m in best_live.items() if trained["champions"][str(h)] != m}
+    changes = table(lake, MODEL_CHANGES.name)
+    assert sorted(zip(changes["horizon_min"].astype(int), changes["challenger"])) == sorted(switched.items())
+    assert len(result["switches"]) == len(switched) and (changes["kind"] == "switch").all()
+    again = pipeline.live_score(settings, "r5", live_params)  # the same evidence: recorded once
+    assert again["switches"] == [] and len(table(lake, MODEL_CHANGES.name)) == len(changes)

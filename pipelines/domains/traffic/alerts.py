@@ -26,6 +26,7 @@ ALERT_COLUMNS = [
     "drop_pct",
     "rule",
     "severity",
+    "basis",
 ]
 
 
@@ -85,14 +86,9 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in ALERT_COLUMNS})
 
 
-def congestion_alerts(forecasts: pd.DataFrame, params: AlertParams, measure: str, unit: str) -> pd.DataFrame:
-    """One alert per sensor and target time that some forecast flagged, from the earliest forecast that flagged it.
-
-    `forecasts` has sensor_id, origin_ts_utc, target_ts_utc, horizon_min, predicted, usual, and for volumes
-    `capacity` (the sensor's, vehicles per hour). The earliest flagging forecast (the
-    longest lead time) is kept, since that is when the city could have acted.
-    """
-    predicted, usual = forecasts["predicted"], forecasts["usual"]
+def _flagged(forecasts: pd.DataFrame, predicted: pd.Series, params: AlertParams, measure: str) -> pd.DataFrame:
+    """The forecasts whose `predicted` values cross the measure's rule, with the rule's columns."""
+    usual = forecasts["usual"]
     drop = (1 - predicted / usual).where(usual > 0)
     if measure == "speed_kmh":
         threshold = pd.Series(params.threshold_kmh, index=forecasts.index)
@@ -120,15 +116,34 @@ def congestion_alerts(forecasts: pd.DataFrame, params: AlertParams, measure: str
         sharp=sharp,
         severe=severe,
     )[crossed | sharp]
+    rule = np.where(
+        flagged["crossed"] & flagged["sharp"], f"{names[0]}+{names[1]}", np.where(flagged["crossed"], names[0], names[1])
+    )
+    return flagged.assign(rule=rule)
+
+
+def congestion_alerts(forecasts: pd.DataFrame, params: AlertParams, measure: str, unit: str) -> pd.DataFrame:
+    """One alert per sensor and target time that some forecast flagged, from the earliest forecast that flagged it.
+
+    `forecasts` has sensor_id, origin_ts_utc, target_ts_utc, horizon_min, predicted, usual, for volumes `capacity`
+    (the sensor's, vehicles per hour), and, when the forecasts carry prediction intervals, `lower` and `upper`. A
+    forecast that crosses the rule raises a `warning` or `severe` alert (basis `point`); where none does but the
+    pessimistic end of an interval does (speed: the lower end; occupancy, volume: the upper end), a `watch` (basis
+    `interval`). The earliest flagging forecast (the longest lead time) is kept, since that is when the city could
+    have acted; a point alert wins over an interval one for the same sensor and time.
+    """
+    point = _flagged(forecasts, forecasts["predicted"], params, measure).assign(
+        basis="point", severity=lambda f: np.where(f["severe"], "severe", "warning")
+    )
+    parts = [point]
+    if {"lower", "upper"} <= set(forecasts.columns):
+        pessimistic = forecasts["lower"] if measure == "speed_kmh" else forecasts["upper"]
+        parts.append(_flagged(forecasts, pessimistic, params, measure).assign(basis="interval", severity="watch"))
+    flagged = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(len(p) for p in parts) else point
     if flagged.empty:
         return _empty()
-    flagged = flagged.sort_values(["sensor_id", "target_ts_utc", "horizon_min"], ascending=[True, True, False], kind="stable")
+    flagged = flagged.assign(point_first=flagged["basis"] != "point").sort_values(
+        ["sensor_id", "target_ts_utc", "point_first", "horizon_min"], ascending=[True, True, True, False], kind="stable"
+    )
     first = flagged.drop_duplicates(["sensor_id", "target_ts_utc"], keep="first").reset_index(drop=True)
-    rule = np.where(first["crossed"] & first["sharp"], f"{names[0]}+{names[1]}", np.where(first["crossed"], names[0], names[1]))
-    return first.assign(
-        measure=measure,
-        unit=unit,
-        lead_time_min=first["horizon_min"].astype("int64"),
-        rule=rule,
-        severity=np.where(first["severe"], "severe", "warning"),
-    )[ALERT_COLUMNS]
+    return first.assign(measure=measure, unit=unit, lead_time_min=first["horizon_min"].astype("int64"))[ALERT_COLUMNS]

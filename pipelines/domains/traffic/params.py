@@ -12,6 +12,7 @@ from pipelines.domains.traffic.alerts import AlertParams
 from pipelines.domains.traffic.measures import get_measure
 from pipelines.domains.traffic.models import MODELS
 from pipelines.forecasting.backtest import BacktestPlan
+from pipelines.forecasting.champions import ChampionRule
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class TrafficParams:
     seed: int = 0
     sensors: tuple[str, ...] = ()  # empty: every sensor (a subset makes quick runs and tests)
     alerts: AlertParams = field(default_factory=AlertParams)
+    champion_rule: ChampionRule = field(default_factory=ChampionRule)  # live switches and drift
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.models) - set(MODELS))
@@ -82,6 +84,8 @@ class TrafficParams:
             values["plan"] = BacktestPlan(**values["plan"])
         if "alerts" in values:
             values["alerts"] = AlertParams(**values["alerts"])
+        if "champion_rule" in values:
+            values["champion_rule"] = ChampionRule(**values["champion_rule"])
         for name in ("horizons_min", "models", "sensors"):
             if name in values:
                 values[name] = tuple(values[name])

@@ -28,8 +28,10 @@ from pipelines.domains.traffic.network import network_for
 from pipelines.domains.traffic.panel import Panel, curate_measure, panel_from_rows
 from pipelines.domains.traffic.params import TrafficParams
 from pipelines.forecasting import backtest as shared_backtest
-from pipelines.forecasting import registry
+from pipelines.forecasting import champions as champion_rules
+from pipelines.forecasting import live, registry
 from pipelines.lake.catalog import Table, clean_dataset
+from pipelines.lake.catalog.forecasting import MODEL_CHANGES, MODEL_LIVE_SCORES
 from pipelines.lake.catalog.traffic import (
     CONGESTION_ALERTS,
     MODEL_LEADERBOARD,
@@ -48,6 +50,8 @@ log = logging.getLogger(__name__)
 
 READINGS, SENSORS, LINKS = (clean_dataset(name) for name in ("traffic_readings", "traffic_sensors", "traffic_road_links"))
 CURATE_PIPELINE, TRAIN_PIPELINE, SCORE_PIPELINE = "traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"
+DOMAIN = "traffic"  # how the shared forecasting marts name this domain
+LIVE_PIPELINE = "traffic_live_scoring"
 
 
 def _logic(*tables: Table) -> list[str]:
@@ -338,19 +342,42 @@ class NoChampionYet(RuntimeError):
     """Scoring before any model was trained: nothing to forecast with yet."""
 
 
-def current_champions(lake: Lake, measure: str) -> pd.DataFrame:
-    """The champion rows of the measure's latest training run (latest train_until, then the latest publish)."""
+def current_candidates(lake: Lake, measure: str) -> pd.DataFrame:
+    """Every model of the measure's latest training run (latest train_until, then the latest publish), with
+    `is_champion` as it stands now: the backtest's champion unless the live rule switched it since (model_changes)."""
     if not lake.has(MODEL_LEADERBOARD):
         raise NoChampionYet(
             f"no model has been trained yet ({lake.uri(MODEL_LEADERBOARD)} does not exist): "
             "trigger the traffic_model_training DAG"
         )
     board = lake.read(MODEL_LEADERBOARD)
-    best = board[board["is_champion"] & (board["measure"] == measure)]
-    if best.empty:
+    board = board[board["measure"] == measure]
+    if board.empty:
         raise NoChampionYet(f"no model of {measure} has been trained yet: trigger traffic_model_training with that measure")
-    latest = best.sort_values(["train_until_utc", "training_id"]).iloc[-1]["training_id"]
-    return best[best["training_id"] == latest].sort_values("horizon_min").reset_index(drop=True)
+    latest = board.sort_values(["train_until_utc", "training_id"]).iloc[-1]["training_id"]
+    candidates = board[board["training_id"] == latest].sort_values(["horizon_min", "rank"]).reset_index(drop=True)
+    switched = live_switches(lake, measure, latest)
+    champion = candidates["is_champion"].astype(bool)
+    for horizon, model in switched.items():
+        here = candidates["horizon_min"] == horizon
+        champion = champion.where(~here, candidates["model"] == model)
+    return candidates.assign(is_champion=champion)
+
+
+def live_switches(lake: Lake, measure: str, training_id: str) -> dict[int, str]:
+    """Per horizon, the model the live rule made champion last for this training run (none: the backtest's stands)."""
+    if not lake.has(MODEL_CHANGES):
+        return {}
+    changes = lake.read(MODEL_CHANGES, filters=[("domain", "=", DOMAIN), ("measure", "=", measure)])
+    switches = changes[(changes["kind"] == "switch") & (changes["training_id"] == training_id)]
+    latest = switches.sort_values(["window_to", "run_id"]).drop_duplicates("horizon_min", keep="last")
+    return dict(zip(latest["horizon_min"].astype(int), latest["challenger"]))
+
+
+def current_champions(lake: Lake, measure: str) -> pd.DataFrame:
+    """The champion rows of the measure's latest training run, as they stand now."""
+    candidates = current_candidates(lake, measure)
+    return candidates[candidates["is_champion"]].reset_index(drop=True)
 
 
 def results_text(settings: Settings, measure: str = "speed_kmh") -> str:
@@ -394,7 +421,7 @@ def score(
 ) -> dict[str, Any]:
     """Forecast every sensor from every origin of the given local dates (default: the latest) with the champions."""
     lake = Lake(settings)
-    champions = current_champions(lake, params.measure)
+    candidates = current_candidates(lake, params.measure)
     inputs, params = load_inputs(lake, params)
     panel, data = inputs.panel, inputs.data
     measure = get_measure(params.measure)
@@ -403,28 +430,42 @@ def score(
     origins = np.flatnonzero(local_dates.isin(wanted).to_numpy())
     if not len(origins):
         raise ValueError(f"no readings on {', '.join(map(str, wanted))}: nothing to score")
-    train_until = champions["train_until_utc"].iloc[0]
+    train_until = candidates["train_until_utc"].iloc[0]
     history = data.until(int(np.searchsorted(panel.times, train_until, side="right")))  # "usual" = what training saw
     usual = HistoricalAverage().fit(history, horizon=0).table
     capacity = estimated_capacity(np.where(history.observed, history.values, np.nan), params.alerts)  # volumes: veh/h
     shared = client.scatter(data, broadcast=True)
-    chosen = [(int(r.horizon_min), r.model_uri) for r in champions.itertuples()]
+    chosen = [(int(r.horizon_min), r.model_uri) for r in candidates.itertuples()]
     expected = registry.Signature(measure.column, measure.unit, params.step_minutes, 0, panel.sensors, None)
     predictions = map_with_progress(
-        client, predict_with_stored, chosen, lambda c: f"forecast {c[0]} min ahead", shared, origins, expected, params, settings
+        client,
+        predict_with_stored,
+        chosen,
+        lambda c: f"forecast {c[0]} min ahead with {c[1].rsplit('_', 1)[-1].removesuffix('.skops')}",
+        shared,
+        origins,
+        expected,
+        params,
+        settings,
     )
     frames = [
-        _forecast_rows(panel, data, origins, int(row.horizon_min), params, predicted, usual, row.model, row.training_id)
-        for row, predicted in zip(champions.itertuples(), predictions)
+        _forecast_rows(panel, data, origins, int(row.horizon_min), params, predicted, usual, row.model, row.training_id).assign(
+            lower=lambda f, w=row.interval_halfwidth: f["predicted"] - w,
+            upper=lambda f, w=row.interval_halfwidth: f["predicted"] + w,
+            is_champion=bool(row.is_champion),
+        )
+        for row, predicted in zip(candidates.itertuples(), predictions)
     ]
     forecast = pd.concat(frames, ignore_index=True).assign(measure=measure.column, unit=measure.unit)
+    champions = candidates[candidates["is_champion"]]
+    by_champions = forecast[forecast["is_champion"]]
     if measure.column in ALERT_RULES:
         capacities = dict(zip(panel.sensors, capacity))
         alerts = congestion_alerts(
-            forecast.assign(capacity=forecast["sensor_id"].map(capacities)), params.alerts, measure.column, measure.unit
+            by_champions.assign(capacity=by_champions["sensor_id"].map(capacities)), params.alerts, measure.column, measure.unit
         )
         alerts = alerts.merge(
-            forecast[["sensor_id", "origin_ts_utc", "horizon_min", "model", "training_id", "origin_date"]],
+            by_champions[["sensor_id", "origin_ts_utc", "horizon_min", "model", "training_id", "origin_date"]],
             left_on=["sensor_id", "origin_ts_utc", "lead_time_min"],
             right_on=["sensor_id", "origin_ts_utc", "horizon_min"],
         ).drop(columns="horizon_min")
@@ -436,6 +477,7 @@ def score(
         "traffic_scoring",
         inputs.readings_version,
         champions["training_id"].iloc[0],
+        sorted(zip(champions["horizon_min"].astype(int), champions["model"])),
         replace,
         params.to_json(),
         _logic(TRAFFIC_FORECAST, CONGESTION_ALERTS),
@@ -491,3 +533,103 @@ def _forecast_rows(
             "training_id": training_id,
         }
     )
+
+
+# --- live: the forecasts made so far against the readings that came ----------------------------------------------
+
+
+def live_score(settings: Settings, run_id: str, params: TrafficParams) -> dict[str, Any]:
+    """Score every candidate's forecasts whose targets have readings now, over the champion rule's window (and the day
+    before, so that a late reading is counted), publish `model_live_scores`, and record the switches and drift warnings
+    the rule calls for in `model_changes`. The next scoring run forecasts with the switched champions."""
+    lake = Lake(settings)
+    measure = get_measure(params.measure)
+    if not lake.has(TRAFFIC_FORECAST) or not lake.has(MODEL_LEADERBOARD):
+        return {"measure": measure.column, "days": [], "switches": [], "drift": [], "note": "nothing forecast yet"}
+    candidates = current_candidates(lake, measure.column)
+    training_id = candidates["training_id"].iloc[0]
+    origin_dates = sorted(set(lake.partition_values(TRAFFIC_FORECAST, "origin_date")))
+    recent = origin_dates[-(params.champion_rule.window_days + 1) :]
+    forecasts = lake.read(TRAFFIC_FORECAST, filters=[("measure", "=", measure.column), ("origin_date", "in", recent)])
+    forecasts = forecasts[forecasts["training_id"] == training_id]
+    if forecasts.empty:
+        return {"measure": measure.column, "days": [], "switches": [], "drift": [], "note": f"no forecasts of {training_id} yet"}
+    target_days = sorted({d.isoformat() for d in forecasts["target_ts_utc"].dt.tz_convert(params.timezone).dt.date})
+    readings = lake.read(
+        TRAFFIC_READINGS_CLEAN,
+        columns=["sensor_id", "ts_utc", "value", "status"],
+        filters=[("measure", "=", measure.column), ("local_date", "in", target_days)],
+    )
+    observed = readings[readings["status"] == "observed"]
+    joined = live.with_actuals(forecasts, observed, "sensor_id")
+    scores = live.live_scores(joined, params.timezone, measure.zero_is_missing)
+    champion_models = joined.groupby(["model", "horizon_min"])["is_champion"].any()
+    scores = scores.assign(
+        domain=DOMAIN,
+        measure=measure.column,
+        unit=measure.unit,
+        training_id=training_id,
+        is_champion=[bool(champion_models.get((m, h), False)) for m, h in zip(scores["model"], scores["horizon_min"])],
+        run_id=run_id,
+    )
+    days = sorted({d.isoformat() for d in scores["day"]})
+    key = idempotency_key("traffic_live", training_id, measure.column, days, len(observed), joined["actual"].notna().sum())
+    if days:
+        lake.publish(MODEL_LIVE_SCORES, scores, {"domain": [DOMAIN], "measure": [measure.column], "day": days}, run_id, key)
+    board = candidates.set_index(["horizon_min", "model"])
+    champions_now = dict(
+        zip(
+            candidates.loc[candidates["is_champion"], "horizon_min"].astype(int),
+            candidates.loc[candidates["is_champion"], "model"],
+        )
+    )
+    decisions = champion_rules.decide(
+        scores, champions_now, {(int(h), m): float(mae) for (h, m), mae in board["mae"].items()}, params.champion_rule
+    )
+    _record_changes(lake, decisions, measure.column, training_id, params, run_id)
+    result = {
+        "measure": measure.column,
+        "training_id": training_id,
+        "days": days,
+        "scored_points": int(scores["points"].sum()) if len(scores) else 0,
+        "switches": [f"{d.horizon_min} min: {d.champion} -> {d.challenger}" for d in decisions if d.kind == "switch"],
+        "drift": [
+            f"{d.horizon_min} min: {d.champion} live MAE {d.champion_live_mae:.2f} vs backtest {d.backtest_mae:.2f}"
+            for d in decisions
+            if d.kind == "drift"
+        ],
+    }
+    write_run_record(lake, LIVE_PIPELINE, run_id, result)
+    return result
+
+
+def _record_changes(
+    lake: Lake, decisions: list[champion_rules.Decision], measure: str, training_id: str, params: TrafficParams, run_id: str
+) -> None:
+    """Add the decisions to model_changes (a decision already recorded for the same evidence window is kept once)."""
+    if not decisions:
+        return
+    rule = params.champion_rule
+    new = pd.DataFrame(
+        [
+            {
+                **dataclasses.asdict(d),
+                "domain": DOMAIN,
+                "measure": measure,
+                "training_id": training_id,
+                "margin_pct": rule.margin_pct,
+                "drift_factor": rule.drift_factor,
+                "run_id": run_id,
+            }
+            for d in decisions
+        ]
+    )
+    earlier = (
+        lake.read(MODEL_CHANGES, filters=[("domain", "=", DOMAIN), ("measure", "=", measure)])
+        if lake.has(MODEL_CHANGES)
+        else None
+    )
+    rows = pd.concat([earlier, new], ignore_index=True) if earlier is not None and len(earlier) else new
+    rows = rows.drop_duplicates(list(MODEL_CHANGES.key), keep="first").reset_index(drop=True)
+    key = idempotency_key("traffic_changes", rows[list(MODEL_CHANGES.key)].astype(str).values.tolist())
+    lake.publish(MODEL_CHANGES, rows, {"domain": [DOMAIN], "measure": [measure]}, run_id, key)

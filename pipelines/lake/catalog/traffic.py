@@ -15,7 +15,7 @@ _MODELS = (
     "pipelines.forecasting.metrics",
     "pipelines.forecasting.backtest",
 )
-_SCORE = (*_MODELS, "pipelines.domains.traffic.alerts")
+_SCORE = (*_MODELS, "pipelines.domains.traffic.alerts", "pipelines.forecasting.registry")
 _SENSOR = Column("sensor_id", "string", description="loop detector")
 _TRAINING_ID = Column(
     "training_id", "string", description="the training run (`<last reading UTC>-<hash of inputs, parameters and logic>`)"
@@ -179,7 +179,7 @@ TRAFFIC_FACTORS = _mart(
 )
 TRAFFIC_FORECAST = _mart(
     "traffic_forecast",
-    "The champions' forecasts of a measure for every sensor, origin and horizon",
+    "Every candidate model's forecasts of a measure for every sensor, origin and horizon, the champion's flagged",
     (
         _ORIGIN_DATE,
         _MEASURE,
@@ -188,14 +188,17 @@ TRAFFIC_FORECAST = _mart(
         Column("origin_ts_utc", "timestamp", description="when the forecast is made: it uses readings up to this step only"),
         Column("target_ts_utc", "timestamp", description="origin + horizon"),
         _HORIZON,
-        Column("model", "string", description="the champion that made it"),
+        Column("model", "string", description="the candidate model that made it"),
         Column("predicted", "float", description="the forecast, in `unit`"),
         Column("usual", "float", description="the historical average at the target's local time of day (training window)"),
         Column("actual", "float", description="the reading at the target when it is a real one; null when not (yet) known"),
         _TRAINING_ID,
+        Column("lower", "float", description="lower end of the 90 % prediction interval, in `unit`"),
+        Column("upper", "float", description="upper end of the 90 % prediction interval, in `unit`"),
+        Column("is_champion", "bool", description="the horizon's champion when the forecast was made: what alerts use"),
     ),
-    grain="one row per measure, sensor, origin and horizon",
-    key=("measure", "sensor_id", "origin_ts_utc", "horizon_min"),
+    grain="one row per measure, sensor, origin, horizon and model",
+    key=("measure", "sensor_id", "origin_ts_utc", "horizon_min", "model"),
     partition_by=("measure", "origin_date"),
     cadence="1h",
     producer="traffic_forecast_scoring",
@@ -224,9 +227,15 @@ CONGESTION_ALERTS = _mart(
             description="speed: `below_threshold`, `sharp_drop` or both joined by +; occupancy: `above_threshold`; "
             "volume: `near_capacity`",
         ),
-        Column("severity", "string", description="`severe` or `warning`"),
+        Column("severity", "string", description="`severe` or `warning` on the forecast itself; `watch` on its interval only"),
         _MODEL,
         _TRAINING_ID,
+        Column(
+            "basis",
+            "string",
+            description="`point`: the forecast crossed the rule; `interval`: only the pessimistic end of its 90 % "
+            "interval did (speed: lower end; occupancy and volume: upper end)",
+        ),
     ),
     grain="one row per measure, sensor and target time that some forecast flagged",
     key=("origin_date", "measure", "sensor_id", "target_ts_utc"),
