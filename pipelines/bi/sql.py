@@ -42,6 +42,20 @@ if TYPE_CHECKING:
 VIEW_PREFIX = {Zone.CURATED: "", Zone.CLEAN: "clean_", Zone.META: "meta_"}
 
 
+# the catalog's column types as DuckDB names them (timestamps are UTC instants)
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "float": "DOUBLE",
+    "int": "BIGINT",
+    "int32": "INTEGER",
+    "int16": "SMALLINT",
+    "int8": "TINYINT",
+    "bool": "BOOLEAN",
+    "timestamp": "TIMESTAMPTZ",
+    "date": "DATE",
+}
+
+
 class CatalogError(RuntimeError):
     """The lake cannot be queried (extension missing, nothing published yet)."""
 
@@ -161,7 +175,13 @@ def refresh_database(settings: Settings) -> tuple[Path, list[View]]:
     with duckdb.connect(str(building), config=_CONFIG) as con:
         _attach_lake(con, settings)
         for view in found:
-            con.execute(f"CREATE VIEW \"{view.name}\" AS SELECT * FROM delta_scan('{view.uri}')")
+            scan = f"delta_scan('{view.uri}')"
+            stored = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+            # a column declared since the table was last published is not in its files yet: the view shows it as
+            # null until the next publish adds it, so BI sees the declared table either way
+            pending = [c for c in view.table.columns if c.name not in stored] if view.table else []
+            extra = "".join(f', NULL::{DUCKDB_TYPES[c.type]} AS "{c.name}"' for c in pending)
+            con.execute(f'CREATE VIEW "{view.name}" AS SELECT *{extra} FROM {scan}')
             if view.table is None:
                 con.execute(f"COMMENT ON VIEW \"{view.name}\" IS 'not declared in the lake catalog'")
                 continue

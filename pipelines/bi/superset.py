@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -223,11 +224,49 @@ def export_assets(config: SupersetConfig, settings: Settings) -> list[Path]:
                     inner = Path(*Path(member).parts[1:])  # drop the export's dated top folder
                     text = io.TextIOWrapper(archive.open(member), encoding="utf-8").read()
                     written[ASSETS / inner] = text.replace(str(settings.bi_database_path), DATABASE_PLACEHOLDER)
+    # file names without Superset's ids (they differ from one Superset to the next): stable diffs
+    written = {
+        path.with_name(re.sub(r"_\d+\.yaml$", ".yaml", path.name)): text for path, text in _charts_placed_by_uuid(written).items()
+    }
     shutil.rmtree(ASSETS, ignore_errors=True)
     for path, text in written.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return sorted(written)
+
+
+def _charts_placed_by_uuid(files: dict[Path, str]) -> dict[Path, str]:
+    """Dashboards whose layout names charts by id only (made through the API, not the UI) get each chart's uuid in
+    its layout entry: an import places charts by uuid, and ids differ from one Superset to the next."""
+    import yaml
+
+    uuid_of = {}
+    for path, text in files.items():
+        found = re.search(r"_(\d+)\.yaml$", path.name)
+        if path.parent.name == "charts" and found:
+            uuid_of[int(found.group(1))] = yaml.safe_load(text)["uuid"]
+    fixed = dict(files)
+    for path, text in files.items():
+        if path.parent.name != "dashboards":
+            continue
+        dashboard = yaml.safe_load(text)
+        position = dashboard.get("position", {})
+        charts = {key: entry for key, entry in position.items() if isinstance(entry, dict) and entry.get("type") == "CHART"}
+        for entry in charts.values():
+            if "uuid" not in entry["meta"]:
+                entry["meta"]["uuid"] = uuid_of[entry["meta"]["chartId"]]
+        # the export appends a row ("ROW-N-...") for charts it did not find placed by uuid: drop those copies
+        placed = {e["meta"]["chartId"] for e in charts.values() if not any(p.startswith("ROW-N-") for p in e["parents"])}
+        for key, entry in charts.items():
+            row = entry["parents"][-1]
+            if row.startswith("ROW-N-") and entry["meta"]["chartId"] in placed:
+                del position[key]
+                position[row]["children"].remove(key)
+        for row in [k for k, e in position.items() if k.startswith("ROW-N-") and not e["children"]]:
+            del position[row]
+            position["GRID_ID"]["children"].remove(row)
+        fixed[path] = yaml.safe_dump(dashboard, sort_keys=False, allow_unicode=True)
+    return fixed
 
 
 def down(config: SupersetConfig = SupersetConfig()) -> list[str]:

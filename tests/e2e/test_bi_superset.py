@@ -103,6 +103,52 @@ def traffic_and_safety_marts(lake: Lake) -> None:
         for weekday in range(3)
     ]
     lake.publish(catalog()[(Zone.CURATED, "crime_hotspots")], declared("crime_hotspots", hotspots), None, "r", "h")
+    live_and_changes(lake)
+
+
+def live_and_changes(lake: Lake) -> None:
+    """Three days of live scores of three models at one horizon, and one champion switch."""
+    scores = [
+        {
+            "domain": "traffic",
+            "measure": "speed_kmh",
+            "unit": "km/h",
+            "training_id": "t1",
+            "model": model,
+            "horizon_min": 15,
+            "day": dt.date(2012, 6, 1) + dt.timedelta(days=d),
+            "mae": mae + d / 10,
+            "rmse": mae + 1 + d / 10,
+            "bias": 0.5,
+            "coverage_pct": 88.0 + d,
+            "points": 1000 + d,
+            "is_champion": model == "gradient_boosting",
+            "run_id": "r",
+        }
+        for d in range(3)
+        for model, mae in (("gradient_boosting", 3.0), ("linear_ridge", 2.5), ("last_value", 4.0))
+    ]
+    lake.publish(catalog()[(Zone.CURATED, "model_live_scores")], declared("model_live_scores", scores), None, "r", "l")
+    change = {
+        "domain": "traffic",
+        "measure": "speed_kmh",
+        "training_id": "t1",
+        "horizon_min": 15,
+        "kind": "switch",
+        "champion": "gradient_boosting",
+        "challenger": "linear_ridge",
+        "champion_live_mae": 3.1,
+        "challenger_live_mae": 2.6,
+        "backtest_mae": 2.9,
+        "window_from": dt.date(2012, 6, 1),
+        "window_to": dt.date(2012, 6, 3),
+        "champion_points": 3003,
+        "challenger_points": 3003,
+        "margin_pct": 5.0,
+        "drift_factor": 1.5,
+        "run_id": "r",
+    }
+    lake.publish(catalog()[(Zone.CURATED, "model_changes")], declared("model_changes", [change]), None, "r", "c")
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +198,9 @@ LATEST_MONTH = "local_date > (SELECT max(local_date) FROM air_aqi_daily) - INTER
 
 def expected(settings: Settings) -> dict[str, object]:
     """What each chart must show, straight from DuckDB over the same marts."""
-    latest_forecast = "origin_date = (SELECT max(origin_date) FROM traffic_forecast) AND measure LIKE 'speed%'"
+    latest_forecast = (
+        "origin_date = (SELECT max(origin_date) FROM traffic_forecast) AND measure LIKE 'speed%' AND coalesce(is_champion, true)"
+    )
     return {
         "Stations reporting, latest day": one(settings, f"SELECT count(DISTINCT station) FROM air_aqi_daily WHERE {LATEST_DAY}"),
         "Air quality today, by station": sorted(
@@ -184,6 +232,12 @@ def expected(settings: Settings) -> dict[str, object]:
         "Crime trend by year": one(
             settings, "SELECT period, sum(incidents) FROM crime_hotspots WHERE granularity = 'year' GROUP BY 1 ORDER BY 1"
         ),
+        "Live model error, last 3 days": one(
+            settings,
+            "SELECT model, round(sum(mae * points) / sum(points), 6) FROM model_live_scores"
+            " WHERE day > (SELECT max(day) FROM model_live_scores) - INTERVAL 3 DAY GROUP BY model ORDER BY 2",
+        ),
+        "Champion changes and drift": one(settings, "SELECT kind, champion, challenger FROM model_changes"),
     }
 
 
@@ -208,6 +262,10 @@ def shown(name: str, data: list[dict]) -> object:
         return sorted((r["district"], r["incidents"]) for r in data)
     if name == "Crime trend by year":
         return sorted((r["period"], r["incidents"]) for r in data)
+    if name == "Live model error, last 3 days":
+        return [(r["model"], round(r["live_mae"], 6)) for r in data]
+    if name == "Champion changes and drift":
+        return [(r["kind"], r["champion"], r["challenger"]) for r in data]
     raise AssertionError(f"a chart the test does not know: {name}: add what it must show")
 
 
@@ -244,10 +302,20 @@ def test_the_city_situation_dashboard_shows_every_mart_as_duckdb_reads_it(bi, pa
         return page.get_by_text(text, exact=True).first.bounding_box()["y"]
 
     sections = [("Air quality", "Air quality today, by station"), ("Traffic", "Congestion alerts, latest run")]
-    sections += [("Public safety", "Crime trend by year")]
+    sections += [("Model comparison and early warning", "Champion changes and drift"), ("Public safety", "Crime trend by year")]
     tops = [(top(section), top(chart)) for section, chart in sections]
     assert [y for pair in tops for y in pair] == sorted(y for pair in tops for y in pair)  # each chart under its header
-    screenshot(page, SHOTS, "1-city-situation", "City situation", "Air quality", "Traffic", "Public safety", full_page=True)
+    screenshot(
+        page,
+        SHOTS,
+        "1-city-situation",
+        "City situation",
+        "Air quality",
+        "Traffic",
+        "Model comparison and early warning",
+        "Public safety",
+        full_page=True,
+    )
 
 
 def run_in_sql_lab(page, sql: str) -> None:

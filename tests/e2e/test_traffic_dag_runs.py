@@ -64,7 +64,8 @@ def test_traffic_dags_from_feeds_to_alerts(tmp_path: Path) -> None:
         str(h): m for h, m in board[board["is_champion"]].sort_values("horizon_min")[["horizon_min", "model"]].values
     }
     forecast = delta.read_table(lake, lake.layout.table(Zone.CURATED, TRAFFIC_FORECAST.name))
-    assert events["traffic_forecast"]["partitions"] == ["2012-03-02"] and len(forecast) == 288 * SENSORS * 3
+    assert events["traffic_forecast"]["partitions"] == ["2012-03-02"] and len(forecast) == 288 * SENSORS * 3 * 5  # 5 models
+    assert forecast["is_champion"].sum() == 288 * SENSORS * 3
     alerts = delta.read_table(lake, lake.layout.table(Zone.CURATED, CONGESTION_ALERTS.name))
     assert events["congestion_alerts"]["alerts"] == len(alerts)
     records = sorted(p.name for p in (Path(settings.lake_uri) / "_meta" / "runs").iterdir())

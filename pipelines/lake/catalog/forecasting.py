@@ -81,7 +81,8 @@ MODEL_CHANGES = Table(
     time_column=None,
     notes="Rule (`ChampionRule`): a challenger whose live MAE over the last `window_days` days is at least "
     "`margin_pct` % below the champion's, both with `min_points` scored points, takes over (exactly at the margin "
-    "counts). A champion whose live MAE reaches `drift_factor` x its backtest MAE has drifted: the domain retrains.",
+    "counts). A champion whose live MAE reaches `drift_factor` x its backtest MAE has drifted: the domain retrains. "
+    "No cadence: a row is an event, and a quiet table means the champions held.",
 )
 
 SECTION = Section(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import os
+import secrets
 import shutil
 import subprocess
 import threading
@@ -21,7 +22,7 @@ from pipelines.lake.catalog import catalog
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 
-PASSWORD = "s3cret-for-tests"
+PASSWORD = secrets.token_hex(8)  # made per run: no password in the repository
 T0 = pd.Timestamp("2016-01-01 07:00", tz="UTC")
 
 

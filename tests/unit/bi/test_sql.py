@@ -72,3 +72,15 @@ def test_one_database_file_sees_new_commits_rebuilds_for_new_tables_and_hides_th
         with pytest.raises(duckdb.Error, match=refused):
             con.execute(statement)
     con.close()
+
+
+def test_a_column_declared_after_the_last_publish_does_not_break_the_views(settings) -> None:
+    """After an upgrade declares a new column, the table lacks it until its next publish: its view still works."""
+    lake = Lake(settings)
+    older = CRIME_HOTSPOTS.arrow_schema.remove(CRIME_HOTSPOTS.arrow_schema.get_field_index("run_id"))
+    row = {k: v for k, v in HOTSPOT_ROW.items() if k != "run_id"}
+    delta.publish_frame(lake, lake.uri(CRIME_HOTSPOTS), pd.DataFrame([row]), older, ("period",), None, "r", "k")
+    con, _ = open_database(settings)
+    columns = dict(con.sql("SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'crime_hotspots'").fetchall())
+    assert columns["run_id"] == "the run that published it" and columns["weekday"] == "local weekday, Monday = 0"
+    assert con.sql("SELECT incidents, run_id FROM crime_hotspots").fetchall() == [(3, None)]  # null until republished
