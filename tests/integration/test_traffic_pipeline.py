@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -128,5 +129,10 @@ def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
     changes = table(lake, MODEL_CHANGES.name)
     assert sorted(zip(changes["horizon_min"].astype(int), changes["challenger"])) == sorted(switched.items())
     assert len(result["switches"]) == len(switched) and (changes["kind"] == "switch").all()
+    # the leaderboard shows backtest and live side by side, and the champion as it stands
+    live_board = table(lake, MODEL_LEADERBOARD.name).set_index(["horizon_min", "model"]).sort_index()
+    np.testing.assert_allclose(live_board["live_mae"].to_numpy(), pooled.sort_index().to_numpy())
+    assert (live_board["live_days"] == 2).all() and live_board["mae"].notna().all()
+    assert {h: m for (h, m), now in live_board["champion_now"].items() if now} == best_live
     again = pipeline.live_score(settings, "r5", live_params)  # the same evidence: recorded once
     assert again["switches"] == [] and len(table(lake, MODEL_CHANGES.name)) == len(changes)

@@ -251,6 +251,12 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
         params_json=params.to_json(),
         input_version=inputs.readings_version,
         run_id=run_id,
+        live_mae=np.nan,  # the live columns fill as the readings after training come (live_score)
+        live_rmse=np.nan,
+        live_coverage_pct=np.nan,
+        live_points=pd.NA,
+        live_days=pd.NA,
+        champion_now=board["is_champion"],
     )
     factors = _factors(forecasts, training_id, params).assign(unit=measure.unit)
     key = idempotency_key("traffic_training", training_id, run_id)
@@ -587,6 +593,7 @@ def live_score(settings: Settings, run_id: str, params: TrafficParams) -> dict[s
         scores, champions_now, {(int(h), m): float(mae) for (h, m), mae in board["mae"].items()}, params.champion_rule
     )
     _record_changes(lake, decisions, measure.column, training_id, params, run_id)
+    _leaderboard_with_live(lake, measure.column, training_id, scores, params, run_id)
     result = {
         "measure": measure.column,
         "training_id": training_id,
@@ -601,6 +608,37 @@ def live_score(settings: Settings, run_id: str, params: TrafficParams) -> dict[s
     }
     write_run_record(lake, LIVE_PIPELINE, run_id, result)
     return result
+
+
+LIVE_COLUMNS = ["live_mae", "live_rmse", "live_coverage_pct", "live_points", "live_days", "champion_now"]
+
+
+def _leaderboard_with_live(
+    lake: Lake, measure: str, training_id: str, scores: pd.DataFrame, params: TrafficParams, run_id: str
+) -> None:
+    """The training's leaderboard rows again, with each model's live errors over the rule's window beside its
+    backtest errors, and the champion as it stands now."""
+    if scores.empty:
+        return
+    days = sorted(scores.loc[scores["points"] > 0, "day"].unique())[-params.champion_rule.window_days :]
+    window = live.pooled(scores, days).rename(
+        columns={
+            "mae": "live_mae",
+            "rmse": "live_rmse",
+            "coverage_pct": "live_coverage_pct",
+            "points": "live_points",
+            "days": "live_days",
+        }
+    )
+    now = current_candidates(lake, measure)[["horizon_min", "model", "is_champion"]].rename(
+        columns={"is_champion": "champion_now"}
+    )
+    board = lake.read(MODEL_LEADERBOARD, filters=[("training_id", "=", training_id)]).drop(columns=LIVE_COLUMNS, errors="ignore")
+    board = board.merge(window, on=["horizon_min", "model"], how="left").merge(now, on=["horizon_min", "model"], how="left")
+    key = idempotency_key(
+        "traffic_leaderboard_live", training_id, window.round(9).astype(str).values.tolist(), now.astype(str).values.tolist()
+    )
+    lake.publish(MODEL_LEADERBOARD, board, {"training_id": [training_id]}, run_id, key)
 
 
 def _record_changes(

@@ -133,6 +133,18 @@ MODEL_LEADERBOARD = _mart(
             description="half-width in `unit` of the 90 % prediction interval: the split-conformal quantile of the "
             "backtest's absolute errors",
         ),
+        Column(
+            "live_mae",
+            "float",
+            description="MAE in `unit` of its live forecasts over the champion rule's window; null before any",
+        ),
+        Column("live_rmse", "float", description="RMSE in `unit` of its live forecasts over the window"),
+        Column("live_coverage_pct", "float", "%", "share of live actuals inside its 90 % interval over the window"),
+        Column("live_points", "int", description="live (sensor, target) pairs scored over the window"),
+        Column("live_days", "int32", description="days with live scores in the window"),
+        Column(
+            "champion_now", "bool", description="the horizon's champion as it stands: the backtest's, or the live rule's switch"
+        ),
     ),
     grain="one row per training run, horizon and model",
     key=("training_id", "horizon_min", "model"),
