@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety bench-traffic bench-rules bench-validation bench-search bi bi-down test test-fast test-s3 lint hooks format docs query tables clean-lake clean
+.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety bench-traffic bench-rules bench-validation bench-search bench-aqi bi bi-down test test-fast test-s3 lint hooks format docs query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ bench-validation: setup ## what Great Expectations costs: its share of standardi
 
 bench-search: setup ## search latency: p50/p95 by key, place, district and time window on SYNTHETIC incidents (ROWS=10000000)
 	$(BIN)/python benchmarks/search_latency.py --rows $(or $(ROWS),1000000)
+
+bench-aqi: setup ## air quality a day ahead: MAE per model and horizon, heavy-pollution warning hit rate and false alarms on the last year
+	$(BIN)/python benchmarks/aqi_forecast.py
 
 bench-traffic: setup ## traffic: the whole model x horizon x metric table from one backtest, and the target
 	$(BIN)/python benchmarks/traffic_forecast.py
