@@ -64,7 +64,8 @@ def main() -> None:
         clean = lake.read(clean_dataset("air_quality_hourly"))
     series = forecast.AirSeries.from_frames(aqi, clean, TIMEZONE)
     start = int(np.searchsorted(series.times, pd.Timestamp(args.test_from, tz=TIMEZONE).tz_convert("UTC")))
-    print(f"{len(series.stations)} stations, {len(series.times):,} hours; held back: {series.times[start]:%Y-%m-%d} on")
+    held_back = series.times[start].tz_convert(TIMEZONE)
+    print(f"{len(series.stations)} stations, {len(series.times):,} hours; held back: from {held_back:%Y-%m-%d %H:%M} local time")
     history = series.until(start)
     forecasts, skills = [], {}
     for horizon in args.horizons:
@@ -81,9 +82,10 @@ def main() -> None:
     print(f"{'h':>3} {'model':<18} {'MAE':>7} {'RMSE':>7} {'hit rate':>9} {'false alarms':>13} {'warnings':>9}")
     for row in board.sort_values(["horizon_h", "mae"]).itertuples():
         skill = skills[(row.horizon_h, row.model)]
+        false_alarms = f"{skill.false_alarm_ratio:.1%}" if skill.warnings else "-"
         print(
             f"{row.horizon_h:>3} {row.model:<18} {row.mae:>7.2f} {row.rmse:>7.2f} {skill.hit_rate:>9.1%}"
-            f" {skill.false_alarm_ratio:>13.1%} {skill.warnings:>9,}"
+            f" {false_alarms:>13} {skill.warnings:>9,}"
         )
     events = skills[(args.horizons[0], "persistence")].events
     print(f"\nheavily polluted station-hours in the held-back year: {events:,}")
