@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from measure import progress_logging  # benchmarks/measure.py
+
 GOAL_FROM_H = 6
 
 
@@ -27,11 +29,7 @@ def main() -> None:
     parser.add_argument("--horizons", type=int, nargs="+", default=[1, 3, 6, 12, 24], help="hours ahead (1-24)")
     parser.add_argument("--test-from", default="2016-03-01", help="local date the held-back last year starts")
     args = parser.parse_args()
-    import distributed  # noqa: F401  (configures its loggers on import: quieten them after)
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    for noisy in ("distributed", "pipelines.lake", "pipelines.flows"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    progress_logging()
 
     import numpy as np
     import pandas as pd

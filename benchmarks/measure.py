@@ -1,8 +1,9 @@
-"""Shared by the benchmarks: peak memory of a process tree, sampled."""
+"""Shared by the benchmarks: peak memory of a process tree, sampled; progress logging without library chatter."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 
@@ -38,3 +39,12 @@ class PeakMemory:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def progress_logging() -> None:
+    """Timestamped progress lines from the benchmark and the pipeline's jobs; Dask's and the lake's chatter quieted."""
+    import distributed  # noqa: F401  (configures its loggers on import: quieten them after)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    for noisy in ("distributed", "pipelines.lake", "pipelines.flows"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

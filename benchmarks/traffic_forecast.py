@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 import tempfile
 import time
 from pathlib import Path
+
+from measure import progress_logging  # benchmarks/measure.py
 
 TARGET_GAIN_PCT = 15.0
 REPORTS = Path(__file__).resolve().parents[1] / "var" / "reports"
@@ -28,11 +29,7 @@ def main() -> None:
     parser.add_argument("--sensors", type=int, default=0, help="use only the first N sensors (0: all)")
     parser.add_argument("--workers", type=int, default=0, help="Dask workers (0: one per core, at most 8)")
     args = parser.parse_args()
-    import distributed  # noqa: F401  (configures its loggers on import: quieten them after)
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    for noisy in ("distributed", "pipelines.lake", "pipelines.flows"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    progress_logging()
 
     from pipelines.compute import dask_client
     from pipelines.config import load_settings
