@@ -94,3 +94,27 @@ def test_capacity_is_declared_or_the_highest_flow_a_sensor_carried() -> None:
     flow = np.array([[100.0, np.nan], [200.0, np.nan], [300.0, np.nan]])
     np.testing.assert_allclose(estimated_capacity(flow, AlertParams()), [298.0, np.nan])
     assert estimated_capacity(flow, AlertParams(capacity_veh_h=1800.0)).tolist() == [1800.0, 1800.0]
+
+
+def test_an_interval_whose_pessimistic_end_crosses_raises_a_watch_and_a_point_alert_wins() -> None:
+    def with_interval(row: dict, halfwidth: float) -> dict:
+        return {**row, "lower": row["predicted"] - halfwidth, "upper": row["predicted"] + halfwidth}
+
+    rows = pd.DataFrame(
+        [
+            with_interval(forecast("a", 60, 60, 60.0, 70.0), 5.0),  # lower end 55 < 56: a watch, 60 min ahead
+            with_interval(forecast("a", 60, 15, 54.0, 70.0), 5.0),  # the point crosses 15 min ahead: this one is kept
+            with_interval(forecast("b", 60, 30, 59.0, 70.0), 4.0),  # lower end 55: only a watch
+            with_interval(forecast("c", 60, 15, 70.0, 70.0), 5.0),  # lower end 65: nothing
+            with_interval(forecast("o", 60, 15, 20.0, 10.0), 6.0),  # occupancy: the upper end (26 %) crosses 25 %
+        ]
+    )
+    speed = congestion_alerts(rows[rows["sensor_id"] != "o"], AlertParams(), "speed_kmh", "km/h")
+    assert speed[["sensor_id", "lead_time_min", "severity", "basis", "predicted"]].values.tolist() == [
+        ["a", 15, "warning", "point", 54.0],
+        ["b", 30, "watch", "interval", 59.0],
+    ]
+    occupancy = congestion_alerts(rows[rows["sensor_id"] == "o"], AlertParams(), "occupancy_pct", "%")
+    assert occupancy[["sensor_id", "severity", "basis", "rule"]].values.tolist() == [
+        ["o", "watch", "interval", "above_threshold"]
+    ]
