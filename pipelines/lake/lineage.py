@@ -3,7 +3,8 @@
 Each commit that adds a version of a declared table writes one OpenLineage `RunEvent` (COMPLETE), built with the
 OpenLineage client's own classes:
 
-- job: namespace `citylake`, name the DAG that produces the table (the catalog's `producer`);
+- job: namespace `citylake`, name the DAG that published (the catalog's `producer`, or for a table several domains
+  share, the one the publishing code names);
 - run: a UUID derived from the Airflow run id (the same run of the same job gets the same UUID);
 - inputs: the table's declared inputs (`Table.inputs`) at the versions this process read, and any other input a flow
   reported (a clean run's raw files with their SHA-256);
@@ -61,7 +62,13 @@ def run_uuid(job: str, run_id: str) -> str:
 
 
 def publish_event(
-    table: Table, table_uri: str, result: PublishResult, run_id: str, inputs: list[InputRead], now: dt.datetime
+    table: Table,
+    table_uri: str,
+    result: PublishResult,
+    run_id: str,
+    inputs: list[InputRead],
+    now: dt.datetime,
+    job: str | None = None,
 ) -> RunEvent:
     """The OpenLineage event of one publish."""
     from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
@@ -70,7 +77,7 @@ def publish_event(
     def version_facet(version: str | None) -> dict[str, Any]:
         return {} if version is None else {"version": dataset_version_dataset.DatasetVersionDatasetFacet(datasetVersion=version)}
 
-    job = table.producer or f"publish_{table.name}"
+    job = job or table.producer or f"publish_{table.name}"
     namespace, name = dataset_id(table_uri)
     schema = schema_dataset.SchemaDatasetFacet(
         fields=[
@@ -105,14 +112,16 @@ def _configured_elsewhere() -> bool:
     )
 
 
-def emit(lake: Lake, table: Table, result: PublishResult, run_id: str, inputs: list[InputRead]) -> str | None:
+def emit(
+    lake: Lake, table: Table, result: PublishResult, run_id: str, inputs: list[InputRead], job: str | None = None
+) -> str | None:
     """Write the publish's event into the lake (and send it to a configured lineage server); its path, or None when
     it could not be written (the publish stands, a warning says so)."""
     from openlineage.client.serde import Serde
 
     path = f"{lake.layout.lineage_dir(table.zone, table.name)}/{result.version:020d}.json"
     try:
-        event = publish_event(table, lake.uri(table), result, run_id, inputs, dt.datetime.now(dt.UTC))
+        event = publish_event(table, lake.uri(table), result, run_id, inputs, dt.datetime.now(dt.UTC), job)
         lake.write_bytes(path, Serde.to_json(event).encode())
         if _configured_elsewhere():
             from openlineage.client import OpenLineageClient

@@ -200,6 +200,7 @@ class Lake:
         run_id: str,
         key: str,
         extra: dict[str, str] | None = None,
+        job: str | None = None,
     ) -> PublishResult:
         """Publish staged parts in one atomic commit replacing the partitions in `replace` (None: the whole table), and
         record its OpenLineage event (`lineage`)."""
@@ -209,7 +210,7 @@ class Lake:
             self, self.uri(table), table.arrow_schema, table.storage_partition_by, parts, replace, run_id, key, extra
         )
         if not result.skipped_as_duplicate:
-            lineage.emit(self, table, result, run_id, self.lineage_inputs(table))
+            lineage.emit(self, table, result, run_id, self.lineage_inputs(table), job)
         return result
 
     def lineage_inputs(self, table: Table) -> list[lineage.InputRead]:
@@ -229,9 +230,11 @@ class Lake:
         run_id: str,
         key: str,
         extra: dict[str, str] | None = None,
+        job: str | None = None,
     ) -> PublishResult:
-        """A frame computed on the client (a mart of counts, a leaderboard): checked, staged and committed at once."""
-        return self.commit(table, self.stage(table, frame, run_id), replace, run_id, key, extra)
+        """A frame computed on the client (a mart of counts, a leaderboard): checked, staged and committed at once;
+        `job` names the publishing DAG of a table several domains share (its lineage)."""
+        return self.commit(table, self.stage(table, frame, run_id), replace, run_id, key, extra, job)
 
 
 def ensure_bucket(settings: Settings, bucket: str) -> None:

@@ -64,7 +64,12 @@ def _declared(status: TableStatus) -> dict[str, object]:
     table = catalog().get((status.zone, status.dataset))
     if table is None:
         return {"description": "not declared in the lake catalog", "owner": "-", "producer": "-", "inputs": []}
-    return {"description": table.description, "owner": table.domain, "producer": table.producer, "inputs": list(table.inputs)}
+    return {
+        "description": table.description,
+        "owner": table.domain,
+        "producer": ", ".join(table.producers),
+        "inputs": list(table.inputs),
+    }
 
 
 def _anchor(ref: str) -> str:

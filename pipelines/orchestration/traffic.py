@@ -6,6 +6,7 @@ from typing import Any
 
 from pipelines.domains.traffic import pipeline
 from pipelines.domains.traffic.params import TrafficParams
+from pipelines.forecasting.loop import NoChampionYet
 from pipelines.orchestration.hooks import task_cluster, task_settings
 
 
@@ -32,7 +33,7 @@ def score_forecasts(run_id: str, overrides: dict[str, Any] | None, dates: list[s
     with task_cluster() as (settings, client):
         try:
             return pipeline.score(settings, run_id, client, traffic_params(overrides), dates or None)
-        except pipeline.NoChampionYet as exc:
+        except NoChampionYet as exc:
             raise AirflowSkipException(str(exc)) from exc  # a fresh deployment: skipped (not failed) until trained
 
 

@@ -33,8 +33,12 @@ FEED_DAGS = {
     "traffic_loop_volumes_15min_clean",
 }
 TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
+AIR_FORECAST_DAGS = {"environment_aqi_forecast_training", "environment_aqi_forecast_scoring"}
 EXPECTED = (
-    FEED_DAGS | {"environment_aqi_marts", "public_safety_hotspots", "public_safety_rules", "lake_maintenance"} | TRAFFIC_DAGS
+    FEED_DAGS
+    | {"environment_aqi_marts", "public_safety_hotspots", "public_safety_rules", "lake_maintenance"}
+    | TRAFFIC_DAGS
+    | AIR_FORECAST_DAGS
 )
 
 
@@ -167,6 +171,19 @@ def test_each_feed_dag_publishes_its_dataset_asset(dagbag, dag_id: str) -> None:
     feeds = {f"{f.department}_{f.name}_clean": f for f in all_sources().values()}
     publisher = dagbag.dags[dag_id].get_task("validate_standardize_publish")
     assert [a.uri for a in publisher.outlets] == [f"citylake://clean/{feeds[dag_id].dataset}"]
+
+
+def test_air_quality_forecasts_follow_the_aqi_mart_and_retrain_weekly_and_on_drift(dagbag) -> None:
+    training, scoring = (dagbag.dags[d] for d in ("environment_aqi_forecast_training", "environment_aqi_forecast_scoring"))
+    assert training.timetable.expression == "0 0 * * 0"
+    assert [a.uri for a in training.get_task("train_and_compare").outlets] == ["citylake://curated/model_leaderboard"]
+    assert [a.uri for a in scoring.timetable.asset_condition.objects] == ["citylake://curated/air_aqi_hourly"]
+    assert sorted(a.uri for a in scoring.get_task("forecast_and_warn").outlets) == [
+        "citylake://curated/air_aqi_forecast",
+        "citylake://curated/air_pollution_warnings",
+    ]
+    assert scoring.get_task("forecast_and_warn").upstream_task_ids == {"score_live"}
+    assert scoring.get_task("retrain").trigger_dag_id == "environment_aqi_forecast_training"
 
 
 def test_dag_files_only_wire(dagbag) -> None:

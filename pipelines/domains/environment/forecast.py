@@ -292,3 +292,42 @@ def warning_skill(actual: np.ndarray, predicted: np.ndarray, threshold: float = 
     known = np.isfinite(actual) & np.isfinite(predicted)
     event, warned = (actual >= threshold) & known, (predicted >= threshold) & known
     return WarningSkill(int(event.sum()), int(warned.sum()), int((event & warned).sum()))
+
+
+WARNING_COLUMNS = [
+    "origin_date",
+    "station",
+    "target_ts_utc",
+    "origin_ts_utc",
+    "lead_time_min",
+    "predicted",
+    "upper",
+    "threshold",
+    "severity",
+    "basis",
+    "model",
+    "training_id",
+]
+SEVERE_POLLUTION_AQI = 301
+
+
+def heavy_pollution_warnings(rows: pd.DataFrame, threshold: int = HEAVY_POLLUTION_AQI) -> pd.DataFrame:
+    """One warning per station and target hour that a champion forecast flagged, from the earliest forecast.
+
+    `rows` are forecasts (origin_date, station, origin_ts_utc, target_ts_utc, horizon_min, predicted, upper, model,
+    training_id). A forecast at or above the threshold warns (`heavy`, or `severe` from 301; basis `point`); where
+    none does but an interval's upper end reaches it, a `watch` (basis `interval`). The longest lead is kept, a
+    point warning before an interval one.
+    """
+    point = rows[rows["predicted"] >= threshold].assign(
+        basis="point", severity=lambda f: np.where(f["predicted"] >= SEVERE_POLLUTION_AQI, "severe", "heavy")
+    )
+    interval = rows[(rows["predicted"] < threshold) & (rows["upper"] >= threshold)].assign(basis="interval", severity="watch")
+    flagged = pd.concat([point, interval], ignore_index=True)
+    if flagged.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in WARNING_COLUMNS})
+    flagged = flagged.assign(interval_last=flagged["basis"] != "point").sort_values(
+        ["station", "target_ts_utc", "interval_last", "horizon_min"], ascending=[True, True, True, False], kind="stable"
+    )
+    first = flagged.drop_duplicates(["station", "target_ts_utc"], keep="first").reset_index(drop=True)
+    return first.assign(lead_time_min=first["horizon_min"].astype("int64"), threshold=threshold)[WARNING_COLUMNS]

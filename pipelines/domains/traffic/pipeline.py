@@ -28,10 +28,8 @@ from pipelines.domains.traffic.network import network_for
 from pipelines.domains.traffic.panel import Panel, curate_measure, panel_from_rows
 from pipelines.domains.traffic.params import TrafficParams
 from pipelines.forecasting import backtest as shared_backtest
-from pipelines.forecasting import champions as champion_rules
-from pipelines.forecasting import live, registry
+from pipelines.forecasting import live, loop, registry
 from pipelines.lake.catalog import Table, clean_dataset
-from pipelines.lake.catalog.forecasting import MODEL_CHANGES, MODEL_LIVE_SCORES
 from pipelines.lake.catalog.traffic import (
     CONGESTION_ALERTS,
     MODEL_LEADERBOARD,
@@ -52,6 +50,7 @@ READINGS, SENSORS, LINKS = (clean_dataset(name) for name in ("traffic_readings",
 CURATE_PIPELINE, TRAIN_PIPELINE, SCORE_PIPELINE = "traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"
 DOMAIN = "traffic"  # how the shared forecasting marts name this domain
 LIVE_PIPELINE = "traffic_live_scoring"
+LOOP = loop.Domain(DOMAIN, TRAIN_PIPELINE, SCORE_PIPELINE)
 
 
 def _logic(*tables: Table) -> list[str]:
@@ -239,6 +238,7 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
     log.info("%d models stored in the registry under %s", len(stored), folder)
     test_from = panel.times[folds[0][0]]
     board = board.assign(
+        domain=DOMAIN,
         training_id=training_id,
         measure=measure.column,
         unit=measure.unit,
@@ -344,40 +344,9 @@ def read_leaderboard(lake: Lake, training_id: str) -> pd.DataFrame:
     return lake.read(MODEL_LEADERBOARD, filters=[("training_id", "=", training_id)])
 
 
-class NoChampionYet(RuntimeError):
-    """Scoring before any model was trained: nothing to forecast with yet."""
-
-
 def current_candidates(lake: Lake, measure: str) -> pd.DataFrame:
-    """Every model of the measure's latest training run (latest train_until, then the latest publish), with
-    `is_champion` as it stands now: the backtest's champion unless the live rule switched it since (model_changes)."""
-    if not lake.has(MODEL_LEADERBOARD):
-        raise NoChampionYet(
-            f"no model has been trained yet ({lake.uri(MODEL_LEADERBOARD)} does not exist): "
-            "trigger the traffic_model_training DAG"
-        )
-    board = lake.read(MODEL_LEADERBOARD)
-    board = board[board["measure"] == measure]
-    if board.empty:
-        raise NoChampionYet(f"no model of {measure} has been trained yet: trigger traffic_model_training with that measure")
-    latest = board.sort_values(["train_until_utc", "training_id"]).iloc[-1]["training_id"]
-    candidates = board[board["training_id"] == latest].sort_values(["horizon_min", "rank"]).reset_index(drop=True)
-    switched = live_switches(lake, measure, latest)
-    champion = candidates["is_champion"].astype(bool)
-    for horizon, model in switched.items():
-        here = candidates["horizon_min"] == horizon
-        champion = champion.where(~here, candidates["model"] == model)
-    return candidates.assign(is_champion=champion)
-
-
-def live_switches(lake: Lake, measure: str, training_id: str) -> dict[int, str]:
-    """Per horizon, the model the live rule made champion last for this training run (none: the backtest's stands)."""
-    if not lake.has(MODEL_CHANGES):
-        return {}
-    changes = lake.read(MODEL_CHANGES, filters=[("domain", "=", DOMAIN), ("measure", "=", measure)])
-    switches = changes[(changes["kind"] == "switch") & (changes["training_id"] == training_id)]
-    latest = switches.sort_values(["window_to", "run_id"]).drop_duplicates("horizon_min", keep="last")
-    return dict(zip(latest["horizon_min"].astype(int), latest["challenger"]))
+    """Every model of the measure's latest training, the champion as it stands now (the shared loop's rule)."""
+    return loop.current_candidates(lake, LOOP, measure)
 
 
 def current_champions(lake: Lake, measure: str) -> pd.DataFrame:
@@ -568,106 +537,17 @@ def live_score(settings: Settings, run_id: str, params: TrafficParams) -> dict[s
     )
     observed = readings[readings["status"] == "observed"]
     joined = live.with_actuals(forecasts, observed, "sensor_id")
-    scores = live.live_scores(joined, params.timezone, measure.zero_is_missing)
-    champion_models = joined.groupby(["model", "horizon_min"])["is_champion"].any()
-    scores = scores.assign(
-        domain=DOMAIN,
-        measure=measure.column,
-        unit=measure.unit,
-        training_id=training_id,
-        is_champion=[bool(champion_models.get((m, h), False)) for m, h in zip(scores["model"], scores["horizon_min"])],
-        run_id=run_id,
+    result = loop.live_round(
+        lake,
+        LOOP,
+        measure.column,
+        measure.unit,
+        joined,
+        candidates,
+        params.timezone,
+        measure.zero_is_missing,
+        params.champion_rule,
+        run_id,
     )
-    days = sorted({d.isoformat() for d in scores["day"]})
-    key = idempotency_key("traffic_live", training_id, measure.column, days, len(observed), joined["actual"].notna().sum())
-    if days:
-        lake.publish(MODEL_LIVE_SCORES, scores, {"domain": [DOMAIN], "measure": [measure.column], "day": days}, run_id, key)
-    board = candidates.set_index(["horizon_min", "model"])
-    champions_now = dict(
-        zip(
-            candidates.loc[candidates["is_champion"], "horizon_min"].astype(int),
-            candidates.loc[candidates["is_champion"], "model"],
-        )
-    )
-    decisions = champion_rules.decide(
-        scores, champions_now, {(int(h), m): float(mae) for (h, m), mae in board["mae"].items()}, params.champion_rule
-    )
-    _record_changes(lake, decisions, measure.column, training_id, params, run_id)
-    _leaderboard_with_live(lake, measure.column, training_id, scores, params, run_id)
-    result = {
-        "measure": measure.column,
-        "training_id": training_id,
-        "days": days,
-        "scored_points": int(scores["points"].sum()) if len(scores) else 0,
-        "switches": [f"{d.horizon_min} min: {d.champion} -> {d.challenger}" for d in decisions if d.kind == "switch"],
-        "drift": [
-            f"{d.horizon_min} min: {d.champion} live MAE {d.champion_live_mae:.2f} vs backtest {d.backtest_mae:.2f}"
-            for d in decisions
-            if d.kind == "drift"
-        ],
-    }
     write_run_record(lake, LIVE_PIPELINE, run_id, result)
     return result
-
-
-LIVE_COLUMNS = ["live_mae", "live_rmse", "live_coverage_pct", "live_points", "live_days", "champion_now"]
-
-
-def _leaderboard_with_live(
-    lake: Lake, measure: str, training_id: str, scores: pd.DataFrame, params: TrafficParams, run_id: str
-) -> None:
-    """The training's leaderboard rows again, with each model's live errors over the rule's window beside its
-    backtest errors, and the champion as it stands now."""
-    if scores.empty:
-        return
-    days = sorted(scores.loc[scores["points"] > 0, "day"].unique())[-params.champion_rule.window_days :]
-    window = live.pooled(scores, days).rename(
-        columns={
-            "mae": "live_mae",
-            "rmse": "live_rmse",
-            "coverage_pct": "live_coverage_pct",
-            "points": "live_points",
-            "days": "live_days",
-        }
-    )
-    now = current_candidates(lake, measure)[["horizon_min", "model", "is_champion"]].rename(
-        columns={"is_champion": "champion_now"}
-    )
-    board = lake.read(MODEL_LEADERBOARD, filters=[("training_id", "=", training_id)]).drop(columns=LIVE_COLUMNS, errors="ignore")
-    board = board.merge(window, on=["horizon_min", "model"], how="left").merge(now, on=["horizon_min", "model"], how="left")
-    key = idempotency_key(
-        "traffic_leaderboard_live", training_id, window.round(9).astype(str).values.tolist(), now.astype(str).values.tolist()
-    )
-    lake.publish(MODEL_LEADERBOARD, board, {"training_id": [training_id]}, run_id, key)
-
-
-def _record_changes(
-    lake: Lake, decisions: list[champion_rules.Decision], measure: str, training_id: str, params: TrafficParams, run_id: str
-) -> None:
-    """Add the decisions to model_changes (a decision already recorded for the same evidence window is kept once)."""
-    if not decisions:
-        return
-    rule = params.champion_rule
-    new = pd.DataFrame(
-        [
-            {
-                **dataclasses.asdict(d),
-                "domain": DOMAIN,
-                "measure": measure,
-                "training_id": training_id,
-                "margin_pct": rule.margin_pct,
-                "drift_factor": rule.drift_factor,
-                "run_id": run_id,
-            }
-            for d in decisions
-        ]
-    )
-    earlier = (
-        lake.read(MODEL_CHANGES, filters=[("domain", "=", DOMAIN), ("measure", "=", measure)])
-        if lake.has(MODEL_CHANGES)
-        else None
-    )
-    rows = pd.concat([earlier, new], ignore_index=True) if earlier is not None and len(earlier) else new
-    rows = rows.drop_duplicates(list(MODEL_CHANGES.key), keep="first").reset_index(drop=True)
-    key = idempotency_key("traffic_changes", rows[list(MODEL_CHANGES.key)].astype(str).values.tolist())
-    lake.publish(MODEL_CHANGES, rows, {"domain": [DOMAIN], "measure": [measure]}, run_id, key)

@@ -99,7 +99,7 @@ def clean_dataset(name: str) -> Table:
 
 def produced_by(dag_id: str) -> list[Table]:
     """The tables a DAG publishes (its Airflow outlets)."""
-    found = [t for t in catalog().values() if t.producer == dag_id]
+    found = [t for t in catalog().values() if dag_id in t.producers]
     if not found:
         raise KeyError(f"no table of the lake catalog names {dag_id!r} as its producer")
     return found

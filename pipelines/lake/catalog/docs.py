@@ -41,7 +41,8 @@ def _table_section(table: Table) -> list[str]:
         ("partition key", ", ".join(f"`{p}`" for p in table.storage_partition_by) or "none (one file set)"),
         (
             "produced by",
-            (f"DAG `{table.producer}`" if table.producer.isidentifier() else table.producer) + f", asset `{table.name}`",
+            (", ".join(f"DAG `{p}`" for p in table.producers) if table.producer.isidentifier() else table.producer)
+            + f", asset `{table.name}`",
         ),
         ("made from", ", ".join(f"`{ref}`" for ref in table.inputs) or "-"),
         ("expected every", table.cadence or "-"),

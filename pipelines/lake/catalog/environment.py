@@ -124,9 +124,85 @@ AIR_AQI_MONTHLY = _mart(
     notes="From `air_aqi_daily` of the same run (days without a daily AQI are not counted).",
 )
 
+_FORECAST_LOGIC = (
+    "pipelines.domains.environment.forecast",
+    "pipelines.domains.environment.forecast_jobs",
+    "pipelines.forecasting.backtest",
+    "pipelines.forecasting.registry",
+)
+_HORIZON_H = Column("horizon_min", "int32", "min", "how far ahead: 60 to 1,440 minutes (1 to 24 hours)")
+_FORECAST_INPUTS = ("curated/air_aqi_hourly", "clean/air_quality_hourly", "curated/model_leaderboard")
+
+AIR_AQI_FORECAST = Table(
+    Zone.CURATED,
+    "air_aqi_forecast",
+    "environment",
+    "Every candidate model's hourly AQI forecast 1-24 h ahead per station, with its 90 % interval; the champion's flagged",
+    (
+        Column("origin_date", "date", description="local date (Asia/Shanghai) of the forecast's origin"),
+        _STATION,
+        Column("origin_ts_utc", "timestamp", description="the last hour the forecast knew"),
+        Column("target_ts_utc", "timestamp", description="origin + horizon"),
+        _HORIZON_H,
+        Column("model", "string", description="`persistence`, `climatology`, `linear_ridge` or `gradient_boosting`"),
+        Column("predicted", "float", description="the forecast AQI"),
+        Column("lower", "float", description="lower end of the 90 % prediction interval"),
+        Column("upper", "float", description="upper end of the 90 % prediction interval"),
+        Column("actual", "float", description="the hourly AQI at the target when known at scoring; null when not yet"),
+        Column("is_champion", "bool", description="the horizon's champion when the forecast was made"),
+        Column("training_id", "string", description="the training run whose model made it"),
+    ),
+    grain="one row per station, origin, horizon and model",
+    key=("station", "origin_ts_utc", "horizon_min", "model"),
+    partition_by=("origin_date",),
+    cadence="1D",
+    producer="environment_aqi_forecast_scoring",
+    inputs=_FORECAST_INPUTS,
+    logic=_FORECAST_LOGIC,
+    time_column="target_ts_utc",
+    notes="Scoring forecasts from the latest `score_hours` hours of the series (default 24) and replaces their "
+    "origin dates. The interval's half-width is the split-conformal 90 % quantile of the backtest's absolute errors.",
+)
+
+AIR_POLLUTION_WARNINGS = Table(
+    Zone.CURATED,
+    "air_pollution_warnings",
+    "environment",
+    "Heavy-pollution early warnings (forecast AQI >= 201) per station and hour, with their lead time",
+    (
+        Column("origin_date", "date", description="local date of the earliest forecast that warned"),
+        _STATION,
+        Column("target_ts_utc", "timestamp", description="the hour forecast to be heavily polluted or worse"),
+        Column("origin_ts_utc", "timestamp", description="when the earliest warning forecast was made"),
+        Column("lead_time_min", "int32", "min", "target minus origin: how early the city was warned"),
+        Column("predicted", "float", description="the champion's forecast AQI"),
+        Column("upper", "float", description="upper end of its 90 % interval"),
+        Column("threshold", "int16", description="the warning threshold: 201 (HJ 633-2012: heavily polluted)"),
+        Column(
+            "severity",
+            "string",
+            description="`severe` (forecast >= 301), `heavy` (forecast >= 201), `watch` (only the interval's upper end >= 201)",
+        ),
+        Column("basis", "string", description="`point` (the forecast) or `interval` (its upper end)"),
+        Column("model", "string", description="the champion that warned"),
+        Column("training_id", "string", description="the training run whose model warned"),
+    ),
+    grain="one row per station and target hour that some champion forecast warned of",
+    key=("origin_date", "station", "target_ts_utc"),
+    partition_by=("origin_date",),
+    cadence="1D",
+    producer="environment_aqi_forecast_scoring",
+    inputs=("curated/air_aqi_forecast",),
+    logic=_FORECAST_LOGIC,
+    time_column="target_ts_utc",
+    notes="The earliest warning for a station and hour is kept (the longest lead time); a point warning wins over "
+    "an interval one. Hit rate and false alarms on the held-back last year: `make bench-aqi`.",
+)
+
+
 SECTION = Section(
     "Air quality",
-    (AIR_AQI_HOURLY, AIR_AQI_DAILY, AIR_POLLUTION_EPISODES, AIR_AQI_MONTHLY),
+    (AIR_AQI_HOURLY, AIR_AQI_DAILY, AIR_POLLUTION_EPISODES, AIR_AQI_MONTHLY, AIR_AQI_FORECAST, AIR_POLLUTION_WARNINGS),
     intro="Built from `clean/air_quality_hourly` one station per task; each publish replaces only the stations "
     "recomputed. `local_date` / `local_hour` are Beijing civil time (Asia/Shanghai, UTC+8, no DST).",
     outro="""### How the AQI is computed (HJ 633-2012, GB 3095-2012), and the choices we made

@@ -6,14 +6,21 @@ from pipelines.lake.catalog.model import Column, Section, Table
 from pipelines.lake.layout import Zone
 
 _LOGIC = ("pipelines.forecasting.metrics", "pipelines.forecasting.live", "pipelines.forecasting.champions")
-_DOMAIN = Column("domain", "string", description="the forecasting domain: `traffic` (energy and call volumes to come)")
+_DOMAIN = Column("domain", "string", description="the forecasting domain: `traffic` or `environment` (air quality)")
 _MEASURE = Column("measure", "string", description="what is forecast, e.g. `speed_kmh`")
 _HORIZON = Column("horizon_min", "int32", "min", "how far ahead")
 _TRAINING = Column("training_id", "string", description="the training run whose models made the forecasts")
 _RUN = Column("run_id", "string", description="the Airflow run that scored or decided")
 # the live scoring runs in each domain's scoring DAG (traffic: before it forecasts with the champions it decides)
 _PRODUCER = "traffic_forecast_scoring"
-_INPUTS = ("curated/traffic_forecast", "curated/traffic_readings_clean", "curated/model_leaderboard")
+_SHARED_WITH = ("environment_aqi_forecast_scoring",)
+_INPUTS = (
+    "curated/traffic_forecast",
+    "curated/traffic_readings_clean",
+    "curated/air_aqi_forecast",
+    "curated/air_aqi_hourly",
+    "curated/model_leaderboard",
+)
 
 MODEL_LIVE_SCORES = Table(
     Zone.CURATED,
@@ -41,6 +48,7 @@ MODEL_LIVE_SCORES = Table(
     partition_by=("domain", "measure", "day"),
     cadence="1D",
     producer=_PRODUCER,
+    shared_with=_SHARED_WITH,
     inputs=_INPUTS,
     logic=_LOGIC,
     time_column=None,
@@ -76,6 +84,7 @@ MODEL_CHANGES = Table(
     key=("domain", "measure", "training_id", "horizon_min", "kind", "window_to"),
     partition_by=("domain", "measure"),
     producer=_PRODUCER,
+    shared_with=_SHARED_WITH,
     inputs=("curated/model_live_scores", "curated/model_leaderboard"),
     logic=_LOGIC,
     time_column=None,

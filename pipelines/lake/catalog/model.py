@@ -86,6 +86,12 @@ class Table:
     notes: str = ""  # the rest of its contract, markdown
     time_column: str | None = "ts_utc"
     inputs: tuple[str, ...] = ()  # the tables it is computed from, as `zone/name` (lineage, the lake page)
+    shared_with: tuple[str, ...] = ()  # other DAGs that publish it too, each its own domain's partitions
+
+    @property
+    def producers(self) -> tuple[str, ...]:
+        """Every DAG that publishes it."""
+        return (self.producer, *self.shared_with)
 
     def __post_init__(self) -> None:
         names = self.names

@@ -37,6 +37,7 @@ def _mart(
     logic: tuple[str, ...],
     notes: str = "",
     inputs: tuple[str, ...] = (),
+    shared_with: tuple[str, ...] = (),
 ) -> Table:
     return Table(
         Zone.CURATED,
@@ -52,6 +53,7 @@ def _mart(
         logic=logic,
         notes=notes,
         inputs=inputs,
+        shared_with=shared_with,
     )
 
 
@@ -96,16 +98,17 @@ TRAFFIC_READINGS_CLEAN = _mart(
 )
 MODEL_LEADERBOARD = _mart(
     "model_leaderboard",
-    "Every forecaster scored by a rolling-origin backtest, per horizon, with the champion",
+    "Every forecaster scored by a rolling-origin backtest, per horizon, with the champion (traffic and air quality)",
     (
         _TRAINING_ID,
-        _MEASURE,
-        _UNIT,
-        _HORIZON,
+        Column("measure", "string", description="what is forecast: a traffic measure (`speed_kmh`, ...) or `aqi`"),
+        Column("unit", "string", description="the measure's unit: km/h, veh/h, % or AQI"),
+        Column("horizon_min", "int32", "min", "how far ahead (traffic: 15, 30, 60 minutes; air quality: 1-24 hours)"),
         Column(
             "model",
             "string",
-            description="`last_value`, `historical_average`, `seasonal_naive`, `linear_ridge`, `gradient_boosting`",
+            description="traffic: `last_value`, `historical_average`, `seasonal_naive`, `linear_ridge`, "
+            "`gradient_boosting`; air quality: `persistence`, `climatology`, `linear_ridge`, `gradient_boosting`",
         ),
         Column(
             "mae",
@@ -114,18 +117,24 @@ MODEL_LEADERBOARD = _mart(
         ),
         Column("rmse", "float", description="masked root mean squared error in `unit`"),
         Column("mape_pct", "float", "%", "masked mean absolute percentage error"),
-        Column("scored_points", "int", description="how many (sensor, target) pairs were scored"),
+        Column("scored_points", "int", description="how many (series, target) pairs were scored (a series: a sensor, a station)"),
         Column("rank", "int32", description="rank by MAE within the horizon"),
-        Column("is_champion", "bool", description="rank 1: the model that feeds `traffic_forecast`"),
-        Column("gain_vs_best_baseline_pct", "float", "%", "100 * (1 - mae / min(mae of last_value, mae of historical_average))"),
+        Column("is_champion", "bool", description="rank 1 in the backtest"),
+        Column(
+            "gain_vs_best_baseline_pct",
+            "float",
+            "%",
+            "100 * (1 - mae / the better baseline's mae): traffic's last_value and historical_average, air quality's "
+            "persistence and climatology",
+        ),
         Column("train_until_utc", "timestamp", description="the last reading the champions were refitted on"),
-        Column("test_from_utc", "timestamp", description="start of the backtest (the last 20 % of the steps)"),
+        Column("test_from_utc", "timestamp", description="start of the backtest (the last `test_fraction` of the steps)"),
         Column("test_to_utc", "timestamp", description="end of the backtest"),
         Column("folds", "int32", description="consecutive blocks, each forecast by models fitted only on what came before"),
         Column("model_uri", "string", description="the model in the registry (`_meta/models/.../*.skops`, its card beside it)"),
         Column("code_version", "string", description="the package version and commit that trained it (information only)"),
         Column("params_json", "string", description="every parameter"),
-        Column("input_version", "int", description="the version of `traffic_readings_clean` read"),
+        Column("input_version", "int", description="the version of the input read (`traffic_readings_clean`, `air_aqi_hourly`)"),
         Column("run_id", "string", description="the Airflow run"),
         Column(
             "interval_halfwidth",
@@ -140,18 +149,20 @@ MODEL_LEADERBOARD = _mart(
         ),
         Column("live_rmse", "float", description="RMSE in `unit` of its live forecasts over the window"),
         Column("live_coverage_pct", "float", "%", "share of live actuals inside its 90 % interval over the window"),
-        Column("live_points", "int", description="live (sensor, target) pairs scored over the window"),
+        Column("live_points", "int", description="live (series, target) pairs scored over the window"),
         Column("live_days", "int32", description="days with live scores in the window"),
         Column(
             "champion_now", "bool", description="the horizon's champion as it stands: the backtest's, or the live rule's switch"
         ),
+        Column("domain", "string", description="`traffic` or `environment`; null in rows written before it was declared"),
     ),
     grain="one row per training run, horizon and model",
     key=("training_id", "horizon_min", "model"),
     partition_by="training_id",
     cadence="7D",
     producer="traffic_model_training",
-    inputs=_MODEL_INPUTS,
+    shared_with=("environment_aqi_forecast_training",),
+    inputs=(*_MODEL_INPUTS, "curated/air_aqi_hourly", "clean/air_quality_hourly"),
     logic=_MODELS,
     notes="The same inputs, parameters and logic give the same `training_id`, and a rerun replaces its own rows.",
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.domains.traffic.pipeline import NoChampionYet, current_champions
+from pipelines.domains.traffic.pipeline import current_champions
+from pipelines.forecasting.loop import NoChampionYet
 from pipelines.lake.storage import Lake
 from pipelines.orchestration.traffic import traffic_params
 

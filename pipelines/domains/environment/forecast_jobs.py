@@ -1,0 +1,305 @@
+"""Air quality a day ahead, as jobs: train and compare the forecasters, forecast and warn, score live.
+
+- `train` (DAG `environment_aqi_forecast_training`, weekly and on drift): every candidate at every horizon through
+  the shared rolling-origin backtest on the Dask workers; `model_leaderboard` (domain `environment`, measure `aqi`)
+  with 90 % interval half-widths; every candidate refitted on all the hours and stored in the registry.
+- `score` (DAG `environment_aqi_forecast_scoring`, when `air_aqi_hourly` is published): every candidate forecasts
+  each station 1-24 h ahead from each of the latest `score_hours` hours (or those ending at `as_of`: a replay),
+  `air_aqi_forecast`; the champions' forecasts raise `air_pollution_warnings`.
+- `live_score` (same DAG, first): the forecasts that met their hour's AQI are scored, and the shared champion rule
+  switches champions or flags drift (`model_live_scores`, `model_changes`, the leaderboard's live columns).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from pipelines.compute import map_with_progress
+from pipelines.config import Settings
+from pipelines.domains.environment import forecast
+from pipelines.domains.environment.marts import TIMEZONE
+from pipelines.forecasting import backtest, live, loop, registry
+from pipelines.forecasting.champions import ChampionRule
+from pipelines.lake.catalog import clean_dataset
+from pipelines.lake.catalog.environment import AIR_AQI_FORECAST, AIR_AQI_HOURLY, AIR_POLLUTION_WARNINGS
+from pipelines.lake.catalog.traffic import MODEL_LEADERBOARD
+from pipelines.lake.runs import code_version, idempotency_key, write_run_record
+from pipelines.lake.storage import Lake
+
+if TYPE_CHECKING:
+    import distributed
+
+log = logging.getLogger(__name__)
+
+TRAIN_PIPELINE, SCORE_PIPELINE = "environment_aqi_forecast_training", "environment_aqi_forecast_scoring"
+LOOP = loop.Domain("environment", TRAIN_PIPELINE, SCORE_PIPELINE)
+MEASURE, UNIT = "aqi", "AQI"
+INPUT_COLUMNS = ["station", "ts_utc", *forecast.POLLUTANTS, *forecast.WEATHER, "wind_dir"]
+
+
+@dataclass(frozen=True)
+class AirForecastParams:
+    """Which horizons and models, how the backtest walks, how many hours a scoring run forecasts from."""
+
+    horizons_h: tuple[int, ...] = tuple(range(1, 25))
+    models: tuple[str, ...] = forecast.MODELS
+    learned_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plan: backtest.BacktestPlan = field(default_factory=lambda: backtest.BacktestPlan(test_fraction=0.1, folds=2))
+    seed: int = 0
+    score_hours: int = 24
+    stations: tuple[str, ...] = ()  # empty: every station
+    champion_rule: ChampionRule = field(default_factory=ChampionRule)
+
+    def __post_init__(self) -> None:
+        if not self.horizons_h or min(self.horizons_h) < 1 or max(self.horizons_h) > 24:
+            raise ValueError(f"horizons_h must be hours from 1 to 24, not {self.horizons_h}")
+        unknown = sorted(set(self.models) - set(forecast.MODELS))
+        if unknown or "persistence" not in self.models:
+            raise ValueError(f"models must include persistence (the baseline) and be among {forecast.MODELS}, not {unknown}")
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any] | None) -> AirForecastParams:
+        """Params from plain JSON (DAG params); unknown keys are an error."""
+        values = dict(values or {})
+        unknown = sorted(set(values) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"unknown air-quality forecast parameters {unknown}")
+        if "plan" in values:
+            values["plan"] = backtest.BacktestPlan(**values["plan"])
+        if "champion_rule" in values:
+            values["champion_rule"] = ChampionRule(**values["champion_rule"])
+        for name in ("horizons_h", "models", "stations"):
+            if name in values:
+                values[name] = tuple(values[name])
+        return cls(**values)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+
+def load_series(lake: Lake, params: AirForecastParams) -> tuple[forecast.AirSeries, int]:
+    """The stations' hourly AQI and the feed's pollutants and weather, with the AQI mart's version."""
+    version = lake.require(AIR_AQI_HOURLY, "run the environment_aqi_marts DAG first")
+    station_filter: list[tuple[str, str, object]] | None = [("station", "in", list(params.stations))] if params.stations else None
+    aqi = lake.read(AIR_AQI_HOURLY, version=version, columns=["station", "ts_utc", "aqi"], filters=station_filter)
+    clean = lake.read(clean_dataset("air_quality_hourly"), columns=INPUT_COLUMNS, filters=station_filter)
+    if aqi.empty:
+        raise ValueError(f"no hourly AQI in {lake.uri(AIR_AQI_HOURLY)} for the stations asked for")
+    return forecast.AirSeries.from_frames(aqi, clean, TIMEZONE), version
+
+
+@dataclass(frozen=True)
+class FoldJob:
+    """One model at one horizon on one fold: a task on the cluster."""
+
+    model: str
+    horizon: int  # hours
+    fold: int
+    bounds: tuple[int, int]
+
+    def describe(self) -> str:
+        return f"backtest of {self.model}, {self.horizon} h ahead, fold {self.fold + 1}"
+
+
+def run_fold(job: FoldJob, data: forecast.AirSeries, params: AirForecastParams) -> backtest.FoldForecast:
+    """On a worker: fit on the hours before the fold, forecast every origin of the fold whose target is in the data."""
+    start, end = job.bounds
+    origins = np.arange(start, min(end, len(data.values) - job.horizon))
+    model = forecast.make_air_forecaster(job.model, params.learned_params, params.seed).fit(data.until(start), job.horizon)
+    predicted = model.predict(data, origins, job.horizon) if len(origins) else np.empty((0, len(data.stations)))
+    return backtest.FoldForecast(job.model, job.horizon, job.fold, origins, predicted)
+
+
+def fit_and_store(
+    card: registry.ModelCard, data: forecast.AirSeries, params: AirForecastParams, settings: Settings, folder: str
+) -> str:
+    """On a worker: fit the card's model on every hour and store it in the registry; its URI."""
+    horizon = card.signature.horizon_min // 60
+    fitted = forecast.make_air_forecaster(card.model, params.learned_params, params.seed).fit(data, horizon)
+    signed = dataclasses.replace(card, signature=dataclasses.replace(card.signature, features=fitted.input_names))
+    return registry.save(Lake(settings), folder, signed, fitted.state())
+
+
+def train(settings: Settings, run_id: str, client: distributed.Client, params: AirForecastParams) -> dict[str, Any]:
+    """Backtest every candidate at every horizon, publish the leaderboard, store every candidate in the registry."""
+    lake = Lake(settings)
+    series, version = load_series(lake, params)
+    folds = params.plan.folds_of(len(series.times))
+    logic = sorted({MODEL_LEADERBOARD.logic_version, AIR_AQI_FORECAST.logic_version})
+    training_id = f"{series.times[-1]:%Y%m%dT%H%MZ}-" + idempotency_key(version, params.to_json(), logic)[:8]
+    shared = client.scatter(series, broadcast=True)
+    jobs = [FoldJob(m, h, f, b) for h in params.horizons_h for m in params.models for f, b in enumerate(folds)]
+    forecasts = map_with_progress(client, run_fold, jobs, lambda j: j.describe(), shared, params)
+    board = backtest.leaderboard(forecasts, series, step_minutes=60, baselines=forecast.BASELINES)
+    folder = lake.layout.models_dir(TRAIN_PIPELINE, training_id)
+    cards = [
+        registry.ModelCard(
+            model=r.model,
+            signature=registry.Signature(MEASURE, UNIT, 60, int(r.horizon_min), series.stations),
+            training_id=training_id,
+            trained_until_utc=series.times[-1].isoformat(),
+            input_versions={lake.uri(AIR_AQI_HOURLY): version},
+            params=json.loads(params.to_json()),
+            metrics={"backtest_mae": r.mae, "backtest_rmse": r.rmse, "interval_halfwidth": r.interval_halfwidth},
+            code_version=code_version(),
+        )
+        for r in board.itertuples()
+    ]
+    stored = map_with_progress(
+        client,
+        fit_and_store,
+        cards,
+        lambda c: f"refit of {c.model} for {c.signature.horizon_min // 60} h ahead",
+        shared,
+        params,
+        settings,
+        folder,
+    )
+    board = board.assign(
+        domain=LOOP.name,
+        training_id=training_id,
+        measure=MEASURE,
+        unit=UNIT,
+        train_until_utc=series.times[-1],
+        test_from_utc=series.times[folds[0][0]],
+        test_to_utc=series.times[-1],
+        folds=len(folds),
+        model_uri=stored,
+        code_version=code_version(),
+        params_json=params.to_json(),
+        input_version=version,
+        run_id=run_id,
+        live_mae=np.nan,
+        live_rmse=np.nan,
+        live_coverage_pct=np.nan,
+        live_points=pd.NA,
+        live_days=pd.NA,
+        champion_now=board["is_champion"],
+    )
+    key = idempotency_key("aqi_training", training_id, run_id)
+    lake.publish(MODEL_LEADERBOARD, board, {"training_id": [training_id]}, run_id, key, job=TRAIN_PIPELINE)
+    champions = board[board["is_champion"]].sort_values("horizon_min")
+    summary = {
+        "training_id": training_id,
+        "stations": len(series.stations),
+        "champions": {str(int(h) // 60): m for h, m in zip(champions["horizon_min"], champions["model"])},
+        "gain_vs_best_baseline_pct": {
+            str(int(h) // 60): round(float(g), 2)
+            for h, g in zip(champions["horizon_min"], champions["gain_vs_best_baseline_pct"])
+        },
+        "input_version": version,
+    }
+    write_run_record(lake, TRAIN_PIPELINE, run_id, summary)
+    return summary
+
+
+def predict_stored(
+    stored: tuple[int, str], data: forecast.AirSeries, origins: np.ndarray, settings: Settings, params: AirForecastParams
+) -> np.ndarray:
+    """On a worker: a registry model (horizon minutes, URI), checked against the stations, forecasts the origins."""
+    minutes, uri = stored
+    expected = registry.Signature(MEASURE, UNIT, 60, minutes, data.stations, None)
+    card, state = registry.load(Lake(settings), uri, expected)
+    model = forecast.make_air_forecaster(card.model, params.learned_params, params.seed).restore(state)
+    return model.predict(data, origins, minutes // 60)
+
+
+def score(
+    settings: Settings, run_id: str, client: distributed.Client, params: AirForecastParams, as_of: str | None = None
+) -> dict[str, Any]:
+    """Every candidate forecasts every station from each of the `score_hours` hours ending at `as_of` (UTC; default:
+    the latest hour); publish the forecasts and the champions' warnings, replacing those origin dates."""
+    lake = Lake(settings)
+    candidates = loop.current_candidates(lake, LOOP, MEASURE)
+    series, version = load_series(lake, params)
+    end = len(series.times) if as_of is None else int(np.searchsorted(series.times, pd.Timestamp(as_of), side="right"))
+    origins = np.arange(max(end - params.score_hours, 0), end)
+    if not len(origins):
+        raise ValueError(f"no hours up to {as_of}: nothing to forecast")
+    shared = client.scatter(series, broadcast=True)
+    chosen = [(int(r.horizon_min), r.model_uri) for r in candidates.itertuples()]
+    predictions = map_with_progress(
+        client, predict_stored, chosen, lambda c: f"forecast {c[0] // 60} h ahead", shared, origins, settings, params
+    )
+    frames = [_forecast_rows(series, origins, row, predicted) for row, predicted in zip(candidates.itertuples(), predictions)]
+    rows = pd.concat(frames, ignore_index=True)
+    warnings = forecast.heavy_pollution_warnings(rows[rows["is_champion"]])
+    dates = sorted({d.isoformat() for d in rows["origin_date"]})
+    champions = candidates[candidates["is_champion"]]
+    key = idempotency_key(
+        "aqi_scoring",
+        version,
+        candidates["training_id"].iloc[0],
+        sorted(zip(champions["horizon_min"].astype(int), champions["model"])),
+        [int(origins[0]), int(origins[-1])],
+        params.to_json(),
+    )
+    published = lake.publish(AIR_AQI_FORECAST, rows, {"origin_date": dates}, run_id, key)
+    lake.publish(AIR_POLLUTION_WARNINGS, warnings, {"origin_date": dates}, run_id, key)
+    result = {
+        "training_id": candidates["training_id"].iloc[0],
+        "origins": [series.times[origins[0]].isoformat(), series.times[origins[-1]].isoformat()],
+        "dates": dates,
+        "forecast_rows": len(rows),
+        "warnings": len(warnings),
+        "warnings_by_severity": {str(k): int(v) for k, v in warnings["severity"].value_counts().items()},
+        "forecast_version": published.version,
+    }
+    write_run_record(lake, SCORE_PIPELINE, run_id, result)
+    return result
+
+
+def _forecast_rows(series: forecast.AirSeries, origins: np.ndarray, candidate: Any, predicted: np.ndarray) -> pd.DataFrame:
+    hours = int(candidate.horizon_min) // 60
+    n = len(series.stations)
+    targets = origins + hours
+    inside = targets < len(series.times)
+    actual = np.full(predicted.shape, np.nan)
+    actual[inside] = series.values[targets[inside]]
+    origin_ts = series.times[origins]
+    width = float(candidate.interval_halfwidth) if pd.notna(candidate.interval_halfwidth) else np.nan
+    return pd.DataFrame(
+        {
+            "origin_date": np.repeat(origin_ts.tz_convert(TIMEZONE).date, n),
+            "station": np.tile(np.array(series.stations, dtype=object), len(origins)),
+            "origin_ts_utc": np.repeat(origin_ts, n),
+            "target_ts_utc": np.repeat(origin_ts + pd.Timedelta(hours=hours), n),
+            "horizon_min": int(candidate.horizon_min),
+            "model": candidate.model,
+            "predicted": predicted.reshape(-1),
+            "lower": predicted.reshape(-1) - width,
+            "upper": predicted.reshape(-1) + width,
+            "actual": actual.reshape(-1),
+            "is_champion": bool(candidate.is_champion),
+            "training_id": candidate.training_id,
+        }
+    )
+
+
+def live_score(settings: Settings, run_id: str, params: AirForecastParams) -> dict[str, Any]:
+    """Score the latest training's forecasts whose hours have an AQI now; the champion rule decides."""
+    lake = Lake(settings)
+    if not lake.has(AIR_AQI_FORECAST) or not lake.has(MODEL_LEADERBOARD):
+        return {"measure": MEASURE, "days": [], "switches": [], "drift": [], "note": "nothing forecast yet"}
+    candidates = loop.current_candidates(lake, LOOP, MEASURE)
+    training_id = candidates["training_id"].iloc[0]
+    recent = sorted(lake.partition_values(AIR_AQI_FORECAST, "origin_date"))[-(params.champion_rule.window_days + 1) :]
+    forecasts = lake.read(AIR_AQI_FORECAST, filters=[("origin_date", "in", recent)])
+    forecasts = forecasts[forecasts["training_id"] == training_id]
+    if forecasts.empty:
+        return {"measure": MEASURE, "days": [], "switches": [], "drift": [], "note": f"no forecasts of {training_id} yet"}
+    first, last = forecasts["target_ts_utc"].min(), forecasts["target_ts_utc"].max()
+    hours = lake.read(AIR_AQI_HOURLY, columns=["station", "ts_utc", "aqi"])
+    hours = hours[(hours["ts_utc"] >= first) & (hours["ts_utc"] <= last)]
+    actuals = hours.assign(value=hours["aqi"].astype("float64"))[["station", "ts_utc", "value"]]
+    joined = live.with_actuals(forecasts, actuals, "station")
+    result = loop.live_round(lake, LOOP, MEASURE, UNIT, joined, candidates, TIMEZONE, False, params.champion_rule, run_id)
+    write_run_record(lake, f"{SCORE_PIPELINE}_live", run_id, result)
+    return result
