@@ -80,10 +80,13 @@ def test_a_15_minute_volume_feed_end_to_end_without_invented_values(settings, da
 
     scored = pipeline.score(settings, "r1", dask_client, PARAMS)
     forecast = delta.read_table(lake, lake.layout.table(Zone.CURATED, TRAFFIC_FORECAST.name))
-    assert set(forecast["measure"]) == {"volume_veh_h"} and scored["forecast_rows"] == len(forecast) == DETECTORS * 96 * 2
+    assert set(forecast["measure"]) == {"volume_veh_h"} and scored["forecast_rows"] == len(forecast) == DETECTORS * 96 * 2 * 3
+    assert forecast["is_champion"].sum() == DETECTORS * 96 * 2  # three candidates, one champion per horizon
     alerts = delta.read_table(lake, lake.layout.table(Zone.CURATED, CONGESTION_ALERTS.name))
     assert len(alerts) == scored["alerts"] > 0  # the peaks run near capacity
     assert set(alerts["rule"]) == {"near_capacity"} and alerts["drop_pct"].isna().all()
-    assert (alerts["predicted"] >= alerts["threshold"]).all()
+    on_point = alerts["basis"] == "point"
+    assert (alerts.loc[on_point, "predicted"] >= alerts.loc[on_point, "threshold"]).all()
+    assert (alerts.loc[~on_point, "severity"] == "watch").all()  # only the interval's upper end reached it
     text = pipeline.results_text(settings, "volume_veh_h")
     assert "Model leaderboard of volume (veh/h)" in text and "masked metrics, veh/h" in text
