@@ -590,7 +590,7 @@ class PgHandler(socketserver.StreamRequestHandler):
             self._ready(wire, session)
             self._serve(wire, session)
         except ConnectionError:
-            pass
+            log.debug("a Postgres-wire client hung up")  # nothing left to answer; its DuckDB connection closes below
         except Exception as unexpected:  # the client gets the message; the server keeps serving others
             log.exception("Postgres-wire session failed")
             self._error(wire, PgError("XX000", str(unexpected)))

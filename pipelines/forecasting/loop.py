@@ -8,19 +8,69 @@ and the training's `model_leaderboard` rows with their live columns, each under 
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from pipelines.forecasting import live
+from pipelines.config import Settings
+from pipelines.forecasting import live, registry
 from pipelines.forecasting.champions import ChampionRule, Decision, decide
+from pipelines.forecasting.model import Forecaster
 from pipelines.lake.catalog.forecasting import MODEL_CHANGES, MODEL_LIVE_SCORES
 from pipelines.lake.catalog.traffic import MODEL_LEADERBOARD
-from pipelines.lake.runs import idempotency_key
+from pipelines.lake.runs import code_version, idempotency_key
 from pipelines.lake.storage import Lake
 
 LIVE_COLUMNS = ["live_mae", "live_rmse", "live_coverage_pct", "live_points", "live_days", "champion_now"]
+
+
+def model_cards(
+    board: pd.DataFrame,
+    signature: registry.Signature,
+    training_id: str,
+    trained_until: pd.Timestamp,
+    input_versions: dict[str, int],
+    params_json: str,
+) -> list[registry.ModelCard]:
+    """A registry card per leaderboard row (`signature` with each row's horizon), the backtest's errors its metrics."""
+    return [
+        registry.ModelCard(
+            model=r.model,
+            signature=dataclasses.replace(signature, horizon_min=int(r.horizon_min)),
+            training_id=training_id,
+            trained_until_utc=trained_until.isoformat(),
+            input_versions=input_versions,
+            params=json.loads(params_json),
+            metrics={"backtest_mae": r.mae, "backtest_rmse": r.rmse, "interval_halfwidth": r.interval_halfwidth},
+            code_version=code_version(),
+        )
+        for r in board.itertuples()
+    ]
+
+
+def store_fitted(card: registry.ModelCard, fitted: Forecaster[Any], settings: Settings, folder: str) -> str:
+    """On a worker: a model fitted on all the data, signed with its inputs and stored in the registry; its URI."""
+    signed = dataclasses.replace(card, signature=dataclasses.replace(card.signature, features=fitted.input_names))
+    return registry.save(Lake(settings), folder, signed, fitted.state())
+
+
+def leaderboard_rows(board: pd.DataFrame, domain: Domain, **provenance: Any) -> pd.DataFrame:
+    """A training's leaderboard as published: the backtest's rows with the domain and provenance columns, and the
+    live columns empty until the readings after training come (`live_round` fills them)."""
+    return board.assign(
+        domain=domain.name,
+        code_version=code_version(),
+        **provenance,
+        live_mae=np.nan,
+        live_rmse=np.nan,
+        live_coverage_pct=np.nan,
+        live_points=pd.NA,
+        live_days=pd.NA,
+        champion_now=board["is_champion"],
+    )
 
 
 class NoChampionYet(RuntimeError):

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipelines.forecasting.model import Forecaster
+
 HEAVY_POLLUTION_AQI = 201  # HJ 633-2012: 201-300 heavily polluted, above 300 severely polluted
 POLLUTANTS = ("pm25_ug_m3", "pm10_ug_m3", "so2_ug_m3", "no2_ug_m3", "co_mg_m3", "o3_ug_m3")
 WEATHER = ("temp_c", "pres_hpa", "dewp_c", "rain_mm", "wind_speed_m_s")
@@ -96,26 +98,8 @@ def carried_forward(values: np.ndarray) -> np.ndarray:
     return pd.DataFrame(values).ffill().to_numpy(dtype=np.float64)
 
 
-class AirForecaster:
-    """A model of the AQI `horizon` hours after an origin, for every station at once."""
-
-    name = "forecaster"
-
-    def fit(self, data: AirSeries, horizon: int) -> AirForecaster:
-        return self
-
-    def predict(self, data: AirSeries, origins: np.ndarray, horizon: int) -> np.ndarray:
-        raise NotImplementedError
-
-    def state(self) -> dict[str, Any]:
-        return {}
-
-    def restore(self, state: dict[str, Any]) -> AirForecaster:
-        return self
-
-    @property
-    def input_names(self) -> tuple[str, ...]:
-        return ()
+class AirForecaster(Forecaster[AirSeries]):
+    """An air-quality model of the AQI `horizon` hours after an origin, for every station at once."""
 
 
 class Persistence(AirForecaster):

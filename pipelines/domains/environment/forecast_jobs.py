@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 from dataclasses import asdict, dataclass, field, fields
@@ -30,7 +29,7 @@ from pipelines.forecasting.champions import ChampionRule
 from pipelines.lake.catalog import clean_dataset
 from pipelines.lake.catalog.environment import AIR_AQI_FORECAST, AIR_AQI_HOURLY, AIR_POLLUTION_WARNINGS
 from pipelines.lake.catalog.traffic import MODEL_LEADERBOARD
-from pipelines.lake.runs import code_version, idempotency_key, write_run_record
+from pipelines.lake.runs import idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
 
 if TYPE_CHECKING:
@@ -123,8 +122,7 @@ def fit_and_store(
     """On a worker: fit the card's model on every hour and store it in the registry; its URI."""
     horizon = card.signature.horizon_min // 60
     fitted = forecast.make_air_forecaster(card.model, params.learned_params, params.seed).fit(data, horizon)
-    signed = dataclasses.replace(card, signature=dataclasses.replace(card.signature, features=fitted.input_names))
-    return registry.save(Lake(settings), folder, signed, fitted.state())
+    return loop.store_fitted(card, fitted, settings, folder)
 
 
 def train(settings: Settings, run_id: str, client: distributed.Client, params: AirForecastParams) -> dict[str, Any]:
@@ -139,19 +137,14 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: A
     forecasts = map_with_progress(client, run_fold, jobs, lambda j: j.describe(), shared, params)
     board = backtest.leaderboard(forecasts, series, step_minutes=60, baselines=forecast.BASELINES)
     folder = lake.layout.models_dir(TRAIN_PIPELINE, training_id)
-    cards = [
-        registry.ModelCard(
-            model=r.model,
-            signature=registry.Signature(MEASURE, UNIT, 60, int(r.horizon_min), series.stations),
-            training_id=training_id,
-            trained_until_utc=series.times[-1].isoformat(),
-            input_versions={lake.uri(AIR_AQI_HOURLY): version},
-            params=json.loads(params.to_json()),
-            metrics={"backtest_mae": r.mae, "backtest_rmse": r.rmse, "interval_halfwidth": r.interval_halfwidth},
-            code_version=code_version(),
-        )
-        for r in board.itertuples()
-    ]
+    cards = loop.model_cards(
+        board,
+        registry.Signature(MEASURE, UNIT, 60, 0, series.stations),
+        training_id,
+        series.times[-1],
+        {lake.uri(AIR_AQI_HOURLY): version},
+        params.to_json(),
+    )
     stored = map_with_progress(
         client,
         fit_and_store,
@@ -162,8 +155,9 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: A
         settings,
         folder,
     )
-    board = board.assign(
-        domain=LOOP.name,
+    board = loop.leaderboard_rows(
+        board,
+        LOOP,
         training_id=training_id,
         measure=MEASURE,
         unit=UNIT,
@@ -172,16 +166,9 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: A
         test_to_utc=series.times[-1],
         folds=len(folds),
         model_uri=stored,
-        code_version=code_version(),
         params_json=params.to_json(),
         input_version=version,
         run_id=run_id,
-        live_mae=np.nan,
-        live_rmse=np.nan,
-        live_coverage_pct=np.nan,
-        live_points=pd.NA,
-        live_days=pd.NA,
-        champion_now=board["is_champion"],
     )
     key = idempotency_key("aqi_training", training_id, run_id)
     lake.publish(MODEL_LEADERBOARD, board, {"training_id": [training_id]}, run_id, key, job=TRAIN_PIPELINE)
@@ -296,8 +283,8 @@ def live_score(settings: Settings, run_id: str, params: AirForecastParams) -> di
     if forecasts.empty:
         return {"measure": MEASURE, "days": [], "switches": [], "drift": [], "note": f"no forecasts of {training_id} yet"}
     first, last = forecasts["target_ts_utc"].min(), forecasts["target_ts_utc"].max()
-    hours = lake.read(AIR_AQI_HOURLY, columns=["station", "ts_utc", "aqi"])
-    hours = hours[(hours["ts_utc"] >= first) & (hours["ts_utc"] <= last)]
+    window: list[tuple[str, str, object]] = [("ts_utc", ">=", first), ("ts_utc", "<=", last)]
+    hours = lake.read(AIR_AQI_HOURLY, columns=["station", "ts_utc", "aqi"], filters=window)
     actuals = hours.assign(value=hours["aqi"].astype("float64"))[["station", "ts_utc", "value"]]
     joined = live.with_actuals(forecasts, actuals, "station")
     result = loop.live_round(lake, LOOP, MEASURE, UNIT, joined, candidates, TIMEZONE, False, params.champion_rule, run_id)

@@ -7,7 +7,6 @@ it cannot see what came after; `predict` reads the readings up to each origin on
 from __future__ import annotations
 
 import warnings
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.domains.traffic.features import FeatureParams, FeatureSet, SeriesData, carried_forward, features
+from pipelines.forecasting.model import Forecaster as SharedForecaster
 from pipelines.forecasting.registry import ModelMismatch
 
 BASELINES = ("last_value", "historical_average", "seasonal_naive")
@@ -36,32 +36,8 @@ def usual_level(readings: np.ndarray, observed: np.ndarray, slots: np.ndarray, s
     return np.where(np.isnan(table), overall, table)
 
 
-class Forecaster(ABC):
-    """A model of the measure `horizon` steps after an origin, for every sensor at once."""
-
-    name = "forecaster"
-    learned = False
-
-    def fit(self, data: SeriesData, horizon: int) -> "Forecaster":
-        """Learn from `data` (already cut at the training cutoff)."""
-        return self
-
-    def state(self) -> dict[str, Any]:
-        """What was learned, as arrays, plain values and estimators (what the registry stores)."""
-        return {}
-
-    def restore(self, state: dict[str, Any]) -> "Forecaster":
-        """This (fresh) forecaster with a stored state."""
-        return self
-
-    @property
-    def input_names(self) -> tuple[str, ...]:
-        """The input features it was fitted on (none for baselines)."""
-        return ()
-
-    @abstractmethod
-    def predict(self, data: SeriesData, origins: np.ndarray, horizon: int) -> np.ndarray:
-        """Speeds at origin + horizon (len(origins) x sensors, km/h) from readings up to each origin."""
+class Forecaster(SharedForecaster[SeriesData]):
+    """A traffic model of the measure `horizon` steps after an origin, for every sensor at once."""
 
 
 class LastValue(Forecaster):

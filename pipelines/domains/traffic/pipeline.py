@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -37,7 +36,7 @@ from pipelines.lake.catalog.traffic import (
     TRAFFIC_FORECAST,
     TRAFFIC_READINGS_CLEAN,
 )
-from pipelines.lake.runs import code_version, idempotency_key, write_run_record
+from pipelines.lake.runs import idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
 
 if TYPE_CHECKING:
@@ -164,8 +163,7 @@ def fit_and_store(card: registry.ModelCard, data: SeriesData, params: TrafficPar
     """On a worker: fit the card's model on all the data and store it in the registry; its URI."""
     horizon = params.horizon_steps(card.signature.horizon_min)
     fitted = make_forecaster(card.model, params.learned_params, params.seed).fit(data, horizon)
-    signed = dataclasses.replace(card, signature=dataclasses.replace(card.signature, features=fitted.input_names))
-    return registry.save(Lake(settings), folder, signed, fitted.state())
+    return loop.store_fitted(card, fitted, settings, folder)
 
 
 @dataclass(frozen=True)
@@ -212,19 +210,14 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
     board = shared_backtest.leaderboard(forecasts, data, params.step_minutes)
     best = shared_backtest.champions(board)
     folder = lake.layout.models_dir(TRAIN_PIPELINE, training_id)
-    cards = [
-        registry.ModelCard(
-            model=r.model,
-            signature=registry.Signature(measure.column, measure.unit, params.step_minutes, int(r.horizon_min), panel.sensors),
-            training_id=training_id,
-            trained_until_utc=panel.times[-1].isoformat(),
-            input_versions={lake.uri(TRAFFIC_READINGS_CLEAN): inputs.readings_version},
-            params=json.loads(params.to_json()),
-            metrics={"backtest_mae": r.mae, "backtest_rmse": r.rmse, "interval_halfwidth": r.interval_halfwidth},
-            code_version=code_version(),
-        )
-        for r in board.itertuples()
-    ]
+    cards = loop.model_cards(
+        board,
+        registry.Signature(measure.column, measure.unit, params.step_minutes, 0, panel.sensors),
+        training_id,
+        panel.times[-1],
+        {lake.uri(TRAFFIC_READINGS_CLEAN): inputs.readings_version},
+        params.to_json(),
+    )
     stored = map_with_progress(
         client,
         fit_and_store,
@@ -237,8 +230,9 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
     )
     log.info("%d models stored in the registry under %s", len(stored), folder)
     test_from = panel.times[folds[0][0]]
-    board = board.assign(
-        domain=DOMAIN,
+    board = loop.leaderboard_rows(
+        board,
+        LOOP,
         training_id=training_id,
         measure=measure.column,
         unit=measure.unit,
@@ -247,16 +241,9 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
         test_to_utc=panel.times[-1],
         folds=len(folds),
         model_uri=stored,
-        code_version=code_version(),
         params_json=params.to_json(),
         input_version=inputs.readings_version,
         run_id=run_id,
-        live_mae=np.nan,  # the live columns fill as the readings after training come (live_score)
-        live_rmse=np.nan,
-        live_coverage_pct=np.nan,
-        live_points=pd.NA,
-        live_days=pd.NA,
-        champion_now=board["is_champion"],
     )
     factors = _factors(forecasts, training_id, params).assign(unit=measure.unit)
     key = idempotency_key("traffic_training", training_id, run_id)

@@ -129,6 +129,7 @@ _FORECAST_LOGIC = (
     "pipelines.domains.environment.forecast_jobs",
     "pipelines.forecasting.backtest",
     "pipelines.forecasting.registry",
+    "pipelines.forecasting.model",
 )
 _HORIZON_H = Column("horizon_min", "int32", "min", "how far ahead: 60 to 1,440 minutes (1 to 24 hours)")
 _FORECAST_INPUTS = ("curated/air_aqi_hourly", "clean/air_quality_hourly", "curated/model_leaderboard")

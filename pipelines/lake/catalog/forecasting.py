@@ -5,7 +5,12 @@ from __future__ import annotations
 from pipelines.lake.catalog.model import Column, Section, Table
 from pipelines.lake.layout import Zone
 
-_LOGIC = ("pipelines.forecasting.metrics", "pipelines.forecasting.live", "pipelines.forecasting.champions")
+_LOGIC = (
+    "pipelines.forecasting.metrics",
+    "pipelines.forecasting.live",
+    "pipelines.forecasting.champions",
+    "pipelines.forecasting.loop",
+)
 _DOMAIN = Column("domain", "string", description="the forecasting domain: `traffic` or `environment` (air quality)")
 _MEASURE = Column("measure", "string", description="what is forecast, e.g. `speed_kmh`")
 _HORIZON = Column("horizon_min", "int32", "min", "how far ahead")

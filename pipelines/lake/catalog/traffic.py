@@ -14,6 +14,7 @@ _MODELS = (
     "pipelines.domains.traffic.backtest",
     "pipelines.forecasting.metrics",
     "pipelines.forecasting.backtest",
+    "pipelines.forecasting.model",
 )
 _SCORE = (*_MODELS, "pipelines.domains.traffic.alerts", "pipelines.forecasting.registry")
 _SENSOR = Column("sensor_id", "string", description="loop detector")
