@@ -79,10 +79,11 @@ def _tables(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from pipelines.demo import DemoError, run_demo, run_safety_demo, run_traffic_demo
+    from pipelines.demo import DemoError, run_demo, run_forecast_demo, run_safety_demo, run_traffic_demo
 
+    demos = {"air": run_demo, "traffic": run_traffic_demo, "safety": run_safety_demo, "forecast": run_forecast_demo}
     try:
-        print({"air": run_demo, "traffic": run_traffic_demo, "safety": run_safety_demo}[args.domain](load_settings()))
+        print(demos[args.domain](load_settings()))
     except DemoError as exc:
         print(f"demo failed: {exc}", file=sys.stderr)
         return 1
@@ -259,7 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     f.set_defaults(run=_search)
     d = sub.add_parser("demo", help="run a domain's pipeline end to end through Airflow (air quality by default)")
     d.add_argument(
-        "domain", nargs="?", choices=["air", "traffic", "safety"], default="air", help="which application (default air)"
+        "domain",
+        nargs="?",
+        choices=["air", "traffic", "safety", "forecast"],
+        default="air",
+        help="which application (default air; forecast: AQI a day ahead, replayed hour by hour)",
     )
     d.set_defaults(run=_demo)
     s = sub.add_parser("summary", help="print the air-quality summary of the lake")

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from pipelines.config import PROJECT_ROOT, Settings, local_pseudonym_key
+from pipelines.domains.environment import forecast_jobs
 from pipelines.domains.environment.pipeline import feed as air_feed
 from pipelines.domains.environment.report import summary_text
 from pipelines.domains.environment.synthetic import write_synthetic_files
 from pipelines.domains.traffic import pipeline as traffic_pipeline
 from pipelines.domains.traffic.synthetic import write_synthetic_traffic
+from pipelines.forecasting.report import replay_text
+from pipelines.lake.catalog.environment import AIR_AQI_HOURLY, AIR_POLLUTION_WARNINGS
 from pipelines.lake.ingest import deliver
 from pipelines.lake.storage import Lake
 from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
@@ -23,6 +30,14 @@ from pipelines.sources.spec import FeedSpec
 DAGS = ("environment_air_beijing_clean", "environment_aqi_marts")
 TRAFFIC_FEEDS = ("metr_la_speeds", "metr_la_sensors", "metr_la_road_links")
 PROGRESS = re.compile(r"\[pipelines\.|DagRun Finished|Skipping task|ERROR|Traceback|QualityGateError")
+REPLAY_PROGRESS = re.compile(r"^    (replayed|\S+ triggered at)|ERROR|Traceback")
+# The forecast replay's parameters (the scoring DAG's `forecast` param): four horizons keep each retraining near a
+# minute; each hourly run forecasts from its own hour; the champion rule judges on one day of live errors.
+REPLAY_FORECAST = {
+    "horizons_h": [1, 6, 12, 24],
+    "score_hours": 1,
+    "champion_rule": {"margin_pct": 5.0, "window_days": 1, "min_points": 100, "drift_factor": 1.5},
+}
 
 
 class DemoError(RuntimeError):
@@ -56,22 +71,26 @@ def traffic_files(
 
 def run_airflow(args: list[str], env: dict[str, str], log_file: Path) -> None:
     """Run the `airflow` CLI, showing progress lines, keeping the whole output in `log_file`."""
-    airflow = airflow_executable()
+    _run_logged([airflow_executable(), *args], f"airflow {' '.join(args)}", PROGRESS, env, log_file)
+
+
+def _run_logged(command: list[str], name: str, progress: re.Pattern[str], env: dict[str, str], log_file: Path) -> None:
+    """Run a command, showing the lines that match `progress`, keeping the whole output in `log_file`."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     failed = False
     with (
         log_file.open("a") as log,
-        subprocess.Popen([airflow, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc,
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc,
     ):
         assert proc.stdout is not None
         for line in proc.stdout:
             log.write(line)
             if "state=failed" in line:
                 failed = True
-            if PROGRESS.search(line):
+            if progress.search(line):
                 print("   ", _shorten(line), flush=True)
     if proc.returncode != 0 or failed:
-        raise DemoError(f"`airflow {' '.join(args)}` failed (exit {proc.returncode}); full log: {log_file}")
+        raise DemoError(f"`{name}` failed (exit {proc.returncode}); full log: {log_file}")
 
 
 def _shorten(line: str) -> str:
@@ -80,7 +99,7 @@ def _shorten(line: str) -> str:
     if finished:
         dag_id, seconds, state = finished.groups()
         return f"DAG run of {dag_id}: {state} in {float(seconds):.0f} s"
-    text = re.sub(r"^\S+Z \[\w+\s*\] ", "", line.rstrip())
+    text = re.sub(r"^\S+Z \[\w+\s*\] ", "", line.strip())
     return re.sub(r"\s+(\[[\w.]+\])?\s*loc=\S+.*$", "", text)[:200]
 
 
@@ -201,3 +220,51 @@ def run_safety_demo(settings: Settings, cases: int = 200_000) -> str:
         " the hotspots come from the real Chicago assaults.\n\n"
     )
     return _closing(origin + safety_pipeline.results_text(settings), queries, log_file, started, synthetic=False)
+
+
+def replay_window(lake: Lake, days: int) -> tuple[pd.Timestamp, int]:
+    """The replay's first hour and its length: the last `days` days of the hourly AQI, ending at its last hour."""
+    last = lake.read(AIR_AQI_HOURLY, columns=["ts_utc"])["ts_utc"].max()
+    hours = 24 * days
+    return last - pd.Timedelta(hours=hours - 1), hours
+
+
+def _replay(dag_id: str, start: pd.Timestamp, hours: int, env: dict[str, str], log_file: Path, progress: re.Pattern[str]) -> None:
+    command = [sys.executable, "-m", "pipelines.orchestration.replay", dag_id, "--start", start.isoformat()]
+    command += ["--hours", str(hours), "--conf", json.dumps({"forecast": REPLAY_FORECAST})]
+    _run_logged(command, f"replay of {dag_id}", progress, env, log_file)
+
+
+def run_forecast_demo(settings: Settings, days: int = 3) -> str:
+    """Air quality a day ahead, replayed hour by hour over the last `days` days of the data: the models trained on
+    what was known before, then one scoring run per hour (real DAG runs at those logical dates), each scoring the
+    earlier forecasts live, letting the champion rule switch or retrain, and forecasting and warning again."""
+    started = time.monotonic()
+    lake = _ready_lake(settings)
+    env, log_file = _airflow(settings, "demo-forecast", "1/4")
+    synthetic = False
+    if not lake.has(AIR_AQI_HOURLY):
+        files, synthetic = air_files(settings)
+        if synthetic:
+            _warn_synthetic(f"No Beijing air-quality files under {settings.data_dir} (set CITYLAKE_DATA_DIR).")
+        print(f"    no hourly AQI in the lake yet: delivering {len(files)} file(s) and building the marts", flush=True)
+        deliver(lake, air_feed(), files)
+        _run_dags(DAGS, env, log_file, 1, len(DAGS))
+    start, hours = replay_window(lake, days)
+    print(f"2/4 training every candidate on the hours up to {start:%Y-%m-%d %H:%M}Z (environment_aqi_forecast_training)")
+    _replay("environment_aqi_forecast_training", start, 1, env, log_file, PROGRESS)
+    print(f"3/4 replaying {hours} hours from {start:%Y-%m-%d %H:%M}Z: one environment_aqi_forecast_scoring run per hour")
+    _replay("environment_aqi_forecast_scoring", start, hours, env, log_file, REPLAY_PROGRESS)
+    local_days = sorted({d for d in pd.date_range(start, periods=hours, freq="1h").tz_convert(forecast_jobs.TIMEZONE).date})
+    summary = replay_text(lake, forecast_jobs.LOOP.name, forecast_jobs.MEASURE, start, local_days)
+    warnings = lake.read(AIR_POLLUTION_WARNINGS) if lake.has(AIR_POLLUTION_WARNINGS) else pd.DataFrame()
+    if len(warnings):
+        warnings = warnings[warnings["origin_ts_utc"] >= start]
+        by_kind = warnings.groupby("severity").size().to_dict()
+        summary += f"\n\nHeavy-pollution warnings raised during the replay: {len(warnings)} {by_kind}"
+    queries = [
+        'query "SELECT decided_at_utc, kind, horizon_min, champion, challenger FROM model_changes ORDER BY 1"',
+        'query "SELECT model, horizon_min, round(live_mae, 1) AS live, round(mae, 1) AS backtest, champion_now '
+        "FROM model_leaderboard WHERE domain = 'environment' ORDER BY train_until_utc DESC, horizon_min, live_mae LIMIT 16\"",
+    ]
+    return _closing(f"4/4 replay done.\n{summary}", queries, log_file, started, synthetic)

@@ -86,36 +86,46 @@ class Domain:
     scoring_dag: str
 
 
-def _board(lake: Lake, domain: Domain, measure: str) -> pd.DataFrame:
+def _board(lake: Lake, domain: Domain, measure: str, as_of: pd.Timestamp | None) -> pd.DataFrame:
     if not lake.has(MODEL_LEADERBOARD):
         raise NoChampionYet(
             f"no model has been trained yet ({lake.uri(MODEL_LEADERBOARD)} does not exist): trigger the {domain.training_dag} DAG"
         )
     board = lake.read(MODEL_LEADERBOARD, filters=[("measure", "=", measure)])
+    if as_of is not None:
+        board = board[board["train_until_utc"] <= as_of]
     if board.empty:
-        raise NoChampionYet(f"no model of {measure} has been trained yet: trigger {domain.training_dag} with that measure")
+        when = "" if as_of is None else f" on data up to {as_of.isoformat()}"
+        raise NoChampionYet(f"no model of {measure} has been trained{when} yet: trigger {domain.training_dag}")
     return board
 
 
-def current_candidates(lake: Lake, domain: Domain, measure: str) -> pd.DataFrame:
+def current_candidates(lake: Lake, domain: Domain, measure: str, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """Every model of the measure's latest training run (latest train_until, then the latest publish), with
-    `is_champion` as it stands now: the backtest's champion unless the live rule switched it since (model_changes)."""
-    board = _board(lake, domain, measure)
+    `is_champion` as it stands now: the backtest's champion unless the live rule switched it since (model_changes).
+
+    `as_of` (a replay of the past) sees only the trainings and switches that existed then."""
+    board = _board(lake, domain, measure, as_of)
     latest = board.sort_values(["train_until_utc", "training_id"]).iloc[-1]["training_id"]
     candidates = board[board["training_id"] == latest].sort_values(["horizon_min", "rank"]).reset_index(drop=True)
     champion = candidates["is_champion"].astype(bool)
-    for horizon, model in live_switches(lake, domain, measure, latest).items():
+    for horizon, model in live_switches(lake, domain, measure, latest, as_of).items():
         here = candidates["horizon_min"] == horizon
         champion = champion.where(~here, candidates["model"] == model)
     return candidates.assign(is_champion=champion)
 
 
-def live_switches(lake: Lake, domain: Domain, measure: str, training_id: str) -> dict[int, str]:
-    """Per horizon, the model the live rule made champion last for this training run (none: the backtest's stands)."""
+def live_switches(
+    lake: Lake, domain: Domain, measure: str, training_id: str, as_of: pd.Timestamp | None = None
+) -> dict[int, str]:
+    """Per horizon, the model the live rule made champion last for this training run (none: the backtest's stands);
+    with `as_of`, only switches decided on evidence up to that day."""
     if not lake.has(MODEL_CHANGES):
         return {}
     changes = lake.read(MODEL_CHANGES, filters=[("domain", "=", domain.name), ("measure", "=", measure)])
     switches = changes[(changes["kind"] == "switch") & (changes["training_id"] == training_id)]
+    if as_of is not None:
+        switches = switches[switches["decided_at_utc"] <= as_of]
     latest = switches.sort_values(["window_to", "run_id"]).drop_duplicates("horizon_min", keep="last")
     return dict(zip(latest["horizon_min"].astype(int), latest["challenger"]))
 
@@ -131,10 +141,11 @@ def live_round(
     zero_is_missing: bool,
     rule: ChampionRule,
     run_id: str,
+    as_of: pd.Timestamp | None = None,
 ) -> dict[str, Any]:
     """Score the forecasts of the candidates' training that met their readings (`joined`: forecast rows with
-    `actual`), publish the live scores, decide and record switches and drift, and show the live errors beside the
-    backtest's on the leaderboard."""
+    `actual`), publish the live scores (beside other trainings' scores of the same days), decide and record switches
+    and drift, and show the live errors beside the backtest's on the leaderboard. `as_of`: a replay's hour."""
     training_id = candidates["training_id"].iloc[0]
     scores = live.live_scores(joined, timezone, zero_is_missing)
     was_champion = joined.groupby(["model", "horizon_min"])["is_champion"].any()
@@ -150,7 +161,14 @@ def live_round(
     if days:
         key = idempotency_key(f"{domain.name}_live", training_id, measure, days, int(joined["actual"].notna().sum()))
         scope = {"domain": [domain.name], "measure": [measure], "day": days}
-        lake.publish(MODEL_LIVE_SCORES, scores, scope, run_id, key, job=domain.scoring_dag)
+        earlier = (
+            lake.read(MODEL_LIVE_SCORES, filters=[("domain", "=", domain.name), ("measure", "=", measure), ("day", "in", days)])
+            if lake.has(MODEL_LIVE_SCORES)
+            else scores.iloc[:0]
+        )
+        others = earlier[earlier["training_id"] != training_id]
+        rows = pd.concat([others, scores], ignore_index=True) if len(others) else scores
+        lake.publish(MODEL_LIVE_SCORES, rows, scope, run_id, key, job=domain.scoring_dag)
     champions = candidates[candidates["is_champion"]]
     decisions = decide(
         scores,
@@ -158,8 +176,9 @@ def live_round(
         {(int(h), m): float(mae) for h, m, mae in zip(candidates["horizon_min"], candidates["model"], candidates["mae"])},
         rule,
     )
-    _record_changes(lake, domain, decisions, measure, training_id, rule, run_id)
-    _leaderboard_with_live(lake, domain, measure, training_id, scores, rule, run_id)
+    decided_at = as_of if as_of is not None else pd.Timestamp.now(tz="UTC").floor("s")
+    decisions = _record_changes(lake, domain, decisions, measure, training_id, rule, run_id, decided_at)
+    _leaderboard_with_live(lake, domain, measure, training_id, scores, rule, run_id, as_of)
     return {
         "measure": measure,
         "training_id": training_id,
@@ -175,7 +194,14 @@ def live_round(
 
 
 def _leaderboard_with_live(
-    lake: Lake, domain: Domain, measure: str, training_id: str, scores: pd.DataFrame, rule: ChampionRule, run_id: str
+    lake: Lake,
+    domain: Domain,
+    measure: str,
+    training_id: str,
+    scores: pd.DataFrame,
+    rule: ChampionRule,
+    run_id: str,
+    as_of: pd.Timestamp | None,
 ) -> None:
     """The training's leaderboard rows again, with each model's live errors over the rule's window beside its
     backtest errors, and the champion as it stands now."""
@@ -191,7 +217,7 @@ def _leaderboard_with_live(
             "days": "live_days",
         }
     )
-    now = current_candidates(lake, domain, measure)[["horizon_min", "model", "is_champion"]]
+    now = current_candidates(lake, domain, measure, as_of)[["horizon_min", "model", "is_champion"]]
     now = now.rename(columns={"is_champion": "champion_now"})
     board = lake.read(MODEL_LEADERBOARD, filters=[("training_id", "=", training_id)]).drop(columns=LIVE_COLUMNS, errors="ignore")
     board = board.merge(window, on=["horizon_min", "model"], how="left").merge(now, on=["horizon_min", "model"], how="left")
@@ -205,11 +231,19 @@ def _leaderboard_with_live(
 
 
 def _record_changes(
-    lake: Lake, domain: Domain, decisions: list[Decision], measure: str, training_id: str, rule: ChampionRule, run_id: str
-) -> None:
-    """Add the decisions to model_changes (a decision already recorded for the same evidence window is kept once)."""
+    lake: Lake,
+    domain: Domain,
+    decisions: list[Decision],
+    measure: str,
+    training_id: str,
+    rule: ChampionRule,
+    run_id: str,
+    decided_at: pd.Timestamp,
+) -> list[Decision]:
+    """Add the decisions to model_changes; the new ones (a decision already recorded for the same evidence window is
+    kept once, with its first hour, and not acted on again: one retraining per drift, not one per hourly run)."""
     if not decisions:
-        return
+        return []
     new = pd.DataFrame(
         [
             {
@@ -219,6 +253,7 @@ def _record_changes(
                 "training_id": training_id,
                 "margin_pct": rule.margin_pct,
                 "drift_factor": rule.drift_factor,
+                "decided_at_utc": decided_at,
                 "run_id": run_id,
             }
             for d in decisions
@@ -226,7 +261,16 @@ def _record_changes(
     )
     scope: list[tuple[str, str, object]] = [("domain", "=", domain.name), ("measure", "=", measure)]
     earlier = lake.read(MODEL_CHANGES, filters=scope) if lake.has(MODEL_CHANGES) else None
-    rows = pd.concat([earlier, new], ignore_index=True) if earlier is not None and len(earlier) else new
-    rows = rows.drop_duplicates(list(MODEL_CHANGES.key), keep="first").reset_index(drop=True)
+    columns = list(MODEL_CHANGES.key)
+    if earlier is not None and len(earlier):
+        known = set(map(tuple, earlier[columns].astype(str).to_numpy()))
+        fresh = [d for d, k in zip(decisions, new[columns].astype(str).to_numpy()) if tuple(k) not in known]
+        rows = pd.concat([earlier, new], ignore_index=True)
+    else:
+        fresh, rows = decisions, new
+    if not fresh:
+        return []
+    rows = rows.drop_duplicates(columns, keep="first").reset_index(drop=True)
     key = idempotency_key(f"{domain.name}_changes", rows[list(MODEL_CHANGES.key)].astype(str).values.tolist())
     lake.publish(MODEL_CHANGES, rows, {"domain": [domain.name], "measure": [measure]}, run_id, key, job=domain.scoring_dag)
+    return fresh

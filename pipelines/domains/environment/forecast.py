@@ -315,3 +315,16 @@ def heavy_pollution_warnings(rows: pd.DataFrame, threshold: int = HEAVY_POLLUTIO
     )
     first = flagged.drop_duplicates(["station", "target_ts_utc"], keep="first").reset_index(drop=True)
     return first.assign(lead_time_min=first["horizon_min"].astype("int64"), threshold=threshold)[WARNING_COLUMNS]
+
+
+def earliest_warnings(warnings: pd.DataFrame) -> pd.DataFrame:
+    """Warnings of several runs as the mart keeps them: per origin date, station and target hour, a point warning
+    before an interval one, then the longest lead time."""
+    ordered = warnings.assign(interval_last=warnings["basis"] != "point").sort_values(
+        ["origin_date", "station", "target_ts_utc", "interval_last", "lead_time_min"],
+        ascending=[True, True, True, True, False],
+        kind="stable",
+    )
+    return ordered.drop_duplicates(["origin_date", "station", "target_ts_utc"], keep="first")[WARNING_COLUMNS].reset_index(
+        drop=True
+    )

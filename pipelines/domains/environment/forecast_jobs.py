@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from dataclasses import asdict, dataclass, field, fields
@@ -83,14 +84,26 @@ class AirForecastParams:
         return json.dumps(asdict(self), sort_keys=True)
 
 
-def load_series(lake: Lake, params: AirForecastParams) -> tuple[forecast.AirSeries, int]:
-    """The stations' hourly AQI and the feed's pollutants and weather, with the AQI mart's version."""
+def hour_of(as_of: str | pd.Timestamp | None) -> pd.Timestamp | None:
+    """A run's point in time (ISO text or timestamp; naive is UTC) as a UTC timestamp; None stays None (the latest)."""
+    if as_of is None or as_of == "":
+        return None
+    when = pd.Timestamp(as_of)
+    return when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
+
+
+def load_series(lake: Lake, params: AirForecastParams, as_of: pd.Timestamp | None = None) -> tuple[forecast.AirSeries, int]:
+    """The stations' hourly AQI and the feed's pollutants and weather up to `as_of` (None: all), with the AQI mart's
+    version: what a run at that hour could know."""
     version = lake.require(AIR_AQI_HOURLY, "run the environment_aqi_marts DAG first")
-    station_filter: list[tuple[str, str, object]] | None = [("station", "in", list(params.stations))] if params.stations else None
-    aqi = lake.read(AIR_AQI_HOURLY, version=version, columns=["station", "ts_utc", "aqi"], filters=station_filter)
-    clean = lake.read(clean_dataset("air_quality_hourly"), columns=INPUT_COLUMNS, filters=station_filter)
+    scope: list[tuple[str, str, object]] = [("station", "in", list(params.stations))] if params.stations else []
+    if as_of is not None:
+        scope.append(("ts_utc", "<=", as_of))
+    aqi = lake.read(AIR_AQI_HOURLY, version=version, columns=["station", "ts_utc", "aqi"], filters=scope or None)
+    clean = lake.read(clean_dataset("air_quality_hourly"), columns=INPUT_COLUMNS, filters=scope or None)
     if aqi.empty:
-        raise ValueError(f"no hourly AQI in {lake.uri(AIR_AQI_HOURLY)} for the stations asked for")
+        when = "" if as_of is None else f" up to {as_of.isoformat()}"
+        raise ValueError(f"no hourly AQI in {lake.uri(AIR_AQI_HOURLY)} for the stations asked for{when}")
     return forecast.AirSeries.from_frames(aqi, clean, TIMEZONE), version
 
 
@@ -125,10 +138,13 @@ def fit_and_store(
     return loop.store_fitted(card, fitted, settings, folder)
 
 
-def train(settings: Settings, run_id: str, client: distributed.Client, params: AirForecastParams) -> dict[str, Any]:
-    """Backtest every candidate at every horizon, publish the leaderboard, store every candidate in the registry."""
+def train(
+    settings: Settings, run_id: str, client: distributed.Client, params: AirForecastParams, as_of: str | None = None
+) -> dict[str, Any]:
+    """Backtest every candidate at every horizon on the hours up to `as_of` (default: all), publish the leaderboard,
+    store every candidate in the registry."""
     lake = Lake(settings)
-    series, version = load_series(lake, params)
+    series, version = load_series(lake, params, hour_of(as_of))
     folds = params.plan.folds_of(len(series.times))
     logic = sorted({MODEL_LEADERBOARD.logic_version, AIR_AQI_FORECAST.logic_version})
     training_id = f"{series.times[-1]:%Y%m%dT%H%MZ}-" + idempotency_key(version, params.to_json(), logic)[:8]
@@ -202,14 +218,14 @@ def score(
     settings: Settings, run_id: str, client: distributed.Client, params: AirForecastParams, as_of: str | None = None
 ) -> dict[str, Any]:
     """Every candidate forecasts every station from each of the `score_hours` hours ending at `as_of` (UTC; default:
-    the latest hour); publish the forecasts and the champions' warnings, replacing those origin dates."""
+    the latest hour), knowing only the hours up to it; publish the forecasts and the champions' warnings in place of
+    those origins' earlier ones (the other origins of the same days are kept)."""
     lake = Lake(settings)
-    candidates = loop.current_candidates(lake, LOOP, MEASURE)
-    series, version = load_series(lake, params)
-    end = len(series.times) if as_of is None else int(np.searchsorted(series.times, pd.Timestamp(as_of), side="right"))
+    when = hour_of(as_of)
+    candidates = loop.current_candidates(lake, LOOP, MEASURE, when)
+    series, version = load_series(lake, params, when)
+    end = len(series.times)
     origins = np.arange(max(end - params.score_hours, 0), end)
-    if not len(origins):
-        raise ValueError(f"no hours up to {as_of}: nothing to forecast")
     shared = client.scatter(series, broadcast=True)
     chosen = [(int(r.horizon_min), r.model_uri) for r in candidates.itertuples()]
     predictions = map_with_progress(
@@ -219,6 +235,9 @@ def score(
     rows = pd.concat(frames, ignore_index=True)
     warnings = forecast.heavy_pollution_warnings(rows[rows["is_champion"]])
     dates = sorted({d.isoformat() for d in rows["origin_date"]})
+    new_origins = series.times[origins]
+    rows = _beside_earlier(lake, AIR_AQI_FORECAST, rows, dates, new_origins)
+    warnings = forecast.earliest_warnings(_beside_earlier(lake, AIR_POLLUTION_WARNINGS, warnings, dates, new_origins))
     champions = candidates[candidates["is_champion"]]
     key = idempotency_key(
         "aqi_scoring",
@@ -234,13 +253,26 @@ def score(
         "training_id": candidates["training_id"].iloc[0],
         "origins": [series.times[origins[0]].isoformat(), series.times[origins[-1]].isoformat()],
         "dates": dates,
-        "forecast_rows": len(rows),
-        "warnings": len(warnings),
-        "warnings_by_severity": {str(k): int(v) for k, v in warnings["severity"].value_counts().items()},
+        "forecast_rows": int(rows["origin_ts_utc"].isin(new_origins).sum()),
+        "warnings": int(warnings["origin_ts_utc"].isin(new_origins).sum()),
+        "warnings_by_severity": {
+            str(k): int(v)
+            for k, v in warnings.loc[warnings["origin_ts_utc"].isin(new_origins), "severity"].value_counts().items()
+        },
         "forecast_version": published.version,
     }
     write_run_record(lake, SCORE_PIPELINE, run_id, result)
     return result
+
+
+def _beside_earlier(lake: Lake, table: Any, rows: pd.DataFrame, dates: list[str], origins: pd.DatetimeIndex) -> pd.DataFrame:
+    """The new rows with the earlier runs' rows of the same origin dates from other origins: an hourly run replaces
+    its own origins' forecasts, not the rest of the day's."""
+    if not lake.has(table):
+        return rows
+    earlier = lake.read(table, filters=[("origin_date", "in", dates)])
+    kept = earlier[~earlier["origin_ts_utc"].isin(origins)]
+    return pd.concat([kept, rows], ignore_index=True) if len(kept) else rows
 
 
 def _forecast_rows(series: forecast.AirSeries, origins: np.ndarray, candidate: Any, predicted: np.ndarray) -> pd.DataFrame:
@@ -270,16 +302,29 @@ def _forecast_rows(series: forecast.AirSeries, origins: np.ndarray, candidate: A
     )
 
 
-def live_score(settings: Settings, run_id: str, params: AirForecastParams) -> dict[str, Any]:
-    """Score the latest training's forecasts whose hours have an AQI now; the champion rule decides."""
+def live_score(settings: Settings, run_id: str, params: AirForecastParams, as_of: str | None = None) -> dict[str, Any]:
+    """Score the current training's forecasts whose hours have an AQI by `as_of` (default: now); the champion rule
+    decides."""
     lake = Lake(settings)
+    when = hour_of(as_of)
     if not lake.has(AIR_AQI_FORECAST) or not lake.has(MODEL_LEADERBOARD):
         return {"measure": MEASURE, "days": [], "switches": [], "drift": [], "note": "nothing forecast yet"}
-    candidates = loop.current_candidates(lake, LOOP, MEASURE)
+    try:
+        candidates = loop.current_candidates(lake, LOOP, MEASURE, when)
+    except loop.NoChampionYet as exc:
+        return {"measure": MEASURE, "days": [], "switches": [], "drift": [], "note": str(exc)}
     training_id = candidates["training_id"].iloc[0]
-    recent = sorted(lake.partition_values(AIR_AQI_FORECAST, "origin_date"))[-(params.champion_rule.window_days + 1) :]
+    dates = sorted(lake.partition_values(AIR_AQI_FORECAST, "origin_date"))
+    if when is not None:
+        dates = [d for d in dates if d <= when.tz_convert(TIMEZONE).date().isoformat()]
+    recent = dates[-(params.champion_rule.window_days + 1) :]
     forecasts = lake.read(AIR_AQI_FORECAST, filters=[("origin_date", "in", recent)])
     forecasts = forecasts[forecasts["training_id"] == training_id]
+    if len(dates) > len(recent):  # the first day's targets also come from the day before it: scored in full before
+        target_day = forecasts["target_ts_utc"].dt.tz_convert(TIMEZONE).dt.date
+        forecasts = forecasts[target_day >= dt.date.fromisoformat(recent[1])]
+    if when is not None:
+        forecasts = forecasts[forecasts["target_ts_utc"] <= when]
     if forecasts.empty:
         return {"measure": MEASURE, "days": [], "switches": [], "drift": [], "note": f"no forecasts of {training_id} yet"}
     first, last = forecasts["target_ts_utc"].min(), forecasts["target_ts_utc"].max()
@@ -287,6 +332,6 @@ def live_score(settings: Settings, run_id: str, params: AirForecastParams) -> di
     hours = lake.read(AIR_AQI_HOURLY, columns=["station", "ts_utc", "aqi"], filters=window)
     actuals = hours.assign(value=hours["aqi"].astype("float64"))[["station", "ts_utc", "value"]]
     joined = live.with_actuals(forecasts, actuals, "station")
-    result = loop.live_round(lake, LOOP, MEASURE, UNIT, joined, candidates, TIMEZONE, False, params.champion_rule, run_id)
+    result = loop.live_round(lake, LOOP, MEASURE, UNIT, joined, candidates, TIMEZONE, False, params.champion_rule, run_id, when)
     write_run_record(lake, f"{SCORE_PIPELINE}_live", run_id, result)
     return result

@@ -83,6 +83,7 @@ MODEL_CHANGES = Table(
         Column("challenger_points", "int", description="points behind the challenger's live MAE"),
         Column("margin_pct", "float", "%", "the rule: how much better a challenger must be"),
         Column("drift_factor", "float", description="the rule: live MAE / backtest MAE that counts as drift"),
+        Column("decided_at_utc", "timestamp", description="the hour the rule decided (a replayed run's own hour)"),
         _RUN,
     ),
     grain="one row per domain, measure, training, horizon, kind and evidence window",

@@ -100,3 +100,29 @@ def test_the_warning_counts_hits_misses_and_false_alarms_where_the_truth_is_know
     assert (skill.events, skill.warnings, skill.hits) == (2, 3, 1)
     assert skill.hit_rate == 0.5 and skill.false_alarm_ratio == pytest.approx(2 / 3)
     assert np.isnan(forecast.warning_skill(np.array([10.0]), np.array([20.0])).hit_rate)  # no event: no rate
+
+
+def test_warnings_keep_the_earliest_per_station_and_hour_a_point_warning_before_a_watch() -> None:
+    target = pd.Timestamp("2016-01-02 06:00", tz="UTC")
+    rows = pd.DataFrame(
+        {
+            "origin_date": pd.Timestamp("2016-01-01").date(),
+            "station": ["A", "A", "A", "A", "B"],
+            "origin_ts_utc": [target - pd.Timedelta(hours=h) for h in (24, 12, 6, 1, 1)],
+            "target_ts_utc": target,
+            "horizon_min": [1440, 720, 360, 60, 60],
+            "model": "gradient_boosting",
+            "predicted": [190.0, 230.0, 320.0, 250.0, 195.0],
+            "upper": [215.0, 260.0, 350.0, 270.0, 210.0],
+            "training_id": "t",
+        }
+    )
+    one_run = forecast.heavy_pollution_warnings(rows)
+    assert one_run[["station", "lead_time_min", "severity", "basis"]].values.tolist() == [
+        ["A", 720, "heavy", "point"],  # the 24 h watch loses to the 12 h point warning
+        ["B", 60, "watch", "interval"],
+    ]
+    runs = [forecast.heavy_pollution_warnings(rows.iloc[[i]]) for i in range(5)]  # hourly runs, one origin each
+    kept = forecast.earliest_warnings(pd.concat(runs, ignore_index=True))
+    assert kept[["station", "lead_time_min", "severity"]].values.tolist() == [["A", 720, "heavy"], ["B", 60, "watch"]]
+    assert kept.columns.tolist() == forecast.WARNING_COLUMNS
