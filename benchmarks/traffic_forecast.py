@@ -59,7 +59,8 @@ def main() -> None:
             )
             curated = pipeline.curate_readings(settings, "bench", params)
             print(
-                f"readings: {curated['sensors']} sensors, {curated['rows']:,} rows from {curated['from_utc']} to {curated['to_utc']}"
+                f"readings: {curated['measures'][params.measure]['sensors']} sensors, {curated['rows']:,} rows"
+                f" from {curated['from_utc']} to {curated['to_utc']}"
             )
             trained = pipeline.train(settings, "bench", client, params)
         board = pipeline.read_leaderboard(lake, trained["training_id"])
@@ -87,6 +88,13 @@ def print_board(board, trained: dict, synthetic: bool, seconds: float, plots: Pa
     for row in board[board["is_champion"]].sort_values("horizon_min").itertuples():
         verdict = "met" if row.gain_vs_best_baseline_pct >= TARGET_GAIN_PCT else "NOT met"
         print(f"  {row.horizon_min:>3} min: {row.model:<18} {row.gain_vs_best_baseline_pct:5.1f} %  {verdict}")
+    print("\ncongestion alerts of the champions on the held-back days (the same rule on the readings = the events):")
+    print(f"  {'basis':<18} {'events':>7} {'alerts':>7} {'hits':>6} {'precision':>9} {'recall':>7}  median lead")
+    for s in trained["held_back_warnings"]:
+        print(
+            f"  {s['basis']:<18} {s['events']:>7,} {s['warned']:>7,} {s['hits']:>6,} {s['precision']:>9.2f} {s['recall']:>7.2f}"
+            f"  {s['median_lead_min']:.0f} min"
+        )
     print(f"\nplots: {plots}/ (leaderboard.png, factors.png, forecast_vs_actual.png)")
     print(f"wall time {seconds:.0f} s")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from pipelines.config import PROJECT_ROOT, Settings, load_settings
 
 if TYPE_CHECKING:
     import distributed
+
+    from pipelines.lake.storage import Lake
 
 
 DATA_DIR = Path(os.environ.get("CITYLAKE_DATA_DIR", PROJECT_ROOT.parent / "shared" / "data"))
@@ -48,6 +51,24 @@ def beijing_slice(station: str, rows: int) -> bytes:
         return b"".join(next(handle) for _ in range(rows + 1))
 
 
+def air_marts_lake(settings: Settings, stations: tuple[str, ...], hours: int, client: distributed.Client) -> Lake:
+    """A new lake with the first `hours` of the stations' real files through the air pipeline (clean, AQI marts)."""
+    from pipelines.domains.environment import pipeline
+    from pipelines.lake.storage import Lake
+
+    lake = Lake(settings)
+    lake.ensure_exists()
+    for station in stations:
+        lake.write_bytes(
+            f"{lake.layout.landing_dir(pipeline.SOURCE_NAME)}/PRSA_Data_{station}_20130301-20170228.csv",
+            beijing_slice(station, hours),
+        )
+    pipeline.ingest(settings, "r1", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    pipeline.clean(settings, "r1", client)
+    pipeline.build_marts(settings, "r1", client)
+    return lake
+
+
 def speed_slice(sensors: int, days: int) -> bytes:
     """The first `days` of the first `sensors` columns of the real speed file."""
     import pandas as pd
@@ -56,7 +77,7 @@ def speed_slice(sensors: int, days: int) -> bytes:
     return frame.iloc[:, :sensors].to_csv(index=False).encode()
 
 
-def deliver_traffic_slice(lake: "Lake", sensors: int, days: int) -> None:  # noqa: F821
+def deliver_traffic_slice(lake: "Lake", sensors: int, days: int) -> None:
     """The sliced speeds, and the real sensor locations and road links, dropped into landing."""
     lake.write_bytes(f"{lake.layout.landing_dir('metr_la_speeds')}/los_speed.csv", speed_slice(sensors, days))
     for feed, name in (("metr_la_sensors", "graph_sensor_locations.csv"), ("metr_la_road_links", "los_adj.csv")):
@@ -83,7 +104,7 @@ POLICE_FEEDS = ("cases", "case_persons", "case_vehicles", "hotel_stays", "flight
 ID_CARD, PHONE, PLATE = re.compile(r"\b\d{17}[\dX]\b"), re.compile(r"\b1[358]\d{9}\b"), re.compile(r"[\u4e00-\u9fff][A-Z]·?\d{5}")
 
 
-def deliver_cases(lake: "Lake", files: list[Path]) -> None:  # noqa: F821
+def deliver_cases(lake: "Lake", files: list[Path]) -> None:
     from pipelines.sources.registry import all_sources
 
     feeds = all_sources()

@@ -63,7 +63,8 @@ def changes_table(lake: Lake, domain: str, measure: str, since: pd.Timestamp) ->
         "backtest_mae",
         "champion_points",
     ]
-    return changes[columns].round(2).reset_index(drop=True)
+    errors = ["champion_live_mae", "challenger_live_mae", "backtest_mae"]
+    return changes[columns].assign(**{c: changes[c].round(2) for c in errors}).reset_index(drop=True)
 
 
 def replay_text(lake: Lake, domain: str, measure: str, since: pd.Timestamp, days: list) -> str:

@@ -22,18 +22,16 @@ import pytest
 from pipelines.bi import superset
 from pipelines.bi.sql import query
 from pipelines.config import Settings, load_settings
-from pipelines.domains.environment import pipeline
 from pipelines.lake.catalog import catalog
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 from pipelines.processes import alive
-from tests.conftest import DATA_DIR, beijing_slice
+from tests.conftest import DATA_DIR, air_marts_lake
 from tests.e2e.browser import ARTIFACTS, browser_page, free_port, require_chromium, screenshot
 
 pytestmark = pytest.mark.slow
 SHOTS = ARTIFACTS / "bi"
 VIEWPORT = {"width": 1600, "height": 1000}
-ARRIVED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def declared(name: str, records: list[dict]) -> pd.DataFrame:
@@ -224,16 +222,7 @@ def bi(tmp_path_factory: pytest.TempPathFactory, dask_client) -> Iterator[tuple[
     require_chromium()
     home = tmp_path_factory.mktemp("bi")
     settings = load_settings(lake_uri=str(home / "lake"), data_dir=DATA_DIR)
-    lake = Lake(settings)
-    lake.ensure_exists()
-    for station in ("Dingling", "Huairou"):
-        lake.write_bytes(
-            f"{lake.layout.landing_dir(pipeline.SOURCE_NAME)}/PRSA_Data_{station}_20130301-20170228.csv",
-            beijing_slice(station, 24 * 42),
-        )
-    pipeline.ingest(settings, "bi-run", ARRIVED)
-    pipeline.clean(settings, "bi-run", dask_client)
-    pipeline.build_marts(settings, "bi-run", dask_client)
+    lake = air_marts_lake(settings, ("Dingling", "Huairou"), 24 * 42, dask_client)
     traffic_and_safety_marts(lake)
     air_forecasts(lake)
     config = superset.SupersetConfig(home=home / "superset", port=free_port())

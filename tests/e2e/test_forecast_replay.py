@@ -8,7 +8,6 @@ forecasts carry are the ones the rule's recorded decisions made.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 import sys
@@ -19,14 +18,12 @@ import pytest
 
 from pipelines.config import load_settings
 from pipelines.demo import REPLAY_PROGRESS, _run_logged, run_airflow
-from pipelines.domains.environment import pipeline
 from pipelines.lake.catalog.environment import AIR_AQI_FORECAST, AIR_POLLUTION_WARNINGS
 from pipelines.lake.catalog.forecasting import MODEL_CHANGES, MODEL_LIVE_SCORES
 from pipelines.lake.catalog.traffic import MODEL_LEADERBOARD
-from pipelines.lake.storage import Lake
 from pipelines.orchestration.airflow_env import airflow_environment
 from pipelines.orchestration.replay import replay_hours
-from tests.conftest import beijing_slice
+from tests.conftest import air_marts_lake
 
 pytestmark = pytest.mark.slow
 START, HOURS = pd.Timestamp("2013-04-20T16:00:00Z"), 10  # the data: 1 March - 29 April 2013
@@ -49,16 +46,7 @@ def dag_runs(home: Path, dag_id: str) -> list[tuple[str, str, dict]]:
 
 def test_a_replay_scores_switches_and_retrains_hour_by_hour(tmp_path: Path, dask_client) -> None:
     settings = load_settings(lake_uri=str(tmp_path / "lake"))
-    lake = Lake(settings)
-    lake.ensure_exists()
-    for station in ("Dingling", "Huairou"):
-        lake.write_bytes(
-            f"{lake.layout.landing_dir(pipeline.SOURCE_NAME)}/PRSA_Data_{station}_20130301-20170228.csv",
-            beijing_slice(station, 24 * 60),
-        )
-    pipeline.ingest(settings, "r1", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    pipeline.clean(settings, "r1", dask_client)
-    pipeline.build_marts(settings, "r1", dask_client)
+    lake = air_marts_lake(settings, ("Dingling", "Huairou"), 24 * 60, dask_client)
 
     home = tmp_path / "airflow"
     address = dask_client.scheduler_info()["address"]

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.domains.environment import forecast_jobs, pipeline
+from pipelines.domains.environment import forecast_jobs
 from pipelines.forecasting import registry
 from pipelines.lake.catalog.environment import AIR_AQI_FORECAST, AIR_POLLUTION_WARNINGS
 from pipelines.lake.catalog.forecasting import MODEL_LIVE_SCORES
 from pipelines.lake.catalog.traffic import MODEL_LEADERBOARD
-from pipelines.lake.storage import Lake
-from tests.conftest import beijing_slice
+from tests.conftest import air_marts_lake
 
 pytestmark = pytest.mark.slow
 HOURS = 24 * 60  # March and April 2013: polluted days included
@@ -30,16 +28,7 @@ PARAMS = forecast_jobs.AirForecastParams.from_dict(
 
 
 def test_train_forecast_warn_and_score_live(settings, dask_client) -> None:
-    lake = Lake(settings)
-    lake.ensure_exists()
-    for station in ("Dingling", "Huairou"):
-        lake.write_bytes(
-            f"{lake.layout.landing_dir(pipeline.SOURCE_NAME)}/PRSA_Data_{station}_20130301-20170228.csv",
-            beijing_slice(station, HOURS),
-        )
-    pipeline.ingest(settings, "r1", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    pipeline.clean(settings, "r1", dask_client)
-    pipeline.build_marts(settings, "r1", dask_client)
+    lake = air_marts_lake(settings, ("Dingling", "Huairou"), HOURS, dask_client)
 
     trained = forecast_jobs.train(settings, "r1", dask_client, PARAMS, as_of="2013-04-21T15:00:00Z")
     board = lake.read(MODEL_LEADERBOARD)

@@ -78,6 +78,10 @@ def test_curate_train_score_on_a_slice(settings, dask_client) -> None:
     assert len(factors) == 2 * 3 * 6
     assert [Path(p).name for p in trained["plots"]] == ["leaderboard.png", "factors.png", "forecast_vs_actual.png"]
     assert all(lake.read_bytes(p).startswith(b"\x89PNG") for p in trained["plots"])
+    point, both = trained["held_back_warnings"]  # the alert rule on the held-back days' forecasts vs the readings
+    assert (point["basis"], both["basis"]) == ("point", "point or interval") and point["events"] == both["events"] > 0
+    assert 0 < point["hits"] <= point["warned"] <= both["warned"] and point["hits"] <= both["hits"] <= both["events"]
+    assert both["precision"] == round(both["hits"] / both["warned"], 4) and 0 < point["median_lead_min"] <= 60
 
     again = pipeline.train(settings, "r2", dask_client, PARAMS)  # same inputs: same training, replaced, not duplicated
     assert again["training_id"] == trained["training_id"] and len(table(lake, MODEL_LEADERBOARD.name)) == 15

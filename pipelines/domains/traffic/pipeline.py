@@ -28,6 +28,7 @@ from pipelines.domains.traffic.panel import Panel, curate_measure, panel_from_ro
 from pipelines.domains.traffic.params import TrafficParams
 from pipelines.forecasting import backtest as shared_backtest
 from pipelines.forecasting import live, loop, registry
+from pipelines.forecasting.warnings import SKILL_COLUMNS, warning_skill
 from pipelines.lake.catalog import Table, clean_dataset
 from pipelines.lake.catalog.traffic import (
     CONGESTION_ALERTS,
@@ -264,9 +265,11 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
             params.step_minutes,
         ),
     )
+    skill = held_back_warning_skill(forecasts, board, inputs, params, folds[0][0])
     summary = {
         "training_id": training_id,
         "champions": {str(h): m for h, m in best.items()},
+        "held_back_warnings": skill.round(4).to_dict("records"),
         "gain_vs_best_baseline_pct": {
             str(int(r.horizon_min)): round(float(r.gain_vs_best_baseline_pct), 2)
             for r in board[board["is_champion"]].itertuples()
@@ -293,6 +296,35 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
         },
     )
     return summary
+
+
+def held_back_warning_skill(
+    forecasts: list[shared_backtest.FoldForecast], board: pd.DataFrame, inputs: Inputs, params: TrafficParams, test_from: int
+) -> pd.DataFrame:
+    """The congestion rule on the champions' backtest forecasts of the held-back days (with their intervals, the usual
+    level and capacity as known before those days) against the same rule on the readings: precision, recall and lead
+    time of the alerts (`forecasting.warnings`). Empty for a measure without a congestion rule."""
+    measure = get_measure(params.measure)
+    if measure.column not in ALERT_RULES:
+        return pd.DataFrame(columns=SKILL_COLUMNS)
+    panel, data = inputs.panel, inputs.data
+    history = data.until(test_from)
+    usual = HistoricalAverage().fit(history, horizon=0).table
+    capacity = dict(zip(panel.sensors, estimated_capacity(np.where(history.observed, history.values, np.nan), params.alerts)))
+    champions = board[board["is_champion"]].set_index("horizon_min")
+    frames = []
+    for f in forecasts:
+        minutes = f.horizon * params.step_minutes
+        if minutes in champions.index and champions.at[minutes, "model"] == f.model and len(f.origins):
+            width = float(champions.at[minutes, "interval_halfwidth"])
+            rows = _forecast_rows(panel, data, f.origins, minutes, params, f.predicted, usual, f.model, "")
+            frames.append(rows.assign(lower=rows["predicted"] - width, upper=rows["predicted"] + width))
+    rows = pd.concat(frames, ignore_index=True)
+    rows = rows[rows["actual"].notna()].assign(capacity=lambda f: f["sensor_id"].map(capacity))
+    warned = congestion_alerts(rows, params.alerts, measure.column, measure.unit)
+    measured = rows.drop(columns=["lower", "upper"]).assign(predicted=rows["actual"])
+    happened = congestion_alerts(measured, params.alerts, measure.column, measure.unit)
+    return warning_skill(warned, happened, ["sensor_id", "target_ts_utc"])
 
 
 def _factors(forecasts: list[shared_backtest.FoldForecast], training_id: str, params: TrafficParams) -> pd.DataFrame:
