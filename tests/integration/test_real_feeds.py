@@ -42,6 +42,8 @@ def test_every_feed_names_files_that_exist() -> None:
         "flights",
         "hotel_stays",
         "loop_volumes_15min",
+        "noise_sensors",
+        "water_quality_stations",
     ]  # no public copy
     for name, feed in all_sources().items():
         if name in synthetic:

@@ -89,9 +89,7 @@ def classify(daily: pd.DataFrame) -> pd.DataFrame:
             if here.any():
                 classes[here, j] = parameter_class(daily.loc[here, parameter].to_numpy(), limits_for(parameter, body))
     worst = classes.max(axis=1) if names else np.zeros(len(daily), dtype=np.int64)
-    limiting = [
-        ",".join(n for n, c in zip(names, row) if c == w and w > 0) or None for row, w in zip(classes, worst)
-    ]
+    limiting = [",".join(n for n, c in zip(names, row) if c == w and w > 0) or None for row, w in zip(classes, worst)]
     return pd.DataFrame(
         {
             "class_code": worst.astype("int8"),

@@ -33,7 +33,13 @@ __all__ = [
     "tables",
 ]
 
-MART_SECTIONS: tuple[Section, ...] = (environment.SECTION, traffic.SECTION, forecasting.SECTION, public_safety.SECTION)
+MART_SECTIONS: tuple[Section, ...] = (
+    environment.SECTION,
+    environment.QUALITY_SECTION,
+    traffic.SECTION,
+    forecasting.SECTION,
+    public_safety.SECTION,
+)
 
 MARTS_AND_META: tuple[Table, ...] = (*(t for section in MART_SECTIONS for t in section.tables), LEDGER)
 

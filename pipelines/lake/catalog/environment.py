@@ -161,8 +161,8 @@ AIR_AQI_FORECAST = Table(
     inputs=_FORECAST_INPUTS,
     logic=_FORECAST_LOGIC,
     time_column="target_ts_utc",
-    notes="Scoring forecasts from the latest `score_hours` hours of the series (default 24) and replaces their "
-    "origin dates. The interval's half-width is the split-conformal 90 % quantile of the backtest's absolute errors.",
+    notes="Scoring forecasts from the latest `score_hours` hours known as of its hour (default 24) and replaces "
+    "those origins' forecasts; the other origins of their dates stay. The interval's half-width is the split-conformal 90 % quantile of the backtest's absolute errors.",
 )
 
 AIR_POLLUTION_WARNINGS = Table(
@@ -196,8 +196,88 @@ AIR_POLLUTION_WARNINGS = Table(
     inputs=("curated/air_aqi_forecast",),
     logic=_FORECAST_LOGIC,
     time_column="target_ts_utc",
-    notes="The earliest warning for a station and hour is kept (the longest lead time); a point warning wins over "
-    "an interval one. Hit rate and false alarms on the held-back last year: `make bench-aqi`.",
+    notes="The earliest warning for a station and hour is kept (the longest lead time), across the runs of an origin "
+    "date too; a point warning wins over an interval one. Hit rate and false alarms on the held-back last year: `make bench-aqi`.",
+)
+
+_QUALITY_LOGIC = (
+    "pipelines.domains.environment.noise",
+    "pipelines.domains.environment.water_quality",
+    "pipelines.domains.environment.monitoring",
+)
+
+NOISE_EXCEEDANCES = Table(
+    Zone.CURATED,
+    "noise_exceedances",
+    "environment",
+    "Day (Ld) and night (Ln) noise levels per sensor and local date against the GB 3096-2008 limits of its zone",
+    (
+        Column("sensor_id", "string", description="the noise sensor"),
+        Column("zone_class", "string", description="its acoustic zone class: 0, 1, 2, 3, 4a, 4b"),
+        Column("local_date", "date", description="local date (Asia/Shanghai); a night counts for the date it starts on"),
+        Column("period", "string", description="`day` (06:00-22:00) or `night` (22:00-06:00)"),
+        Column("leq_db", "float", "dB(A)", "equivalent continuous level over the period's hours: Ld or Ln (energy average)"),
+        Column("hours", "int16", description="hourly levels behind it (16 in a whole day, 8 in a whole night)"),
+        Column("complete", "bool", description="enough hours to judge: 12 of 16 by day, 6 of 8 by night (params)"),
+        Column("limit_db", "float", "dB(A)", "the zone's limit for the period (GB 3096-2008 Table 1)"),
+        Column("excess_db", "float", "dB(A)", "leq_db - limit_db (positive: above the limit)"),
+        Column("exceeded", "bool", description="above the limit; null when the period is not complete"),
+        Column("lmax_db", "float", "dB(A)", "the night's highest LAFmax (null by day)"),
+        Column("lmax_limit_db", "float", "dB(A)", "night limit + 15 dB(A): the standard's bound for sudden noise"),
+        Column("lmax_exceeded", "bool", description="the night's LAFmax above that bound (null by day or without LAFmax)"),
+        Column("standard", "string", description="the standard judged against: GB 3096-2008"),
+    ),
+    grain="one row per sensor, local date and period",
+    key=("sensor_id", "local_date", "period"),
+    partition_by=(),
+    cadence="1D",
+    producer="environment_noise_water_marts",
+    inputs=("clean/noise_levels",),
+    logic=_QUALITY_LOGIC,
+    time_column=None,
+    notes="Levels add as energy: Leq = 10 log10(mean(10^(L/10))) over the period's hourly LAeq. The limits are data: "
+    "`pipelines/domains/environment/standards/gb3096_2008_noise_limits.csv` (day 50/55/60/65/70/70, night "
+    "40/45/50/55/55/60 dB(A) for classes 0/1/2/3/4a/4b).",
+)
+
+WATER_QUALITY_CLASS = Table(
+    Zone.CURATED,
+    "water_quality_class",
+    "environment",
+    "The GB 3838-2002 class of each station's surface water per local day, and the parameters that limit it",
+    (
+        Column("station", "string", description="the monitoring station"),
+        Column("water_body", "string", description="river or lake (lakes: their own phosphorus limits)"),
+        Column("local_date", "date", description="local date (Asia/Shanghai)"),
+        Column("samples", "int16", description="samples in the day"),
+        Column("do_mg_l", "float", "mg/L", "daily mean dissolved oxygen"),
+        Column("codmn_mg_l", "float", "mg/L", "daily mean permanganate index"),
+        Column("nh3n_mg_l", "float", "mg/L", "daily mean ammonia nitrogen"),
+        Column("tp_mg_l", "float", "mg/L", "daily mean total phosphorus"),
+        Column("class_code", "int8", description="1-5 for classes I-V, 6 worse than V, 0 nothing measured"),
+        Column("class_name", "string", description="I, II, III, IV, V or `worse than V`"),
+        Column("limiting_parameters", "string", description="the parameters at the day's class, comma separated"),
+        Column("parameters_judged", "int8", description="how many parameters had a value"),
+        Column("standard", "string", description="the standard judged against: GB 3838-2002"),
+    ),
+    grain="one row per station and local date",
+    key=("station", "local_date"),
+    partition_by=(),
+    cadence="1D",
+    producer="environment_noise_water_marts",
+    inputs=("clean/water_quality_samples",),
+    logic=_QUALITY_LOGIC,
+    time_column=None,
+    notes="Each parameter's daily mean gets the best class whose limit it meets (dissolved oxygen: at least the "
+    "limit; the others: at most); the day's class is the worst parameter's. The limits are data: "
+    "`pipelines/domains/environment/standards/gb3838_2002_surface_water.csv`.",
+)
+
+QUALITY_SECTION = Section(
+    "Noise and surface water",
+    (NOISE_EXCEEDANCES, WATER_QUALITY_CLASS),
+    intro="Built by `environment_noise_water_marts` from `clean/noise_levels` and `clean/water_quality_samples` "
+    "whenever either is published; each publish replaces the whole mart (a few rows per sensor or station and day).",
 )
 
 

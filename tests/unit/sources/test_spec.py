@@ -97,7 +97,9 @@ def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
         "metr_la_road_links",
         "metr_la_sensors",
         "metr_la_speeds",
+        "noise_sensors",
         "pipe_flow",
+        "water_quality_stations",
     ]
     for feed in feeds.values():
         assert (SOURCES_DIR.parent / "expectations" / f"{feed.suite}.json").exists()

@@ -55,7 +55,9 @@ def test_day_and_night_leq_against_a_zone_2_sensor() -> None:
     assert (out.loc["day", "hours"], out.loc["day", "limit_db"], out.loc["day", "excess_db"]) == (16, 60.0, 1.3)
     assert bool(out.loc["day", "exceeded"]) and pd.isna(out.loc["day", "lmax_exceeded"])
     assert (out.loc["night", "leq_db"], out.loc["night", "limit_db"], out.loc["night", "hours"]) == (48.0, 50.0, 8)
-    assert not out.loc["night", "exceeded"] and bool(out.loc["night", "lmax_exceeded"]) and out.loc["night", "lmax_limit_db"] == 65
+    assert (
+        not out.loc["night", "exceeded"] and bool(out.loc["night", "lmax_exceeded"]) and out.loc["night", "lmax_limit_db"] == 65
+    )
     assert set(out["local_date"].astype(str)) == {"2024-05-01"}  # the night after midnight counts for the 1st
 
 
