@@ -41,8 +41,9 @@ def water_classes(samples: pd.DataFrame, timezone: str) -> pd.DataFrame:
     return pd.concat([daily, water_quality.classify(daily)], axis=1).assign(standard=water_quality.STANDARD)
 
 
-def build(settings: Settings, run_id: str, params: noise.NoiseParams = noise.NoiseParams()) -> dict[str, dict[str, Any]]:
+def build(settings: Settings, run_id: str, params: noise.NoiseParams | None = None) -> dict[str, dict[str, Any]]:
     """Publish both marts from their clean datasets, each only when its input exists; what each publish did."""
+    params = params or noise.NoiseParams()
     lake = Lake(settings)
     result: dict[str, dict[str, Any]] = {}
     if lake.has(NOISE):

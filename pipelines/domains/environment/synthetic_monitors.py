@@ -107,7 +107,7 @@ def write_water_quality_file(directory: Path, start: dt.date, days: int, seed: i
         ammonia = nh3n * rng.lognormal(0, 0.2, n)
         phosphorus = tp * (1 + (1.5 * summer if body == "lake" else 0)) * rng.lognormal(0, 0.15, n)
         if station == spill.station:
-            hit = np.isin(times.date, spill.dates)
+            hit = pd.Series(times.date).isin(spill.dates).to_numpy()
             oxygen, ammonia = np.where(hit, oxygen - 3.5, oxygen), np.where(hit, ammonia + 2.0, ammonia)
             phosphorus = np.where(hit, phosphorus + 0.35, phosphorus)
         frames.append(
