@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from functools import lru_cache
 
-from pipelines.lake.catalog import environment, forecasting, public_safety, traffic
+from pipelines.lake.catalog import energy, environment, forecasting, public_safety, traffic
 from pipelines.lake.catalog.clean import CLEAN_DATASETS, GEO, LINEAGE, with_engine
 from pipelines.lake.catalog.declared import Declarations, declarations, extended
 from pipelines.lake.catalog.meta import LEDGER, quarantine_of
@@ -36,6 +36,7 @@ __all__ = [
 MART_SECTIONS: tuple[Section, ...] = (
     environment.SECTION,
     environment.QUALITY_SECTION,
+    energy.SECTION,
     traffic.SECTION,
     forecasting.SECTION,
     public_safety.SECTION,

@@ -1,0 +1,1 @@
+"""Energy and water utilities: meters, load, anomalies."""

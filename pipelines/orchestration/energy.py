@@ -1,0 +1,13 @@
+"""What the energy DAGs call: plain functions of the run id, returning XCom-sized dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipelines.domains.energy import water
+from pipelines.orchestration.hooks import task_settings
+
+
+def water_anomalies(run_id: str) -> dict[str, Any]:
+    """clean water readings -> the anomalous periods of every meter."""
+    return water.build(task_settings(), run_id)
