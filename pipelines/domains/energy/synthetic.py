@@ -22,7 +22,8 @@ def flow_with_anomalies(seed: int, days: int = 60, events: int = 4) -> tuple[pd.
     level = rng.uniform(60, 140)
     cycle = 1 + 0.04 * np.sin(2 * np.pi * (hour - 7) / 24) + 0.03 * np.sin(4 * np.pi * (hour - 19) / 24)
     values = level * cycle * (1 + rng.normal(0, 0.012, len(index)))
-    planted, taken = [], np.zeros(len(index), dtype=bool)
+    planted: list[dict[str, object]] = []
+    taken = np.zeros(len(index), dtype=bool)
     while len(planted) < events:
         kind = KINDS[len(planted) % len(KINDS)]
         length = {"drop": int(rng.integers(4, 20)), "spike": int(rng.integers(1, 4)), "drift": int(rng.integers(24, 49))}[kind]
