@@ -1,4 +1,4 @@
-"""Energy and water utilities: anomalous periods in the water meters' flow."""
+"""Energy and water utilities: daily load profiles of the electricity meters, anomalous periods in the water meters' flow."""
 
 from __future__ import annotations
 
@@ -10,6 +10,35 @@ from pipelines.orchestration import assets
 from pipelines.orchestration.task_policy import task_defaults
 
 OUTLETS = assets.outlets("energy_water_marts")
+LOAD_OUTLETS = assets.outlets("energy_load_marts")
+
+
+@dag(
+    dag_id="energy_load_marts",
+    schedule=[assets.clean("energy_readings")],
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    max_active_runs=1,
+    tags=["citylake", "energy", "electricity", "marts"],
+    default_args=task_defaults("energy", dt.timedelta(minutes=30)),
+    doc_md="""### Electricity: daily load profiles
+Runs when `clean/energy_readings` is published. Per meter and local day: energy, peak and its time, base
+load, mean and load factor, weekday or weekend; the readings missing, and the meter copies (runs of readings
+equal in every measure to those one day earlier, how gaps get filled by copying) flagged, so that such days
+are kept but not learned from (`usable`). Publishes `curated/energy_load_profiles`. Contract: `docs/marts.md`.""",
+)
+def energy_load_marts() -> None:
+    @task(outlets=LOAD_OUTLETS)
+    def profile_days(*, run_id: str, outlet_events=None) -> dict:
+        """Every meter's days profiled; the mart replaced."""
+        from pipelines.orchestration import energy
+
+        result = energy.load_profiles(run_id)
+        for asset in LOAD_OUTLETS:
+            outlet_events[asset].extra = result
+        return result
+
+    profile_days()
 
 
 @dag(
@@ -40,4 +69,5 @@ def energy_water_marts() -> None:
     detect_anomalies()
 
 
+energy_load_marts()
 energy_water_marts()

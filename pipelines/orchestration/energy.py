@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.domains.energy import water
+from pipelines.domains.energy import meters, water
 from pipelines.orchestration.hooks import task_settings
 
 
 def water_anomalies(run_id: str) -> dict[str, Any]:
     """clean water readings -> the anomalous periods of every meter."""
     return water.build(task_settings(), run_id)
+
+
+def load_profiles(run_id: str) -> dict[str, Any]:
+    """clean electricity readings -> every meter's daily load profiles."""
+    return meters.build(task_settings(), run_id)

@@ -39,7 +39,7 @@ AIR_FORECAST_DAGS = {"environment_aqi_forecast_training", "environment_aqi_forec
 EXPECTED = (
     FEED_DAGS
     | {"environment_aqi_marts", "environment_noise_water_marts", "public_safety_hotspots", "public_safety_rules"}
-    | {"lake_maintenance", "energy_water_marts"}
+    | {"lake_maintenance", "energy_water_marts", "energy_load_marts"}
     | TRAFFIC_DAGS
     | AIR_FORECAST_DAGS
 )
