@@ -11,6 +11,7 @@ from pipelines.orchestration.task_policy import task_defaults
 
 OUTLETS = assets.outlets("energy_water_marts")
 LOAD_OUTLETS = assets.outlets("energy_load_marts")
+SHIFTING_OUTLETS = assets.outlets("energy_shifting_marts")
 
 
 @dag(
@@ -69,5 +70,34 @@ def energy_water_marts() -> None:
     detect_anomalies()
 
 
+@dag(
+    dag_id="energy_shifting_marts",
+    schedule=[assets.clean("building_meter_readings")],
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    max_active_runs=1,
+    tags=["citylake", "energy", "electricity", "peak-shaving", "marts"],
+    default_args=task_defaults("energy", dt.timedelta(minutes=30)),
+    doc_md="""### Electricity: peak shaving by shifting load
+Runs when `clean/building_meter_readings` is published. For each of the latest days, every building's
+flexible share of electricity (from its energy audit) is moved within the window (06:00-22:00 local) by a
+linear program (HiGHS) so that the portfolio's peak is lowest. Publishes `curated/energy_load_shifting`:
+per building and 15 minutes the flexible load before and after, and the group's peak before and after.""",
+)
+def energy_shifting_marts() -> None:
+    @task(outlets=SHIFTING_OUTLETS)
+    def plan_shifting(*, run_id: str, outlet_events=None) -> dict:
+        """The latest days planned; those days' partitions replaced."""
+        from pipelines.orchestration import energy
+
+        result = energy.load_shifting(run_id)
+        for asset in SHIFTING_OUTLETS:
+            outlet_events[asset].extra = {k: v for k, v in result.items() if k != "days"}
+        return result
+
+    plan_shifting()
+
+
 energy_load_marts()
+energy_shifting_marts()
 energy_water_marts()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.domains.energy import meters, water
+from pipelines.domains.energy import meters, portfolio, water
 from pipelines.orchestration.hooks import task_settings
 
 
@@ -16,3 +16,8 @@ def water_anomalies(run_id: str) -> dict[str, Any]:
 def load_profiles(run_id: str) -> dict[str, Any]:
     """clean electricity readings -> every meter's daily load profiles."""
     return meters.build(task_settings(), run_id)
+
+
+def load_shifting(run_id: str) -> dict[str, Any]:
+    """clean building meters -> the latest days' peak-shaving plans."""
+    return portfolio.build(task_settings(), run_id)

@@ -64,12 +64,10 @@ def _queued_runs(dag_ids: Sequence[str]) -> Iterator[tuple[str, dt.datetime, dic
     """Runs other DAGs queued (a TriggerDagRunOperator) at a logical date, oldest first: dag id, logical date, conf.
     (A run queued without one is left to the scheduler.)"""
     from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
+    from airflow.utils.state import DagRunState
 
-    with create_session() as session:
-        query = select(DagRun).where(DagRun.dag_id.in_(dag_ids), DagRun.state == "queued").order_by(DagRun.logical_date)
-        found = [(r.dag_id, r.logical_date, dict(r.conf or {})) for r in session.scalars(query) if r.logical_date]
+    queued = DagRun.find(dag_id=list(dag_ids), state=DagRunState.QUEUED)
+    found = sorted(((r.dag_id, r.logical_date, dict(r.conf or {})) for r in queued if r.logical_date), key=lambda run: run[1])
     yield from found
 
 

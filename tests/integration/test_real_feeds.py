@@ -36,6 +36,7 @@ def data(relative: str) -> Path:
 def test_every_feed_names_files_that_exist() -> None:
     synthetic = sorted(name for name, feed in all_sources().items() if feed.origin.startswith("SYNTHETIC"))
     assert synthetic == [
+        "building_meters",
         "case_persons",
         "case_vehicles",
         "cases",

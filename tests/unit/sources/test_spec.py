@@ -66,7 +66,7 @@ def test_errors_name_file_key_and_problem(change, message: str) -> None:
 
 def test_unknown_dataset_lists_the_known_ones() -> None:
     assert broken(lambda d: d.update(dataset="nope")).startswith(
-        "sources/x.yaml: dataset: unknown canonical dataset 'nope'; known: air_quality_hourly, case_persons, case_records,"
+        "sources/x.yaml: dataset: unknown canonical dataset 'nope'; known: air_quality_hourly, building_meter_readings, case_persons,"
     )
 
 
@@ -86,6 +86,7 @@ def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
     feeds = all_sources()
     assert sorted(feeds) == [
         "air_beijing",
+        "building_meters",
         "case_persons",
         "case_vehicles",
         "cases",
