@@ -12,6 +12,7 @@ from pipelines.orchestration.task_policy import task_defaults
 OUTLETS = assets.outlets("energy_water_marts")
 LOAD_OUTLETS = assets.outlets("energy_load_marts")
 SHIFTING_OUTLETS = assets.outlets("energy_shifting_marts")
+LINKS_OUTLETS = assets.outlets("energy_links_marts")
 
 
 @dag(
@@ -98,6 +99,35 @@ def energy_shifting_marts() -> None:
     plan_shifting()
 
 
+@dag(
+    dag_id="energy_links_marts",
+    schedule=(assets.clean("building_meter_readings") | assets.clean("utility_bills")),
+    start_date=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    catchup=False,
+    max_active_runs=1,
+    tags=["citylake", "energy", "correlation", "marts"],
+    default_args=task_defaults("energy", dt.timedelta(minutes=30)),
+    doc_md="""### Energy: utilities that move together
+Runs when `clean/building_meter_readings` or `clean/utility_bills` is published. Per building: every pair of
+electricity, heat, gas, water and the outdoor temperature, hourly and daily, at lag 0 and at the lag where they
+move together most, with 95 % intervals on the effective sample size. Per utility account: gas use against
+heating degree-days (use per degree-day, base use). Publishes `curated/energy_utility_links`.""",
+)
+def energy_links_marts() -> None:
+    @task(outlets=LINKS_OUTLETS)
+    def correlate_utilities(*, run_id: str, outlet_events=None) -> dict:
+        """Both inputs' links; the mart replaced."""
+        from pipelines.orchestration import energy
+
+        result = energy.utility_links(run_id)
+        for asset in LINKS_OUTLETS:
+            outlet_events[asset].extra = {k: v for k, v in result.items() if k != "degree_days"}
+        return result
+
+    correlate_utilities()
+
+
+energy_links_marts()
 energy_load_marts()
 energy_shifting_marts()
 energy_water_marts()

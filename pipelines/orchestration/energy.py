@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipelines.domains.energy import meters, portfolio, water
+from pipelines.domains.energy import meters, portfolio, utilities, water
 from pipelines.orchestration.hooks import task_settings
 
 
@@ -21,3 +21,8 @@ def load_profiles(run_id: str) -> dict[str, Any]:
 def load_shifting(run_id: str) -> dict[str, Any]:
     """clean building meters -> the latest days' peak-shaving plans."""
     return portfolio.build(task_settings(), run_id)
+
+
+def utility_links(run_id: str) -> dict[str, Any]:
+    """clean building meters and bills -> how the utilities move together."""
+    return utilities.build(task_settings(), run_id)

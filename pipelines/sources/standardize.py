@@ -177,7 +177,7 @@ def _typed(
     """Values in the canonical type and unit; per row, the detail (naming the source column `label`) of a misfit."""
     text = _text(values, markers)
     problem = pd.Series(None, index=values.index, dtype="object")
-    if target.type in ("float", "int", "int8"):
+    if target.type in ("float", "int", "int32", "int16", "int8"):
         numbers = pd.to_numeric(text, errors="coerce").astype("float64")
         bad = text.notna() & numbers.isna()
         if target.type != "float":

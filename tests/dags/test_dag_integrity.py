@@ -34,13 +34,14 @@ FEED_DAGS = {
     "environment_noise_sensors_clean",
     "environment_water_quality_stations_clean",
     "energy_building_meters_clean",
+    "energy_utilities_monthly_clean",
 }
 TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
 AIR_FORECAST_DAGS = {"environment_aqi_forecast_training", "environment_aqi_forecast_scoring"}
 EXPECTED = (
     FEED_DAGS
     | {"environment_aqi_marts", "environment_noise_water_marts", "public_safety_hotspots", "public_safety_rules"}
-    | {"lake_maintenance", "energy_water_marts", "energy_load_marts", "energy_shifting_marts"}
+    | {"lake_maintenance", "energy_water_marts", "energy_load_marts", "energy_shifting_marts", "energy_links_marts"}
     | TRAFFIC_DAGS
     | AIR_FORECAST_DAGS
 )

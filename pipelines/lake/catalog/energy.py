@@ -105,8 +105,43 @@ ENERGY_LOAD_SHIFTING = Table(
     "portfolios the LP equals the water-filling optimum: `make bench-shifting` (10, 100, 1,000 buildings).",
 )
 
+ENERGY_UTILITY_LINKS = Table(
+    Zone.CURATED,
+    "energy_utility_links",
+    "energy",
+    "How utilities move together, and with temperature: correlations with lags and 95 % intervals; use per degree-day",
+    (
+        Column("scope", "string", description="`building` (a portfolio's meters) or `account` (a utility account's bills)"),
+        Column("scope_id", "string", description="the building or the account"),
+        Column("grain", "string", description="`hourly`, `daily` or `billing period`"),
+        Column("series_a", "string", description="the first series (a canonical column, or heating_degree_days_per_day)"),
+        Column("series_b", "string", description="the second series"),
+        Column("kind", "string", description="`lag0`, `best_lag` (the lag with the largest |r|) or `degree_days`"),
+        Column("lag_steps", "int16", description="series_b shifted by this many steps of the grain (positive: b follows a)"),
+        Column("r", "float", description="Pearson's correlation"),
+        Column("ci_low", "float", description="95 % interval of r, lower end (Fisher z on the effective n)"),
+        Column("ci_high", "float", description="95 % interval of r, upper end"),
+        Column("n", "int32", description="pairs behind r"),
+        Column("n_effective", "float", description="n discounted for the two series' lag-1 autocorrelation"),
+        Column("slope", "float", description="least-squares slope of b on a (degree_days: use per degree-day)"),
+        Column("intercept", "float", description="its intercept (degree_days: the use that does not depend on heating)"),
+        Column("from_utc", "timestamp", description="first reading used"),
+        Column("to_utc", "timestamp", description="last reading used"),
+    ),
+    grain="one row per scope, grain, pair of series and kind",
+    key=("scope", "scope_id", "grain", "series_a", "series_b", "kind"),
+    partition_by=(),
+    cadence="7D",
+    producer="energy_links_marts",
+    inputs=("clean/building_meter_readings", "clean/utility_bills"),
+    logic=("pipelines.domains.energy.links", "pipelines.domains.energy.utilities"),
+    time_column="to_utc",
+    notes="Hourly pairs look up to 6 hours apart, daily pairs 2 days. Heating degree-days use an 18 C base. The "
+    "interval widens with autocorrelation: n_effective = n (1 - a b) / (1 + a b) for lag-1 autocorrelations a, b.",
+)
+
 SECTION = Section(
     "Energy and water",
-    (ENERGY_LOAD_PROFILES, ENERGY_LOAD_SHIFTING, WATER_FLOW_ANOMALIES),
+    (ENERGY_LOAD_PROFILES, ENERGY_LOAD_SHIFTING, ENERGY_UTILITY_LINKS, WATER_FLOW_ANOMALIES),
     intro="Built from the utilities' clean meter readings; each publish replaces the whole mart.",
 )

@@ -100,6 +100,7 @@ def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
         "metr_la_speeds",
         "noise_sensors",
         "pipe_flow",
+        "utilities_monthly",
         "water_quality_stations",
     ]
     for feed in feeds.values():
