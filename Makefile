@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety demo-forecast bench-anomalies bench-shifting bench-traffic bench-rules bench-validation bench-search bench-aqi bi bi-down test test-fast test-s3 lint hooks format docs query tables clean-lake clean
+.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety demo-forecast demo-energy bench-anomalies bench-shifting bench-traffic bench-rules bench-validation bench-search bench-aqi bi bi-down test test-fast test-s3 lint hooks format docs query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ demo-safety: setup ## public safety: SYNTHETIC police sources + Chicago assaults
 
 demo-forecast: setup ## air quality a day ahead, replayed hour by hour over the data's last 3 days: live scores, switches, drift (~10 min)
 	$(BIN)/citylake demo forecast
+
+demo-energy: setup ## energy, water, noise, surface water: real household, pipe and bills + SYNTHETIC meters through Airflow
+	$(BIN)/citylake demo energy
 
 bench-anomalies: setup ## water anomalies: event precision/recall of both detectors on seeded series; the real pipe charted
 	$(BIN)/python benchmarks/water_anomalies.py

@@ -79,9 +79,15 @@ def _tables(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from pipelines.demo import DemoError, run_demo, run_forecast_demo, run_safety_demo, run_traffic_demo
+    from pipelines.demo import DemoError, run_demo, run_energy_demo, run_forecast_demo, run_safety_demo, run_traffic_demo
 
-    demos = {"air": run_demo, "traffic": run_traffic_demo, "safety": run_safety_demo, "forecast": run_forecast_demo}
+    demos = {
+        "air": run_demo,
+        "traffic": run_traffic_demo,
+        "safety": run_safety_demo,
+        "forecast": run_forecast_demo,
+        "energy": run_energy_demo,
+    }
     try:
         print(demos[args.domain](load_settings()))
     except DemoError as exc:
@@ -262,9 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "domain",
         nargs="?",
-        choices=["air", "traffic", "safety", "forecast"],
+        choices=["air", "traffic", "safety", "forecast", "energy"],
         default="air",
-        help="which application (default air; forecast: AQI a day ahead, replayed hour by hour)",
+        help="which application (default air; forecast: AQI a day ahead, replayed hour by hour; energy: energy, water, noise)",
     )
     d.set_defaults(run=_demo)
     s = sub.add_parser("summary", help="print the air-quality summary of the lake")

@@ -77,3 +77,36 @@ def build(settings: Settings, run_id: str, params: noise.NoiseParams | None = No
         log.info("%s is not published yet: %s waits for it", lake.uri(WATER), WATER_QUALITY_CLASS.name)
     write_run_record(lake, PIPELINE, run_id, result)
     return result
+
+
+def results_text(settings: Settings) -> str:
+    """The noise and water-quality marts' figures as text; a mart not built yet says so."""
+    lake = Lake(settings)
+    lines: list[str] = []
+    if lake.has(NOISE_EXCEEDANCES):
+        rows = lake.read(NOISE_EXCEEDANCES)
+        judged = rows[rows["complete"]]
+        table = judged.groupby(["sensor_id", "zone_class", "period"]).agg(
+            periods=("exceeded", "size"), exceeded=("exceeded", "sum"), worst_excess_db=("excess_db", "max")
+        )
+        night_max = rows.groupby("sensor_id")["lmax_exceeded"].sum().rename("nights_lmax_over")
+        lines += [
+            f"Noise against {noise.STANDARD} (day 06-22, night 22-06):",
+            table.join(night_max).reset_index().to_string(index=False),
+            "",
+        ]
+    if lake.has(WATER_QUALITY_CLASS):
+        rows = lake.read(WATER_QUALITY_CLASS)
+        classes = rows.pivot_table(index="station", columns="class_name", values="local_date", aggfunc="count", fill_value=0)
+        worst = (
+            rows.sort_values("class_code")
+            .groupby("station")
+            .tail(1)[["station", "local_date", "class_name", "limiting_parameters"]]
+        )
+        lines += [
+            f"Surface water by {water_quality.STANDARD}: days per class",
+            classes.to_string(),
+            "Each station's worst day:",
+            worst.sort_values("station").to_string(index=False),
+        ]
+    return "\n".join(lines) if lines else "No noise or water-quality mart is built yet."

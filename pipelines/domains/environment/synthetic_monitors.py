@@ -70,7 +70,7 @@ def write_noise_file(directory: Path, start: dt.date, days: int, seed: int = 309
         if sensor == "SynthN1":
             building = night & np.isin(night_of, nights)
             laeq = np.where(building, laeq + 12, laeq)
-        lmax = laeq + rng.gamma(4, 2.5, len(hours))
+        lmax = laeq + rng.gamma(3, 2.0, len(hours))  # fast maxima a few dB above the hour's Leq, rarely 15 more
         if sensor == "SynthN1":
             lmax = np.where(building & (hour == 2), night_level + 30, lmax)  # a pile driver at 2 a.m.: beyond limit + 15
         lost = rng.random(len(hours)) < 0.02
