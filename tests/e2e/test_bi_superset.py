@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
@@ -217,6 +218,30 @@ def air_forecasts(lake: Lake) -> None:
     lake.publish(catalog()[(Zone.CURATED, "model_live_scores")], rows, None, "r", "le")
 
 
+def energy_and_environment_marts(settings: Settings, client, folder: Path) -> None:
+    """The real pipe and SYNTHETIC building meters, noise sensors and water stations through their feeds and marts."""
+    from pipelines.domains.energy import portfolio, synthetic, water
+    from pipelines.domains.environment import monitoring, synthetic_monitors
+    from pipelines.flows import clean as clean_flow
+    from pipelines.lake.ingest import deliver
+    from pipelines.sources.registry import get_source
+
+    files = {
+        "pipe_flow": DATA_DIR / "energy" / "water_flow.csv",
+        "building_meters": synthetic.write_building_meters(folder, buildings=6, start="2024-07-01", days=3),
+        "noise_sensors": synthetic_monitors.write_noise_file(folder, dt.date(2024, 6, 1), 14)[0],
+        "water_quality_stations": synthetic_monitors.write_water_quality_file(folder, dt.date(2024, 6, 1), 14)[0],
+    }
+    for name, path in files.items():
+        feed = get_source(name)
+        deliver(Lake(settings), feed, [path])
+        clean_flow.ingest(settings, feed, "bi", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        clean_flow.clean(settings, feed, "bi", client)
+    water.build(settings, "bi")
+    portfolio.build(settings, "bi", portfolio.ShiftParams(last_days=3))
+    monitoring.build(settings, "bi")
+
+
 @pytest.fixture(scope="module")
 def bi(tmp_path_factory: pytest.TempPathFactory, dask_client) -> Iterator[tuple[superset.SupersetConfig, Settings]]:
     require_chromium()
@@ -225,6 +250,7 @@ def bi(tmp_path_factory: pytest.TempPathFactory, dask_client) -> Iterator[tuple[
     lake = air_marts_lake(settings, ("Dingling", "Huairou"), 24 * 42, dask_client)
     traffic_and_safety_marts(lake)
     air_forecasts(lake)
+    energy_and_environment_marts(settings, dask_client, home / "synthetic")
     config = superset.SupersetConfig(home=home / "superset", port=free_port())
     started = superset.up(settings, config)
     try:
@@ -304,6 +330,27 @@ def expected(settings: Settings) -> dict[str, object]:
                 " AND origin_ts_utc = (SELECT max(origin_ts_utc) FROM air_aqi_forecast)",
             )
         ),
+        "Peak shaving by shifting load": one(
+            settings,
+            "SELECT max(group_peak_before_kw), max(group_peak_after_kw) FROM energy_load_shifting GROUP BY local_date ORDER BY local_date",
+        ),
+        "Water flow anomalies": one(
+            settings, "SELECT kind, hours FROM water_flow_anomalies WHERE detector = 'robust' ORDER BY start_utc DESC"
+        ),
+        "Noise exceedances, last month": sorted(
+            one(
+                settings,
+                "SELECT sensor_id, period, count(*) FILTER (WHERE exceeded) FROM noise_exceedances"
+                " WHERE local_date > (SELECT max(local_date) FROM noise_exceedances) - INTERVAL 30 DAY GROUP BY ALL",
+            )
+        ),
+        "Surface water class, latest day": sorted(
+            one(
+                settings,
+                "SELECT station, class_name FROM water_quality_class"
+                " WHERE local_date = (SELECT max(local_date) FROM water_quality_class)",
+            )
+        ),
         "Heavy-pollution warnings, last day": sorted(
             one(
                 settings,
@@ -340,6 +387,15 @@ def shown(name: str, data: list[dict]) -> object:
         return sorted((r["domain"], r["model"], round(r["live_mae"], 6)) for r in data)
     if name == "AQI a day ahead, latest forecast":
         return sorted((k, v) for r in data for k, v in r.items() if k != "target_ts_utc" and v is not None)
+    if name == "Peak shaving by shifting load":
+        rows = sorted(data, key=lambda r: r["local_date"])
+        return [(r["peak as metered"], r["peak as planned"]) for r in rows]
+    if name == "Water flow anomalies":
+        return [(r["kind"], r["hours"]) for r in data]
+    if name == "Noise exceedances, last month":
+        return sorted((r["sensor_id"], r["period"], r["periods_exceeded"]) for r in data)
+    if name == "Surface water class, latest day":
+        return sorted((r["station"], r["class_name"]) for r in data)
     if name == "Heavy-pollution warnings, last day":
         return sorted((r["station"], r["lead_time_min"], r["severity"], r["basis"]) for r in data)
     if name == "Champion changes and drift":
@@ -380,6 +436,7 @@ def test_the_city_situation_dashboard_shows_every_mart_as_duckdb_reads_it(bi, pa
         return page.get_by_text(text, exact=True).first.bounding_box()["y"]
 
     sections = [("Air quality", "Heavy-pollution warnings, last day"), ("Traffic", "Congestion alerts, latest run")]
+    sections += [("Energy, water and noise", "Surface water class, latest day")]
     sections += [("Model comparison and early warning", "Champion changes and drift"), ("Public safety", "Crime trend by year")]
     tops = [(top(section), top(chart)) for section, chart in sections]
     assert [y for pair in tops for y in pair] == sorted(y for pair in tops for y in pair)  # each chart under its header
@@ -390,6 +447,7 @@ def test_the_city_situation_dashboard_shows_every_mart_as_duckdb_reads_it(bi, pa
         "City situation",
         "Air quality",
         "Traffic",
+        "Energy, water and noise",
         "Model comparison and early warning",
         "Public safety",
         full_page=True,
