@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -49,6 +49,21 @@ def beijing_slice(station: str, rows: int) -> bytes:
     """The header and the first `rows` data rows of a station's real file, cut at run time."""
     with beijing_file(station).open("rb") as handle:
         return b"".join(next(handle) for _ in range(rows + 1))
+
+
+def through_feed(settings: Settings, client: distributed.Client, feed_name: str, paths: list[Path], run_id: str = "r1") -> Any:
+    """Deliver files to a feed's landing folder, ingest and clean them, as its clean DAG does; the clean summary."""
+    from pipelines.flows import clean as clean_flow
+    from pipelines.lake.ingest import deliver
+    from pipelines.lake.storage import Lake
+    from pipelines.sources.registry import get_source
+
+    feed = get_source(feed_name)
+    lake = Lake(settings)
+    lake.ensure_exists()
+    deliver(lake, feed, paths)
+    clean_flow.ingest(settings, feed, run_id, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    return clean_flow.clean(settings, feed, run_id, client)
 
 
 def air_marts_lake(settings: Settings, stations: tuple[str, ...], hours: int, client: distributed.Client) -> Lake:

@@ -203,6 +203,7 @@ def test_dag_files_only_wire(dagbag) -> None:
                     "from airflow.sdk",
                     "from pipelines.orchestration import assets",
                     "from pipelines.orchestration.feed_dags",
+                    "from pipelines.orchestration.mart_dags",
                     "from pipelines.orchestration.task_policy",
                 )
             )

@@ -27,7 +27,7 @@ from pipelines.lake.catalog import catalog
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 from pipelines.processes import alive
-from tests.conftest import DATA_DIR, air_marts_lake
+from tests.conftest import DATA_DIR, air_marts_lake, through_feed
 from tests.e2e.browser import ARTIFACTS, browser_page, free_port, require_chromium, screenshot
 
 pytestmark = pytest.mark.slow
@@ -222,9 +222,6 @@ def energy_and_environment_marts(settings: Settings, client, folder: Path) -> No
     """The real pipe and SYNTHETIC building meters, noise sensors and water stations through their feeds and marts."""
     from pipelines.domains.energy import portfolio, synthetic, water
     from pipelines.domains.environment import monitoring, synthetic_monitors
-    from pipelines.flows import clean as clean_flow
-    from pipelines.lake.ingest import deliver
-    from pipelines.sources.registry import get_source
 
     files = {
         "pipe_flow": DATA_DIR / "energy" / "water_flow.csv",
@@ -233,10 +230,7 @@ def energy_and_environment_marts(settings: Settings, client, folder: Path) -> No
         "water_quality_stations": synthetic_monitors.write_water_quality_file(folder, dt.date(2024, 6, 1), 14)[0],
     }
     for name, path in files.items():
-        feed = get_source(name)
-        deliver(Lake(settings), feed, [path])
-        clean_flow.ingest(settings, feed, "bi", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-        clean_flow.clean(settings, feed, "bi", client)
+        through_feed(settings, client, name, [path], run_id="bi")
     water.build(settings, "bi")
     portfolio.build(settings, "bi", portfolio.ShiftParams(last_days=3))
     monitoring.build(settings, "bi")

@@ -7,23 +7,16 @@ import datetime as dt
 import pytest
 
 from pipelines.domains.energy import meters
-from pipelines.flows import clean as clean_flow
 from pipelines.lake.catalog.energy import ENERGY_LOAD_PROFILES
-from pipelines.lake.ingest import deliver
 from pipelines.lake.storage import Lake
-from pipelines.sources.registry import get_source
-from tests.conftest import DATA_DIR, require_data
+from tests.conftest import DATA_DIR, require_data, through_feed
 
 pytestmark = pytest.mark.slow
 
 
 def test_the_households_copied_days_are_flagged_and_kept_out_of_learning(settings, dask_client) -> None:
+    through_feed(settings, dask_client, "household_power", [require_data(DATA_DIR / "energy" / "household_power_2007.csv.gz")])
     lake = Lake(settings)
-    lake.ensure_exists()
-    feed = get_source("household_power")
-    deliver(lake, feed, [require_data(DATA_DIR / "energy" / "household_power_2007.csv.gz")])
-    clean_flow.ingest(settings, feed, "r1", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    clean_flow.clean(settings, feed, "r1", dask_client)
 
     result = meters.build(settings, "r1")
     days = lake.read(ENERGY_LOAD_PROFILES).set_index("local_date")

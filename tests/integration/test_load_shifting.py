@@ -3,29 +3,22 @@ energy, moves only inside the window, and lowers the peak to the optimum found w
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from pipelines.domains.energy import portfolio, shifting, synthetic
-from pipelines.flows import clean as clean_flow
 from pipelines.lake.catalog.energy import ENERGY_LOAD_SHIFTING
-from pipelines.lake.ingest import deliver
 from pipelines.lake.storage import Lake
-from pipelines.sources.registry import get_source
+from tests.conftest import through_feed
 
 pytestmark = pytest.mark.slow
 
 
 def test_the_portfolio_plan_keeps_energy_and_reaches_the_optimum(settings, dask_client, tmp_path) -> None:
+    meters = synthetic.write_building_meters(tmp_path, buildings=12, start="2024-07-01", days=3)
+    assert through_feed(settings, dask_client, "building_meters", [meters]).rows_quarantined == 0
     lake = Lake(settings)
-    lake.ensure_exists()
-    feed = get_source("building_meters")
-    deliver(lake, feed, [synthetic.write_building_meters(tmp_path, buildings=12, start="2024-07-01", days=3)])
-    clean_flow.ingest(settings, feed, "r1", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    assert clean_flow.clean(settings, feed, "r1", dask_client).rows_quarantined == 0
 
     result = portfolio.build(settings, "r1", portfolio.ShiftParams(last_days=2))
     plan = lake.read(ENERGY_LOAD_SHIFTING)

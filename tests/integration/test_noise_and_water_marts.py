@@ -8,11 +8,9 @@ import pandas as pd
 import pytest
 
 from pipelines.domains.environment import monitoring, synthetic_monitors
-from pipelines.flows import clean as clean_flow
 from pipelines.lake.catalog.environment import NOISE_EXCEEDANCES, WATER_QUALITY_CLASS
-from pipelines.lake.ingest import deliver
 from pipelines.lake.storage import Lake
-from pipelines.sources.registry import get_source
+from tests.conftest import through_feed
 
 pytestmark = pytest.mark.slow
 START, DAYS = dt.date(2024, 6, 1), 28
@@ -24,11 +22,7 @@ def test_planted_construction_nights_and_a_spill_are_found(settings, dask_client
     noise_file, planted = synthetic_monitors.write_noise_file(tmp_path, START, DAYS)
     water_file, spill = synthetic_monitors.write_water_quality_file(tmp_path, START, DAYS)
     for name, path in (("noise_sensors", noise_file), ("water_quality_stations", water_file)):
-        feed = get_source(name)
-        deliver(lake, feed, [path])
-        clean_flow.ingest(settings, feed, "r1", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-        summary = clean_flow.clean(settings, feed, "r1", dask_client)
-        assert summary.rows_quarantined == 0, name
+        assert through_feed(settings, dask_client, name, [path]).rows_quarantined == 0, name
 
     result = monitoring.build(settings, "r1")
     noise = lake.read(NOISE_EXCEEDANCES)

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from pipelines.domains.energy import synthetic, utilities
-from pipelines.flows import clean as clean_flow
 from pipelines.lake.catalog.energy import ENERGY_UTILITY_LINKS
-from pipelines.lake.ingest import deliver
 from pipelines.lake.storage import Lake
-from pipelines.sources.registry import get_source
-from tests.conftest import DATA_DIR, require_data
+from tests.conftest import DATA_DIR, require_data, through_feed
 
 pytestmark = pytest.mark.slow
 
@@ -27,10 +22,7 @@ def test_gas_follows_heating_degree_days_and_the_meters_pairs_are_all_there(sett
         ("utilities_monthly", bills_file),
         ("building_meters", synthetic.write_building_meters(tmp_path, buildings=3, start="2024-01-08", days=14)),
     ):
-        feed = get_source(name)
-        deliver(lake, feed, [path])
-        clean_flow.ingest(settings, feed, "r1", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-        clean_flow.clean(settings, feed, "r1", dask_client)
+        through_feed(settings, dask_client, name, [path])
 
     result = utilities.build(settings, "r1")
     found = lake.read(ENERGY_UTILITY_LINKS)

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from pipelines.domains.energy import water
-from pipelines.flows import clean as clean_flow
 from pipelines.lake.catalog.energy import WATER_FLOW_ANOMALIES
-from pipelines.lake.ingest import deliver
 from pipelines.lake.storage import Lake
-from pipelines.sources.registry import get_source
-from tests.conftest import DATA_DIR, require_data
+from tests.conftest import DATA_DIR, require_data, through_feed
 
 pytestmark = pytest.mark.slow
 
 
 def test_the_pipe_feed_gives_four_periods_per_detector_kind(settings, dask_client) -> None:
+    through_feed(settings, dask_client, "pipe_flow", [require_data(DATA_DIR / "energy" / "water_flow.csv")])
     lake = Lake(settings)
-    lake.ensure_exists()
-    feed = get_source("pipe_flow")
-    deliver(lake, feed, [require_data(DATA_DIR / "energy" / "water_flow.csv")])
-    clean_flow.ingest(settings, feed, "r1", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    clean_flow.clean(settings, feed, "r1", dask_client)
 
     result = water.build(settings, "r1")
     found = lake.read(WATER_FLOW_ANOMALIES)

@@ -1,0 +1,118 @@
+"""What the mart DAG factory wires: DAGs that rebuild marts when any of their clean datasets is published, with one
+task calling one job. Declared here as data (id, inputs, job, documentation); `dags/marts.py` only wires them.
+
+A job is `module:function` under `pipelines.orchestration`, a function of the run id returning an XCom-sized dict;
+it is imported inside the task, so parsing the DAG imports nothing heavy. Its result is the outlet events' extra:
+per mart when the result is keyed by mart name, else its scalar figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class MartDag:
+    """One marts DAG: which clean datasets trigger it (any of them), which job runs, what it publishes."""
+
+    dag_id: str
+    department: str
+    inputs: tuple[str, ...]  # clean datasets; a publish of any of them runs the DAG
+    job: str  # "module:function" in pipelines.orchestration
+    task_id: str
+    title: str
+    description: str
+    tags: tuple[str, ...] = ()
+    timeout: dt.timedelta = dt.timedelta(minutes=30)
+
+    @property
+    def doc_md(self) -> str:
+        triggers = " or ".join(f"`clean/{name}`" for name in self.inputs)
+        return f"### {self.title}\nRuns when {triggers} is published. {self.description} Contracts: `docs/marts.md`."
+
+
+MART_DAGS: tuple[MartDag, ...] = (
+    MartDag(
+        "energy_load_marts",
+        "energy",
+        ("energy_readings",),
+        "energy:load_profiles",
+        "profile_days",
+        "Electricity: daily load profiles",
+        "Per meter and local day: energy, peak and its time, base load, mean and load factor, weekday or weekend; "
+        "the readings missing, and the meter copies (runs of readings equal in every measure to those one day "
+        "earlier, how gaps get filled by copying) flagged, so that such days are kept but not learned from "
+        "(`usable`). Publishes `curated/energy_load_profiles`.",
+        ("electricity",),
+    ),
+    MartDag(
+        "energy_shifting_marts",
+        "energy",
+        ("building_meter_readings",),
+        "energy:load_shifting",
+        "plan_shifting",
+        "Electricity: peak shaving by shifting load",
+        "For each of the latest days, every building's flexible share of electricity (from its energy audit) is "
+        "moved within the window (06:00-22:00 local) by a linear program (HiGHS) so that the portfolio's peak is "
+        "lowest. Publishes `curated/energy_load_shifting`: per building and 15 minutes the flexible load before and "
+        "after, and the group's peak before and after.",
+        ("electricity", "peak-shaving"),
+    ),
+    MartDag(
+        "energy_links_marts",
+        "energy",
+        ("building_meter_readings", "utility_bills"),
+        "energy:utility_links",
+        "correlate_utilities",
+        "Energy: utilities that move together",
+        "Per building: every pair of electricity, heat, gas, water and the outdoor temperature, hourly and daily, at "
+        "lag 0 and at the lag where they move together most, with 95 % intervals on the effective sample size. Per "
+        "utility account: gas use against heating degree-days. Publishes `curated/energy_utility_links`.",
+        ("correlation",),
+    ),
+    MartDag(
+        "energy_water_marts",
+        "energy",
+        ("water_readings",),
+        "energy:water_anomalies",
+        "detect_anomalies",
+        "Water: anomalous periods in metered flow",
+        "Every meter's hourly flow is compared with its seasonal baseline (the same hour's median over the week "
+        "around it); runs of hours with a robust score of 4 or more, peaking at 6 or more, are anomalous periods "
+        "(`low`: losses or maintenance, `high`: pumping). IsolationForest reports its periods beside them. "
+        "Publishes `curated/water_flow_anomalies`.",
+        ("water", "anomalies"),
+    ),
+    MartDag(
+        "environment_noise_water_marts",
+        "environment",
+        ("noise_levels", "water_quality_samples"),
+        "noise_water:build_marts",
+        "build_marts",
+        "Noise and surface water: exceedances and classes",
+        "Publishes `curated/noise_exceedances` (Ld and Ln per sensor and local date against its zone's GB 3096-2008 "
+        "limits, the night-maximum rule) and `curated/water_quality_class` (each station-day's GB 3838-2002 class "
+        "and its limiting parameters).",
+        ("noise", "water-quality"),
+    ),
+)
+
+
+def run_job(job: str, run_id: str) -> dict[str, Any]:
+    """Import `pipelines.orchestration.<module>` and call its function with the run id (inside a task)."""
+    module, _, function = job.partition(":")
+    result: dict[str, Any] = getattr(importlib.import_module(f"pipelines.orchestration.{module}"), function)(run_id)
+    return result
+
+
+def outlet_extra(result: dict[str, Any], mart: str) -> dict[str, Any]:
+    """What an outlet event carries: the mart's own entry of a result keyed by mart, else the result's scalars."""
+    own = result.get(mart)
+    if isinstance(own, dict):
+        return own
+    if any(isinstance(v, dict) and "rows" in v for v in result.values()):
+        return {"rows": 0, "note": "its input is not published yet"}
+    return {k: v for k, v in result.items() if isinstance(v, (int, float, str, bool)) or v is None}
