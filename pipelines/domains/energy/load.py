@@ -38,10 +38,11 @@ PROFILE_COLUMNS = [
 
 @dataclass(frozen=True)
 class LoadParams:
-    """How readings become daily profiles: the meters' local time, the reading interval, what counts as a copy."""
+    """How readings become daily profiles: the meters' local time, the reading interval (None: each meter's most
+    common step), what counts as a copy."""
 
     timezone: str = "Europe/Paris"  # the sample household is in Sceaux; a city sets its own (DAG param)
-    interval: str = "1min"
+    interval: str | None = None
     min_copy_readings: int = 15
     base_quantile: float = 0.1
     max_missing_share: float = 0.05  # a day missing more is not usable
@@ -49,6 +50,15 @@ class LoadParams:
     def __post_init__(self) -> None:
         if self.min_copy_readings < 2 or not 0 <= self.base_quantile < 0.5 or not 0 <= self.max_missing_share < 1:
             raise ValueError(f"need min_copy_readings >= 2, 0 <= base_quantile < 0.5, 0 <= max_missing_share < 1: {self}")
+
+
+def reading_interval(times: pd.Series, declared: str | None = None) -> pd.Timedelta:
+    """The declared interval, else the most common step between a meter's consecutive readings (one reading: 1 h)."""
+    if declared:
+        return pd.Timedelta(declared)
+    steps = times.sort_values().diff().dropna()
+    steps = steps[steps > pd.Timedelta(0)]
+    return pd.Timedelta(steps.mode().iloc[0]) if len(steps) else pd.Timedelta(hours=1)
 
 
 def copied(readings: pd.DataFrame, params: LoadParams, measures: tuple[str, ...] = MEASURES) -> pd.Series:
@@ -60,7 +70,7 @@ def copied(readings: pd.DataFrame, params: LoadParams, measures: tuple[str, ...]
     same = np.ones(len(joined), dtype=bool)
     for m in present:
         same &= (joined[m] == joined[f"{m}_day_before"]).to_numpy()
-    step = pd.Timedelta(params.interval)
+    step = reading_interval(readings["ts_utc"], params.interval)
     consecutive = np.r_[False, np.diff(readings["ts_utc"].to_numpy()) == step.to_timedelta64()]
     run_id = np.cumsum(~same | ~consecutive)  # a new run starts at each non-copy or time jump
     lengths = pd.Series(same).groupby(run_id).transform("sum").to_numpy()
@@ -80,10 +90,10 @@ def expected_readings(dates: pd.Series, timezone: str, step: pd.Timedelta) -> pd
 def daily_profiles(readings: pd.DataFrame, params: LoadParams, utility: str = "electricity") -> pd.DataFrame:
     """The profiles of one or more meters' readings (meter_id, ts_utc, active_power_kw, and the other measures)."""
     frames = []
-    step = pd.Timedelta(params.interval)
-    per_day = int(pd.Timedelta(days=1) / step)
     for meter, rows in readings.sort_values(["meter_id", "ts_utc"]).groupby("meter_id", sort=True):
         rows = rows.reset_index(drop=True)
+        step = reading_interval(rows["ts_utc"], params.interval)
+        per_day = int(pd.Timedelta(days=1) / step)
         local = rows["ts_utc"].dt.tz_convert(params.timezone)
         rows = rows.assign(copied=copied(rows, params), local_date=local.dt.date, local_time=local.dt.strftime("%H:%M"))
         grouped = rows.groupby("local_date", sort=True)

@@ -55,3 +55,16 @@ def test_gaps_and_the_clock_change_days() -> None:
     assert (out["readings"], out["missing_readings"], out["quality"], bool(out["usable"])) == (22, 2, "gaps", False)
     with pytest.raises(ValueError, match="min_copy_readings >= 2"):
         load.LoadParams(min_copy_readings=1)
+
+
+def test_each_meters_interval_is_read_from_its_readings_when_not_declared() -> None:
+    hourly = meter([1.0] * 6 + [2.0] * 12 + [4.0] * 6)
+    quarter = meter([2.0] * 96).assign(
+        meter_id="q", ts_utc=pd.date_range("2024-01-05", periods=96, freq="15min", tz="UTC")
+    )  # 15-minute readings of 2 kW: 48 kWh a day
+    out = load.daily_profiles(pd.concat([hourly, quarter]), load.LoadParams(timezone="UTC", min_copy_readings=3))
+    assert out[["meter_id", "energy_kwh", "readings", "missing_readings"]].values.tolist() == [
+        ["m", 54.0, 24, 0],
+        ["q", 48.0, 96, 0],
+    ]
+    assert load.reading_interval(pd.Series(pd.to_datetime(["2024-01-01 00:00", "2024-01-01 00:05"]))) == pd.Timedelta("5min")
