@@ -60,15 +60,14 @@ def _run(dag: Any, logical_date: dt.datetime, conf: dict[str, Any]) -> Any:
     return run
 
 
-def _queued_runs(dag_ids: Sequence[str]) -> Iterator[tuple[str, dt.datetime, dict[str, Any]]]:
+def _queued_runs(dag_ids: Sequence[str]) -> list[tuple[str, dt.datetime, dict[str, Any]]]:
     """Runs other DAGs queued (a TriggerDagRunOperator) at a logical date, oldest first: dag id, logical date, conf.
     (A run queued without one is left to the scheduler.)"""
     from airflow.models.dagrun import DagRun
     from airflow.utils.state import DagRunState
 
     queued = DagRun.find(dag_id=list(dag_ids), state=DagRunState.QUEUED)
-    found = sorted(((r.dag_id, r.logical_date, dict(r.conf or {})) for r in queued if r.logical_date), key=lambda run: run[1])
-    yield from found
+    return sorted(((r.dag_id, r.logical_date, dict(r.conf or {})) for r in queued if r.logical_date), key=lambda run: run[1])
 
 
 @contextmanager

@@ -85,3 +85,25 @@ def feeds_into(datasets: Iterable[str], directory: Path | None = None) -> list[F
     """The feeds (their YAML says so) that deliver into these canonical datasets, by name."""
     wanted = set(datasets)
     return [feed for name, feed in sorted(all_sources(directory).items()) if feed.dataset in wanted]
+
+
+def local_timezone(dataset: str, directory: Path | None = None) -> str:
+    """The civil zone a dataset's local days and hours are counted in, as the feeds into it declare it
+    (`time.local_timezone`, else `time.timezone`). A dataset whose feeds declare none, or disagree, is an error
+    that says what to declare: a mart must not guess the city's clock."""
+    zones: dict[str, str] = {}
+    for feed in feeds_into([dataset], directory):
+        zone = (feed.time.local_timezone or feed.time.timezone) if feed.time is not None else None
+        if zone:
+            zones[feed.name] = zone
+    found = sorted(set(zones.values()))
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise FeedConfigError(
+            f"no feed into {dataset} declares its local time zone: add time.local_timezone to its feed YAML"
+            " (or give the job's timezone parameter)"
+        )
+    raise FeedConfigError(
+        f"the feeds into {dataset} declare different local time zones {zones}: give the job's timezone parameter"
+    )

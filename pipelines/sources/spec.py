@@ -136,6 +136,9 @@ class TimeSpec(_Strict):
     parts: dict[Literal["year", "month", "day", "hour", "minute"], str] | None = None
     row_clock: RowClock | None = None
     timezone: str | None = None  # IANA name; naive times without it are quarantined as NAIVE_TIMESTAMP
+    # the civil zone whose days and hours the marts count in, where the file's clock is another (a meter kept on
+    # winter time all year); default: `timezone`
+    local_timezone: str | None = None
     # `ignore`: the values are local clock times in `timezone` even where they carry a Z or an offset (an export
     # artefact): the marker is dropped and the clock read in the zone. `trust` (default): an offset means what it says.
     offsets: Literal["trust", "ignore"] = "trust"
@@ -157,7 +160,7 @@ class TimeSpec(_Strict):
             raise ValueError("'offsets: ignore' needs the 'timezone' whose clock the values show")
         return self
 
-    @field_validator("timezone")
+    @field_validator("timezone", "local_timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
         if value is not None:

@@ -15,7 +15,7 @@ precision is the share of found periods that hit, recall the share of events fou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -118,7 +118,7 @@ def isolation_forest(series: pd.Series, params: AnomalyParams) -> pd.DataFrame:
     forest = IsolationForest(contamination=params.contamination, random_state=params.seed, n_estimators=200)
     flagged = pd.Series(False, index=series.index)
     flagged[known] = forest.fit_predict(features[known].to_numpy()) == -1
-    lenient = AnomalyParams(**{**params.__dict__, "min_peak": params.threshold})
+    lenient = replace(params, min_peak=params.threshold)
     return periods(flagged, scores, series, baseline, lenient, "isolation_forest")
 
 

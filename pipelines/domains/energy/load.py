@@ -38,10 +38,10 @@ PROFILE_COLUMNS = [
 
 @dataclass(frozen=True)
 class LoadParams:
-    """How readings become daily profiles: the meters' local time, the reading interval (None: each meter's most
+    """How readings become daily profiles: the meters' local time zone, the reading interval (None: each meter's most
     common step), what counts as a copy."""
 
-    timezone: str = "Europe/Paris"  # the sample household is in Sceaux; a city sets its own (DAG param)
+    timezone: str  # the civil zone of the meters' days: the feeds' declaration (`meters.build` reads it)
     interval: str | None = None
     min_copy_readings: int = 15
     base_quantile: float = 0.1

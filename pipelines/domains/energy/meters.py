@@ -10,14 +10,16 @@ from pipelines.lake.catalog import clean_dataset
 from pipelines.lake.catalog.energy import ENERGY_LOAD_PROFILES
 from pipelines.lake.runs import idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
+from pipelines.sources.registry import local_timezone
 
 PIPELINE = "energy_load_marts"
 ELECTRICITY = clean_dataset("energy_readings")
 
 
 def build(settings: Settings, run_id: str, params: load.LoadParams | None = None) -> dict[str, Any]:
-    """Profile every meter's days and publish them (the whole mart, one commit); a summary."""
-    params = params or load.LoadParams()
+    """Profile every meter's days (in the local zone its feeds declare, unless `params` gives one) and publish them
+    (the whole mart, one commit); a summary."""
+    params = params or load.LoadParams(timezone=local_timezone(ELECTRICITY.name))
     lake = Lake(settings)
     version = lake.require(ELECTRICITY, "run an electricity feed's clean DAG first (e.g. energy_household_power_clean)")
     readings = lake.read(ELECTRICITY, version=version, columns=["meter_id", "ts_utc", *load.MEASURES])

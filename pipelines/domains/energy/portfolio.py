@@ -20,6 +20,7 @@ from pipelines.lake.catalog import clean_dataset
 from pipelines.lake.catalog.energy import ENERGY_LOAD_SHIFTING
 from pipelines.lake.runs import idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
+from pipelines.sources.registry import local_timezone
 
 log = logging.getLogger(__name__)
 PIPELINE = "energy_shifting_marts"
@@ -28,9 +29,10 @@ BUILDINGS = clean_dataset("building_meter_readings")
 
 @dataclass(frozen=True)
 class ShiftParams:
-    """Which days, the window flexible load may move within, an optional cap, the portfolio's local time."""
+    """Which days, the window flexible load may move within, an optional cap, the portfolio's local time zone (None:
+    the one its feeds declare)."""
 
-    timezone: str = "Asia/Shanghai"
+    timezone: str | None = None
     window_start_h: int = 6
     window_end_h: int = 22
     cap: float | None = None  # at most cap x a building's largest flexible load per interval; None: no cap
@@ -45,15 +47,16 @@ class ShiftParams:
         return f"{self.window_start_h:02d}:00-{self.window_end_h:02d}:00"
 
 
-def plan_day(day: pd.DataFrame, params: ShiftParams, group_id: str = "all") -> pd.DataFrame:
-    """One local day of readings (building_id, building_type, flexible_share, ts_utc, electricity_kw) planned."""
+def plan_day(day: pd.DataFrame, params: ShiftParams, timezone: str, group_id: str = "all") -> pd.DataFrame:
+    """One local day of readings (building_id, building_type, flexible_share, ts_utc, electricity_kw) planned, the
+    window read in `timezone`."""
     grid = day.pivot_table(index="building_id", columns="ts_utc", values="electricity_kw", aggfunc="last").sort_index()
     if grid.isna().any().any():  # a building missing intervals: those stay as they are (no flexible load there)
         log.warning("%d missing intervals on %s: planned as fixed zero", int(grid.isna().sum().sum()), day["local_date"].iloc[0])
     load = grid.fillna(0.0).to_numpy()
     share = day.groupby("building_id")["flexible_share"].first().reindex(grid.index).fillna(0).to_numpy()[:, None]
     fixed, flexible = load * (1 - share), load * share
-    local_hours = pd.DatetimeIndex(grid.columns).tz_convert(params.timezone)
+    local_hours = pd.DatetimeIndex(grid.columns).tz_convert(timezone)
     hours = local_hours.hour + local_hours.minute / 60
     window = (hours >= params.window_start_h) & (hours < params.window_end_h)
     plan = shifting.shift_load(fixed, flexible, np.asarray(window), params.cap)
@@ -81,13 +84,14 @@ def plan_day(day: pd.DataFrame, params: ShiftParams, group_id: str = "all") -> p
 def build(settings: Settings, run_id: str, params: ShiftParams | None = None) -> dict[str, Any]:
     """Plan the latest `last_days` local days and publish them; per day the peak before and after."""
     params = params or ShiftParams()
+    zone = params.timezone or local_timezone(BUILDINGS.name)
     lake = Lake(settings)
     version = lake.require(BUILDINGS, "run the building_meters feed's clean DAG first (energy_building_meters_clean)")
     columns = ["building_id", "building_type", "flexible_share", "ts_utc", "electricity_kw"]
     readings = lake.read(BUILDINGS, version=version, columns=columns)
-    readings = readings.assign(local_date=readings["ts_utc"].dt.tz_convert(params.timezone).dt.date)
+    readings = readings.assign(local_date=readings["ts_utc"].dt.tz_convert(zone).dt.date)
     days = sorted(readings["local_date"].unique())[-params.last_days :]
-    plans = [plan_day(readings[readings["local_date"] == day], params) for day in days]
+    plans = [plan_day(readings[readings["local_date"] == day], params, zone) for day in days]
     rows = pd.concat(plans, ignore_index=True)
     key = idempotency_key(PIPELINE, ENERGY_LOAD_SHIFTING.logic_version, version, repr(params))
     published = lake.publish(ENERGY_LOAD_SHIFTING, rows, {"local_date": [d.isoformat() for d in days]}, run_id, key)

@@ -14,6 +14,7 @@ from pipelines.lake.catalog import clean_dataset
 from pipelines.lake.catalog.energy import ENERGY_UTILITY_LINKS
 from pipelines.lake.runs import idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
+from pipelines.sources.registry import local_timezone
 
 PIPELINE = "energy_links_marts"
 BUILDINGS, BILLS = clean_dataset("building_meter_readings"), clean_dataset("utility_bills")
@@ -21,8 +22,8 @@ METERED = ["electricity_kw", "heat_kw", "gas_m3_h", "water_m3_h", "outdoor_temp_
 GRAINS = {"hourly": ("1h", 6), "daily": ("1D", 2)}  # grain: (resample rule, lags looked at)
 
 
-def building_links(readings: pd.DataFrame, timezone: str = "Asia/Shanghai") -> pd.DataFrame:
-    """Every building's pairs at each grain (means over the hour or the local day)."""
+def building_links(readings: pd.DataFrame, timezone: str) -> pd.DataFrame:
+    """Every building's pairs at each grain (means over the hour, or over the local day in `timezone`)."""
     frames = []
     for building, rows in readings.groupby("building_id", sort=True):
         series = rows.set_index("ts_utc").sort_index()[METERED]
@@ -67,9 +68,8 @@ def build(settings: Settings, run_id: str) -> dict[str, Any]:
     parts, versions = [], {}
     if lake.has(BUILDINGS):
         versions["buildings"] = lake.version(BUILDINGS)
-        parts.append(
-            building_links(lake.read(BUILDINGS, version=versions["buildings"], columns=["building_id", "ts_utc", *METERED]))
-        )
+        metered = lake.read(BUILDINGS, version=versions["buildings"], columns=["building_id", "ts_utc", *METERED])
+        parts.append(building_links(metered, local_timezone(BUILDINGS.name)))
     if lake.has(BILLS):
         versions["bills"] = lake.version(BILLS)
         parts.append(bill_links(lake.read(BILLS, version=versions["bills"])))

@@ -14,11 +14,11 @@ import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.domains.environment import noise, water_quality
-from pipelines.domains.environment.marts import TIMEZONE
 from pipelines.lake.catalog import clean_dataset
 from pipelines.lake.catalog.environment import NOISE_EXCEEDANCES, WATER_QUALITY_CLASS
 from pipelines.lake.runs import idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
+from pipelines.sources.registry import local_timezone
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def build(settings: Settings, run_id: str, params: noise.NoiseParams | None = No
     result: dict[str, dict[str, Any]] = {}
     if lake.has(NOISE):
         version = lake.version(NOISE)
-        rows = noise.exceedances(lake.read(NOISE, version=version), TIMEZONE, params)
+        rows = noise.exceedances(lake.read(NOISE, version=version), local_timezone(NOISE.name), params)
         key = idempotency_key(PIPELINE, NOISE_EXCEEDANCES.logic_version, version, params.min_day_hours, params.min_night_hours)
         published = lake.publish(NOISE_EXCEEDANCES, rows, None, run_id, key)
         judged = rows[rows["complete"]]
@@ -64,7 +64,7 @@ def build(settings: Settings, run_id: str, params: noise.NoiseParams | None = No
         log.info("%s is not published yet: %s waits for it", lake.uri(NOISE), NOISE_EXCEEDANCES.name)
     if lake.has(WATER):
         version = lake.version(WATER)
-        rows = water_classes(lake.read(WATER, version=version), TIMEZONE)
+        rows = water_classes(lake.read(WATER, version=version), local_timezone(WATER.name))
         key = idempotency_key(PIPELINE, WATER_QUALITY_CLASS.logic_version, version)
         published = lake.publish(WATER_QUALITY_CLASS, rows, None, run_id, key)
         result[WATER_QUALITY_CLASS.name] = {

@@ -45,7 +45,7 @@ ENERGY_LOAD_PROFILES = Table(
     (
         Column("meter_id", "string", description="the meter"),
         Column("utility", "string", description="electricity (water, gas and heat when their meters come)"),
-        Column("local_date", "date", description="the meters' local civil date (param `timezone`)"),
+        Column("local_date", "date", description="the meters' local civil date (the feeds' `time.local_timezone`)"),
         Column("day_type", "string", description="`weekday` or `weekend`"),
         Column("readings", "int32", description="readings in the day"),
         Column("missing_readings", "int32", description="readings a whole day holds at the interval, minus those there"),
@@ -78,7 +78,7 @@ ENERGY_LOAD_SHIFTING = Table(
     "energy",
     "Peak shaving by shifting load: per building and 15 minutes, the flexible load before and after, and the group's peak",
     (
-        Column("local_date", "date", description="the local day planned (param `timezone`)"),
+        Column("local_date", "date", description="the local day planned, in the zone the feeds declare"),
         Column("group_id", "string", description="the buildings planned together (`all`: the whole portfolio)"),
         Column("building_id", "string", description="the building"),
         Column("building_type", "string", description="its type"),

@@ -214,7 +214,9 @@ NOISE_EXCEEDANCES = Table(
     (
         Column("sensor_id", "string", description="the noise sensor"),
         Column("zone_class", "string", description="its acoustic zone class: 0, 1, 2, 3, 4a, 4b"),
-        Column("local_date", "date", description="local date (Asia/Shanghai); a night counts for the date it starts on"),
+        Column(
+            "local_date", "date", description="local date in the zone the feeds declare; a night counts for the date it starts on"
+        ),
         Column("period", "string", description="`day` (06:00-22:00) or `night` (22:00-06:00)"),
         Column("leq_db", "float", "dB(A)", "equivalent continuous level over the period's hours: Ld or Ln (energy average)"),
         Column("hours", "int16", description="hourly levels behind it (16 in a whole day, 8 in a whole night)"),
@@ -248,7 +250,7 @@ WATER_QUALITY_CLASS = Table(
     (
         Column("station", "string", description="the monitoring station"),
         Column("water_body", "string", description="river or lake (lakes: their own phosphorus limits)"),
-        Column("local_date", "date", description="local date (Asia/Shanghai)"),
+        Column("local_date", "date", description="local date in the zone the feeds declare"),
         Column("samples", "int16", description="samples in the day"),
         Column("do_mg_l", "float", "mg/L", "daily mean dissolved oxygen"),
         Column("codmn_mg_l", "float", "mg/L", "daily mean permanganate index"),

@@ -127,3 +127,12 @@ def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
 )
 def test_a_duplicates_policy_is_checked_at_load(duplicates: dict, message: str) -> None:
     assert broken(lambda d: d.update(duplicates=duplicates)) == message
+
+
+def test_a_datasets_local_zone_is_what_its_feeds_declare_and_a_missing_one_is_an_error() -> None:
+    from pipelines.sources.registry import local_timezone
+
+    assert local_timezone("energy_readings") == "Europe/Paris"  # the meter's clock is Etc/GMT-1, its days Paris'
+    assert local_timezone("noise_levels") == "Asia/Shanghai"
+    with pytest.raises(FeedConfigError, match="no feed into water_readings declares its local time zone"):
+        local_timezone("water_readings")  # its times carry their offsets: no zone is declared, none is guessed

@@ -54,7 +54,7 @@ def test_gaps_and_the_clock_change_days() -> None:
     out = load.daily_profiles(frame, PARAMS).iloc[0]
     assert (out["readings"], out["missing_readings"], out["quality"], bool(out["usable"])) == (22, 2, "gaps", False)
     with pytest.raises(ValueError, match="min_copy_readings >= 2"):
-        load.LoadParams(min_copy_readings=1)
+        load.LoadParams(timezone="UTC", min_copy_readings=1)
 
 
 def test_each_meters_interval_is_read_from_its_readings_when_not_declared() -> None:
