@@ -133,3 +133,16 @@ def config_problems(origin: str, error: ValidationError, location: Callable[[tup
             message = "required key is missing"
         lines.append(f"{origin}: {key + ': ' if key else ''}{message}")
     return "\n".join(lines)
+
+
+def yaml_mapping(path: Path, error: type[ValueError] = ValueError) -> dict[str, object]:
+    """A configuration file's YAML mapping; `error` saying the file and why when it is unreadable or not a mapping."""
+    import yaml
+
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise error(f"{path}: not readable YAML ({exc})") from None
+    if not isinstance(document, dict):
+        raise error(f"{path}: the file must hold a mapping of keys")
+    return document

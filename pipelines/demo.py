@@ -25,7 +25,7 @@ from pipelines.lake.catalog.environment import AIR_AQI_HOURLY, AIR_POLLUTION_WAR
 from pipelines.lake.ingest import deliver
 from pipelines.lake.storage import Lake
 from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
-from pipelines.sources.registry import get_source
+from pipelines.sources.registry import get_source, local_timezone
 from pipelines.sources.spec import FeedSpec
 
 DAGS = ("environment_air_beijing_clean", "environment_aqi_marts")
@@ -122,10 +122,14 @@ def _airflow(settings: Settings, name: str, step: str = "") -> tuple[dict[str, s
     return env, log_file
 
 
-def _run_dags(dag_ids: Sequence[str], env: dict[str, str], log_file: Path, first_step: int, steps: int) -> None:
-    for step, dag_id in enumerate(dag_ids, start=first_step):
-        print(f"{step}/{steps} airflow dags test {dag_id}", flush=True)
-        run_airflow(["dags", "test", dag_id], env, log_file)
+def _run_dags(
+    dag_ids: Sequence[str | tuple[str, dict[str, str]]], env: dict[str, str], log_file: Path, first_step: int, steps: int
+) -> None:
+    """Run each DAG once through `airflow dags test`, in order; a (dag id, conf) pair runs with that conf."""
+    for step, item in enumerate(dag_ids, start=first_step):
+        dag_id, conf = item if isinstance(item, tuple) else (item, {})
+        print(f"{step}/{steps} airflow dags test {dag_id}{' ' + json.dumps(conf) if conf else ''}", flush=True)
+        run_airflow(["dags", "test", dag_id, *(["-c", json.dumps(conf)] if conf else [])], env, log_file)
 
 
 def _warn_synthetic(missing: str) -> None:
@@ -281,6 +285,23 @@ ENERGY_MART_DAGS = (
 )
 
 
+BUILDINGS_START, BUILDINGS_DAYS = "2024-07-01", 14
+
+
+def _load_forecast_runs() -> list[tuple[str, dict[str, str]]]:
+    """Train on the days before the portfolio's last, forecast that day and plan it, then (as of the end of the data)
+    score that forecast live and forecast the day after: the day-ahead loop, one day of it."""
+    last_day = pd.Timestamp(BUILDINGS_START) + pd.Timedelta(days=BUILDINGS_DAYS - 1)
+    zone = local_timezone("building_meter_readings")
+    before = last_day.tz_localize(zone).tz_convert("UTC").isoformat()
+    after = (last_day + pd.Timedelta(days=1)).tz_localize(zone).tz_convert("UTC").isoformat()
+    return [
+        ("energy_load_forecast_training", {"as_of": before}),
+        ("energy_load_forecast_scoring", {"as_of": before}),
+        ("energy_load_forecast_scoring", {"as_of": after}),
+    ]
+
+
 def run_energy_demo(settings: Settings) -> str:
     """Energy and environment beyond PM2.5: the real household, pipe and bills, SYNTHETIC building meters, noise
     sensors and water-quality stations, through their clean DAGs and the marts' DAGs."""
@@ -302,7 +323,7 @@ def run_energy_demo(settings: Settings) -> str:
         else:
             _warn_synthetic(f"No {', '.join(feed.data_files)} under {settings.data_dir}: the {name} feed is left out.")
     synthetic = {
-        "building_meters": write_building_meters(out, buildings=50, start="2024-07-01", days=14),
+        "building_meters": write_building_meters(out, buildings=50, start=BUILDINGS_START, days=BUILDINGS_DAYS),
         "noise_sensors": write_noise_file(out, dt.date(2024, 6, 1), 28)[0],
         "water_quality_stations": write_water_quality_file(out, dt.date(2024, 6, 1), 28)[0],
     }
@@ -311,16 +332,19 @@ def run_energy_demo(settings: Settings) -> str:
         deliver(lake, feed, [path])
         delivered.append(feed)
     print(
-        f"1/{len(delivered) + len(ENERGY_MART_DAGS) + 2} delivered {len(delivered)} feeds' files"
+        f"1/{len(delivered) + len(ENERGY_MART_DAGS) + len(_load_forecast_runs()) + 2} delivered {len(delivered)} feeds' files"
         " (the building meters, noise sensors and water-quality stations are SYNTHETIC: no public copy exists)",
         flush=True,
     )
     env, log_file = _airflow(settings, "demo-energy")
-    dags = [f"{feed.department}_{feed.name}_clean" for feed in delivered] + list(ENERGY_MART_DAGS)
+    dags: list[str | tuple[str, dict[str, str]]] = [f"{feed.department}_{feed.name}_clean" for feed in delivered]
+    dags += [*ENERGY_MART_DAGS, *_load_forecast_runs()]
     _run_dags(dags, env, log_file, 2, len(dags) + 2)
     summary = energy_report.results_text(settings) + "\n" + monitoring.results_text(settings)
     queries = [
         'query "SELECT local_date, group_peak_before_kw, group_peak_after_kw FROM energy_load_shifting GROUP BY ALL ORDER BY 1"',
+        'query "SELECT utility, hour(target_ts_utc) AS hour_utc, sum(predicted) AS kw FROM energy_load_forecast '
+        "WHERE is_champion AND dataset = 'building_meter_readings' GROUP BY ALL ORDER BY 1, 2\"",
         'query "SELECT sensor_id, period, count(*) FILTER (WHERE exceeded) AS exceeded FROM noise_exceedances GROUP BY ALL"',
     ]
     origin = "SYNTHETIC building meters, noise sensors and water-quality stations; real household, pipe and bills.\n\n"

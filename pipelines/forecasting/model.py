@@ -10,6 +10,13 @@ import numpy as np
 Data = TypeVar("Data")
 
 
+def carried_forward(values: np.ndarray) -> np.ndarray:
+    """Each step's last known value at or before it, per column (causal: nothing from the future)."""
+    import pandas as pd
+
+    return pd.DataFrame(values).ffill().to_numpy(dtype=np.float64)
+
+
 class Forecaster(ABC, Generic[Data]):
     """A model of a measure `horizon` steps after an origin, for every series at once (a domain's `Data`: traffic's
     panel, air quality's stations)."""

@@ -37,14 +37,6 @@ def forecast_params(overrides: Mapping[str, Any] | None) -> AirForecastParams:
     return AirForecastParams.from_dict({k: v for k, v in (overrides or {}).items() if v not in (None, [], {})})
 
 
-def run_hour(requested: str | None, data_interval_end: Any) -> str | None:
-    """The point in time a run works as of: the operator's `as_of` param, else the end of the run's data interval
-    (an asset-triggered run: when the data came; a replayed run: its logical hour), else None (the latest data)."""
-    if requested:
-        return str(requested)
-    return data_interval_end.isoformat() if data_interval_end is not None else None
-
-
 def train_forecasters(run_id: str, overrides: Mapping[str, Any] | None, as_of: str | None = None) -> dict[str, Any]:
     """Backtest and compare the AQI forecasters on the Dask cluster on the hours up to `as_of`; store every candidate
     in the registry."""
@@ -57,7 +49,7 @@ def score_live(run_id: str, overrides: Mapping[str, Any] | None, as_of: str | No
     return forecast_jobs.live_score(task_settings(), run_id, forecast_params(overrides), as_of)
 
 
-def forecast_and_warn(run_id: str, overrides: Mapping[str, Any] | None, as_of: str | None) -> dict[str, Any]:
+def forecast(run_id: str, overrides: Mapping[str, Any] | None, as_of: str | None) -> dict[str, Any]:
     """Every candidate forecasts 1-24 h ahead from `as_of`; the champions warn of heavy pollution (skipped until
     trained)."""
     from airflow.sdk.exceptions import AirflowSkipException

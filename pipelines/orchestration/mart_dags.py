@@ -13,6 +13,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
+from pipelines.domains.energy import loads
+
 
 @dataclass(frozen=True)
 class MartDag:
@@ -38,11 +40,12 @@ MART_DAGS: tuple[MartDag, ...] = (
     MartDag(
         "energy_load_marts",
         "energy",
-        ("energy_readings",),
+        loads.datasets(),
         "energy:load_profiles",
         "profile_days",
-        "Electricity: daily load profiles",
-        "Per meter and local day: energy, peak and its time, base load, mean and load factor, weekday or weekend; "
+        "Energy: daily load profiles",
+        "Per meter of every load dataset declared in `loads/`, utility and local day: energy, peak and its time, base "
+        "load, mean and load factor, weekday or weekend; "
         "the readings missing, and the meter copies (runs of readings equal in every measure to those one day "
         "earlier, how gaps get filled by copying) flagged, so that such days are kept but not learned from "
         "(`usable`). Publishes `curated/energy_load_profiles`.",

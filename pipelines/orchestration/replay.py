@@ -1,7 +1,7 @@
 """Replay past hours through a DAG: one DAG run per hour, each with that hour as its logical date, in order.
 
 A city replays to show (and to check) what its hourly DAGs would have done: each run's data interval ends at its
-hour, and the tasks work as of it (see `air_quality.run_hour`), so the lake gets what the runs would have published
+hour, and the tasks work as of it (see `forecast_dags.run_hour`), so the lake gets what the runs would have published
 then. The runs are real DAG runs in the metadata database (the Airflow UI lists them), executed in this process by
 Airflow's own `dag.test` loop: no scheduler, no wall-clock waits. A run that triggers another DAG (a retraining on
 drift) leaves a queued run; it is executed here too, before the next hour, at the logical date it was given.

@@ -38,12 +38,14 @@ FEED_DAGS = {
 }
 TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
 AIR_FORECAST_DAGS = {"environment_aqi_forecast_training", "environment_aqi_forecast_scoring"}
+LOAD_FORECAST_DAGS = {"energy_load_forecast_training", "energy_load_forecast_scoring"}
 EXPECTED = (
     FEED_DAGS
     | {"environment_aqi_marts", "environment_noise_water_marts", "public_safety_hotspots", "public_safety_rules"}
     | {"lake_maintenance", "energy_water_marts", "energy_load_marts", "energy_shifting_marts", "energy_links_marts"}
     | TRAFFIC_DAGS
     | AIR_FORECAST_DAGS
+    | LOAD_FORECAST_DAGS
 )
 
 
@@ -55,6 +57,7 @@ DASK_TASKS = {
     "mine_association_rules",
     "train_and_compare",
     "forecast_and_warn",
+    "forecast_and_plan",
 }
 
 
@@ -191,6 +194,22 @@ def test_air_quality_forecasts_follow_the_aqi_mart_and_retrain_weekly_and_on_dri
     assert scoring.get_task("retrain").trigger_dag_id == "environment_aqi_forecast_training"
 
 
+def test_load_forecasts_follow_every_declared_load_dataset_and_plan_tomorrow(dagbag) -> None:
+    training, scoring = (dagbag.dags[d] for d in ("energy_load_forecast_training", "energy_load_forecast_scoring"))
+    assert training.timetable.expression == "0 0 * * 0"
+    assert [a.uri for a in training.get_task("train_and_compare").outlets] == ["citylake://curated/model_leaderboard"]
+    assert sorted(a.uri for a in scoring.timetable.asset_condition.objects) == [
+        "citylake://clean/building_meter_readings",
+        "citylake://clean/energy_readings",
+    ]
+    assert sorted(a.uri for a in scoring.get_task("forecast_and_plan").outlets) == [
+        "citylake://curated/energy_load_forecast",
+        "citylake://curated/energy_load_shifting_day_ahead",
+    ]
+    assert scoring.get_task("forecast_and_plan").upstream_task_ids == {"score_live"}
+    assert scoring.get_task("retrain").trigger_dag_id == "energy_load_forecast_training"
+
+
 def test_dag_files_only_wire(dagbag) -> None:
     """DAG files import nothing heavy at module level: pipelines' work happens inside task bodies."""
     for path in Path(DAGS_FOLDER).glob("*.py"):
@@ -203,6 +222,7 @@ def test_dag_files_only_wire(dagbag) -> None:
                     "from airflow.sdk",
                     "from pipelines.orchestration import assets",
                     "from pipelines.orchestration.feed_dags",
+                    "from pipelines.orchestration.forecast_dags",
                     "from pipelines.orchestration.mart_dags",
                     "from pipelines.orchestration.task_policy",
                 )

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from pipelines.domains.energy import meters
+from pipelines.lake.catalog import clean_dataset
 from pipelines.lake.catalog.energy import ENERGY_LOAD_PROFILES
 from pipelines.lake.storage import Lake
 from tests.conftest import DATA_DIR, require_data, through_feed
@@ -30,5 +31,5 @@ def test_the_households_copied_days_are_flagged_and_kept_out_of_learning(setting
     assert days.loc[dt.date(2007, 3, 25), "readings"] == 1380 and days.loc[dt.date(2007, 10, 28), "readings"] == 1500
     assert (days["missing_readings"] == 0).all()
     assert (days["load_factor"] > 0).all() and (days["load_factor"] <= 1).all()
-    minutes = lake.read(meters.ELECTRICITY, columns=["active_power_kw"])["active_power_kw"]
+    minutes = lake.read(clean_dataset("energy_readings"), columns=["active_power_kw"])["active_power_kw"]
     assert days["energy_kwh"].sum() == pytest.approx(minutes.sum() / 60)  # every minute's energy, in one day each

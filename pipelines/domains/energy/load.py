@@ -1,12 +1,15 @@
-"""Daily load profiles of metered electricity, with gaps and meter copies flagged. Pure.
+"""Daily load profiles of metered energy (electricity, heat, gas as power), with gaps and meter copies flagged. Pure.
+
+Readings come long: meter_id, utility, ts_utc, power_kw and the measures a copy must repeat (`measure_0`, ...; what
+`loads.Load.long` makes of any declared dataset).
 
 A **meter copy** is a stretch of readings equal, in every measure, to those exactly one day earlier: how gaps are
 filled by copying (the UCI household file has one of two and a half days, and shorter ones). A run of at least
 `min_copy_readings` such readings is flagged; a day with a copied or missing stretch is not `usable`, so that
 forecasts do not learn from it.
 
-Per meter and local day: energy, peak and its local time, base load (a low quantile of the day's power), mean
-load, load factor (mean / peak), weekday or weekend, and how many readings were expected, missing and copied.
+Per meter, utility and local day: energy, peak and its local time, base load (a low quantile of the day's power),
+mean load, load factor (mean / peak), weekday or weekend, and how many readings were expected, missing and copied.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-MEASURES = ("active_power_kw", "reactive_power_kw", "voltage_v", "current_a")
 PROFILE_COLUMNS = [
     "meter_id",
     "utility",
@@ -61,10 +63,16 @@ def reading_interval(times: pd.Series, declared: str | None = None) -> pd.Timede
     return pd.Timedelta(steps.mode().iloc[0]) if len(steps) else pd.Timedelta(hours=1)
 
 
-def copied(readings: pd.DataFrame, params: LoadParams, measures: tuple[str, ...] = MEASURES) -> pd.Series:
+def measure_columns(readings: pd.DataFrame) -> list[str]:
+    """The measures a copy repeats: the `measure_<i>` columns, else the power."""
+    return [c for c in readings.columns if c.startswith("measure_")] or ["power_kw"]
+
+
+def copied(readings: pd.DataFrame, params: LoadParams) -> pd.Series:
     """Per reading (one meter, sorted by ts_utc): part of a run of >= min_copy_readings readings equal in every
-    measure to the reading exactly one day earlier."""
-    present = [m for m in measures if m in readings.columns]
+    measure to the reading exactly one day earlier, and not flat (a heating meter reading 0 all summer, or any
+    constant, repeats the day before without being copied)."""
+    present = measure_columns(readings)
     earlier = readings[["ts_utc", *present]].assign(ts_utc=readings["ts_utc"] + pd.Timedelta(days=1))
     joined = readings[["ts_utc", *present]].merge(earlier, on="ts_utc", how="left", suffixes=("", "_day_before"))
     same = np.ones(len(joined), dtype=bool)
@@ -74,7 +82,8 @@ def copied(readings: pd.DataFrame, params: LoadParams, measures: tuple[str, ...]
     consecutive = np.r_[False, np.diff(readings["ts_utc"].to_numpy()) == step.to_timedelta64()]
     run_id = np.cumsum(~same | ~consecutive)  # a new run starts at each non-copy or time jump
     lengths = pd.Series(same).groupby(run_id).transform("sum").to_numpy()
-    return pd.Series(same & (lengths >= params.min_copy_readings), index=readings.index)
+    distinct = joined[present[0]].where(same).groupby(run_id).transform("nunique").to_numpy()
+    return pd.Series(same & (lengths >= params.min_copy_readings) & (distinct > 1), index=readings.index)
 
 
 def expected_readings(dates: pd.Series, timezone: str, step: pd.Timedelta) -> pd.Series:
@@ -87,21 +96,22 @@ def expected_readings(dates: pd.Series, timezone: str, step: pd.Timedelta) -> pd
     return pd.Series(np.asarray(length / step, dtype=np.int64), index=dates.index)
 
 
-def daily_profiles(readings: pd.DataFrame, params: LoadParams, utility: str = "electricity") -> pd.DataFrame:
-    """The profiles of one or more meters' readings (meter_id, ts_utc, active_power_kw, and the other measures)."""
+def daily_profiles(readings: pd.DataFrame, params: LoadParams) -> pd.DataFrame:
+    """The profiles of one or more meters' readings (meter_id, utility, ts_utc, power_kw, measure_<i>)."""
     frames = []
-    for meter, rows in readings.sort_values(["meter_id", "ts_utc"]).groupby("meter_id", sort=True):
+    ordered = readings.sort_values(["meter_id", "utility", "ts_utc"])
+    for (meter, utility), rows in ordered.groupby(["meter_id", "utility"], sort=True):
         rows = rows.reset_index(drop=True)
         step = reading_interval(rows["ts_utc"], params.interval)
         per_day = int(pd.Timedelta(days=1) / step)
         local = rows["ts_utc"].dt.tz_convert(params.timezone)
         rows = rows.assign(copied=copied(rows, params), local_date=local.dt.date, local_time=local.dt.strftime("%H:%M"))
         grouped = rows.groupby("local_date", sort=True)
-        power = grouped["active_power_kw"]
+        power = grouped["power_kw"]
         peak_at = rows.loc[power.idxmax().dropna().astype(int), ["local_date", "local_time"]].set_index("local_date")
         day = pd.DataFrame(
             {
-                "readings": grouped.size(),
+                "readings": power.count(),  # a row without a power reading (the UCI file's "?") is missing
                 "copied_readings": grouped["copied"].sum(),
                 "energy_kwh": power.sum() * (step / pd.Timedelta(hours=1)),
                 "peak_kw": power.max(),

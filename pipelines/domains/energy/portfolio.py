@@ -17,7 +17,7 @@ import pandas as pd
 from pipelines.config import Settings
 from pipelines.domains.energy import shifting
 from pipelines.lake.catalog import clean_dataset
-from pipelines.lake.catalog.energy import ENERGY_LOAD_SHIFTING
+from pipelines.lake.catalog.energy import ENERGY_LOAD_SHIFTING, ENERGY_LOAD_SHIFTING_DAY_AHEAD
 from pipelines.lake.runs import idempotency_key, write_run_record
 from pipelines.lake.storage import Lake
 from pipelines.sources.registry import local_timezone
@@ -108,3 +108,35 @@ def build(settings: Settings, run_id: str, params: ShiftParams | None = None) ->
     }
     write_run_record(lake, PIPELINE, run_id, result)
     return result
+
+
+def plan_day_ahead(
+    settings: Settings, run_id: str, forecasts: pd.DataFrame, params: ShiftParams, timezone: str
+) -> dict[str, Any]:
+    """Tomorrow's plan: the champions' hourly electricity forecasts of the portfolio's buildings (meter_id,
+    target_ts_utc, predicted) shifted with each building's latest type and flexible share, published in place of
+    that day's earlier plan; the day and its peak before and after."""
+    if forecasts.empty:
+        return {"note": "no electricity forecast of the portfolio"}
+    lake = Lake(settings)
+    attributes = lake.read(BUILDINGS, columns=["building_id", "building_type", "flexible_share", "ts_utc"])
+    latest = attributes.sort_values("ts_utc").drop_duplicates("building_id", keep="last").drop(columns="ts_utc")
+    zone = params.timezone or timezone
+    first_target = forecasts["target_ts_utc"].min().tz_convert(zone).date()
+    day = (
+        forecasts.rename(columns={"meter_id": "building_id"})
+        .assign(ts_utc=forecasts["target_ts_utc"], electricity_kw=forecasts["predicted"].clip(lower=0), local_date=first_target)
+        .merge(latest, on="building_id", how="inner")
+    )
+    day = day[day["ts_utc"].dt.tz_convert(zone).dt.date == first_target]
+    plan = plan_day(day, params, zone)
+    key = idempotency_key(
+        "energy_day_ahead_plan", ENERGY_LOAD_SHIFTING_DAY_AHEAD.logic_version, plan.round(6).astype(str).values.tolist()
+    )
+    lake.publish(ENERGY_LOAD_SHIFTING_DAY_AHEAD, plan, {"local_date": [first_target.isoformat()]}, run_id, key)
+    return {
+        "day": first_target.isoformat(),
+        "buildings": int(plan["building_id"].nunique()),
+        "peak_before_kw": round(float(plan["group_peak_before_kw"].iloc[0]), 1),
+        "peak_after_kw": round(float(plan["group_peak_after_kw"].iloc[0]), 1),
+    }

@@ -3,9 +3,64 @@ plans, and how gas follows the weather."""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from pipelines.config import Settings
-from pipelines.lake.catalog.energy import ENERGY_LOAD_PROFILES, ENERGY_LOAD_SHIFTING, ENERGY_UTILITY_LINKS, WATER_FLOW_ANOMALIES
+from pipelines.forecasting.report import live_table
+from pipelines.lake.catalog.energy import (
+    ENERGY_LOAD_FORECAST,
+    ENERGY_LOAD_PROFILES,
+    ENERGY_LOAD_SHIFTING,
+    ENERGY_LOAD_SHIFTING_DAY_AHEAD,
+    ENERGY_UTILITY_LINKS,
+    WATER_FLOW_ANOMALIES,
+)
+from pipelines.lake.catalog.traffic import MODEL_LEADERBOARD
 from pipelines.lake.storage import Lake
+
+HORIZONS_SHOWN = (60, 720, 1440)
+
+
+def forecast_lines(lake: Lake) -> list[str]:
+    """Per load dataset: the latest training's backtest (MAE per model at 1, 12 and 24 h, champions marked), the live
+    errors of the days scored, and tomorrow's plan."""
+    if not lake.has(ENERGY_LOAD_FORECAST) or not lake.has(MODEL_LEADERBOARD):
+        return []
+    board = lake.read(MODEL_LEADERBOARD, filters=[("domain", "=", "energy")])
+    lines = []
+    for measure, rows in board.groupby("measure", sort=True):
+        latest = rows[rows["training_id"] == rows.sort_values("train_until_utc")["training_id"].iloc[-1]]
+        shown = latest[latest["horizon_min"].isin(HORIZONS_SHOWN)]
+        table = shown.assign(
+            cell=shown["mae"].round(2).astype(str) + shown["is_champion"].map({True: " *", False: ""}),
+            horizon=(shown["horizon_min"] // 60).astype(str) + " h",
+        ).pivot(index="model", columns="horizon", values="cell")
+        lines += [
+            f"Day-ahead load forecasts, {measure} (backtest MAE in kW, * champion; trained to {latest['train_until_utc'].iloc[0]:%Y-%m-%d %H:%M} UTC):",
+            table[[f"{h // 60} h" for h in HORIZONS_SHOWN if f"{h // 60} h" in table.columns]].to_string(),
+        ]
+        scored = live_table(lake, "energy", measure, sorted(_scored_days(lake, measure)))
+        scored = scored[scored["horizon_h"].isin([h / 60 for h in HORIZONS_SHOWN])] if len(scored) else scored
+        if len(scored):
+            lines += ["  live, on the days that came:", scored.drop(columns="training_id").to_string(index=False)]
+        lines.append("")
+    if lake.has(ENERGY_LOAD_SHIFTING_DAY_AHEAD):
+        plan = lake.read(ENERGY_LOAD_SHIFTING_DAY_AHEAD).drop_duplicates("local_date").sort_values("local_date")
+        lines += [
+            "Tomorrow's peak-shaving plan, from the champions' electricity forecasts:",
+            plan[["local_date", "group_peak_before_kw", "group_peak_after_kw"]].round(1).to_string(index=False),
+            "",
+        ]
+    return lines
+
+
+def _scored_days(lake: Lake, measure: str) -> set:
+    from pipelines.lake.catalog.forecasting import MODEL_LIVE_SCORES
+
+    if not lake.has(MODEL_LIVE_SCORES):
+        return set()
+    scores = lake.read(MODEL_LIVE_SCORES, columns=["domain", "measure", "day"], filters=[("measure", "=", measure)])
+    return set(pd.Series(scores["day"]).unique())
 
 
 def results_text(settings: Settings) -> str:
@@ -22,6 +77,7 @@ def results_text(settings: Settings) -> str:
             else "  none",
             "",
         ]
+    lines += forecast_lines(lake)
     if lake.has(WATER_FLOW_ANOMALIES):
         periods = lake.read(WATER_FLOW_ANOMALIES).sort_values(["meter_id", "detector", "start_utc"])
         lines += [

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipelines.forecasting.model import Forecaster
+from pipelines.forecasting.model import Forecaster, carried_forward
 
 HEAVY_POLLUTION_AQI = 201  # HJ 633-2012: 201-300 heavily polluted, above 300 severely polluted
 POLLUTANTS = ("pm25_ug_m3", "pm10_ug_m3", "so2_ug_m3", "no2_ug_m3", "co_mg_m3", "o3_ug_m3")
@@ -91,11 +91,6 @@ class AirSeries:
         """Local hour and month of origin + horizon (the calendar is known ahead)."""
         local = pd.DatetimeIndex(self.times[origins] + pd.Timedelta(hours=horizon)).tz_convert(self.timezone)
         return np.asarray(local.hour), np.asarray(local.month)
-
-
-def carried_forward(values: np.ndarray) -> np.ndarray:
-    """Each hour's last known value at or before it (causal)."""
-    return pd.DataFrame(values).ffill().to_numpy(dtype=np.float64)
 
 
 class AirForecaster(Forecaster[AirSeries]):

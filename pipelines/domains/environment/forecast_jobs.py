@@ -13,20 +13,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from pipelines.compute import map_with_progress
 from pipelines.config import Settings
 from pipelines.domains.environment import forecast
 from pipelines.domains.environment.marts import TIMEZONE
-from pipelines.forecasting import backtest, live, loop, registry
+from pipelines.forecasting import backtest, jobs, live, loop
 from pipelines.forecasting.champions import ChampionRule
+from pipelines.forecasting.jobs import hour_of
 from pipelines.lake.catalog import clean_dataset
 from pipelines.lake.catalog.environment import AIR_AQI_FORECAST, AIR_AQI_HOURLY, AIR_POLLUTION_WARNINGS
 from pipelines.lake.catalog.traffic import MODEL_LEADERBOARD
@@ -67,29 +68,10 @@ class AirForecastParams:
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> AirForecastParams:
         """Params from plain JSON (DAG params); unknown keys are an error."""
-        values = dict(values or {})
-        unknown = sorted(set(values) - {f.name for f in fields(cls)})
-        if unknown:
-            raise ValueError(f"unknown air-quality forecast parameters {unknown}")
-        if "plan" in values:
-            values["plan"] = backtest.BacktestPlan(**values["plan"])
-        if "champion_rule" in values:
-            values["champion_rule"] = ChampionRule(**values["champion_rule"])
-        for name in ("horizons_h", "models", "stations"):
-            if name in values:
-                values[name] = tuple(values[name])
-        return cls(**values)
+        return jobs.params_from_dict(cls, values, "air-quality", ("horizons_h", "models", "stations"))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
-
-
-def hour_of(as_of: str | pd.Timestamp | None) -> pd.Timestamp | None:
-    """A run's point in time (ISO text or timestamp; naive is UTC) as a UTC timestamp; None stays None (the latest)."""
-    if as_of is None or as_of == "":
-        return None
-    when = pd.Timestamp(as_of)
-    return when.tz_localize("UTC") if when.tzinfo is None else when.tz_convert("UTC")
 
 
 def load_series(lake: Lake, params: AirForecastParams, as_of: pd.Timestamp | None = None) -> tuple[forecast.AirSeries, int]:
@@ -107,35 +89,10 @@ def load_series(lake: Lake, params: AirForecastParams, as_of: pd.Timestamp | Non
     return forecast.AirSeries.from_frames(aqi, clean, TIMEZONE), version
 
 
-@dataclass(frozen=True)
-class FoldJob:
-    """One model at one horizon on one fold: a task on the cluster."""
-
-    model: str
-    horizon: int  # hours
-    fold: int
-    bounds: tuple[int, int]
-
-    def describe(self) -> str:
-        return f"backtest of {self.model}, {self.horizon} h ahead, fold {self.fold + 1}"
-
-
-def run_fold(job: FoldJob, data: forecast.AirSeries, params: AirForecastParams) -> backtest.FoldForecast:
-    """On a worker: fit on the hours before the fold, forecast every origin of the fold whose target is in the data."""
-    start, end = job.bounds
-    origins = np.arange(start, min(end, len(data.values) - job.horizon))
-    model = forecast.make_air_forecaster(job.model, params.learned_params, params.seed).fit(data.until(start), job.horizon)
-    predicted = model.predict(data, origins, job.horizon) if len(origins) else np.empty((0, len(data.stations)))
-    return backtest.FoldForecast(job.model, job.horizon, job.fold, origins, predicted)
-
-
-def fit_and_store(
-    card: registry.ModelCard, data: forecast.AirSeries, params: AirForecastParams, settings: Settings, folder: str
-) -> str:
-    """On a worker: fit the card's model on every hour and store it in the registry; its URI."""
-    horizon = card.signature.horizon_min // 60
-    fitted = forecast.make_air_forecaster(card.model, params.learned_params, params.seed).fit(data, horizon)
-    return loop.store_fitted(card, fitted, settings, folder)
+def measure(params: AirForecastParams) -> jobs.Measure:
+    """The AQI as the shared forecasting jobs see it, with the forecaster factory of the params' settings and seed."""
+    make = functools.partial(forecast.make_air_forecaster, learned_params=params.learned_params, seed=params.seed)
+    return jobs.Measure(LOOP, MEASURE, UNIT, make, forecast.BASELINES)
 
 
 def train(
@@ -145,49 +102,23 @@ def train(
     store every candidate in the registry."""
     lake = Lake(settings)
     series, version = load_series(lake, params, hour_of(as_of))
-    folds = params.plan.folds_of(len(series.times))
     logic = sorted({MODEL_LEADERBOARD.logic_version, AIR_AQI_FORECAST.logic_version})
     training_id = f"{series.times[-1]:%Y%m%dT%H%MZ}-" + idempotency_key(version, params.to_json(), logic)[:8]
-    shared = client.scatter(series, broadcast=True)
-    jobs = [FoldJob(m, h, f, b) for h in params.horizons_h for m in params.models for f, b in enumerate(folds)]
-    forecasts = map_with_progress(client, run_fold, jobs, lambda j: j.describe(), shared, params)
-    board = backtest.leaderboard(forecasts, series, step_minutes=60, baselines=forecast.BASELINES)
-    folder = lake.layout.models_dir(TRAIN_PIPELINE, training_id)
-    cards = loop.model_cards(
-        board,
-        registry.Signature(MEASURE, UNIT, 60, 0, series.stations),
+    board = jobs.backtest_and_store(
+        lake,
+        settings,
+        client,
+        measure(params),
+        series,
+        series.stations,
+        params.models,
+        params.horizons_h,
+        params.plan,
         training_id,
-        series.times[-1],
         {lake.uri(AIR_AQI_HOURLY): version},
         params.to_json(),
+        run_id,
     )
-    stored = map_with_progress(
-        client,
-        fit_and_store,
-        cards,
-        lambda c: f"refit of {c.model} for {c.signature.horizon_min // 60} h ahead",
-        shared,
-        params,
-        settings,
-        folder,
-    )
-    board = loop.leaderboard_rows(
-        board,
-        LOOP,
-        training_id=training_id,
-        measure=MEASURE,
-        unit=UNIT,
-        train_until_utc=series.times[-1],
-        test_from_utc=series.times[folds[0][0]],
-        test_to_utc=series.times[-1],
-        folds=len(folds),
-        model_uri=stored,
-        params_json=params.to_json(),
-        input_version=version,
-        run_id=run_id,
-    )
-    key = idempotency_key("aqi_training", training_id, run_id)
-    lake.publish(MODEL_LEADERBOARD, board, {"training_id": [training_id]}, run_id, key, job=TRAIN_PIPELINE)
     champions = board[board["is_champion"]].sort_values("horizon_min")
     summary = {
         "training_id": training_id,
@@ -203,17 +134,6 @@ def train(
     return summary
 
 
-def predict_stored(
-    stored: tuple[int, str], data: forecast.AirSeries, origins: np.ndarray, settings: Settings, params: AirForecastParams
-) -> np.ndarray:
-    """On a worker: a registry model (horizon minutes, URI), checked against the stations, forecasts the origins."""
-    minutes, uri = stored
-    expected = registry.Signature(MEASURE, UNIT, 60, minutes, data.stations, None)
-    card, state = registry.load(Lake(settings), uri, expected)
-    model = forecast.make_air_forecaster(card.model, params.learned_params, params.seed).restore(state)
-    return model.predict(data, origins, minutes // 60)
-
-
 def score(
     settings: Settings, run_id: str, client: distributed.Client, params: AirForecastParams, as_of: str | None = None
 ) -> dict[str, Any]:
@@ -226,11 +146,7 @@ def score(
     series, version = load_series(lake, params, when)
     end = len(series.times)
     origins = np.arange(max(end - params.score_hours, 0), end)
-    shared = client.scatter(series, broadcast=True)
-    chosen = [(int(r.horizon_min), r.model_uri) for r in candidates.itertuples()]
-    predictions = map_with_progress(
-        client, predict_stored, chosen, lambda c: f"forecast {c[0] // 60} h ahead", shared, origins, settings, params
-    )
+    predictions = jobs.forecast_with_candidates(client, settings, measure(params), candidates, series, series.stations, origins)
     frames = [_forecast_rows(series, origins, row, predicted) for row, predicted in zip(candidates.itertuples(), predictions)]
     rows = pd.concat(frames, ignore_index=True)
     warnings = forecast.heavy_pollution_warnings(rows[rows["is_champion"]])

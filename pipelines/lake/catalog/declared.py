@@ -24,10 +24,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from pipelines.config import PROJECT_ROOT, config_problems
+from pipelines.config import PROJECT_ROOT, config_problems, yaml_mapping
 from pipelines.lake.catalog.model import TYPES, Column, Table
 from pipelines.lake.layout import Zone
 
@@ -102,12 +101,7 @@ class Declarations:
 
 
 def _parse(path: Path) -> DatasetDeclaration:
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: not readable YAML ({exc})") from None
-    if not isinstance(document, dict):
-        raise ValueError(f"{path}: the file must hold a mapping of keys")
+    document = yaml_mapping(path)
     try:
         return DatasetDeclaration.model_validate(document)
     except ValidationError as exc:

@@ -11,19 +11,24 @@ _LOGIC = (
     "pipelines.forecasting.champions",
     "pipelines.forecasting.loop",
 )
-_DOMAIN = Column("domain", "string", description="the forecasting domain: `traffic` or `environment` (air quality)")
+_DOMAIN = Column(
+    "domain", "string", description="the forecasting domain: `traffic`, `environment` (air quality) or `energy` (loads)"
+)
 _MEASURE = Column("measure", "string", description="what is forecast, e.g. `speed_kmh`")
 _HORIZON = Column("horizon_min", "int32", "min", "how far ahead")
 _TRAINING = Column("training_id", "string", description="the training run whose models made the forecasts")
 _RUN = Column("run_id", "string", description="the Airflow run that scored or decided")
 # the live scoring runs in each domain's scoring DAG (traffic: before it forecasts with the champions it decides)
 _PRODUCER = "traffic_forecast_scoring"
-_SHARED_WITH = ("environment_aqi_forecast_scoring",)
+_SHARED_WITH = ("environment_aqi_forecast_scoring", "energy_load_forecast_scoring")
 _INPUTS = (
     "curated/traffic_forecast",
     "curated/traffic_readings_clean",
     "curated/air_aqi_forecast",
     "curated/air_aqi_hourly",
+    "curated/energy_load_forecast",
+    "clean/energy_readings",
+    "clean/building_meter_readings",
     "curated/model_leaderboard",
 )
 

@@ -155,15 +155,23 @@ MODEL_LEADERBOARD = _mart(
         Column(
             "champion_now", "bool", description="the horizon's champion as it stands: the backtest's, or the live rule's switch"
         ),
-        Column("domain", "string", description="`traffic` or `environment`; null in rows written before it was declared"),
+        Column(
+            "domain", "string", description="`traffic`, `environment` or `energy`; null in rows written before it was declared"
+        ),
     ),
     grain="one row per training run, horizon and model",
     key=("training_id", "horizon_min", "model"),
     partition_by="training_id",
     cadence="7D",
     producer="traffic_model_training",
-    shared_with=("environment_aqi_forecast_training",),
-    inputs=(*_MODEL_INPUTS, "curated/air_aqi_hourly", "clean/air_quality_hourly"),
+    shared_with=("environment_aqi_forecast_training", "energy_load_forecast_training"),
+    inputs=(
+        *_MODEL_INPUTS,
+        "curated/air_aqi_hourly",
+        "clean/air_quality_hourly",
+        "clean/energy_readings",
+        "clean/building_meter_readings",
+    ),
     logic=_MODELS,
     notes="The same inputs, parameters and logic give the same `training_id`, and a rerun replaces its own rows.",
 )

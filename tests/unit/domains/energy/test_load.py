@@ -15,7 +15,7 @@ def meter(values: list[float], start: str = "2024-01-05", voltage: list[float] |
     ts = pd.date_range(start, periods=len(values), freq="1h", tz="UTC")
     volts = voltage or [230.0 + i % 7 for i in range(len(values))]
     return pd.DataFrame(
-        {"meter_id": "m", "ts_utc": ts, "active_power_kw": values, "reactive_power_kw": 0.1, "voltage_v": volts, "current_a": 5.0}
+        {"meter_id": "m", "utility": "electricity", "ts_utc": ts, "power_kw": values, "measure_0": values, "measure_1": volts}
     )
 
 
@@ -68,3 +68,9 @@ def test_each_meters_interval_is_read_from_its_readings_when_not_declared() -> N
         ["q", 48.0, 96, 0],
     ]
     assert load.reading_interval(pd.Series(pd.to_datetime(["2024-01-01 00:00", "2024-01-01 00:05"]))) == pd.Timedelta("5min")
+
+
+def test_a_flat_stretch_repeating_the_day_before_is_not_a_copy() -> None:
+    off = meter([0.0] * 48, voltage=[230.0] * 48)  # a heating meter off for two days: equal to the day before, flat
+    assert not load.copied(off, PARAMS).any()
+    assert load.daily_profiles(off, PARAMS)["quality"].tolist() == ["ok", "ok"]
