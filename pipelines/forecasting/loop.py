@@ -63,6 +63,7 @@ def leaderboard_rows(board: pd.DataFrame, domain: Domain, **provenance: Any) -> 
     return board.assign(
         domain=domain.name,
         code_version=code_version(),
+        trained_at_utc=pd.Timestamp.now(tz="UTC").floor("s"),
         **provenance,
         live_mae=np.nan,
         live_rmse=np.nan,
@@ -101,12 +102,13 @@ def _board(lake: Lake, domain: Domain, measure: str, as_of: pd.Timestamp | None)
 
 
 def current_candidates(lake: Lake, domain: Domain, measure: str, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Every model of the measure's latest training run (latest train_until, then the latest publish), with
+    """Every model of the measure's latest training run (latest train_until, then the latest trained), with
     `is_champion` as it stands now: the backtest's champion unless the live rule switched it since (model_changes).
 
     `as_of` (a replay of the past) sees only the trainings and switches that existed then."""
     board = _board(lake, domain, measure, as_of)
-    latest = board.sort_values(["train_until_utc", "training_id"]).iloc[-1]["training_id"]
+    ordered = board.sort_values(["train_until_utc", "trained_at_utc", "training_id"], na_position="first")
+    latest = ordered.iloc[-1]["training_id"]
     candidates = board[board["training_id"] == latest].sort_values(["horizon_min", "rank"]).reset_index(drop=True)
     champion = candidates["is_champion"].astype(bool)
     for horizon, model in live_switches(lake, domain, measure, latest, as_of).items():

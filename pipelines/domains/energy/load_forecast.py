@@ -213,6 +213,10 @@ class GradientBoostedLoad(LoadForecaster):
         return {"estimator": self.model, "profile": self.profile, "feature_names": list(self.feature_names)}
 
     def restore(self, state: dict[str, Any]) -> GradientBoostedLoad:
+        from pipelines.forecasting.registry import ModelMismatch
+
+        if "profile" not in state:
+            raise ModelMismatch(f"{self.name} was stored by an earlier version without its day-type profile: retrain it")
         self.model, self.feature_names = state["estimator"], tuple(state["feature_names"])
         self.profile = np.asarray(state["profile"], dtype=np.float64)
         return self

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from pipelines.config import Settings
+from pipelines.domains.energy import load_forecasting
+from pipelines.forecasting import loop
 from pipelines.forecasting.report import live_table
 from pipelines.lake.catalog.energy import (
     ENERGY_LOAD_FORECAST,
@@ -26,20 +28,21 @@ def forecast_lines(lake: Lake) -> list[str]:
     errors of the days scored, and tomorrow's plan."""
     if not lake.has(ENERGY_LOAD_FORECAST) or not lake.has(MODEL_LEADERBOARD):
         return []
-    board = lake.read(MODEL_LEADERBOARD, filters=[("domain", "=", "energy")])
+    measures = lake.read(MODEL_LEADERBOARD, columns=["domain", "measure"], filters=[("domain", "=", "energy")])
     lines = []
-    for measure, rows in board.groupby("measure", sort=True):
-        latest = rows[rows["training_id"] == rows.sort_values("train_until_utc")["training_id"].iloc[-1]]
+    for measure in sorted(measures["measure"].unique()):
+        latest = loop.current_candidates(lake, load_forecasting.LOOP, measure)
         shown = latest[latest["horizon_min"].isin(HORIZONS_SHOWN)]
         table = shown.assign(
             cell=shown["mae"].round(2).astype(str) + shown["is_champion"].map({True: " *", False: ""}),
             horizon=(shown["horizon_min"] // 60).astype(str) + " h",
         ).pivot(index="model", columns="horizon", values="cell")
         lines += [
-            f"Day-ahead load forecasts, {measure} (backtest MAE in kW, * champion; trained to {latest['train_until_utc'].iloc[0]:%Y-%m-%d %H:%M} UTC):",
+            f"Day-ahead load forecasts, {measure} (backtest MAE in kW, * champion now: the live rule may have switched it; trained to {latest['train_until_utc'].iloc[0]:%Y-%m-%d %H:%M} UTC):",
             table[[f"{h // 60} h" for h in HORIZONS_SHOWN if f"{h // 60} h" in table.columns]].to_string(),
         ]
         scored = live_table(lake, "energy", measure, sorted(_scored_days(lake, measure)))
+        scored = scored[scored["training_id"] == latest["training_id"].iloc[0]] if len(scored) else scored
         scored = scored[scored["horizon_h"].isin([h / 60 for h in HORIZONS_SHOWN])] if len(scored) else scored
         if len(scored):
             lines += ["  live, on the days that came:", scored.drop(columns="training_id").to_string(index=False)]

@@ -134,6 +134,12 @@ MODEL_LEADERBOARD = _mart(
         Column("folds", "int32", description="consecutive blocks, each forecast by models fitted only on what came before"),
         Column("model_uri", "string", description="the model in the registry (`_meta/models/.../*.skops`, its card beside it)"),
         Column("code_version", "string", description="the package version and commit that trained it (information only)"),
+        Column(
+            "trained_at_utc",
+            "timestamp",
+            description="when the training ran: of two trainings on the same data, the later is current; null in rows "
+            "written before it was declared",
+        ),
         Column("params_json", "string", description="every parameter"),
         Column("input_version", "int", description="the version of the input read (`traffic_readings_clean`, `air_aqi_hourly`)"),
         Column("run_id", "string", description="the Airflow run"),
