@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety demo-forecast demo-energy bench-anomalies bench-shifting bench-traffic bench-rules bench-validation bench-search bench-aqi bi bi-down test test-fast test-s3 lint hooks format docs query tables clean-lake clean
+.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety demo-forecast demo-energy demo-urban bench-anomalies bench-shifting bench-traffic bench-rules bench-validation bench-search bench-aqi bi bi-down test test-fast test-s3 lint hooks format docs query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ demo-forecast: setup ## air quality a day ahead, replayed hour by hour over the 
 
 demo-energy: setup ## energy, water, noise, surface water: real household, pipe and bills + SYNTHETIC meters through Airflow
 	$(BIN)/citylake demo energy
+
+demo-urban: setup ## urban management: SYNTHETIC city-management cases over the real Chicago areas through Airflow
+	$(BIN)/citylake demo urban
 
 bench-anomalies: setup ## water anomalies: event precision/recall of both detectors on seeded series; the real pipe charted
 	$(BIN)/python benchmarks/water_anomalies.py

@@ -79,7 +79,15 @@ def _tables(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from pipelines.demo import DemoError, run_demo, run_energy_demo, run_forecast_demo, run_safety_demo, run_traffic_demo
+    from pipelines.demo import (
+        DemoError,
+        run_demo,
+        run_energy_demo,
+        run_forecast_demo,
+        run_safety_demo,
+        run_traffic_demo,
+        run_urban_demo,
+    )
 
     demos = {
         "air": run_demo,
@@ -87,6 +95,7 @@ def _demo(args: argparse.Namespace) -> int:
         "safety": run_safety_demo,
         "forecast": run_forecast_demo,
         "energy": run_energy_demo,
+        "urban": run_urban_demo,
     }
     try:
         print(demos[args.domain](load_settings()))
@@ -268,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "domain",
         nargs="?",
-        choices=["air", "traffic", "safety", "forecast", "energy"],
+        choices=["air", "traffic", "safety", "forecast", "energy", "urban"],
         default="air",
         help="which application (default air; forecast: AQI a day ahead, replayed hour by hour; energy: energy, water, noise)",
     )

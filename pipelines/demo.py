@@ -349,3 +349,41 @@ def run_energy_demo(settings: Settings) -> str:
     ]
     origin = "SYNTHETIC building meters, noise sensors and water-quality stations; real household, pipe and bills.\n\n"
     return _closing(origin + summary, queries, log_file, started, synthetic=False)
+
+
+URBAN_FEEDS = ("urban_cases_system", "urban_hotline")
+
+
+def run_urban_demo(settings: Settings) -> str:
+    """Urban management: SYNTHETIC city-management cases over the real Chicago community areas, through both
+    channels' clean DAGs and the urban marts' DAG; the planted hotspots, the slow department, the recurring problems."""
+    from pipelines.cleanse.geo import read_districts
+    from pipelines.domains.urban import report as urban_report
+    from pipelines.domains.urban import synthetic
+
+    started = time.monotonic()
+    areas = settings.data_dir / "urban" / "chicago_community_areas.geojson"
+    if not areas.exists():
+        raise DemoError(
+            f"no community areas at {areas}: the urban demo places its SYNTHETIC cases in real areas and its feeds "
+            "geo-reference them there (set CITYLAKE_DATA_DIR to the folder that holds urban/; README says where the "
+            "file comes from)"
+        )
+    lake = _ready_lake(settings)
+    cases, truth = synthetic.urban_cases(read_districts(areas, "COMMUNITY"))
+    files = synthetic.write_urban_files(cases, PROJECT_ROOT / "var" / "synthetic" / "urban")
+    for name, path in zip(URBAN_FEEDS, files):
+        deliver(lake, get_source(name), [path])
+    dags = [f"urban_management_{name}_clean" for name in URBAN_FEEDS] + ["urban_marts"]
+    print(
+        f"1/{len(dags) + 2} delivered {len(cases):,} SYNTHETIC cases (12 weeks, {len(truth.hotspots)} planted hotspots,"
+        f" {len(truth.recurring)} recurring problems, a slow department) as the system's CSV and the hotline's JSON lines",
+        flush=True,
+    )
+    env, log_file = _airflow(settings, "demo-urban", f"2/{len(dags) + 2}")
+    _run_dags(dags, env, log_file, 3, len(dags) + 2)
+    queries = [
+        'query "SELECT department, sum(on_time) / sum(judged) AS on_time_rate FROM urban_kpis GROUP BY ALL ORDER BY 2"',
+        'query "SELECT week_start, peak_cell, district, cases, peak_gi_z FROM urban_hotspots ORDER BY week_start"',
+    ]
+    return _closing(urban_report.results_text(settings, truth), queries, log_file, started, synthetic=True)

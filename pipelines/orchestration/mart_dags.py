@@ -101,6 +101,19 @@ MART_DAGS: tuple[MartDag, ...] = (
         "and its limiting parameters).",
         ("noise", "water-quality"),
     ),
+    MartDag(
+        "urban_marts",
+        "urban",
+        ("urban_cases",),
+        "urban:build_marts",
+        "build_marts",
+        "Urban management: hotspots, disposal KPIs, recurring problems",
+        "Publishes `curated/urban_hotspots` (per week, grid cells whose Getis-Ord Gi* over their neighbourhood and own "
+        "count stand out), `curated/urban_kpis` (per department, GB/T 30428.2 class, community area and month: on-time "
+        "disposal against the class's deadline, median hours per stage, reopen rate) and `curated/urban_recurrence` "
+        "(a class back in the same cell within 30 days).",
+        ("urban-management", "hotspots"),
+    ),
 )
 
 

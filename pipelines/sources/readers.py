@@ -113,9 +113,16 @@ def _depth(value: object, limit: int = MAX_JSON_DEPTH) -> int:
     return depth
 
 
-def _flat(record: dict) -> dict:
-    """Top-level keys; nested values kept as JSON text."""
-    return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v for k, v in record.items()}
+def _flat(record: dict, prefix: str = "") -> dict:
+    """Top-level keys, nested values kept as JSON text; and every nested object's keys by their dotted path
+    (`position.lat`), so that a feed maps them like any column."""
+    flat = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        flat[name] = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{name}."))
+    return flat
 
 
 def _records_frame(rows: list[dict], lines: list[int], required: Sequence[str]) -> pd.DataFrame:

@@ -92,6 +92,7 @@ class ColumnMap(_Strict):
     unit: str | None = None
     null_markers: list[str] | None = None
     zero_is_missing: bool = False  # e.g. loop detectors report 0 for "no reading"
+    format: str | None = None  # a timestamp column's strftime format (default ISO 8601), read in the feed's time zone
     # personal identifiers are replaced by a keyed pseudonym (pipelines/cleanse/pseudonymize.py) before the
     # clean zone; the kind decides how formatting variants are normalized first
     pseudonymize: Literal["id_card", "phone", "plate", "name"] | None = None

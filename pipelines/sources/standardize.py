@@ -172,11 +172,22 @@ def _unsafe(text: pd.Series) -> pd.Series:
 
 
 def _typed(
-    values: pd.Series, target: Column, markers: set[str], unit: str | None, zero_is_missing: bool, label: str
+    values: pd.Series,
+    target: Column,
+    markers: set[str],
+    unit: str | None,
+    zero_is_missing: bool,
+    label: str,
+    timezone: str | None = None,
+    time_format: str | None = None,
 ) -> tuple[pd.Series, pd.Series]:
-    """Values in the canonical type and unit; per row, the detail (naming the source column `label`) of a misfit."""
+    """Values in the canonical type and unit; per row, the detail (naming the source column `label`) of a misfit.
+    A timestamp other than the row's time (a case's `closed_utc`) is read like it: `time_format` (default ISO 8601),
+    an offset when it has one, else the feed's `timezone`."""
     text = _text(values, markers)
     problem = pd.Series(None, index=values.index, dtype="object")
+    if target.type == "timestamp":
+        return _other_timestamp(text, problem, label, timezone, time_format)
     if target.type in ("float", "int", "int32", "int16", "int8"):
         numbers = pd.to_numeric(text, errors="coerce").astype("float64")
         bad = text.notna() & numbers.isna()
@@ -208,6 +219,25 @@ def _typed(
     if unsafe.any():
         as_text[unsafe] = as_text[unsafe].map(printable)
     return as_text, problem
+
+
+def _other_timestamp(
+    text: pd.Series, problem: pd.Series, label: str, timezone: str | None, time_format: str | None
+) -> tuple[pd.Series, pd.Series]:
+    """A timestamp column besides the row's time, in UTC; a misfit named (no such time, no zone to read it in)."""
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us, UTC]")
+    aware = _matches(text, AWARE)
+    if aware.any():
+        result[aware] = pd.to_datetime(text[aware], format=time_format or "ISO8601", errors="coerce", utc=True)
+    plain = text.notna() & ~aware
+    if plain.any() and timezone is None:
+        problem[plain] = [f"{label}={v!r} has no time zone and the feed declares none" for v in text[plain]]
+    elif plain.any():
+        naive = pd.to_datetime(text[plain], format=time_format or "ISO8601", errors="coerce")
+        result[plain] = naive.dt.tz_localize(timezone, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+    bad = text.notna() & result.isna() & problem.isna()
+    problem[bad] = [f"{label}={v!r} is not a time{' in ' + timezone if timezone else ''}" for v in text[bad]]
+    return result, problem
 
 
 def _precision_of_step(step: pd.Timedelta) -> str:
@@ -487,6 +517,8 @@ def standardize_rows(
             mapping.unit,
             mapping.zero_is_missing,
             mapping.source or name,
+            spec.time.timezone if spec.time is not None else None,
+            mapping.format,
         )
         rejections.add(problem.notna(), Reason.TYPE_MISMATCH, problem)
         if mapping.pseudonymize:

@@ -100,6 +100,8 @@ def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
         "metr_la_speeds",
         "noise_sensors",
         "pipe_flow",
+        "urban_cases_system",
+        "urban_hotline",
         "utilities_monthly",
         "water_quality_stations",
     ]
