@@ -219,9 +219,13 @@ def air_forecasts(lake: Lake) -> None:
 
 
 def energy_and_environment_marts(settings: Settings, client, folder: Path) -> None:
-    """The real pipe and SYNTHETIC building meters, noise sensors and water stations through their feeds and marts."""
+    """The real pipe and SYNTHETIC building meters, noise sensors, water stations and city-management cases through
+    their feeds and marts."""
+    from pipelines.cleanse.geo import read_districts
     from pipelines.domains.energy import portfolio, synthetic, water
     from pipelines.domains.environment import monitoring, synthetic_monitors
+    from pipelines.domains.urban import marts as urban_marts
+    from pipelines.domains.urban import synthetic as urban_synthetic
 
     files = {
         "pipe_flow": DATA_DIR / "energy" / "water_flow.csv",
@@ -250,6 +254,11 @@ def energy_and_environment_marts(settings: Settings, client, folder: Path) -> No
     )
     portfolio.plan_day_ahead(settings, "bi", forecast, portfolio.ShiftParams(), "Asia/Shanghai")
     monitoring.build(settings, "bi")
+    areas = read_districts(DATA_DIR / "urban" / "chicago_community_areas.geojson", "COMMUNITY")
+    cases, _ = urban_synthetic.urban_cases(areas, weeks=2, per_week=300, hotspots=2, recurring=1, seed=1)
+    for name, path in zip(("urban_cases_system", "urban_hotline"), urban_synthetic.write_urban_files(cases, folder)):
+        through_feed(settings, client, name, [path], run_id="bi")
+    urban_marts.build(settings, "bi")
 
 
 @pytest.fixture(scope="module")
@@ -352,6 +361,11 @@ def expected(settings: Settings) -> dict[str, object]:
                 " FROM energy_load_shifting_day_ahead GROUP BY ts_utc ORDER BY ts_utc",
             )
         ],
+        "On-time disposal by department": sorted(
+            (d, round(r, 6))
+            for d, r in one(settings, "SELECT department, sum(on_time) * 1.0 / sum(judged) FROM urban_kpis GROUP BY department")
+        ),
+        "Urban hotspots by week": sorted(one(settings, "SELECT peak_cell, cases FROM urban_hotspots")),
         "Water flow anomalies": one(
             settings, "SELECT kind, hours FROM water_flow_anomalies WHERE detector = 'robust' ORDER BY start_utc DESC"
         ),
@@ -411,6 +425,10 @@ def shown(name: str, data: list[dict]) -> object:
     if name == "Tomorrow's load, forecast and planned":
         rows = sorted(data, key=lambda r: r["ts_utc"])
         return [(round(r["forecast"], 3), round(r["planned"], 3)) for r in rows]
+    if name == "On-time disposal by department":
+        return sorted((r["department"], round(r["on-time rate"], 6)) for r in data)
+    if name == "Urban hotspots by week":
+        return sorted((r["peak_cell"], r["cases"]) for r in data)
     if name == "Water flow anomalies":
         return [(r["kind"], r["hours"]) for r in data]
     if name == "Noise exceedances, last month":
@@ -458,6 +476,7 @@ def test_the_city_situation_dashboard_shows_every_mart_as_duckdb_reads_it(bi, pa
 
     sections = [("Air quality", "Heavy-pollution warnings, last day"), ("Traffic", "Congestion alerts, latest run")]
     sections += [("Energy, water and noise", "Surface water class, latest day")]
+    sections += [("Urban management", "Urban hotspots by week")]
     sections += [("Model comparison and early warning", "Champion changes and drift"), ("Public safety", "Crime trend by year")]
     tops = [(top(section), top(chart)) for section, chart in sections]
     assert [y for pair in tops for y in pair] == sorted(y for pair in tops for y in pair)  # each chart under its header
@@ -469,6 +488,7 @@ def test_the_city_situation_dashboard_shows_every_mart_as_duckdb_reads_it(bi, pa
         "Air quality",
         "Traffic",
         "Energy, water and noise",
+        "Urban management",
         "Model comparison and early warning",
         "Public safety",
         full_page=True,
