@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety demo-forecast demo-energy demo-urban bench-anomalies bench-shifting bench-traffic bench-rules bench-validation bench-search bench-aqi bi bi-down test test-fast test-s3 lint hooks format docs query tables clean-lake clean
+.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety demo-forecast demo-energy demo-urban demo-emergency bench-anomalies bench-fusion bench-shifting bench-traffic bench-rules bench-validation bench-search bench-aqi bi bi-down test test-fast test-s3 lint hooks format docs query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -47,8 +47,14 @@ demo-energy: setup ## energy, water, noise, surface water: real household, pipe 
 demo-urban: setup ## urban management: SYNTHETIC city-management cases over the real Chicago areas through Airflow
 	$(BIN)/citylake demo urban
 
+demo-emergency: setup ## emergency command: SYNTHETIC calls, sensor alarms, posts + Tempe's real calls fused into incidents
+	$(BIN)/citylake demo emergency
+
 bench-anomalies: setup ## water anomalies: event precision/recall of both detectors on seeded series; the real pipe charted
 	$(BIN)/python benchmarks/water_anomalies.py
+
+bench-fusion: setup ## emergency reports fused into incidents: pairwise precision and recall against the SYNTHETIC truth
+	$(BIN)/python benchmarks/fusion.py
 
 bench-shifting: setup ## peak shaving by shifting load: peak before/after, the optimum and the solve time for 10, 100, 1,000 buildings
 	$(BIN)/python benchmarks/load_shifting.py

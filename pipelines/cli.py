@@ -82,6 +82,7 @@ def _demo(args: argparse.Namespace) -> int:
     from pipelines.demo import (
         DemoError,
         run_demo,
+        run_emergency_demo,
         run_energy_demo,
         run_forecast_demo,
         run_safety_demo,
@@ -96,6 +97,7 @@ def _demo(args: argparse.Namespace) -> int:
         "forecast": run_forecast_demo,
         "energy": run_energy_demo,
         "urban": run_urban_demo,
+        "emergency": run_emergency_demo,
     }
     try:
         print(demos[args.domain](load_settings()))
@@ -277,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "domain",
         nargs="?",
-        choices=["air", "traffic", "safety", "forecast", "energy", "urban"],
+        choices=["air", "traffic", "safety", "forecast", "energy", "urban", "emergency"],
         default="air",
         help="which application (default air; forecast: AQI a day ahead, replayed hour by hour; energy: energy, water, noise)",
     )

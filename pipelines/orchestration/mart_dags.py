@@ -114,6 +114,17 @@ MART_DAGS: tuple[MartDag, ...] = (
         "(a class back in the same cell within 30 days).",
         ("urban-management", "hotspots"),
     ),
+    MartDag(
+        "emergency_marts",
+        "emergency",
+        ("emergency_reports",),
+        "emergency:fuse_reports",
+        "fuse_reports",
+        "Emergency command: incidents fused from every channel",
+        "Reports from calls, sensor alarms and social posts at most 500 m and 20 minutes apart, of compatible types, "
+        "become one incident that keeps the ids of its reports. Publishes `curated/emergency_incidents`.",
+        ("emergency", "fusion"),
+    ),
 )
 
 

@@ -37,6 +37,10 @@ FEED_DAGS = {
     "energy_utilities_monthly_clean",
     "urban_management_urban_cases_system_clean",
     "urban_management_urban_hotline_clean",
+    "emergency_command_emergency_dispatch_calls_clean",
+    "emergency_command_emergency_sensor_alarms_clean",
+    "emergency_command_emergency_social_posts_clean",
+    "emergency_command_tempe_opioid_calls_clean",
 }
 TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
 AIR_FORECAST_DAGS = {"environment_aqi_forecast_training", "environment_aqi_forecast_scoring"}
@@ -45,7 +49,7 @@ EXPECTED = (
     FEED_DAGS
     | {"environment_aqi_marts", "environment_noise_water_marts", "public_safety_hotspots", "public_safety_rules"}
     | {"lake_maintenance", "energy_water_marts", "energy_load_marts", "energy_shifting_marts", "energy_links_marts"}
-    | {"urban_marts"}
+    | {"urban_marts", "emergency_marts"}
     | TRAFFIC_DAGS
     | AIR_FORECAST_DAGS
     | LOAD_FORECAST_DAGS

@@ -1,0 +1,39 @@
+"""What a person reads after the reports are fused: how many incidents from which channels, the largest, and, with
+the SYNTHETIC truth, the pairwise precision and recall."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipelines.config import Settings
+from pipelines.domains.emergency import fusion
+from pipelines.lake.catalog.emergency import EMERGENCY_INCIDENTS
+from pipelines.lake.storage import Lake
+
+
+def results_text(settings: Settings, truth: pd.DataFrame | None = None) -> str:
+    """The fused incidents as text; with the generator's reports (report_id, incident), their scores."""
+    lake = Lake(settings)
+    if not lake.has(EMERGENCY_INCIDENTS):
+        return "No emergency mart is built yet."
+    found = lake.read(EMERGENCY_INCIDENTS)
+    lines = [
+        f"Incidents fused from {int(found['reports'].sum()):,} reports: {len(found):,} "
+        f"({int((found['reports'] > 1).sum()):,} from more than one report)",
+        "By the channels that reported them:",
+        found.groupby("channels").size().sort_values(ascending=False).rename("incidents").to_string(),
+    ]
+    if truth is not None:
+        member = found.assign(report_id=found["report_ids"].str.split(",")).explode("report_id").set_index("report_id")
+        known = member.loc[member.index.isin(truth["report_id"]), "incident_id"]
+        precision, recall = fusion.pairwise_scores(known, truth.set_index("report_id")["incident"])
+        lines.append(
+            f"Against the SYNTHETIC truth ({truth['incident'].nunique():,} incidents and false alarms): pairwise precision "
+            f"{precision:.3f}, recall {recall:.3f} (goal: both >= 0.95)"
+        )
+    biggest = found.sort_values(["reports", "first_report_utc"], ascending=[False, True]).head(5)
+    lines += [
+        "The most reported:",
+        biggest[["incident_id", "incident_type", "first_report_utc", "channels", "report_ids"]].to_string(index=False),
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,113 @@
+"""SYNTHETIC multi-source emergency reports with known ground truth (no public file links calls, sensor alarms and
+social posts about the same incidents): seeded.
+
+Incidents (fire, medical, traffic, gas, flood) happen across Tempe, Arizona. Each is reported by calls (one to
+four: within minutes, positions off by tens of metres, the call-taker's vocabulary), by a sensor for the kinds that
+have them (smoke, heat, gas, collision, water level: seconds off, metres off) and by social posts (later, positions
+off by a few hundred metres, saying nothing of the type). False alarms are reports of no incident. Each channel has
+its own clock, as such systems do: the dispatch centre's local time (Arizona keeps MST all year), the sensor
+platform's UTC, the social platform's ISO times with its own offset.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pipelines.domains.emergency.fusion import EARTH_RADIUS_M
+
+AREA = (33.32, -111.98, 33.46, -111.88)  # Tempe: min lat, min lon, max lat, max lon
+CALL_WORDS = {
+    "fire": ["FIRE", "STRUCTURE FIRE"],
+    "medical": ["MEDICAL", "OVERDOSE", "CARDIAC"],
+    "traffic": ["TRAFFIC ACCIDENT"],
+    "gas": ["GAS ODOR"],
+    "flood": ["FLOODING"],
+}
+SENSORS = {"fire": "smoke_alarm", "gas": "gas_leak", "traffic": "collision_detected", "flood": "water_level"}
+KIND_SHARES = {"medical": 0.45, "traffic": 0.25, "fire": 0.15, "gas": 0.08, "flood": 0.07}
+LOCAL = "America/Phoenix"
+
+
+def _moved(lat: float, lon: float, metres: float, rng: np.random.Generator) -> tuple[float, float]:
+    """A position `metres` (standard deviation per axis) away at random."""
+    north, east = rng.normal(0, metres, 2)
+    return lat + np.degrees(north / EARTH_RADIUS_M), lon + np.degrees(east / (EARTH_RADIUS_M * np.cos(np.radians(lat))))
+
+
+def reports_with_truth(
+    incidents: int = 400, days: int = 14, false_alarms: int = 40, seed: int = 0, start: str = "2024-06-03"
+) -> pd.DataFrame:
+    """One row per report: report_id, channel, category, severity, ts_utc, latitude, longitude, and `incident`
+    (the truth: the incident it is about, or its own id for a false alarm)."""
+    rng = np.random.default_rng(seed)
+    begin = pd.Timestamp(start, tz=LOCAL).tz_convert("UTC")
+    kinds = list(KIND_SHARES)
+    rows = []
+    for n in range(incidents):
+        kind = kinds[rng.choice(len(kinds), p=list(KIND_SHARES.values()))]
+        at = begin + pd.Timedelta(seconds=float(rng.uniform(0, days * 86400)))
+        lat, lon = rng.uniform(AREA[0], AREA[2]), rng.uniform(AREA[1], AREA[3])
+        severity = int(rng.integers(1, 5))
+        truth = f"T{n:05d}"
+        for _ in range(int(rng.choice([1, 1, 2, 2, 3, 4]))):
+            p_lat, p_lon = _moved(lat, lon, 60, rng)
+            word = CALL_WORDS[kind][int(rng.integers(len(CALL_WORDS[kind])))]
+            rows.append(("call", word, severity, at + pd.Timedelta(seconds=float(rng.uniform(0, 480))), p_lat, p_lon, truth))
+        if kind in SENSORS and rng.random() < 0.6:
+            p_lat, p_lon = _moved(lat, lon, 8, rng)
+            rows.append(
+                ("sensor", SENSORS[kind], 3, at + pd.Timedelta(seconds=float(rng.uniform(-60, 120))), p_lat, p_lon, truth)
+            )
+        for _ in range(int(rng.choice([0, 0, 1, 2]))):
+            p_lat, p_lon = _moved(lat, lon, 150, rng)
+            rows.append(("social", "post", 1, at + pd.Timedelta(seconds=float(rng.uniform(120, 900))), p_lat, p_lon, truth))
+    for n in range(false_alarms):
+        channel = ["call", "sensor"][int(rng.integers(2))]
+        category = "MEDICAL" if channel == "call" else "smoke_alarm"
+        at = begin + pd.Timedelta(seconds=float(rng.uniform(0, days * 86400)))
+        lat, lon = rng.uniform(AREA[0], AREA[2]), rng.uniform(AREA[1], AREA[3])
+        rows.append((channel, category, 1, at, lat, lon, f"F{n:05d}"))
+    frame = pd.DataFrame(rows, columns=["channel", "category", "severity", "ts_utc", "latitude", "longitude", "incident"])
+    frame = frame.assign(ts_utc=frame["ts_utc"].dt.floor("s")).sort_values("ts_utc", kind="stable").reset_index(drop=True)
+    prefixes = {"call": "CAD", "sensor": "SNS", "social": "SOC"}
+    frame["report_id"] = [f"{prefixes[c]}-{i:06d}" for i, c in enumerate(frame["channel"])]
+    return frame
+
+
+def write_report_files(reports: pd.DataFrame, directory: Path, tag: str = "2024") -> dict[str, Path]:
+    """The reports as each channel delivers them: the dispatch centre's CSV (local clock), the sensor platform's JSON
+    lines (UTC, `Z`), the social platform's JSON lines (its own offset, +08:00)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    calls = reports[reports["channel"] == "call"]
+    call_path = directory / f"SYNTHETIC_dispatch_calls_{tag}.csv"
+    pd.DataFrame(
+        {
+            "call_no": calls["report_id"],
+            "received": calls["ts_utc"].dt.tz_convert(LOCAL).dt.strftime("%m/%d/%Y %H:%M:%S"),
+            "nature": calls["category"],
+            "priority": calls["severity"],
+            "lat": calls["latitude"].round(6),
+            "lon": calls["longitude"].round(6),
+        }
+    ).to_csv(call_path, index=False)
+    paths = {"dispatch_calls": call_path}
+    for channel, name, zone in (("sensor", "sensor_alarms", "UTC"), ("social", "social_posts", "Asia/Shanghai")):
+        rows = reports[reports["channel"] == channel]
+        path = directory / f"SYNTHETIC_{name}_{tag}.jsonl"
+        with path.open("w", encoding="utf-8") as handle:
+            for row in rows.itertuples(index=False):
+                stamp = row.ts_utc.tz_convert(zone)
+                record = {
+                    "id": row.report_id,
+                    "time": stamp.strftime("%Y-%m-%dT%H:%M:%SZ") if zone == "UTC" else stamp.isoformat(),
+                    "type": row.category,
+                    "level": int(row.severity),
+                    "geo": {"lat": round(float(row.latitude), 6), "lon": round(float(row.longitude), 6)},
+                }
+                handle.write(json.dumps(record) + "\n")
+        paths[name] = path
+    return paths
