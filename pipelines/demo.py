@@ -402,9 +402,12 @@ def run_emergency_demo(settings: Settings) -> str:
     lake = _ready_lake(settings)
     reports = synthetic.reports_with_truth()
     files = synthetic.write_report_files(reports, PROJECT_ROOT / "var" / "synthetic" / "emergency")
-    delivered = list(EMERGENCY_FEEDS)
+    delivered = [*EMERGENCY_FEEDS, "emergency_fleet"]
     for name in EMERGENCY_FEEDS:
         deliver(lake, get_source(name), [files[name.removeprefix("emergency_")]])
+    last = reports["ts_utc"].max()  # the fleet as it stood just before the last report
+    fleet = synthetic.write_fleet_file(synthetic.fleet_positions(last - pd.Timedelta(minutes=5)), files["dispatch_calls"].parent)
+    deliver(lake, get_source("emergency_fleet"), [fleet])
     tempe = get_source("tempe_opioid_calls")
     real = feed_files(settings, tempe)
     if real:
@@ -415,7 +418,8 @@ def run_emergency_demo(settings: Settings) -> str:
     dags = [f"emergency_command_{name}_clean" for name in delivered] + ["emergency_marts"]
     print(
         f"1/{len(dags) + 2} delivered {len(reports):,} SYNTHETIC reports of {reports['incident'].nunique():,} incidents and"
-        " false alarms (calls, sensor alarms, social posts: three clocks)" + (" and Tempe's real overdose calls" if real else ""),
+        " false alarms (calls, sensor alarms, social posts: three clocks), SYNTHETIC unit positions"
+        + (" and Tempe's real overdose calls" if real else ""),
         flush=True,
     )
     env, log_file = _airflow(settings, "demo-emergency", f"2/{len(dags) + 2}")

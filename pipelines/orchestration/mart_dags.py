@@ -117,12 +117,14 @@ MART_DAGS: tuple[MartDag, ...] = (
     MartDag(
         "emergency_marts",
         "emergency",
-        ("emergency_reports",),
+        ("emergency_reports", "emergency_units"),
         "emergency:fuse_reports",
         "fuse_reports",
-        "Emergency command: incidents fused from every channel",
+        "Emergency command: incidents fused from every channel, the nearest units, coverage",
         "Reports from calls, sensor alarms and social posts at most 500 m and 20 minutes apart, of compatible types, "
-        "become one incident that keeps the ids of its reports. Publishes `curated/emergency_incidents`.",
+        "become one incident that keeps the ids of its reports (`curated/emergency_incidents`); for each open incident "
+        "the nearest available units of the kind it needs (`curated/emergency_resources`), and the share of the city "
+        "each kind reaches within 8 minutes (`curated/emergency_coverage`).",
         ("emergency", "fusion"),
     ),
 )

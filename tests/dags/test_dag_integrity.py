@@ -38,6 +38,7 @@ FEED_DAGS = {
     "urban_management_urban_cases_system_clean",
     "urban_management_urban_hotline_clean",
     "emergency_command_emergency_dispatch_calls_clean",
+    "emergency_command_emergency_fleet_clean",
     "emergency_command_emergency_sensor_alarms_clean",
     "emergency_command_emergency_social_posts_clean",
     "emergency_command_tempe_opioid_calls_clean",

@@ -111,3 +111,35 @@ def write_report_files(reports: pd.DataFrame, directory: Path, tag: str = "2024"
                 handle.write(json.dumps(record) + "\n")
         paths[name] = path
     return paths
+
+
+FLEET = {"ambulance": 10, "fire": 6, "police": 14}
+
+
+def fleet_positions(at: pd.Timestamp, seed: int = 0, available_share: float = 0.8) -> pd.DataFrame:
+    """SYNTHETIC units across the area at one moment: unit_id, kind, status, ts_utc, latitude, longitude."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for kind, count in FLEET.items():
+        for n in range(count):
+            status = "available" if rng.random() < available_share else str(rng.choice(["dispatched", "on_scene"]))
+            lat, lon = rng.uniform(AREA[0], AREA[2]), rng.uniform(AREA[1], AREA[3])
+            rows.append((f"{kind[:3].upper()}-{n + 1:02d}", kind, status, at, lat, lon))
+    return pd.DataFrame(rows, columns=["unit_id", "kind", "status", "ts_utc", "latitude", "longitude"])
+
+
+def write_fleet_file(units: pd.DataFrame, directory: Path, tag: str = "2024") -> Path:
+    """The units as the fleet system delivers them (UTC pings)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"SYNTHETIC_fleet_{tag}.csv"
+    pd.DataFrame(
+        {
+            "unit": units["unit_id"],
+            "kind": units["kind"],
+            "status": units["status"],
+            "ping_utc": units["ts_utc"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "lat": units["latitude"].round(6),
+            "lon": units["longitude"].round(6),
+        }
+    ).to_csv(path, index=False)
+    return path

@@ -401,6 +401,23 @@ _DECLARED: tuple[Table, ...] = (
     ),
     Table(
         Zone.CLEAN,
+        "emergency_units",
+        "emergency",
+        "Positions and status of emergency units (ambulances, fire engines, police cars) from the fleet system",
+        (
+            Column("unit_id", "string", description="the unit"),
+            TS,
+            PRECISION,
+            Column("kind", "string", description="ambulance, fire or police"),
+            Column("status", "string", description="available, dispatched, on_scene or out_of_service"),
+            *GEO,
+            *LINEAGE,
+        ),
+        key=("unit_id", "ts_utc"),
+        partition_by=(),
+    ),
+    Table(
+        Zone.CLEAN,
         "health_visits",
         "health",
         "Health-care visits (no direct identifiers; patient_key is a keyed hash)",

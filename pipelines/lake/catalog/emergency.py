@@ -38,9 +38,68 @@ EMERGENCY_INCIDENTS = Table(
     "`make bench-fusion`.",
 )
 
+_RESOURCE_NOTES = (
+    "Great-circle distances (BallTree, haversine) to the units' latest positions at the run's `as_of` (default: the "
+    "latest report); travel time = distance x `detour` (1.3) / `speed_kmh` (40): an estimate, not routing. Unit "
+    "kind per incident type: fire, gas, flood -> fire; medical -> ambulance; traffic and unknown -> police."
+)
+
+EMERGENCY_RESOURCES = Table(
+    Zone.CURATED,
+    "emergency_resources",
+    "emergency",
+    "For each open incident, the nearest available units of the kind it needs, with distance and travel time",
+    (
+        Column("incident_id", "string", description="the incident (`emergency_incidents`)"),
+        Column("incident_type", "string", description="its type"),
+        Column("unit_kind", "string", description="ambulance, fire or police"),
+        Column("rank", "int32", description="1: the nearest"),
+        Column("unit_id", "string", description="the unit"),
+        Column("distance_m", "float", "m", "great-circle distance"),
+        Column("eta_minutes", "float", "min", "estimated travel time"),
+        Column("as_of_utc", "timestamp", description="the moment the fleet and the open incidents were taken at"),
+        Column("run_id", "string", description="the run that published it"),
+    ),
+    grain="one row per open incident, unit kind and rank",
+    key=("incident_id", "unit_kind", "rank"),
+    partition_by=(),
+    cadence="1h",
+    producer="emergency_marts",
+    inputs=("curated/emergency_incidents", "clean/emergency_units"),
+    logic=("pipelines.domains.emergency.resources", "pipelines.domains.emergency.incidents"),
+    time_column="as_of_utc",
+    notes=f"{_RESOURCE_NOTES} An incident is open when its last report is at most `open_hours` (2) before `as_of`.",
+)
+
+EMERGENCY_COVERAGE = Table(
+    Zone.CURATED,
+    "emergency_coverage",
+    "emergency",
+    "How much of the city each kind of available unit reaches within N minutes",
+    (
+        Column("unit_kind", "string", description="ambulance, fire or police"),
+        Column("available_units", "int32", description="units available at `as_of`"),
+        Column("minutes", "float", "min", "the time budget"),
+        Column("speed_kmh", "float", "km/h", "the speed assumed"),
+        Column("cells", "int32", description="grid cells (centres every 250 m) over the incidents' extent"),
+        Column("covered_share", "float", description="share of the cells whose nearest available unit is within the budget"),
+        Column("as_of_utc", "timestamp", description="the moment the fleet was taken at"),
+        Column("run_id", "string", description="the run that published it"),
+    ),
+    grain="one row per unit kind",
+    key=("unit_kind",),
+    partition_by=(),
+    cadence="1h",
+    producer="emergency_marts",
+    inputs=("clean/emergency_units", "curated/emergency_incidents"),
+    logic=("pipelines.domains.emergency.resources", "pipelines.domains.emergency.incidents"),
+    time_column="as_of_utc",
+    notes=_RESOURCE_NOTES,
+)
+
 SECTION = Section(
     "Emergency command",
-    (EMERGENCY_INCIDENTS,),
+    (EMERGENCY_INCIDENTS, EMERGENCY_RESOURCES, EMERGENCY_COVERAGE),
     intro="Built from the clean `emergency_reports` of every channel (dispatch calls, sensor alarms, social posts, "
     "Tempe's overdose calls); each publish replaces the whole mart.",
 )

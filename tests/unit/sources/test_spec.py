@@ -92,6 +92,7 @@ def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
         "cases",
         "chicago_assaults",
         "emergency_dispatch_calls",
+        "emergency_fleet",
         "emergency_sensor_alarms",
         "emergency_social_posts",
         "flights",
