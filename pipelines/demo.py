@@ -405,8 +405,8 @@ def run_emergency_demo(settings: Settings) -> str:
     delivered = [*EMERGENCY_FEEDS, "emergency_fleet"]
     for name in EMERGENCY_FEEDS:
         deliver(lake, get_source(name), [files[name.removeprefix("emergency_")]])
-    last = reports["ts_utc"].max()  # the fleet as it stood just before the last report
-    fleet = synthetic.write_fleet_file(synthetic.fleet_positions(last - pd.Timedelta(minutes=5)), files["dispatch_calls"].parent)
+    now = reports["ts_utc"].max() + pd.Timedelta(minutes=1)  # the fleet's latest ping: the resources are as of it
+    fleet = synthetic.write_fleet_file(synthetic.fleet_positions(now), files["dispatch_calls"].parent)
     deliver(lake, get_source("emergency_fleet"), [fleet])
     tempe = get_source("tempe_opioid_calls")
     real = feed_files(settings, tempe)

@@ -27,7 +27,7 @@ def build(
     as_of: str | None = None,
 ) -> dict[str, Any]:
     """Fuse every clean report into incidents and publish them; then, when the fleet's positions are in, the nearest
-    units of the incidents open at `as_of` (default: the latest report) and the coverage; a summary."""
+    units of the incidents open at `as_of` (default: the fleet's latest ping, its "now") and the coverage; a summary."""
     params = params or fusion.FusionParams()
     lake = Lake(settings)
     version = lake.require(
@@ -50,18 +50,20 @@ def build(
         "categories_without_type": unknown[:20],
     }
     if lake.has(UNITS):
-        moment = pd.Timestamp(as_of).tz_convert("UTC") if as_of else reports["ts_utc"].max()
+        moment = pd.Timestamp(as_of).tz_convert("UTC") if as_of else None
         result["resources"] = _resources(lake, incidents, fleet or resources.ResourceParams(), moment, run_id)
     write_run_record(lake, PIPELINE, run_id, result)
     return result
 
 
 def _resources(
-    lake: Lake, incidents: pd.DataFrame, params: resources.ResourceParams, as_of: pd.Timestamp, run_id: str
+    lake: Lake, incidents: pd.DataFrame, params: resources.ResourceParams, as_of: pd.Timestamp | None, run_id: str
 ) -> dict[str, Any]:
-    """Publish the nearest units of the open incidents and the coverage at `as_of`; their summary."""
+    """Publish the nearest units of the open incidents and the coverage at `as_of` (None: the latest ping); their
+    summary."""
     version = lake.require(UNITS, "run the emergency_fleet feed's clean DAG first")
     pings = lake.read(UNITS, version=version, columns=["unit_id", "ts_utc", "kind", "status", "latitude", "longitude"])
+    as_of = as_of if as_of is not None else pings["ts_utc"].max()
     units = pings[pings["ts_utc"] <= as_of].sort_values("ts_utc").drop_duplicates("unit_id", keep="last")
     precise = incidents[(incidents["timed_to"] != "day") & incidents["latitude"].notna()]
     recent = precise["last_report_utc"].between(as_of - pd.Timedelta(hours=params.open_hours), as_of)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.domains.emergency import fusion
-from pipelines.lake.catalog.emergency import EMERGENCY_INCIDENTS
+from pipelines.lake.catalog.emergency import EMERGENCY_COVERAGE, EMERGENCY_INCIDENTS, EMERGENCY_RESOURCES
 from pipelines.lake.storage import Lake
 
 
@@ -36,4 +36,24 @@ def results_text(settings: Settings, truth: pd.DataFrame | None = None) -> str:
         "The most reported:",
         biggest[["incident_id", "incident_type", "first_report_utc", "channels", "report_ids"]].to_string(index=False),
     ]
-    return "\n".join(lines)
+    return "\n".join(lines + resource_lines(lake))
+
+
+def resource_lines(lake: Lake) -> list[str]:
+    """The nearest unit of each open incident and the coverage, when the fleet is in."""
+    lines: list[str] = []
+    if lake.has(EMERGENCY_RESOURCES):
+        nearest = lake.read(EMERGENCY_RESOURCES)
+        first = nearest[nearest["rank"] == 1].sort_values("eta_minutes", ascending=False)
+        moment = nearest["as_of_utc"].max() if len(nearest) else "the fleet's latest ping"
+        lines += [
+            f"Open incidents at {moment}: {nearest['incident_id'].nunique()}; the nearest available unit of each:",
+            first[["incident_id", "incident_type", "unit_id", "distance_m", "eta_minutes"]].round(1).to_string(index=False)
+            if len(first)
+            else "  none open",
+        ]
+    if lake.has(EMERGENCY_COVERAGE):
+        cover = lake.read(EMERGENCY_COVERAGE)
+        columns = ["unit_kind", "available_units", "minutes", "speed_kmh", "covered_share"]
+        lines += ["Coverage (share of the city reached in time):", cover[columns].round(3).to_string(index=False)]
+    return lines

@@ -40,7 +40,7 @@ EMERGENCY_INCIDENTS = Table(
 
 _RESOURCE_NOTES = (
     "Great-circle distances (BallTree, haversine) to the units' latest positions at the run's `as_of` (default: the "
-    "latest report); travel time = distance x `detour` (1.3) / `speed_kmh` (40): an estimate, not routing. Unit "
+    "fleet's latest ping); travel time = distance x `detour` (1.3) / `speed_kmh` (40): an estimate, not routing. Unit "
     "kind per incident type: fire, gas, flood -> fire; medical -> ambulance; traffic and unknown -> police."
 )
 
