@@ -351,7 +351,7 @@ def run_energy_demo(settings: Settings) -> str:
     return _closing(origin + summary, queries, log_file, started, synthetic=False)
 
 
-URBAN_FEEDS = ("urban_cases_system", "urban_hotline")
+URBAN_FEEDS = ("city_management_system", "citizen_hotline")
 
 
 def run_urban_demo(settings: Settings) -> str:
@@ -374,7 +374,7 @@ def run_urban_demo(settings: Settings) -> str:
     files = synthetic.write_urban_files(cases, PROJECT_ROOT / "var" / "synthetic" / "urban")
     for name, path in zip(URBAN_FEEDS, files):
         deliver(lake, get_source(name), [path])
-    dags = [f"urban_management_{name}_clean" for name in URBAN_FEEDS] + ["urban_marts"]
+    dags = [f"urban_{name}_clean" for name in URBAN_FEEDS] + ["urban_marts"]
     print(
         f"1/{len(dags) + 2} delivered {len(cases):,} SYNTHETIC cases (12 weeks, {len(truth.hotspots)} planted hotspots,"
         f" {len(truth.recurring)} recurring problems, a slow department) as the system's CSV and the hotline's JSON lines",
@@ -389,7 +389,7 @@ def run_urban_demo(settings: Settings) -> str:
     return _closing(urban_report.results_text(settings, truth), queries, log_file, started, synthetic=True)
 
 
-EMERGENCY_FEEDS = ("emergency_dispatch_calls", "emergency_sensor_alarms", "emergency_social_posts")
+EMERGENCY_FEEDS = ("dispatch_calls", "sensor_alarms", "social_posts")
 
 
 def run_emergency_demo(settings: Settings) -> str:
@@ -402,12 +402,12 @@ def run_emergency_demo(settings: Settings) -> str:
     lake = _ready_lake(settings)
     reports = synthetic.reports_with_truth()
     files = synthetic.write_report_files(reports, PROJECT_ROOT / "var" / "synthetic" / "emergency")
-    delivered = [*EMERGENCY_FEEDS, "emergency_fleet"]
+    delivered = [*EMERGENCY_FEEDS, "unit_positions"]
     for name in EMERGENCY_FEEDS:
-        deliver(lake, get_source(name), [files[name.removeprefix("emergency_")]])
+        deliver(lake, get_source(name), [files[name]])
     now = reports["ts_utc"].max() + pd.Timedelta(minutes=1)  # the fleet's latest ping: the resources are as of it
     fleet = synthetic.write_fleet_file(synthetic.fleet_positions(now), files["dispatch_calls"].parent)
-    deliver(lake, get_source("emergency_fleet"), [fleet])
+    deliver(lake, get_source("unit_positions"), [fleet])
     tempe = get_source("tempe_opioid_calls")
     real = feed_files(settings, tempe)
     if real:
@@ -415,7 +415,7 @@ def run_emergency_demo(settings: Settings) -> str:
         delivered.append(tempe.name)
     else:
         _warn_synthetic(f"No {', '.join(tempe.data_files)} under {settings.data_dir}: Tempe's real calls are left out.")
-    dags = [f"emergency_command_{name}_clean" for name in delivered] + ["emergency_marts"]
+    dags = [f"emergency_{name}_clean" for name in delivered] + ["emergency_marts"]
     print(
         f"1/{len(dags) + 2} delivered {len(reports):,} SYNTHETIC reports of {reports['incident'].nunique():,} incidents and"
         " false alarms (calls, sensor alarms, social posts: three clocks), SYNTHETIC unit positions"

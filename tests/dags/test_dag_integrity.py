@@ -35,13 +35,13 @@ FEED_DAGS = {
     "environment_water_quality_stations_clean",
     "energy_building_meters_clean",
     "energy_utilities_monthly_clean",
-    "urban_management_urban_cases_system_clean",
-    "urban_management_urban_hotline_clean",
-    "emergency_command_emergency_dispatch_calls_clean",
-    "emergency_command_emergency_fleet_clean",
-    "emergency_command_emergency_sensor_alarms_clean",
-    "emergency_command_emergency_social_posts_clean",
-    "emergency_command_tempe_opioid_calls_clean",
+    "urban_city_management_system_clean",
+    "urban_citizen_hotline_clean",
+    "emergency_dispatch_calls_clean",
+    "emergency_unit_positions_clean",
+    "emergency_sensor_alarms_clean",
+    "emergency_social_posts_clean",
+    "emergency_tempe_opioid_calls_clean",
 }
 TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
 AIR_FORECAST_DAGS = {"environment_aqi_forecast_training", "environment_aqi_forecast_scoring"}

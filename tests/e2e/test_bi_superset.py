@@ -256,7 +256,7 @@ def energy_and_environment_marts(settings: Settings, client, folder: Path) -> No
     monitoring.build(settings, "bi")
     areas = read_districts(DATA_DIR / "urban" / "chicago_community_areas.geojson", "COMMUNITY")
     cases, _ = urban_synthetic.urban_cases(areas, weeks=2, per_week=300, hotspots=2, recurring=1, seed=1)
-    for name, path in zip(("urban_cases_system", "urban_hotline"), urban_synthetic.write_urban_files(cases, folder)):
+    for name, path in zip(("city_management_system", "citizen_hotline"), urban_synthetic.write_urban_files(cases, folder)):
         through_feed(settings, client, name, [path], run_id="bi")
     urban_marts.build(settings, "bi")
 

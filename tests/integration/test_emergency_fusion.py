@@ -18,9 +18,9 @@ def test_reports_of_every_channel_become_the_true_incidents(settings, dask_clien
     reports = synthetic.reports_with_truth(incidents=120, days=4, false_alarms=10, seed=1)
     files = synthetic.write_report_files(reports, tmp_path)
     for feed, name in (
-        ("emergency_dispatch_calls", "dispatch_calls"),
-        ("emergency_sensor_alarms", "sensor_alarms"),
-        ("emergency_social_posts", "social_posts"),
+        ("dispatch_calls", "dispatch_calls"),
+        ("sensor_alarms", "sensor_alarms"),
+        ("social_posts", "social_posts"),
     ):
         assert through_feed(settings, dask_client, feed, [files[name]], run_id=name).rows_quarantined == 0
     tempe = through_feed(
@@ -37,7 +37,7 @@ def test_reports_of_every_channel_become_the_true_incidents(settings, dask_clien
     fleet = synthetic.fleet_positions(as_of - pd.Timedelta(minutes=5), seed=3)
     assert (
         through_feed(
-            settings, dask_client, "emergency_fleet", [synthetic.write_fleet_file(fleet, tmp_path)], run_id="fleet"
+            settings, dask_client, "unit_positions", [synthetic.write_fleet_file(fleet, tmp_path)], run_id="fleet"
         ).rows_quarantined
         == 0
     )

@@ -40,10 +40,16 @@ def test_every_feed_names_files_that_exist() -> None:
         "case_persons",
         "case_vehicles",
         "cases",
+        "citizen_hotline",
+        "city_management_system",
+        "dispatch_calls",
         "flights",
         "hotel_stays",
         "loop_volumes_15min",
         "noise_sensors",
+        "sensor_alarms",
+        "social_posts",
+        "unit_positions",
         "water_quality_stations",
     ]  # no public copy
     for name, feed in all_sources().items():

@@ -31,7 +31,7 @@ def build(
     params = params or fusion.FusionParams()
     lake = Lake(settings)
     version = lake.require(
-        REPORTS, "run an emergency feed's clean DAG first (e.g. emergency_command_emergency_dispatch_calls_clean)"
+        REPORTS, "run an emergency feed's clean DAG first (e.g. emergency_dispatch_calls_clean)"
     )
     columns = ["report_id", "ts_utc", "ts_precision", "channel", "category", "severity", "latitude", "longitude"]
     reports = lake.read(REPORTS, version=version, columns=columns)
@@ -61,7 +61,7 @@ def _resources(
 ) -> dict[str, Any]:
     """Publish the nearest units of the open incidents and the coverage at `as_of` (None: the latest ping); their
     summary."""
-    version = lake.require(UNITS, "run the emergency_fleet feed's clean DAG first")
+    version = lake.require(UNITS, "run the unit_positions feed's clean DAG first")
     pings = lake.read(UNITS, version=version, columns=["unit_id", "ts_utc", "kind", "status", "latitude", "longitude"])
     as_of = as_of if as_of is not None else pings["ts_utc"].max()
     units = pings[pings["ts_utc"] <= as_of].sort_values("ts_utc").drop_duplicates("unit_id", keep="last")

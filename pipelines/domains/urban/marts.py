@@ -62,7 +62,7 @@ def build(settings: Settings, run_id: str, params: UrbanParams | None = None) ->
     """Recompute the three marts from every clean case; a summary per mart."""
     params = params or UrbanParams()
     lake = Lake(settings)
-    version = lake.require(CASES, "run a city-management feed's clean DAG first (e.g. urban_management_urban_cases_system_clean)")
+    version = lake.require(CASES, "run a city-management feed's clean DAG first (e.g. urban_city_management_system_clean)")
     cases = lake.read(CASES, version=version, columns=COLUMNS)
     zone = local_timezone(CASES.name)
     as_of = pd.Timestamp(params.as_of).tz_convert("UTC") if params.as_of else cases["ts_utc"].max()
