@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipelines.compute import map_with_progress
 from pipelines.config import Settings
-from pipelines.forecasting import backtest, loop, registry
+from pipelines.forecasting import backtest, live, loop, registry
 from pipelines.forecasting.champions import ChampionRule
 from pipelines.forecasting.model import Forecaster
 from pipelines.lake.catalog.traffic import MODEL_LEADERBOARD
@@ -192,3 +192,82 @@ def params_from_dict(cls: type[P], values: dict[str, Any] | None, what: str, tup
         if name in values:
             values[name] = tuple(values[name])
     return cls(**values)
+
+
+def train_measure(
+    lake: Lake,
+    settings: Settings,
+    client: distributed.Client,
+    measure: Measure,
+    series: Any,
+    models: tuple[str, ...],
+    horizons_h: tuple[int, ...],
+    plan: backtest.BacktestPlan,
+    inputs: tuple[str, int],
+    params_json: str,
+    logic: list[str],
+    run_id: str,
+) -> dict[str, Any]:
+    """One measure's training (`series`: an hourly panel with `times` and `names`; `inputs`: the clean table's URI and
+    the version read): backtest, leaderboard, registry; its id, size and champions per horizon (hours)."""
+    uri, version = inputs
+    key = idempotency_key(measure.name, version, params_json, logic)[:8]
+    training_id = f"{series.times[-1]:%Y%m%dT%H%MZ}-{key}"
+    board = backtest_and_store(
+        lake,
+        settings,
+        client,
+        measure,
+        series,
+        tuple(series.names),
+        models,
+        horizons_h,
+        plan,
+        training_id,
+        {uri: version},
+        params_json,
+        run_id,
+    )
+    champions = board[board["is_champion"]].sort_values("horizon_min")
+    return {
+        "training_id": training_id,
+        "series": len(series.names),
+        "hours": len(series.times),
+        "champions": {str(int(h) // 60): m for h, m in zip(champions["horizon_min"], champions["model"])},
+        "gain_vs_best_baseline_pct": {
+            str(int(h) // 60): round(float(g), 2)
+            for h, g in zip(champions["horizon_min"], champions["gain_vs_best_baseline_pct"])
+        },
+    }
+
+
+def live_measure(
+    lake: Lake,
+    measure: Measure,
+    forecasts: pd.DataFrame,
+    series: Any,
+    candidates: pd.DataFrame,
+    rule: ChampionRule,
+    run_id: str,
+    as_of: pd.Timestamp | None,
+) -> dict[str, Any]:
+    """One measure's live round: its forecasts (rows with `series`, `origin_date`, `target_ts_utc`, of any training)
+    of the current training, over the rule's last days, whose targets the hourly `series` (with `timezone`) has
+    reached, scored on its values; the rule decides. A note instead when there is nothing to score."""
+    training_id = candidates["training_id"].iloc[0]
+    forecasts = forecasts[forecasts["training_id"] == training_id]
+    if forecasts.empty:
+        return {"days": [], "switches": [], "drift": [], "note": f"no forecasts of {training_id} yet"}
+    days = sorted(forecasts["origin_date"].unique())[-rule.window_days :]
+    forecasts = forecasts[forecasts["origin_date"].isin(days) & (forecasts["target_ts_utc"] <= series.times[-1])]
+    actuals = pd.DataFrame(
+        {
+            "series": np.tile(np.array(series.names, dtype=object), len(series.times)),
+            "ts_utc": np.repeat(series.times, len(series.names)),
+            "value": series.values.reshape(-1),
+        }
+    ).dropna(subset=["value"])
+    joined = live.with_actuals(forecasts, actuals, "series")
+    return loop.live_round(
+        lake, measure.domain, measure.name, measure.unit, joined, candidates, series.timezone, False, rule, run_id, as_of
+    )

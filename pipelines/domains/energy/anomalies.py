@@ -9,8 +9,7 @@
   and the change from the hour before, with the share of anomalies it may flag (`contamination`); its flagged
   hours form periods the same way.
 
-Periods are scored against known events at the event level: a found period that overlaps a true event is a hit;
-precision is the share of found periods that hit, recall the share of events found.
+Periods are scored against known events at the event level (`pipelines.forecasting.events`).
 """
 
 from __future__ import annotations
@@ -19,6 +18,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+
+from pipelines.forecasting.events import EventScore, event_score, flagged_runs
+
+__all__ = ["EventScore", "event_score"]  # re-exported: the water benchmark and tests score through this module
 
 DETECTORS = ("robust", "isolation_forest")
 PERIOD_COLUMNS = ["start_utc", "end_utc", "hours", "kind", "lowest", "highest", "baseline", "peak_score", "detector"]
@@ -70,13 +73,8 @@ def periods(
 ) -> pd.DataFrame:
     """Runs of flagged hours (gaps up to `merge_gap_h` bridged), with what each period looked like; periods whose
     largest |score| is below `min_peak` are dropped."""
-    hours = np.flatnonzero(flagged.fillna(False).to_numpy())
-    if not len(hours):
-        return pd.DataFrame(columns=PERIOD_COLUMNS)
-    breaks = np.flatnonzero(np.diff(hours) > params.merge_gap_h + 1)
-    starts, ends = np.r_[hours[0], hours[breaks + 1]], np.r_[hours[breaks], hours[-1]]
     rows = []
-    for start, end in zip(starts, ends):
+    for start, end in flagged_runs(flagged.fillna(False).to_numpy(), params.merge_gap_h):
         window = slice(start, end + 1)
         score = scores.iloc[window]
         peak = float(score.abs().max())
@@ -129,29 +127,3 @@ def detect(series: pd.Series, detector: str, params: AnomalyParams) -> pd.DataFr
     if detector == "isolation_forest":
         return isolation_forest(series, params)
     raise ValueError(f"unknown detector {detector!r}; known: {', '.join(DETECTORS)}")
-
-
-@dataclass(frozen=True)
-class EventScore:
-    """Event-level agreement of found periods with true events."""
-
-    events: int
-    found: int
-    hits: int  # found periods overlapping some event
-    events_found: int  # events overlapped by some found period
-
-    @property
-    def precision(self) -> float:
-        return self.hits / self.found if self.found else float("nan")
-
-    @property
-    def recall(self) -> float:
-        return self.events_found / self.events if self.events else float("nan")
-
-
-def event_score(found: pd.DataFrame, events: pd.DataFrame) -> EventScore:
-    """`found` and `events` have start_utc and end_utc (end exclusive); overlap is a match."""
-    overlap = np.zeros((len(found), len(events)), dtype=bool)
-    for i, f in enumerate(found.itertuples()):
-        overlap[i] = (events["start_utc"] < f.end_utc).to_numpy() & (events["end_utc"] > f.start_utc).to_numpy()
-    return EventScore(len(events), len(found), int(overlap.any(axis=1).sum()), int(overlap.any(axis=0).sum()))

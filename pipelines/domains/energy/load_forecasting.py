@@ -24,7 +24,7 @@ import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.domains.energy import load, load_forecast, loads, meters, portfolio
-from pipelines.forecasting import backtest, jobs, live, loop
+from pipelines.forecasting import backtest, jobs, loop
 from pipelines.forecasting.champions import ChampionRule
 from pipelines.forecasting.jobs import hour_of
 from pipelines.lake.catalog import clean_dataset
@@ -135,35 +135,20 @@ def train(
             summary[declared.dataset] = {"note": "not published yet"}
             continue
         series, version = found
-        logic = sorted({MODEL_LEADERBOARD.logic_version, ENERGY_LOAD_FORECAST.logic_version})
-        key = idempotency_key(declared.dataset, version, params.to_json(), logic)[:8]
-        training_id = f"{series.times[-1]:%Y%m%dT%H%MZ}-{key}"
-        board = jobs.backtest_and_store(
+        summary[declared.dataset] = jobs.train_measure(
             lake,
             settings,
             client,
             measure(params, declared.dataset),
             series,
-            series.names,
             params.models,
             params.horizons_h,
             params.plan,
-            training_id,
-            {lake.uri(clean_dataset(declared.dataset)): version},
+            (lake.uri(clean_dataset(declared.dataset)), version),
             params.to_json(),
+            sorted({MODEL_LEADERBOARD.logic_version, ENERGY_LOAD_FORECAST.logic_version}),
             run_id,
         )
-        champions = board[board["is_champion"]].sort_values("horizon_min")
-        summary[declared.dataset] = {
-            "training_id": training_id,
-            "series": len(series.names),
-            "hours": len(series.times),
-            "champions": {str(int(h) // 60): m for h, m in zip(champions["horizon_min"], champions["model"])},
-            "gain_vs_best_baseline_pct": {
-                str(int(h) // 60): round(float(g), 2)
-                for h, g in zip(champions["horizon_min"], champions["gain_vs_best_baseline_pct"])
-            },
-        }
     write_run_record(lake, TRAIN_PIPELINE, run_id, summary)
     return summary
 
@@ -268,26 +253,13 @@ def live_score(settings: Settings, run_id: str, params: LoadForecastParams, as_o
         except loop.NoChampionYet as exc:
             result[declared.dataset] = {"days": [], "switches": [], "drift": [], "note": str(exc)}
             continue
-        training_id = candidates["training_id"].iloc[0]
-        forecasts = lake.read(ENERGY_LOAD_FORECAST, filters=[("dataset", "=", declared.dataset)])
-        forecasts = forecasts[forecasts["training_id"] == training_id]
         found = load_series(lake, declared, when)
-        if found is None or forecasts.empty:
-            result[declared.dataset] = {"days": [], "switches": [], "drift": [], "note": f"no forecasts of {training_id} yet"}
+        if found is None:
+            result[declared.dataset] = {"days": [], "switches": [], "drift": [], "note": "no readings yet"}
             continue
-        series = found[0]
-        days = sorted(forecasts["origin_date"].unique())[-params.champion_rule.window_days :]
-        forecasts = forecasts[forecasts["origin_date"].isin(days) & (forecasts["target_ts_utc"] <= series.times[-1])]
-        actuals = pd.DataFrame(
-            {
-                "series": np.tile(np.array(series.names, dtype=object), len(series.times)),
-                "ts_utc": np.repeat(series.times, len(series.names)),
-                "value": series.values.reshape(-1),
-            }
-        ).dropna(subset=["value"])
-        joined = live.with_actuals(forecasts, actuals, "series")
-        result[declared.dataset] = loop.live_round(
-            lake, LOOP, name, UNIT, joined, candidates, series.timezone, False, params.champion_rule, run_id, when
+        forecasts = lake.read(ENERGY_LOAD_FORECAST, filters=[("dataset", "=", declared.dataset)])
+        result[declared.dataset] = jobs.live_measure(
+            lake, measure(params, declared.dataset), forecasts, found[0], candidates, params.champion_rule, run_id, when
         )
     rounds = [r for r in result.values() if "note" not in r]
     summary = {
