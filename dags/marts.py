@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
 
 from pipelines.orchestration import assets
 from pipelines.orchestration.mart_dags import MART_DAGS, MartDag
@@ -29,14 +29,16 @@ def mart_dag(spec: MartDag):
         tags=["citylake", spec.department, *spec.tags, "marts"],
         default_args=task_defaults(spec.department, spec.timeout),
         doc_md=spec.doc_md,
+        params={name: Param(default, description=what) for name, default, what in spec.params},
     )
     def marts() -> None:
         @task(task_id=spec.task_id, outlets=outlets)
-        def build(*, run_id: str, outlet_events=None) -> dict:
+        def build(*, run_id: str, params=None, outlet_events=None) -> dict:
             """Recompute the marts from their clean datasets and publish them."""
             from pipelines.orchestration.mart_dags import outlet_extra, run_job
 
-            result = run_job(spec.job, run_id)
+            declared = {name for name, _, _ in spec.params}
+            result = run_job(spec.job, run_id, {k: v for k, v in (params or {}).items() if k in declared})
             for asset in outlets:
                 outlet_events[asset].extra = outlet_extra(result, asset.name)
             return result

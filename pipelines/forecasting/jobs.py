@@ -271,3 +271,13 @@ def live_measure(
     return loop.live_round(
         lake, measure.domain, measure.name, measure.unit, joined, candidates, series.timezone, False, rule, run_id, as_of
     )
+
+
+def beside_earlier(lake: Lake, table: Any, rows: pd.DataFrame, filters: list[tuple[str, str, Any]], origins: Any) -> pd.DataFrame:
+    """The new rows with the earlier runs' rows in the partitions `filters` selects from other origins: a run
+    replaces its own origins' forecasts (and warnings), not the rest of the day's."""
+    if not lake.has(table):
+        return rows
+    earlier = lake.read(table, filters=filters)
+    kept = earlier[~earlier["origin_ts_utc"].isin(origins)]
+    return pd.concat([kept, rows], ignore_index=True) if len(kept) else rows

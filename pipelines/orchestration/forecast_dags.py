@@ -81,6 +81,30 @@ the end of the latest local day, every candidate forecasts each meter's next 24 
 into tomorrow's plan (`curated/energy_load_shifting_day_ahead`).""",
         ("electricity", "peak-shaving"),
     ),
+    ForecastDags(
+        "emergency",
+        "emergency_calls_forecast_training",
+        "emergency_calls_forecast_scoring",
+        "emergency_forecast",
+        ("clean/emergency_call_volumes",),
+        "forecast_and_warn",
+        dt.datetime(2000, 1, 1, tzinfo=dt.UTC),  # before the public call-centre year (2003), so that it can be replayed
+        "Overrides of pipelines.domains.emergency.call_forecasting.CallForecastParams, e.g. "
+        '{"threshold": 3.5, "capacity_per_hour": {"hotline-112": 260}, "horizons_h": [1, 2, 3]}; '
+        "empty: the city's defaults",
+        """### Emergency: retrain and compare the call-volume forecasters
+Weekly, on drift and by hand. For every line of `clean/emergency_call_volumes`: the same hour last week, the
+weekday-hour median and the seasonal level are backtested 1-6 h ahead on the Dask workers; publishes their rows of
+`curated/model_leaderboard` (domain `emergency`, measure `calls:<line>`) and stores every candidate in the model
+registry.""",
+        """### Emergency: live model comparison, calls in the hours ahead, early warnings
+Runs when `clean/emergency_call_volumes` is published. First the earlier forecasts are scored on the hours that
+came (`curated/model_live_scores`; the champion rule switches champions or flags drift, which retrains). Then, from
+the latest counted hour, every candidate forecasts each line's next hours (`curated/emergency_call_forecast`, with
+90 % intervals) and the champions warn (`curated/emergency_warnings`) of a surge (the hour's robust score at the
+`threshold`, 4) or of an hour at the line's capacity (`pipelines/domains/emergency/lines.csv`).""",
+        ("calls", "alerts"),
+    ),
 )
 
 

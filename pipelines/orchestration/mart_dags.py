@@ -29,6 +29,7 @@ class MartDag:
     description: str
     tags: tuple[str, ...] = ()
     timeout: dt.timedelta = dt.timedelta(minutes=30)
+    params: tuple[tuple[str, Any, str], ...] = ()  # (name, default, what it sets): the DAG's params, passed to the job
 
     @property
     def doc_md(self) -> str:
@@ -127,13 +128,36 @@ MART_DAGS: tuple[MartDag, ...] = (
         "each kind reaches within 8 minutes (`curated/emergency_coverage`).",
         ("emergency", "fusion"),
     ),
+    MartDag(
+        "emergency_call_marts",
+        "emergency",
+        ("emergency_call_volumes",),
+        "emergency:detect_surges",
+        "detect_surges",
+        "Emergency command: surges in call volumes",
+        "Each line's calls per slot against the median of the same weekday and time of day over the previous weeks, "
+        "scored over the last few slots in robust standard deviations: runs at the threshold are surges, and "
+        "IsolationForest reports its own beside them (`curated/emergency_anomalies`). The thresholds are this DAG's "
+        "params.",
+        ("emergency", "anomalies"),
+        params=(
+            ("weeks", 4, "weeks of the same weekday and time of day the baseline is the median of"),
+            ("window_slots", 3, "slots the score sums over (5-minute counts are too noisy alone)"),
+            ("threshold", 4.0, "robust score (standard deviations over the baseline) at which a slot is surging"),
+            ("min_slots", 2, "slots at the threshold that make a surge"),
+            ("merge_gap", 1, "slots below the threshold that do not end a surge"),
+            ("contamination", 0.01, "share of slots IsolationForest may flag"),
+        ),
+    ),
 )
 
 
-def run_job(job: str, run_id: str) -> dict[str, Any]:
-    """Import `pipelines.orchestration.<module>` and call its function with the run id (inside a task)."""
+def run_job(job: str, run_id: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Import `pipelines.orchestration.<module>` and call its function with the run id, and the DAG's params when it
+    declares some (inside a task)."""
     module, _, function = job.partition(":")
-    result: dict[str, Any] = getattr(importlib.import_module(f"pipelines.orchestration.{module}"), function)(run_id)
+    call = getattr(importlib.import_module(f"pipelines.orchestration.{module}"), function)
+    result: dict[str, Any] = call(run_id, params) if params else call(run_id)
     return result
 
 

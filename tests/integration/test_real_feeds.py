@@ -45,6 +45,7 @@ def test_every_feed_names_files_that_exist() -> None:
         "dispatch_calls",
         "flights",
         "hotel_stays",
+        "hotline_calls",
         "loop_volumes_15min",
         "noise_sensors",
         "sensor_alarms",

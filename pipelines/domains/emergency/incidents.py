@@ -30,9 +30,7 @@ def build(
     units of the incidents open at `as_of` (default: the fleet's latest ping, its "now") and the coverage; a summary."""
     params = params or fusion.FusionParams()
     lake = Lake(settings)
-    version = lake.require(
-        REPORTS, "run an emergency feed's clean DAG first (e.g. emergency_dispatch_calls_clean)"
-    )
+    version = lake.require(REPORTS, "run an emergency feed's clean DAG first (e.g. emergency_dispatch_calls_clean)")
     columns = ["report_id", "ts_utc", "ts_precision", "channel", "category", "severity", "latitude", "longitude"]
     reports = lake.read(REPORTS, version=version, columns=columns)
     types = fusion.incident_types()

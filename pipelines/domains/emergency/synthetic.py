@@ -143,3 +143,62 @@ def write_fleet_file(units: pd.DataFrame, directory: Path, tag: str = "2024") ->
         }
     ).to_csv(path, index=False)
     return path
+
+
+# --- call volumes with planted surges --------------------------------------------------------------------------
+
+
+def hotline_profile(slot_minutes: int = 5) -> np.ndarray:
+    """Mean calls per slot of an emergency hotline over a local day (weekday): quiet at night, a morning rise, a
+    midday plateau and an evening peak; about 3,400 calls a day (a city of a few million)."""
+    hours = np.arange(0, 24, slot_minutes / 60)
+    shape = 1.0 + 2.2 * np.exp(-(((hours - 11.5) / 3.2) ** 2)) + 2.6 * np.exp(-(((hours - 19.0) / 2.4) ** 2))
+    return 6.0 * shape * slot_minutes / 5
+
+
+def call_volumes_with_surges(
+    seed: int = 7,
+    weeks: int = 12,
+    surges: int = 40,
+    line_id: str = "hotline-112",
+    slot_minutes: int = 5,
+    start: str = "2025-03-03",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SYNTHETIC counts per slot (line_id, ts_local naive in America/Phoenix, calls) of `weeks` weeks, Poisson around
+    the hotline's profile (weekends 15 % quieter, each day's level off by a few per cent), and the planted surges
+    (start_utc, end_utc, factor): each ramps up over a quarter of its length to `factor` x the normal volume
+    (1.8-3.5), holds and falls back; 30 to 120 minutes; none in the first four weeks (the baseline's history)."""
+    rng = np.random.default_rng(seed)
+    first = pd.Timestamp(start)
+    if first.dayofweek != 0:
+        raise ValueError(f"the weeks start on a Monday, not on {first:%A %Y-%m-%d}")
+    slots_per_day = 24 * 60 // slot_minutes
+    days = 7 * weeks
+    local = pd.date_range(first, periods=days * slots_per_day, freq=f"{slot_minutes}min")
+    weekday_factor = np.where(local.dayofweek >= 5, 0.85, 1.0)
+    day_level = np.repeat(rng.normal(1.0, 0.04, days), slots_per_day)
+    mean = np.tile(hotline_profile(slot_minutes), days) * weekday_factor * day_level
+    planted = []
+    first_allowed = 28 * slots_per_day
+    starts = np.sort(rng.choice(np.arange(first_allowed, len(local) - 30, 60), size=surges, replace=False))
+    for at in starts:
+        length = int(rng.integers(30, 121) // slot_minutes)
+        factor = float(rng.uniform(1.8, 3.5))
+        ramp = max(length // 4, 1)
+        shape = np.r_[np.linspace(1 / ramp, 1, ramp), np.ones(length - 2 * ramp), np.linspace(1, 1 / ramp, ramp)]
+        mean[at : at + length] *= 1 + (factor - 1) * shape[: len(mean) - at]
+        planted.append((local[at], local[min(at + length, len(local) - 1)], round(factor, 2)))
+    counts = pd.DataFrame({"line_id": line_id, "ts_local": local, "calls": rng.poisson(mean)})
+    truth = pd.DataFrame(planted, columns=["start_local", "end_local", "factor"])
+    for column in ("start", "end"):
+        truth[f"{column}_utc"] = truth.pop(f"{column}_local").dt.tz_localize(LOCAL).dt.tz_convert("UTC")
+    return counts, truth[["start_utc", "end_utc", "factor"]]
+
+
+def write_call_volume_file(counts: pd.DataFrame, folder: Path) -> Path:
+    """The hotline's export: a CSV of local slot starts and counts, as its telephony system writes it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "hotline_calls.csv"
+    out = counts.assign(slot_start=counts["ts_local"].dt.strftime("%Y-%m-%d %H:%M"))[["line_id", "slot_start", "calls"]]
+    out.to_csv(path, index=False)
+    return path

@@ -152,8 +152,10 @@ def score(
     warnings = forecast.heavy_pollution_warnings(rows[rows["is_champion"]])
     dates = sorted({d.isoformat() for d in rows["origin_date"]})
     new_origins = series.times[origins]
-    rows = _beside_earlier(lake, AIR_AQI_FORECAST, rows, dates, new_origins)
-    warnings = forecast.earliest_warnings(_beside_earlier(lake, AIR_POLLUTION_WARNINGS, warnings, dates, new_origins))
+    rows = jobs.beside_earlier(lake, AIR_AQI_FORECAST, rows, [("origin_date", "in", dates)], new_origins)
+    warnings = forecast.earliest_warnings(
+        jobs.beside_earlier(lake, AIR_POLLUTION_WARNINGS, warnings, [("origin_date", "in", dates)], new_origins)
+    )
     champions = candidates[candidates["is_champion"]]
     key = idempotency_key(
         "aqi_scoring",
@@ -179,16 +181,6 @@ def score(
     }
     write_run_record(lake, SCORE_PIPELINE, run_id, result)
     return result
-
-
-def _beside_earlier(lake: Lake, table: Any, rows: pd.DataFrame, dates: list[str], origins: pd.DatetimeIndex) -> pd.DataFrame:
-    """The new rows with the earlier runs' rows of the same origin dates from other origins: an hourly run replaces
-    its own origins' forecasts, not the rest of the day's."""
-    if not lake.has(table):
-        return rows
-    earlier = lake.read(table, filters=[("origin_date", "in", dates)])
-    kept = earlier[~earlier["origin_ts_utc"].isin(origins)]
-    return pd.concat([kept, rows], ignore_index=True) if len(kept) else rows
 
 
 def _forecast_rows(series: forecast.AirSeries, origins: np.ndarray, candidate: Any, predicted: np.ndarray) -> pd.DataFrame:

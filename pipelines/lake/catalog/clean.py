@@ -418,6 +418,23 @@ _DECLARED: tuple[Table, ...] = (
     ),
     Table(
         Zone.CLEAN,
+        "emergency_call_volumes",
+        "emergency",
+        "Calls per time slot on each emergency line (a hotline, a call centre), as its telephony system counts them",
+        (
+            Column("line_id", "string", description="the line (a hotline, a call centre)"),
+            TS,
+            PRECISION,
+            Column("slot_minutes", "int32", "min", "the slot's length: ts_utc is its start"),
+            Column("calls", "int", description="calls offered in the slot"),
+            Column("timezone", "string", description="the line's civil zone (IANA): its weekdays and times of day"),
+            *LINEAGE,
+        ),
+        key=("line_id", "ts_utc"),
+        partition_by=(),
+    ),
+    Table(
+        Zone.CLEAN,
         "health_visits",
         "health",
         "Health-care visits (no direct identifiers; patient_key is a keyed hash)",

@@ -87,6 +87,7 @@ def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
     assert sorted(feeds) == [
         "air_beijing",
         "building_meters",
+        "call_centre_volumes",
         "case_persons",
         "case_vehicles",
         "cases",
@@ -96,6 +97,7 @@ def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
         "dispatch_calls",
         "flights",
         "hotel_stays",
+        "hotline_calls",
         "household_power",
         "loop_volumes_15min",
         "metr_la_road_links",
