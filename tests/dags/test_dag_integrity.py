@@ -42,18 +42,22 @@ FEED_DAGS = {
     "emergency_sensor_alarms_clean",
     "emergency_social_posts_clean",
     "emergency_tempe_opioid_calls_clean",
+    "emergency_hotline_calls_clean",
+    "emergency_call_centre_volumes_clean",
 }
 TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
 AIR_FORECAST_DAGS = {"environment_aqi_forecast_training", "environment_aqi_forecast_scoring"}
 LOAD_FORECAST_DAGS = {"energy_load_forecast_training", "energy_load_forecast_scoring"}
+CALL_FORECAST_DAGS = {"emergency_calls_forecast_training", "emergency_calls_forecast_scoring"}
 EXPECTED = (
     FEED_DAGS
     | {"environment_aqi_marts", "environment_noise_water_marts", "public_safety_hotspots", "public_safety_rules"}
     | {"lake_maintenance", "energy_water_marts", "energy_load_marts", "energy_shifting_marts", "energy_links_marts"}
-    | {"urban_marts", "emergency_marts"}
+    | {"urban_marts", "emergency_marts", "emergency_call_marts"}
     | TRAFFIC_DAGS
     | AIR_FORECAST_DAGS
     | LOAD_FORECAST_DAGS
+    | CALL_FORECAST_DAGS
 )
 
 
@@ -216,6 +220,26 @@ def test_load_forecasts_follow_every_declared_load_dataset_and_plan_tomorrow(dag
     ]
     assert scoring.get_task("forecast_and_plan").upstream_task_ids == {"score_live"}
     assert scoring.get_task("retrain").trigger_dag_id == "energy_load_forecast_training"
+
+
+def test_call_surges_and_warnings_follow_the_call_volumes_with_their_thresholds_as_params(dagbag) -> None:
+    from pipelines.domains.emergency.surges import SurgeParams
+
+    marts = dagbag.dags["emergency_call_marts"]
+    assert marts.timetable.asset_condition.uri == "citylake://clean/emergency_call_volumes"
+    assert [a.uri for a in marts.get_task("detect_surges").outlets] == ["citylake://curated/emergency_anomalies"]
+    defaults = SurgeParams()
+    assert {name: marts.params[name] for name in marts.params.keys()} == {
+        name: getattr(defaults, name)
+        for name in ("weeks", "window_slots", "threshold", "min_slots", "merge_gap", "contamination")
+    }
+    scoring = dagbag.dags["emergency_calls_forecast_scoring"]
+    assert [a.uri for a in scoring.timetable.asset_condition.objects] == ["citylake://clean/emergency_call_volumes"]
+    assert sorted(a.uri for a in scoring.get_task("forecast_and_warn").outlets) == [
+        "citylake://curated/emergency_call_forecast",
+        "citylake://curated/emergency_warnings",
+    ]
+    assert scoring.get_task("retrain").trigger_dag_id == "emergency_calls_forecast_training"
 
 
 def test_dag_files_only_wire(dagbag) -> None:

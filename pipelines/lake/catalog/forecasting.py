@@ -20,7 +20,7 @@ _TRAINING = Column("training_id", "string", description="the training run whose 
 _RUN = Column("run_id", "string", description="the Airflow run that scored or decided")
 # the live scoring runs in each domain's scoring DAG (traffic: before it forecasts with the champions it decides)
 _PRODUCER = "traffic_forecast_scoring"
-_SHARED_WITH = ("environment_aqi_forecast_scoring", "energy_load_forecast_scoring")
+_SHARED_WITH = ("environment_aqi_forecast_scoring", "energy_load_forecast_scoring", "emergency_calls_forecast_scoring")
 _INPUTS = (
     "curated/traffic_forecast",
     "curated/traffic_readings_clean",
@@ -29,6 +29,8 @@ _INPUTS = (
     "curated/energy_load_forecast",
     "clean/energy_readings",
     "clean/building_meter_readings",
+    "curated/emergency_call_forecast",
+    "clean/emergency_call_volumes",
     "curated/model_leaderboard",
 )
 

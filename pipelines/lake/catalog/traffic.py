@@ -170,7 +170,7 @@ MODEL_LEADERBOARD = _mart(
     partition_by="training_id",
     cadence="7D",
     producer="traffic_model_training",
-    shared_with=("environment_aqi_forecast_training", "energy_load_forecast_training"),
+    shared_with=("environment_aqi_forecast_training", "energy_load_forecast_training", "emergency_calls_forecast_training"),
     inputs=(
         *_MODEL_INPUTS,
         "curated/air_aqi_hourly",
