@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -123,7 +124,7 @@ def _airflow(settings: Settings, name: str, step: str = "") -> tuple[dict[str, s
 
 
 def _run_dags(
-    dag_ids: Sequence[str | tuple[str, dict[str, str]]], env: dict[str, str], log_file: Path, first_step: int, steps: int
+    dag_ids: Sequence[str | tuple[str, dict[str, Any]]], env: dict[str, str], log_file: Path, first_step: int, steps: int
 ) -> None:
     """Run each DAG once through `airflow dags test`, in order; a (dag id, conf) pair runs with that conf."""
     for step, item in enumerate(dag_ids, start=first_step):
@@ -415,11 +416,24 @@ def run_emergency_demo(settings: Settings) -> str:
         delivered.append(tempe.name)
     else:
         _warn_synthetic(f"No {', '.join(tempe.data_files)} under {settings.data_dir}: Tempe's real calls are left out.")
-    dags = [f"emergency_{name}_clean" for name in delivered] + ["emergency_marts"]
+    counts, planted = synthetic.call_volumes_with_surges()
+    deliver(lake, get_source("hotline_calls"), [synthetic.write_call_volume_file(counts, files["dispatch_calls"].parent)])
+    delivered.append("hotline_calls")
+    bank = get_source("call_centre_volumes")
+    bank_files = feed_files(settings, bank)
+    if bank_files:
+        deliver(lake, bank, bank_files)
+        delivered.append(bank.name)
+    else:
+        _warn_synthetic(f"No {', '.join(bank.data_files)} under {settings.data_dir}: the bank's real call volumes are left out.")
+    dags: list[str | tuple[str, dict[str, Any]]] = [f"emergency_{name}_clean" for name in delivered]
+    dags += ["emergency_marts", "emergency_call_marts", *_call_forecast_runs(bool(bank_files))]
     print(
         f"1/{len(dags) + 2} delivered {len(reports):,} SYNTHETIC reports of {reports['incident'].nunique():,} incidents and"
-        " false alarms (calls, sensor alarms, social posts: three clocks), SYNTHETIC unit positions"
-        + (" and Tempe's real overdose calls" if real else ""),
+        " false alarms (calls, sensor alarms, social posts: three clocks), SYNTHETIC unit positions, the SYNTHETIC"
+        f" hotline's calls per 5 minutes ({len(planted)} planted surges)"
+        + (", Tempe's real overdose calls" if real else "")
+        + (" and a bank's real call-centre volumes" if bank_files else ""),
         flush=True,
     )
     env, log_file = _airflow(settings, "demo-emergency", f"2/{len(dags) + 2}")
@@ -427,5 +441,28 @@ def run_emergency_demo(settings: Settings) -> str:
     queries = [
         'query "SELECT channels, count(*) AS incidents FROM emergency_incidents GROUP BY ALL ORDER BY 2 DESC"',
         'query "SELECT incident_id, incident_type, first_report_utc, report_ids FROM emergency_incidents WHERE reports > 3"',
+        'query "SELECT line_id, detector, count(*) AS surges, max(peak_score) FROM emergency_anomalies GROUP BY ALL"',
+        'query "SELECT line_id, target_ts_utc, reason, basis, severity, lead_time_min FROM emergency_warnings ORDER BY 2"',
     ]
-    return _closing(emergency_report.results_text(settings, reports), queries, log_file, started, synthetic=True)
+    summary = emergency_report.results_text(settings, reports) + "\n" + emergency_report.call_lines(settings, planted)
+    return _closing(summary, queries, log_file, started, synthetic=True)
+
+
+HOTLINE_TRAINED_TO, HOTLINE_SCORED_AT = "2025-05-12T00:00Z", "2025-05-13T01:00Z"  # an evening of the SYNTHETIC hotline
+BANK_TRAINED_TO, BANK_SCORED_AT = "2003-10-14T00:00Z", "2003-10-21T21:00Z"  # the bank's largest surge, at its height
+
+
+def _call_forecast_runs(bank: bool) -> list[tuple[str, dict[str, Any]]]:
+    """Train the call forecasters on the weeks before, then forecast and warn from an hour of the SYNTHETIC hotline's
+    evening peak, and (with the real file) from the height of the bank's largest surge."""
+    runs: list[tuple[str, dict[str, Any]]] = []
+    lines = [("hotline-112", HOTLINE_TRAINED_TO, HOTLINE_SCORED_AT)]
+    if bank:
+        lines.append(("bank-call-centre", BANK_TRAINED_TO, BANK_SCORED_AT))
+    for line, trained_to, scored_at in lines:
+        conf = {"forecast": {"lines": [line]}}
+        runs += [
+            ("emergency_calls_forecast_training", {**conf, "as_of": trained_to}),
+            ("emergency_calls_forecast_scoring", {**conf, "as_of": scored_at}),
+        ]
+    return runs

@@ -1,5 +1,5 @@
-"""What a person reads after the reports are fused: how many incidents from which channels, the largest, and, with
-the SYNTHETIC truth, the pairwise precision and recall."""
+"""What a person reads after the emergency marts are built: how many incidents from which channels, the largest, and,
+with the SYNTHETIC truth, the pairwise precision and recall; the call-volume surges and the early warnings."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ import pandas as pd
 
 from pipelines.config import Settings
 from pipelines.domains.emergency import fusion
-from pipelines.lake.catalog.emergency import EMERGENCY_COVERAGE, EMERGENCY_INCIDENTS, EMERGENCY_RESOURCES
+from pipelines.forecasting.events import event_score
+from pipelines.lake.catalog.emergency import (
+    EMERGENCY_ANOMALIES,
+    EMERGENCY_COVERAGE,
+    EMERGENCY_INCIDENTS,
+    EMERGENCY_RESOURCES,
+    EMERGENCY_WARNINGS,
+)
 from pipelines.lake.storage import Lake
 
 
@@ -57,3 +64,42 @@ def resource_lines(lake: Lake) -> list[str]:
         columns = ["unit_kind", "available_units", "minutes", "speed_kmh", "covered_share"]
         lines += ["Coverage (share of the city reached in time):", cover[columns].round(3).to_string(index=False)]
     return lines
+
+
+def call_lines(settings: Settings, planted: pd.DataFrame | None = None) -> str:
+    """The call-volume surges per line and detector (with the SYNTHETIC hotline's planted surges, recall and false
+    alarms), the largest, and the early warnings."""
+    lake = Lake(settings)
+    if not lake.has(EMERGENCY_ANOMALIES):
+        return "No call-volume mart is built yet."
+    found = lake.read(EMERGENCY_ANOMALIES)
+    threshold = float(found["threshold"].iloc[0]) if len(found) else float("nan")
+    lines = [
+        f"Call-volume surges (robust score >= {threshold:g} over the weekday x time-of-day baseline; IsolationForest beside it):",
+        found.groupby(["line_id", "detector"]).size().rename("surges").to_string(),
+    ]
+    if planted is not None:
+        robust = found[(found["line_id"] == "hotline-112") & (found["detector"] == "robust")]
+        score = event_score(robust, planted)
+        lines.append(
+            f"The SYNTHETIC hotline's {score.events} planted surges: {score.events_found} found (recall {score.recall:.3f}), "
+            f"{score.false_alarms} false alarms (goal: recall >= 0.9; make bench-surges for several seeds and thresholds)"
+        )
+    top = found[found["detector"] == "robust"].sort_values("peak_score", ascending=False).head(5)
+    columns = ["line_id", "start_utc", "slots", "calls", "baseline_calls", "peak_score"]
+    lines += ["The largest surges:", top[columns].to_string(index=False)]
+    if lake.has(EMERGENCY_WARNINGS):
+        warned = lake.read(EMERGENCY_WARNINGS).sort_values(["line_id", "target_ts_utc", "reason"])
+        columns = [
+            "line_id",
+            "issued_utc",
+            "target_ts_utc",
+            "lead_time_min",
+            "reason",
+            "basis",
+            "severity",
+            "predicted_calls",
+            "baseline_calls",
+        ]
+        lines += ["Early warnings from the call forecasts:", warned[columns].to_string(index=False) if len(warned) else "  none"]
+    return "\n".join(lines)

@@ -163,11 +163,12 @@ def call_volumes_with_surges(
     line_id: str = "hotline-112",
     slot_minutes: int = 5,
     start: str = "2025-03-03",
+    factors: tuple[float, float] = (1.8, 3.5),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """SYNTHETIC counts per slot (line_id, ts_local naive in America/Phoenix, calls) of `weeks` weeks, Poisson around
     the hotline's profile (weekends 15 % quieter, each day's level off by a few per cent), and the planted surges
     (start_utc, end_utc, factor): each ramps up over a quarter of its length to `factor` x the normal volume
-    (1.8-3.5), holds and falls back; 30 to 120 minutes; none in the first four weeks (the baseline's history)."""
+    (`factors`: 1.8-3.5), holds and falls back; 30 to 120 minutes; none in the first four weeks (the baseline's history)."""
     rng = np.random.default_rng(seed)
     first = pd.Timestamp(start)
     if first.dayofweek != 0:
@@ -183,7 +184,7 @@ def call_volumes_with_surges(
     starts = np.sort(rng.choice(np.arange(first_allowed, len(local) - 30, 60), size=surges, replace=False))
     for at in starts:
         length = int(rng.integers(30, 121) // slot_minutes)
-        factor = float(rng.uniform(1.8, 3.5))
+        factor = float(rng.uniform(*factors))
         ramp = max(length // 4, 1)
         shape = np.r_[np.linspace(1 / ramp, 1, ramp), np.ones(length - 2 * ramp), np.linspace(1, 1 / ramp, ramp)]
         mean[at : at + length] *= 1 + (factor - 1) * shape[: len(mean) - at]
