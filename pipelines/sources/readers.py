@@ -211,7 +211,9 @@ def read_json_array(text: str, required: Sequence[str], records_key: str | None)
 
 
 def read_geojson(text: str, required: Sequence[str]) -> Parsed:
-    """Features of a FeatureCollection: properties plus `longitude`/`latitude` of a Point geometry."""
+    """Features of a FeatureCollection: properties plus `longitude`/`latitude` of a Point geometry, and `z`, its third
+    position value where it has one (RFC 7946: altitude or elevation; USGS puts an earthquake's depth in km there),
+    and `feature_id`, the feature's own `id` where it has one."""
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
@@ -226,7 +228,9 @@ def read_geojson(text: str, required: Sequence[str]) -> Parsed:
         if geometry.get("type") != "Point" or not isinstance(coords, list) or len(coords) < 2:
             rejects.append((Reason.GEOMETRY_NOT_POINT, f"geometry {geometry.get('type')!r}", index, json.dumps(feature)[:2000]))
             continue
-        rows.append({**_flat(feature.get("properties") or {}), "longitude": coords[0], "latitude": coords[1]})
+        point = {"longitude": coords[0], "latitude": coords[1], **({"z": coords[2]} if len(coords) > 2 else {})}
+        named = {"feature_id": feature["id"]} if feature.get("id") is not None else {}
+        rows.append({**_flat(feature.get("properties") or {}), **point, **named})
         lines.append(index)
     return Parsed(_records_frame(rows, lines, required), rejects_frame(rejects), len(features))
 

@@ -134,6 +134,7 @@ class TimeSpec(_Strict):
 
     column: str | None = None
     format: str | None = None  # strptime format; None: ISO 8601
+    epoch: Literal["s", "ms"] | None = None  # the values count seconds (or milliseconds) since 1970-01-01 UTC
     parts: dict[Literal["year", "month", "day", "hour", "minute"], str] | None = None
     row_clock: RowClock | None = None
     timezone: str | None = None  # IANA name; naive times without it are quarantined as NAIVE_TIMESTAMP
@@ -159,6 +160,8 @@ class TimeSpec(_Strict):
             raise ValueError("'row_clock' needs a 'timezone'")
         if self.offsets == "ignore" and self.timezone is None:
             raise ValueError("'offsets: ignore' needs the 'timezone' whose clock the values show")
+        if self.epoch is not None and (self.column is None or self.format is not None or self.offsets == "ignore"):
+            raise ValueError("'epoch' reads one 'column' of numbers: it takes no 'format' and no 'offsets: ignore'")
         return self
 
     @field_validator("timezone", "local_timezone")

@@ -257,6 +257,8 @@ def _precision(frame: pd.DataFrame, text: pd.Series, spec: FeedSpec) -> pd.Serie
     if time.parts is not None:
         finest = "minute" if "minute" in time.parts else "hour" if "hour" in time.parts else "day"
         return pd.Series(finest, index=frame.index, dtype=object)
+    if time.epoch is not None:
+        return pd.Series("second", index=frame.index, dtype=object)
     if time.format is not None:
         return pd.Series(precision_of_format(time.format), index=frame.index, dtype=object)
     parts = text.astype("string").str.replace(AWARE, "", regex=True).str.strip().str.extract(ISO_TIME)
@@ -302,6 +304,13 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
             )
             naive[ok] = stamp
         aware = pd.Series(False, index=index)
+    elif time.epoch is not None:  # a count since 1970-01-01 UTC: aware by definition
+        text = _text(frame[time.column], markers).astype(object)
+        numbers = pd.to_numeric(text, errors="coerce")
+        inside = numbers.abs() < 1e11 * (1000 if time.epoch == "ms" else 1)  # pandas' range, about 5,000 years
+        result[inside] = pd.to_datetime(numbers[inside], unit=time.epoch, utc=True, errors="coerce")
+        naive = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
+        aware = pd.Series(True, index=index)
     else:
         text = _text(frame[time.column], markers).astype(object)
         if time.offsets == "ignore":  # local clock times exported with a Z or an offset: drop it, read the clock

@@ -44,6 +44,7 @@ FEED_DAGS = {
     "emergency_tempe_opioid_calls_clean",
     "emergency_hotline_calls_clean",
     "emergency_call_centre_volumes_clean",
+    "emergency_usgs_earthquakes_clean",
 }
 TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
 AIR_FORECAST_DAGS = {"environment_aqi_forecast_training", "environment_aqi_forecast_scoring"}

@@ -128,3 +128,16 @@ def test_water_flow_keeps_the_offsets_it_was_given() -> None:
     assert result.clean["ts_utc"].iloc[0] == pd.Timestamp("2022-03-20T10:00Z")  # 11:00+01:00
     assert result.clean["ts_utc"].iloc[-1] == pd.Timestamp("2022-05-16T20:00Z")
     assert result.clean["ts_utc"].is_monotonic_increasing
+
+
+def test_usgs_earthquakes_from_geojson_with_epoch_milliseconds_and_depth() -> None:
+    result = run("usgs_earthquakes", data("emergency/earthquakes.geojson").read_bytes(), "earthquakes.geojson")
+    assert (result.rows_in, len(result.clean), len(result.rejects)) == (1707, 1707, 0)  # the file's metadata.count
+    assert result.clean["event_type"].value_counts().to_dict() == {"earthquake": 1679, "explosion": 15, "quarry blast": 13}
+    assert (result.clean["review_status"] == "automatic").sum() == 493
+    assert (result.clean["depth_km"] < 0).sum() == 43  # just above sea level: kept
+    first = result.clean.set_index("event_id").loc["ci37868143"]  # the file's first feature
+    assert first["ts_utc"] == pd.Timestamp("2018-02-07T01:26:13.840Z")  # 1517966773840 ms
+    assert (first["magnitude"], first["magnitude_type"], first["depth_km"]) == (2.0, "ml", 26.49)
+    assert (first["latitude"], first["longitude"], first["place"]) == (34.4945, -118.6671667, "4km W of Castaic, CA")
+    assert result.clean["ts_utc"].min() == pd.Timestamp("2018-01-31T01:49:59.650Z")

@@ -109,6 +109,7 @@ def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
         "social_posts",
         "tempe_opioid_calls",
         "unit_positions",
+        "usgs_earthquakes",
         "utilities_monthly",
         "water_quality_stations",
     ]

@@ -77,3 +77,23 @@ def test_ignoring_offsets_needs_the_zone_of_the_clock() -> None:
         FeedConfigError, match=r"^sources/x\.yaml: time: 'offsets: ignore' needs the 'timezone' whose clock the values show$"
     ):
         water_feed(column="Time", offsets="ignore")
+
+
+EPOCHS = b"Time,Water flow [l/s]\n1714550400,1.5\n1714554000.5,1.6\nsoon,1.7\n"
+
+
+def test_epoch_seconds_and_milliseconds_are_utc_and_a_word_is_no_time() -> None:
+    seconds = water_feed(column="Time", epoch="s")
+    result = standardize(EPOCHS, seconds, load_suite(seconds.suite), FeedContext("water_flow.csv", ARRIVED))
+    assert [f"{t:%Y-%m-%dT%H:%M:%S.%f}" for t in result.clean["ts_utc"]] == [
+        "2024-05-01T08:00:00.000000",
+        "2024-05-01T09:00:00.500000",
+    ]
+    assert result.rejects[["reason_code", "reason_detail"]].values.tolist() == [["INVALID_TIMESTAMP", "no such time: 'soon'"]]
+    millis = water_feed(column="Time", epoch="ms")
+    assert clean_times(millis, b"Time,Water flow [l/s]\n1714550400000,1.5\n") == ["2024-05-01T08:00Z"]
+
+
+def test_epoch_takes_no_format() -> None:
+    with pytest.raises(FeedConfigError, match="'epoch' reads one 'column' of numbers: it takes no 'format'"):
+        water_feed(column="Time", epoch="ms", format="%s")
