@@ -421,11 +421,13 @@ def run_emergency_demo(settings: Settings) -> str:
     delivered.append("hotline_calls")
     bank = get_source("call_centre_volumes")
     bank_files = feed_files(settings, bank)
-    if bank_files:
-        deliver(lake, bank, bank_files)
-        delivered.append(bank.name)
-    else:
-        _warn_synthetic(f"No {', '.join(bank.data_files)} under {settings.data_dir}: the bank's real call volumes are left out.")
+    for feed, what in ((bank, "the bank's real call volumes"), (get_source("usgs_earthquakes"), "the USGS earthquakes")):
+        found = feed_files(settings, feed)
+        if found:
+            deliver(lake, feed, found)
+            delivered.append(feed.name)
+        else:
+            _warn_synthetic(f"No {', '.join(feed.data_files)} under {settings.data_dir}: {what} are left out.")
     dags: list[str | tuple[str, dict[str, Any]]] = [f"emergency_{name}_clean" for name in delivered]
     dags += ["emergency_marts", "emergency_call_marts", *_call_forecast_runs(bool(bank_files))]
     print(
@@ -433,7 +435,8 @@ def run_emergency_demo(settings: Settings) -> str:
         " false alarms (calls, sensor alarms, social posts: three clocks), SYNTHETIC unit positions, the SYNTHETIC"
         f" hotline's calls per 5 minutes ({len(planted)} planted surges)"
         + (", Tempe's real overdose calls" if real else "")
-        + (" and a bank's real call-centre volumes" if bank_files else ""),
+        + (", a bank's real call-centre volumes" if bank_files else "")
+        + (" and a week of USGS earthquakes" if "usgs_earthquakes" in delivered else ""),
         flush=True,
     )
     env, log_file = _airflow(settings, "demo-emergency", f"2/{len(dags) + 2}")

@@ -281,3 +281,47 @@ def beside_earlier(lake: Lake, table: Any, rows: pd.DataFrame, filters: list[tup
     earlier = lake.read(table, filters=filters)
     kept = earlier[~earlier["origin_ts_utc"].isin(origins)]
     return pd.concat([kept, rows], ignore_index=True) if len(kept) else rows
+
+
+def check_choice(
+    horizons_h: tuple[int, ...], most_h: int, models: tuple[str, ...], known: tuple[str, ...], baselines: tuple[str, ...]
+) -> None:
+    """A domain's params: horizons from 1 to `most_h` hours; models among `known`, the baselines among them."""
+    if not horizons_h or min(horizons_h) < 1 or max(horizons_h) > most_h:
+        raise ValueError(f"horizons_h must be hours from 1 to {most_h}, not {horizons_h}")
+    unknown = sorted(set(models) - set(known))
+    if unknown or not set(baselines) <= set(models):
+        raise ValueError(f"models must include the baselines {baselines} and be among {known}, not {unknown}")
+
+
+def candidate_rows(
+    origin_ts: pd.Timestamp,
+    names: tuple[str, ...],
+    candidates: pd.DataFrame,
+    predictions: list[np.ndarray],
+    floor: float | None = None,
+) -> pd.DataFrame:
+    """Every candidate's forecasts from one origin, long: series, origin_ts_utc, target_ts_utc, horizon_min, model,
+    predicted and its interval (lower at least `floor`), is_champion, training_id (a domain adds its own columns)."""
+    frames = []
+    for row, predicted in zip(candidates.itertuples(), predictions):
+        width = float(row.interval_halfwidth) if pd.notna(row.interval_halfwidth) else np.nan
+        values = predicted.reshape(-1)
+        lower = values - width if floor is None else np.maximum(values - width, floor)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "series": names,
+                    "origin_ts_utc": origin_ts,
+                    "target_ts_utc": origin_ts + pd.Timedelta(minutes=int(row.horizon_min)),
+                    "horizon_min": int(row.horizon_min),
+                    "model": row.model,
+                    "predicted": values,
+                    "lower": lower,
+                    "upper": values + width,
+                    "is_champion": bool(row.is_champion),
+                    "training_id": row.training_id,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)

@@ -219,8 +219,8 @@ def air_forecasts(lake: Lake) -> None:
 
 
 def energy_and_environment_marts(settings: Settings, client, folder: Path) -> None:
-    """The real pipe and SYNTHETIC building meters, noise sensors, water stations and city-management cases through
-    their feeds and marts."""
+    """The real pipe and SYNTHETIC building meters, noise sensors, water stations, city-management cases, emergency
+    reports and hotline calls through their feeds and marts."""
     from pipelines.cleanse.geo import read_districts
     from pipelines.domains.energy import portfolio, synthetic, water
     from pipelines.domains.environment import monitoring, synthetic_monitors
@@ -259,6 +259,26 @@ def energy_and_environment_marts(settings: Settings, client, folder: Path) -> No
     for name, path in zip(("city_management_system", "citizen_hotline"), urban_synthetic.write_urban_files(cases, folder)):
         through_feed(settings, client, name, [path], run_id="bi")
     urban_marts.build(settings, "bi")
+    emergency_marts(settings, client, folder)
+
+
+def emergency_marts(settings: Settings, client, folder: Path) -> None:
+    """SYNTHETIC reports fused into incidents; the SYNTHETIC hotline's surges, forecasts and warnings (an evening at
+    the 240 calls an hour staffed)."""
+    from pipelines.domains.emergency import call_forecasting, call_marts, incidents
+    from pipelines.domains.emergency import synthetic as emergency_synthetic
+
+    reports = emergency_synthetic.reports_with_truth(incidents=60, days=2, false_alarms=5, seed=2)
+    report_files = emergency_synthetic.write_report_files(reports, folder)
+    for name in ("dispatch_calls", "sensor_alarms", "social_posts"):
+        through_feed(settings, client, name, [report_files[name]], run_id="bi")
+    incidents.build(settings, "bi")
+    counts, _ = emergency_synthetic.call_volumes_with_surges(seed=7)
+    through_feed(settings, client, "hotline_calls", [emergency_synthetic.write_call_volume_file(counts, folder)], run_id="bi")
+    call_marts.build(settings, "bi")
+    params = call_forecasting.CallForecastParams(capacity_per_hour={"hotline-112": 240.0})
+    call_forecasting.train(settings, "bi", client, params, "2025-05-12T00:00Z")
+    call_forecasting.score(settings, "bi", client, params, "2025-05-13T01:00Z")
 
 
 @pytest.fixture(scope="module")
@@ -366,6 +386,13 @@ def expected(settings: Settings) -> dict[str, object]:
             for d, r in one(settings, "SELECT department, sum(on_time) * 1.0 / sum(judged) FROM urban_kpis GROUP BY department")
         ),
         "Urban hotspots by week": sorted(one(settings, "SELECT peak_cell, cases FROM urban_hotspots")),
+        "Emergency incidents by type": sorted(one(settings, "SELECT incident_type, count(*) FROM emergency_incidents GROUP BY 1")),
+        "Call-volume surges": sorted(
+            one(settings, "SELECT line_id, slots, peak_score FROM emergency_anomalies WHERE detector = 'robust'")
+        ),
+        "Early warnings from the call forecasts": sorted(
+            one(settings, "SELECT reason, basis, severity, lead_time_min FROM emergency_warnings")
+        ),
         "Water flow anomalies": one(
             settings, "SELECT kind, hours FROM water_flow_anomalies WHERE detector = 'robust' ORDER BY start_utc DESC"
         ),
@@ -429,6 +456,12 @@ def shown(name: str, data: list[dict]) -> object:
         return sorted((r["department"], round(r["on-time rate"], 6)) for r in data)
     if name == "Urban hotspots by week":
         return sorted((r["peak_cell"], r["cases"]) for r in data)
+    if name == "Emergency incidents by type":
+        return sorted((r["incident_type"], r["count"]) for r in data)
+    if name == "Call-volume surges":
+        return sorted((r["line_id"], r["slots"], r["peak_score"]) for r in data)
+    if name == "Early warnings from the call forecasts":
+        return sorted((r["reason"], r["basis"], r["severity"], r["lead_time_min"]) for r in data)
     if name == "Water flow anomalies":
         return [(r["kind"], r["hours"]) for r in data]
     if name == "Noise exceedances, last month":
@@ -477,6 +510,7 @@ def test_the_city_situation_dashboard_shows_every_mart_as_duckdb_reads_it(bi, pa
     sections = [("Air quality", "Heavy-pollution warnings, last day"), ("Traffic", "Congestion alerts, latest run")]
     sections += [("Energy, water and noise", "Surface water class, latest day")]
     sections += [("Urban management", "Urban hotspots by week")]
+    sections += [("Emergency command", "Early warnings from the call forecasts")]
     sections += [("Model comparison and early warning", "Champion changes and drift"), ("Public safety", "Crime trend by year")]
     tops = [(top(section), top(chart)) for section, chart in sections]
     assert [y for pair in tops for y in pair] == sorted(y for pair in tops for y in pair)  # each chart under its header
@@ -489,6 +523,7 @@ def test_the_city_situation_dashboard_shows_every_mart_as_duckdb_reads_it(bi, pa
         "Traffic",
         "Energy, water and noise",
         "Urban management",
+        "Emergency command",
         "Model comparison and early warning",
         "Public safety",
         full_page=True,

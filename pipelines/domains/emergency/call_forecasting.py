@@ -61,13 +61,7 @@ class CallForecastParams:
     capacity_per_hour: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not self.horizons_h or min(self.horizons_h) < 1 or max(self.horizons_h) > 12:
-            raise ValueError(f"horizons_h must be hours from 1 to 12, not {self.horizons_h}")
-        unknown = sorted(set(self.models) - set(call_forecast.MODELS))
-        if unknown or not set(call_forecast.BASELINES) <= set(self.models):
-            raise ValueError(
-                f"models must include the baselines {call_forecast.BASELINES} and be among {call_forecast.MODELS}, not {unknown}"
-            )
+        jobs.check_choice(self.horizons_h, 12, self.models, call_forecast.MODELS, call_forecast.BASELINES)
         if self.threshold <= 0 or self.weeks < 2:
             raise ValueError(f"need threshold > 0 and weeks >= 2, not {self.threshold} and {self.weeks}")
 
@@ -161,32 +155,13 @@ def train(
 def forecast_rows(
     series: call_forecast.CallSeries, origin: int, candidates: pd.DataFrame, predictions: list[np.ndarray]
 ) -> pd.DataFrame:
-    """The long forecast rows of every candidate from one origin (the hour `origin`, issued when it ends)."""
+    """The long forecast rows of every candidate from one origin (the hour `origin`, issued when it ends); an hour
+    the line is not counted in (closed) is left out."""
     origin_ts = series.times[origin]
-    frames = []
-    for row, predicted in zip(candidates.itertuples(), predictions):
-        width = float(row.interval_halfwidth) if pd.notna(row.interval_halfwidth) else np.nan
-        values = predicted.reshape(-1)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "line_id": series.names[0],
-                    "series": series.names[0],
-                    "origin_date": origin_ts.tz_convert(series.timezone).date(),
-                    "origin_ts_utc": origin_ts,
-                    "target_ts_utc": origin_ts + pd.Timedelta(minutes=int(row.horizon_min)),
-                    "horizon_min": int(row.horizon_min),
-                    "model": row.model,
-                    "predicted": values,
-                    "lower": np.maximum(values - width, 0),
-                    "upper": values + width,
-                    "is_champion": bool(row.is_champion),
-                    "training_id": row.training_id,
-                }
-            )
-        )
-    rows = pd.concat(frames, ignore_index=True)
-    return rows[rows["predicted"].notna()].reset_index(drop=True)  # an hour the line is not counted in (closed)
+    rows = jobs.candidate_rows(origin_ts, series.names, candidates, predictions, floor=0.0)
+    rows.insert(0, "line_id", series.names[0])
+    rows.insert(2, "origin_date", origin_ts.tz_convert(series.timezone).date())
+    return rows[rows["predicted"].notna()].reset_index(drop=True)
 
 
 def score(

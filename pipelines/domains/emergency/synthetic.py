@@ -199,7 +199,8 @@ def call_volumes_with_surges(
 def write_call_volume_file(counts: pd.DataFrame, folder: Path) -> Path:
     """The hotline's export: a CSV of local slot starts and counts, as its telephony system writes it."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "hotline_calls.csv"
+    first, last = counts["ts_local"].min(), counts["ts_local"].max()
+    path = folder / f"SYNTHETIC_hotline_calls_{first:%Y%m%d}_{last:%Y%m%d}.csv"
     out = counts.assign(slot_start=counts["ts_local"].dt.strftime("%Y-%m-%d %H:%M"))[["line_id", "slot_start", "calls"]]
     out.to_csv(path, index=False)
     return path

@@ -56,13 +56,7 @@ class LoadForecastParams:
     shifting: portfolio.ShiftParams = field(default_factory=portfolio.ShiftParams)
 
     def __post_init__(self) -> None:
-        if not self.horizons_h or min(self.horizons_h) < 1 or max(self.horizons_h) > 24:
-            raise ValueError(f"horizons_h must be hours from 1 to 24, not {self.horizons_h}")
-        unknown = sorted(set(self.models) - set(load_forecast.MODELS))
-        if unknown or not set(load_forecast.BASELINES) <= set(self.models):
-            raise ValueError(
-                f"models must include the baselines {load_forecast.BASELINES} and be among {load_forecast.MODELS}, not {unknown}"
-            )
+        jobs.check_choice(self.horizons_h, 24, self.models, load_forecast.MODELS, load_forecast.BASELINES)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> LoadForecastParams:
@@ -158,32 +152,13 @@ def forecast_rows(
 ) -> pd.DataFrame:
     """The long forecast rows of every candidate from one origin."""
     origin_ts = series.times[origin]
-    meters_, utilities = zip(*(name.split(load_forecast.SEPARATOR, 1) for name in series.names))
-    frames = []
-    for row, predicted in zip(candidates.itertuples(), predictions):
-        width = float(row.interval_halfwidth) if pd.notna(row.interval_halfwidth) else np.nan
-        values = predicted.reshape(-1)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "dataset": dataset,
-                    "origin_date": origin_ts.tz_convert(series.timezone).date(),
-                    "series": series.names,
-                    "meter_id": meters_,
-                    "utility": utilities,
-                    "origin_ts_utc": origin_ts,
-                    "target_ts_utc": origin_ts + pd.Timedelta(minutes=int(row.horizon_min)),
-                    "horizon_min": int(row.horizon_min),
-                    "model": row.model,
-                    "predicted": values,
-                    "lower": values - width,
-                    "upper": values + width,
-                    "is_champion": bool(row.is_champion),
-                    "training_id": row.training_id,
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+    rows = jobs.candidate_rows(origin_ts, series.names, candidates, predictions)
+    meters_, utilities = zip(*(name.split(load_forecast.SEPARATOR, 1) for name in rows["series"]))
+    rows.insert(0, "dataset", dataset)
+    rows.insert(1, "origin_date", origin_ts.tz_convert(series.timezone).date())
+    rows.insert(3, "meter_id", meters_)
+    rows.insert(4, "utility", utilities)
+    return rows
 
 
 def score(
