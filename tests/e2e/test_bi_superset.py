@@ -386,7 +386,9 @@ def expected(settings: Settings) -> dict[str, object]:
             for d, r in one(settings, "SELECT department, sum(on_time) * 1.0 / sum(judged) FROM urban_kpis GROUP BY department")
         ),
         "Urban hotspots by week": sorted(one(settings, "SELECT peak_cell, cases FROM urban_hotspots")),
-        "Emergency incidents by type": sorted(one(settings, "SELECT incident_type, count(*) FROM emergency_incidents GROUP BY 1")),
+        "Emergency incidents by type": sorted(
+            one(settings, "SELECT incident_type, count(*) FROM emergency_incidents GROUP BY 1")
+        ),
         "Call-volume surges": sorted(
             one(settings, "SELECT line_id, slots, peak_score FROM emergency_anomalies WHERE detector = 'robust'")
         ),
