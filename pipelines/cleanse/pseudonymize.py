@@ -35,11 +35,23 @@ def _name(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 
-NORMALIZERS: dict[str, Callable[[str], str]] = {"id_card": _id_card, "phone": _phone, "plate": _plate, "name": _name}
+def _record(value: str) -> str:
+    """A record number (a patient's, a subject's): spaces dropped, and a float's `.0` from a spreadsheet export."""
+    text = re.sub(r"\s", "", value)
+    return text[:-2] if re.fullmatch(r"\d+\.0", text) else text
+
+
+NORMALIZERS: dict[str, Callable[[str], str]] = {
+    "id_card": _id_card,
+    "phone": _phone,
+    "plate": _plate,
+    "name": _name,
+    "record": _record,
+}
 
 
 def pseudonym(value: str, key: bytes, kind: str) -> str:
-    """The pseudonym of one identifier of a kind (id_card, phone, plate, name)."""
+    """The pseudonym of one identifier of a kind (id_card, phone, plate, name, record)."""
     if not key:
         raise ValueError("no pseudonymisation key: set CITYLAKE_PSEUDONYM_KEY or the Airflow connection citylake_pseudonym")
     normalized = NORMALIZERS[kind](value)

@@ -129,6 +129,20 @@ MART_DAGS: tuple[MartDag, ...] = (
         ("emergency", "fusion"),
     ),
     MartDag(
+        "health_marts",
+        "health",
+        ("health_tests",),
+        "health:build_marts",
+        "build_marts",
+        "Health: testing statistics that protect the people in them, outbreak signals",
+        "Publishes `curated/health_testing_daily` (tests, positives and positivity by pandemic day and by age band, "
+        "clinic or payor: every cell of at least k people or withheld, with complementary suppression so that no "
+        "withheld cell follows from the totals) and `curated/health_signals` (CDC EARS C1, C2, C3 and a CUSUM on the "
+        "daily positives). The small-cell threshold k is this DAG's param.",
+        ("privacy", "surveillance"),
+        params=(("k", 11, "the smallest number of people a published cell may count (the small-cell rule)"),),
+    ),
+    MartDag(
         "emergency_call_marts",
         "emergency",
         ("emergency_call_volumes",),

@@ -95,7 +95,7 @@ class ColumnMap(_Strict):
     format: str | None = None  # a timestamp column's strftime format (default ISO 8601), read in the feed's time zone
     # personal identifiers are replaced by a keyed pseudonym (pipelines/cleanse/pseudonymize.py) before the
     # clean zone; the kind decides how formatting variants are normalized first
-    pseudonymize: Literal["id_card", "phone", "plate", "name"] | None = None
+    pseudonymize: Literal["id_card", "phone", "plate", "name", "record"] | None = None
 
     @model_validator(mode="after")
     def _one_origin(self) -> ColumnMap:

@@ -45,6 +45,7 @@ FEED_DAGS = {
     "emergency_hotline_calls_clean",
     "emergency_call_centre_volumes_clean",
     "emergency_usgs_earthquakes_clean",
+    "health_covid_testing_clean",
 }
 TRAFFIC_DAGS = {"traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"}
 AIR_FORECAST_DAGS = {"environment_aqi_forecast_training", "environment_aqi_forecast_scoring"}
@@ -54,7 +55,7 @@ EXPECTED = (
     FEED_DAGS
     | {"environment_aqi_marts", "environment_noise_water_marts", "public_safety_hotspots", "public_safety_rules"}
     | {"lake_maintenance", "energy_water_marts", "energy_load_marts", "energy_shifting_marts", "energy_links_marts"}
-    | {"urban_marts", "emergency_marts", "emergency_call_marts"}
+    | {"urban_marts", "emergency_marts", "emergency_call_marts", "health_marts"}
     | TRAFFIC_DAGS
     | AIR_FORECAST_DAGS
     | LOAD_FORECAST_DAGS

@@ -94,6 +94,7 @@ def test_every_registered_feed_is_valid_and_has_its_suite() -> None:
         "chicago_assaults",
         "citizen_hotline",
         "city_management_system",
+        "covid_testing",
         "dispatch_calls",
         "flights",
         "hotel_stays",
