@@ -409,27 +409,25 @@ def run_emergency_demo(settings: Settings) -> str:
     now = reports["ts_utc"].max() + pd.Timedelta(minutes=1)  # the fleet's latest ping: the resources are as of it
     fleet = synthetic.write_fleet_file(synthetic.fleet_positions(now), files["dispatch_calls"].parent)
     deliver(lake, get_source("unit_positions"), [fleet])
-    tempe = get_source("tempe_opioid_calls")
-    real = feed_files(settings, tempe)
-    if real:
-        deliver(lake, tempe, real)
-        delivered.append(tempe.name)
-    else:
-        _warn_synthetic(f"No {', '.join(tempe.data_files)} under {settings.data_dir}: Tempe's real calls are left out.")
     counts, planted = synthetic.call_volumes_with_surges()
     deliver(lake, get_source("hotline_calls"), [synthetic.write_call_volume_file(counts, files["dispatch_calls"].parent)])
     delivered.append("hotline_calls")
-    bank = get_source("call_centre_volumes")
-    bank_files = feed_files(settings, bank)
-    for feed, what in ((bank, "the bank's real call volumes"), (get_source("usgs_earthquakes"), "the USGS earthquakes")):
+    real_feeds = {
+        "tempe_opioid_calls": "Tempe's real calls",
+        "call_centre_volumes": "the bank's real call volumes",
+        "usgs_earthquakes": "the USGS earthquakes",
+    }
+    for name, what in real_feeds.items():
+        feed = get_source(name)
         found = feed_files(settings, feed)
         if found:
             deliver(lake, feed, found)
-            delivered.append(feed.name)
+            delivered.append(name)
         else:
             _warn_synthetic(f"No {', '.join(feed.data_files)} under {settings.data_dir}: {what} are left out.")
+    real, bank_files = "tempe_opioid_calls" in delivered, "call_centre_volumes" in delivered
     dags: list[str | tuple[str, dict[str, Any]]] = [f"emergency_{name}_clean" for name in delivered]
-    dags += ["emergency_marts", "emergency_call_marts", *_call_forecast_runs(bool(bank_files))]
+    dags += ["emergency_marts", "emergency_call_marts", *_call_forecast_runs(bank_files)]
     print(
         f"1/{len(dags) + 2} delivered {len(reports):,} SYNTHETIC reports of {reports['incident'].nunique():,} incidents and"
         " false alarms (calls, sensor alarms, social posts: three clocks), SYNTHETIC unit positions, the SYNTHETIC"
