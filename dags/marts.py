@@ -37,8 +37,7 @@ def mart_dag(spec: MartDag):
             """Recompute the marts from their clean datasets and publish them."""
             from pipelines.orchestration.mart_dags import outlet_extra, run_job
 
-            declared = {name for name, _, _ in spec.params}
-            result = run_job(spec.job, run_id, {k: v for k, v in (params or {}).items() if k in declared})
+            result = run_job(spec, run_id, params)
             for asset in outlets:
                 outlet_events[asset].extra = outlet_extra(result, asset.name)
             return result

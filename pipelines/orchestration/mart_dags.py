@@ -166,12 +166,16 @@ MART_DAGS: tuple[MartDag, ...] = (
 )
 
 
-def run_job(job: str, run_id: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Import `pipelines.orchestration.<module>` and call its function with the run id, and the DAG's params when it
-    declares some (inside a task)."""
-    module, _, function = job.partition(":")
+def run_job(spec: MartDag, run_id: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Import `pipelines.orchestration.<module>` and call the DAG's job with the run id, and with the run's values of
+    the params the DAG declares when it declares some (inside a task)."""
+    module, _, function = spec.job.partition(":")
     call = getattr(importlib.import_module(f"pipelines.orchestration.{module}"), function)
-    result: dict[str, Any] = call(run_id, params) if params else call(run_id)
+    if not spec.params:
+        result: dict[str, Any] = call(run_id)
+        return result
+    declared = {name for name, _, _ in spec.params}
+    result = call(run_id, {k: v for k, v in (params or {}).items() if k in declared})
     return result
 
 

@@ -93,7 +93,7 @@ def local_timezone(dataset: str, directory: Path | None = None) -> str:
     that says what to declare: a mart must not guess the city's clock."""
     zones: dict[str, str] = {}
     for feed in feeds_into([dataset], directory):
-        zone = (feed.time.local_timezone or feed.time.timezone) if feed.time is not None else None
+        zone = feed.civil_timezone
         if zone:
             zones[feed.name] = zone
     found = sorted(set(zones.values()))

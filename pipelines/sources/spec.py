@@ -85,10 +85,14 @@ Format = Annotated[
 
 
 class ColumnMap(_Strict):
-    """Where a canonical column comes from: a source column or a constant, its unit, its null markers."""
+    """Where a canonical column comes from: a source column, a constant or the feed's own declaration; its unit, its
+    null markers."""
 
     source: str | None = None
     constant: str | None = None
+    # `timezone`: the feed's civil zone (time.local_timezone, else time.timezone), for a dataset whose rows come
+    # from several zones (each line's weekdays and hours), so that the zone is declared once
+    from_feed: Literal["timezone"] | None = None
     unit: str | None = None
     null_markers: list[str] | None = None
     zero_is_missing: bool = False  # e.g. loop detectors report 0 for "no reading"
@@ -99,7 +103,10 @@ class ColumnMap(_Strict):
 
     @model_validator(mode="after")
     def _one_origin(self) -> ColumnMap:
-        if (self.source is None) == (self.constant is None):
+        if self.from_feed is not None:
+            if self.source is not None or self.constant is not None:
+                raise ValueError("'from_feed' takes no 'source' or 'constant'")
+        elif (self.source is None) == (self.constant is None):
             raise ValueError("give exactly one of 'source' or 'constant'")
         return self
 
@@ -406,6 +413,11 @@ class FeedSpec(_Strict):
         return match.group("value") if match else None
 
     @property
+    def civil_timezone(self) -> str | None:
+        """The zone the feed's local days and hours are counted in: time.local_timezone, else time.timezone."""
+        return (self.time.local_timezone or self.time.timezone) if self.time is not None else None
+
+    @property
     def canonical(self) -> Table:
         """The canonical dataset this feed feeds."""
         return clean_dataset(self.dataset)
@@ -438,6 +450,9 @@ class FeedSpec(_Strict):
             problems.append(("columns", f"the key column(s) {', '.join(missing)} of {dataset.name} are not mapped"))
         if dataset.time_column and self.time is None:
             problems.append(("time", f"{dataset.name} needs a time: give 'time'"))
+        zone_taken = [n for n, m in self.columns.items() if m.from_feed == "timezone"]
+        if zone_taken and (self.time is None or not (self.time.local_timezone or self.time.timezone)):
+            problems.append((f"columns.{zone_taken[0]}", "from_feed: timezone needs time.timezone or time.local_timezone"))
         if self.coordinates is not None and self.geo is None:
             problems.append(("geo", "coordinates need 'geo' (districts or a boundary)"))
         for option in ("latest_by", "count_into"):

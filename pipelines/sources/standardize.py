@@ -516,13 +516,12 @@ def standardize_rows(
     columns: dict[str, pd.Series] = {}
     for name, mapping in spec.columns.items():
         target = dataset.column(name)
-        if mapping.constant is not None and target.type == "string":
-            columns[name] = pd.Series(mapping.constant, index=records.index, dtype=object)
+        constant = spec.civil_timezone if mapping.from_feed == "timezone" else mapping.constant
+        if constant is not None and target.type == "string":
+            columns[name] = pd.Series(constant, index=records.index, dtype=object)
             continue
         values, problem = _typed(  # a constant is typed like a delivered value: "5" into an int column is 5
-            records[mapping.source]
-            if mapping.constant is None
-            else pd.Series(mapping.constant, index=records.index, dtype=object),
+            records[mapping.source] if constant is None else pd.Series(constant, index=records.index, dtype=object),
             target,
             set(mapping.null_markers or markers),
             mapping.unit,

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.config import Settings
-from pipelines.domains.emergency import call_forecast
+from pipelines.domains.emergency import call_forecast, surges
 from pipelines.forecasting import backtest, jobs, loop
 from pipelines.forecasting.champions import ChampionRule
 from pipelines.forecasting.jobs import hour_of
@@ -114,10 +114,7 @@ def call_series(
     for line, rows in slots.groupby("line_id", sort=True):
         if params.lines and line not in params.lines:
             continue
-        zones = rows["timezone"].dropna().unique()
-        if len(zones) != 1:
-            raise ValueError(f"line {line} needs one time zone in {VOLUMES.name}, not {sorted(zones)}")
-        found[str(line)] = call_forecast.CallSeries.from_slots(rows, str(zones[0]), params.weeks)
+        found[str(line)] = call_forecast.CallSeries.from_slots(rows, surges.line_zone(rows, str(line)), params.weeks)
     return found, version
 
 

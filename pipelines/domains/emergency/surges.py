@@ -156,13 +156,18 @@ def isolation_forest(frame: pd.DataFrame, line: str, params: SurgeParams) -> lis
     return _surges(frame, flagged, line, "isolation_forest", params)
 
 
+def line_zone(rows: pd.DataFrame, line: str) -> str:
+    """The one civil zone of a line's rows (`timezone` column); a line with none or several is an error."""
+    zones = rows["timezone"].dropna().unique()
+    if len(zones) != 1:
+        raise ValueError(f"line {line} needs one time zone in its rows, not {sorted(zones)}")
+    return str(zones[0])
+
+
 def detect(counts: pd.DataFrame, params: SurgeParams) -> pd.DataFrame:
     """Every line's surges by both detectors. `counts`: line_id, ts_utc (slot start), calls, timezone (the line's)."""
     rows: list[dict] = []
     for line, group in counts.groupby("line_id", sort=True):
-        zones = group["timezone"].dropna().unique()
-        if len(zones) != 1:
-            raise ValueError(f"line {line} needs one time zone, not {sorted(zones)}")
-        frame = scored(group.set_index("ts_utc")["calls"], str(zones[0]), params)
+        frame = scored(group.set_index("ts_utc")["calls"], line_zone(group, str(line)), params)
         rows += robust(frame, str(line), params) + isolation_forest(frame, str(line), params)
     return pd.DataFrame(rows, columns=SURGE_COLUMNS)

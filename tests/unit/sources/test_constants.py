@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import yaml
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.sources.spec import parse_feed
+from pipelines.sources.spec import FeedConfigError, parse_feed
 from pipelines.sources.standardize import FeedContext, standardize
 from pipelines.validate.suite import load_suite
 
@@ -36,3 +37,14 @@ def test_a_constant_that_is_not_of_the_column_s_type_is_a_type_mismatch() -> Non
     assert len(result.clean) == 0
     assert result.rejects["reason_code"].tolist() == ["TYPE_MISMATCH"] * 2
     assert result.rejects["reason_detail"].tolist() == ["slot_minutes='five' is not a whole number"] * 2
+
+
+def test_a_zone_taken_from_the_feed_is_its_declared_one_and_needs_one() -> None:
+    document = yaml.safe_load((PROJECT_ROOT / "sources" / "hotline_calls.yaml").read_text(encoding="utf-8"))
+    assert document["columns"]["timezone"] == {"from_feed": "timezone"}
+    document["time"].pop("timezone")
+    with pytest.raises(FeedConfigError, match=r"from_feed: timezone needs time\.timezone or time\.local_timezone"):
+        parse_feed(document, "sources/hotline_calls.yaml")
+    document["columns"]["timezone"] = {"from_feed": "timezone", "constant": "UTC"}
+    with pytest.raises(FeedConfigError, match="'from_feed' takes no 'source' or 'constant'"):
+        parse_feed(document, "sources/hotline_calls.yaml")
