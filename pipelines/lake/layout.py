@@ -93,3 +93,19 @@ class LakeLayout:
     def runs_dir(self, pipeline: str) -> str:
         """The folder of one pipeline's run records."""
         return f"{self.zone(Zone.META)}/runs/{checked_name(pipeline, 'pipeline')}"
+
+    def reports_dir(self, report: str) -> str:
+        """The folder of one report's editions (the weekly brief): one folder per edition."""
+        return f"{self.zone(Zone.META)}/reports/{checked_name(report, 'report')}"
+
+    def report_file(self, report: str, edition: str, name: str) -> str:
+        """One file of a report's edition (its HTML, its PDF)."""
+        return f"{self.reports_dir(report)}/{checked_name(edition, 'edition')}/{checked_name(name, 'file name')}"
+
+    def open_data_dir(self, dataset: str) -> str:
+        """The folder of a dataset's open-data releases: one folder per release."""
+        return f"{self.zone(Zone.META)}/open_data/{checked_name(dataset, 'dataset')}"
+
+    def open_data_file(self, dataset: str, release: str, name: str) -> str:
+        """One file of an open-data release (the data, its dictionary, its licence)."""
+        return f"{self.open_data_dir(dataset)}/{checked_name(release, 'release')}/{checked_name(name, 'file name')}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -142,6 +143,17 @@ class Lake:
         from pipelines.lake import delta
 
         return delta.table_version(self, self.uri(table))
+
+    def published_at(self, table: Table, version: int) -> dt.datetime:
+        """When a version of the table was committed (UTC)."""
+        from pipelines.lake import delta
+
+        history = delta.table_history(self, self.uri(table))
+        committed = history.loc[history["version"] == version, "committed_utc"]
+        if committed.empty:
+            raise KeyError(f"{self.uri(table)} has no version {version}")
+        moment: dt.datetime = committed.iloc[0].to_pydatetime()
+        return moment
 
     def require(self, table: Table, hint: str) -> int:
         """The table's current version, or a RuntimeError saying it has not been published and what to run first."""

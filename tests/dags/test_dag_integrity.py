@@ -56,6 +56,7 @@ EXPECTED = (
     | {"environment_aqi_marts", "environment_noise_water_marts", "public_safety_hotspots", "public_safety_rules"}
     | {"lake_maintenance", "energy_water_marts", "energy_load_marts", "energy_shifting_marts", "energy_links_marts"}
     | {"urban_marts", "emergency_marts", "emergency_call_marts", "health_marts"}
+    | {"egov_city_indicators", "egov_weekly_brief"}
     | TRAFFIC_DAGS
     | AIR_FORECAST_DAGS
     | LOAD_FORECAST_DAGS
@@ -126,7 +127,16 @@ def test_dag_conventions(dagbag, dag_id: str) -> None:
         assert task.owner == department
         assert dt.timedelta(0) < task.execution_timeout <= dt.timedelta(hours=3), f"{dag_id}.{task.task_id}"
         assert (task.pool == DASK_POOL) == (task.task_id in DASK_TASKS), f"{dag_id}.{task.task_id} runs in {task.pool}"
-    assert dag_id.endswith(("_clean", "_marts", "_curate", "_training", "_scoring", "_hotspots", "_rules", "_maintenance"))
+    assert dag_id.endswith(
+        ("_clean", "_marts", "_curate", "_training", "_scoring", "_hotspots", "_rules", "_maintenance", "_indicators", "_brief")
+    )
+
+
+def test_the_brief_follows_each_publish_of_the_indicators(dagbag) -> None:
+    indicators, brief = dagbag.dags["egov_city_indicators"], dagbag.dags["egov_weekly_brief"]
+    assert [a.uri for a in indicators.get_task("compute_indicators").outlets] == ["citylake://curated/city_indicators"]
+    assert [a.uri for a in brief.timetable.asset_condition.objects] == ["citylake://curated/city_indicators"]
+    assert sorted(t.task_id for t in brief.tasks) == ["export_open_data", "render_brief"]
 
 
 def test_the_marts_are_scheduled_on_the_clean_asset_and_publish_their_assets(dagbag) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from functools import lru_cache
 
-from pipelines.lake.catalog import emergency, energy, environment, forecasting, health, public_safety, traffic, urban
+from pipelines.lake.catalog import egov, emergency, energy, environment, forecasting, health, public_safety, traffic, urban
 from pipelines.lake.catalog.clean import CLEAN_DATASETS, GEO, LINEAGE, with_engine
 from pipelines.lake.catalog.declared import Declarations, declarations, extended
 from pipelines.lake.catalog.meta import LEDGER, quarantine_of
@@ -43,6 +43,7 @@ MART_SECTIONS: tuple[Section, ...] = (
     urban.SECTION,
     emergency.SECTION,
     health.SECTION,
+    egov.SECTION,
 )
 
 MARTS_AND_META: tuple[Table, ...] = (*(t for section in MART_SECTIONS for t in section.tables), LEDGER)

@@ -507,23 +507,6 @@ _DECLARED: tuple[Table, ...] = (
         key=("visit_id",),
         partition_by=(),
     ),
-    Table(
-        Zone.CLEAN,
-        "city_indicators",
-        "egov",
-        "City statistics by area and period",
-        (
-            Column("indicator", "string", description="what is measured"),
-            Column("area", "string", description="the area it is measured for"),
-            Column("period_start", "date", description="first day of the period"),
-            Column("value", "float", description="the figure"),
-            Column("unit", "string", description="its unit"),
-            *LINEAGE,
-        ),
-        key=("indicator", "area", "period_start"),
-        partition_by=("indicator",),
-        time_column=None,
-    ),
 )
 
 
