@@ -85,6 +85,7 @@ def _demo(args: argparse.Namespace) -> int:
         run_emergency_demo,
         run_energy_demo,
         run_forecast_demo,
+        run_gov_demo,
         run_safety_demo,
         run_traffic_demo,
         run_urban_demo,
@@ -98,6 +99,7 @@ def _demo(args: argparse.Namespace) -> int:
         "energy": run_energy_demo,
         "urban": run_urban_demo,
         "emergency": run_emergency_demo,
+        "gov": run_gov_demo,
     }
     try:
         print(demos[args.domain](load_settings()))
@@ -279,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument(
         "domain",
         nargs="?",
-        choices=["air", "traffic", "safety", "forecast", "energy", "urban", "emergency"],
+        choices=["air", "traffic", "safety", "forecast", "energy", "urban", "emergency", "gov"],
         default="air",
         help="which application (default air; forecast: AQI a day ahead, replayed hour by hour; energy: energy, water, noise)",
     )

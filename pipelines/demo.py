@@ -467,3 +467,76 @@ def _call_forecast_runs(bank: bool) -> list[tuple[str, dict[str, Any]]]:
             ("emergency_calls_forecast_scoring", {**conf, "as_of": scored_at}),
         ]
     return runs
+
+
+GOV_DAGS = ("egov_city_indicators", "egov_weekly_brief")
+
+
+def run_gov_demo(settings: Settings) -> str:
+    """E-government: the Beijing air, the real COVID-19 tests and SYNTHETIC city-management cases through their clean
+    and mart DAGs, then the city's indicators, the weekly brief and the open-data release, all through Airflow; the
+    marts other demos built on this lake are read too."""
+    from pipelines.cleanse.geo import read_districts
+    from pipelines.domains.egov import report as egov_report
+    from pipelines.domains.urban import synthetic as urban_synthetic
+
+    started = time.monotonic()
+    lake = _ready_lake(settings)
+    air, synthetic = air_files(settings)
+    if synthetic:
+        _warn_synthetic(f"No Beijing air-quality files under {settings.data_dir}: the air indicators are SYNTHETIC.")
+    deliver(lake, air_feed(), air)
+    dags: list[str | tuple[str, dict[str, Any]]] = list(DAGS)
+    delivered = [f"{len(air)} air-quality file(s)"]
+    covid = get_source("covid_testing")
+    tests = feed_files(settings, covid)
+    if tests:
+        deliver(lake, covid, tests)
+        dags += ["health_covid_testing_clean", "health_marts"]
+        delivered.append("the real COVID-19 tests")
+    else:
+        _warn_synthetic(f"No {', '.join(covid.data_files)} under {settings.data_dir}: the health indicators are left out.")
+    areas = settings.data_dir / "urban" / "chicago_community_areas.geojson"
+    if areas.exists():
+        cases, _ = urban_synthetic.urban_cases(read_districts(areas, "COMMUNITY"))
+        files = urban_synthetic.write_urban_files(cases, PROJECT_ROOT / "var" / "synthetic" / "urban")
+        for name, path in zip(URBAN_FEEDS, files):
+            deliver(lake, get_source(name), [path])
+        dags += [f"urban_{name}_clean" for name in URBAN_FEEDS] + ["urban_marts"]
+        delivered.append(f"{len(cases):,} SYNTHETIC city-management cases")
+    else:
+        _warn_synthetic(f"No community areas at {areas}: the urban indicators are left out.")
+    dags += list(GOV_DAGS)
+    steps = len(dags) + 2
+    print(f"1/{steps} delivered {', '.join(delivered)}", flush=True)
+    env, log_file = _airflow(settings, "demo-gov", f"2/{steps}")
+    env["CITYLAKE_PSEUDONYM_KEY"] = local_pseudonym_key(settings)
+    _run_dags(dags, env, log_file, 3, steps)
+    summary = egov_report.results_text(settings) + "\n" + _copy_brief(lake)
+    queries = [
+        "query \"SELECT name, period, round(value, 1) AS value, unit, light, freshness FROM city_indicators WHERE is_latest AND area = 'city' ORDER BY 1\"",
+        'query "SELECT indicator, source, source_version, source_published_utc, code_version FROM city_indicators GROUP BY ALL"',
+    ]
+    return _closing(summary, queries, log_file, started, synthetic)
+
+
+def _copy_brief(lake: Lake) -> str:
+    """Copy the newest brief and open-data release out of the lake into var/reports, where a person opens them."""
+    out = PROJECT_ROOT / "var" / "reports" / "brief"
+    out.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for folder, names in (
+        (lake.layout.reports_dir("weekly_brief"), ("brief.html", "brief.pdf")),
+        (lake.layout.open_data_dir("city_indicators"), ("city_indicators.csv", "LICENSE.txt")),
+    ):
+        editions = sorted({path.rsplit("/", 2)[-2] for path in lake.glob(f"{folder}/*/*")})
+        if not editions:
+            lines.append(f"Nothing under {folder}: the egov_weekly_brief DAG did not run.")
+            continue
+        for name in names:
+            target = out / name
+            target.write_bytes(lake.read_bytes(f"{folder}/{editions[-1]}/{name}"))
+            lines.append(f"{name} ({editions[-1]}): {target}")
+    return "The weekly brief and the open data (also on the lake page, /citylake/lake):\n" + "\n".join(
+        f"  {line}" for line in lines
+    )

@@ -17,7 +17,7 @@ from typing import Any
 
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from pipelines.lake.catalog import Zone, catalog, tables
 from pipelines.lake.status import TableStatus, expected_cadences, table_statuses, zone_totals
@@ -82,7 +82,45 @@ def _input_links(refs: object) -> str:
     return ", ".join(f"<a href='#{html.escape(_anchor(ref))}'>{html.escape(ref)}</a>" for ref in refs) or "-"
 
 
-def render_lake_page(lake_uri: str, statuses: Sequence[TableStatus], now: dt.datetime) -> str:
+PUBLISHED_KINDS = ("reports", "open_data")  # folders of _meta whose files are made for people: <kind>/<name>/<edition>/<file>
+MEDIA_TYPES = {
+    ".html": "text/html",
+    ".pdf": "application/pdf",
+    ".csv": "text/csv",
+    ".json": "application/json",
+    ".txt": "text/plain",
+}
+
+
+def published_files(lake: Lake) -> list[tuple[str, str, str, str]]:
+    """The reports and open-data releases in the lake: (kind, name, edition, file), newest edition first."""
+    found = []
+    for kind in PUBLISHED_KINDS:
+        for path in lake.glob(f"{lake.layout.zone(Zone.META)}/{kind}/*/*/*"):
+            name, edition, file = path.rsplit("/", 3)[-3:]
+            found.append((kind, name, edition, file))
+    return sorted(found, key=lambda f: (f[0], f[1], f[2]), reverse=True)
+
+
+def _published_section(files: Sequence[tuple[str, str, str, str]]) -> str:
+    esc = html.escape
+    editions: dict[tuple[str, str, str], list[str]] = {}
+    for kind, name, edition, file in files:
+        editions.setdefault((kind, name, edition), []).append(file)
+    rows = "".join(
+        f"<tr><td>{esc(kind.replace('_', ' '))}</td><td>{esc(name)}</td><td>{esc(edition)}</td><td>"
+        + " ".join(f"<a href='files/{esc(kind)}/{esc(name)}/{esc(edition)}/{esc(f)}'>{esc(f)}</a>" for f in sorted(names))
+        + "</td></tr>"
+        for (kind, name, edition), names in editions.items()
+    )
+    if not rows:
+        return "<h2>Reports and open data</h2><p>None yet: the egov_weekly_brief DAG makes them.</p>"
+    return f"<h2>Reports and open data</h2><table><tr><th>kind</th><th>name</th><th>edition</th><th>files</th></tr>{rows}</table>"
+
+
+def render_lake_page(
+    lake_uri: str, statuses: Sequence[TableStatus], now: dt.datetime, files: Sequence[tuple[str, str, str, str]] = ()
+) -> str:
     """The lake page as one self-contained HTML document."""
     esc = html.escape
     zones = "".join(
@@ -106,7 +144,7 @@ def render_lake_page(lake_uri: str, statuses: Sequence[TableStatus], now: dt.dat
 <h2>Zones</h2><table><tr><th>zone</th><th>tables</th><th>rows</th></tr>{zones}</table>
 <h2>Tables</h2><table><tr><th>zone</th><th>dataset</th><th>last publish (UTC)</th><th>version</th><th>rows</th>
 <th>quarantined by reason</th><th>expected every</th><th>freshness</th><th>owner</th><th>produced by</th>
-<th>made from</th><th>validations</th></tr>{tables}</table></body></html>"""
+<th>made from</th><th>validations</th></tr>{tables}</table>{_published_section(files)}</body></html>"""
 
 
 def _validations_link(status: TableStatus) -> str:
@@ -161,7 +199,24 @@ app = FastAPI(title="CityLake lake page")
 @app.get("/lake", response_class=HTMLResponse, dependencies=[_reader()])
 def lake_page() -> str:
     """The page."""
-    return render_lake_page(*_current())
+    return render_lake_page(*_current(), published_files(Lake(task_settings())))
+
+
+@app.get("/files/{kind}/{name}/{edition}/{file}", dependencies=[_reader()])
+def published_file(kind: str, name: str, edition: str, file: str) -> Response:
+    """One file of a report's edition or of an open-data release."""
+    suffix = "." + file.rsplit(".", 1)[-1] if "." in file else ""
+    if (
+        kind not in PUBLISHED_KINDS
+        or not all(SAFE_NAME.match(part) for part in (name, edition, file))
+        or suffix not in MEDIA_TYPES
+    ):
+        raise HTTPException(status_code=404, detail="no such file")
+    lake = Lake(task_settings())
+    path = f"{lake.layout.zone(Zone.META)}/{kind}/{name}/{edition}/{file}"
+    if not lake.exists(path):
+        raise HTTPException(status_code=404, detail=f"no file {kind}/{name}/{edition}/{file}")
+    return Response(lake.read_bytes(path), media_type=MEDIA_TYPES[suffix])
 
 
 @app.get("/validations/{dataset}", response_class=HTMLResponse, dependencies=[_reader()])

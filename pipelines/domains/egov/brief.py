@@ -26,7 +26,7 @@ table { border-collapse: collapse; width: 100%; margin-bottom: 1.5rem; }
 th, td { border-bottom: 1px solid #e2e8f0; padding: .35rem .6rem; text-align: left; vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .light { display: inline-block; width: .8rem; height: .8rem; border-radius: 50%; margin-right: .3rem; }
-.stale { color: #718096; font-style: italic; } .charts img { width: 32%; } small { color: #4a5568; }
+.stale { color: #718096; font-style: italic; } td.status { white-space: nowrap; } .charts img { width: 32%; } small { color: #4a5568; }
 """
 
 
@@ -151,19 +151,33 @@ def _light(light: str) -> str:
 def _status(row: pd.Series) -> str:
     if row["freshness"] == "current":
         return _light(str(row["light"]))
-    return f"<span class='stale'>{html.escape(str(row['freshness']))}: {html.escape(str(row['stale_reason']))}</span>"
+    return f"<span class='stale' title='{html.escape(str(row['stale_reason']))}'>{html.escape(_not_current(row))}</span>"
+
+
+def _version(row: pd.Series) -> str:
+    return "-" if pd.isna(row["source_version"]) else f"v{int(row['source_version'])}"
 
 
 def render_html(brief: Brief) -> str:
     """The brief as one self-contained HTML file."""
     esc = html.escape
     heads = "".join(
-        f"<tr data-indicator='{esc(r['indicator'])}'><td>{esc(r['name'])}<br><small>{esc(r['definition'])}</small></td>"
+        f"<tr data-indicator='{esc(r['indicator'])}'><td title='{esc(r['definition'])}'>{esc(r['name'])}</td>"
         f"<td>{esc(r['period'] or '-')}</td><td>{esc(r['area'])}</td>"
         f"<td class='num value' data-value='{r['value']!r}'>{esc(number(r['value'], r['unit']))}</td>"
         f"<td class='num'>{esc(number(r['previous_value'], r['unit']))}</td>"
-        f"<td class='num'>{esc(number(r['target'], r['unit']))}</td><td>{_status(r)}</td>"
-        f"<td><small>{esc(r['source'])} v{esc(str(r['source_version']))}</small></td></tr>"
+        f"<td class='num'>{esc(number(r['target'], r['unit']))}</td><td class='status'>{_status(r)}</td>"
+        f"<td><small>{esc(r['source'])} {_version(r)}</small></td></tr>"
+        for _, r in brief.headlines.iterrows()
+    )
+    definitions = "".join(
+        f"<dt>{esc(r['name'])} ({esc(r['unit'] or '-')})</dt><dd>{esc(r['definition'])}"
+        + (
+            f" Target: {esc(number(r['target'], r['unit']))}, alert beyond {esc(number(r['alert'], r['unit']))}; {esc(r['target_basis'])}."
+            if not pd.isna(r["target"])
+            else ""
+        )
+        + "</dd>"
         for _, r in brief.headlines.iterrows()
     )
     moved = (
@@ -203,6 +217,7 @@ complete period; sources differ in how far their data reaches, so each says its 
 <h2>What changed</h2><ul class="changes">{moved}</ul>
 <h2>Needs attention</h2><ul class="attention">{warn}</ul>
 <h2>Charts</h2><div class="charts">{charts}</div>
+<h2>Definitions</h2><dl>{definitions}</dl>
 </body></html>"""
 
 

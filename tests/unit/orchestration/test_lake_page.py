@@ -130,3 +130,45 @@ def test_each_clean_dataset_links_to_its_data_docs_newest_run_first(tmp_path, mo
     ):
         with pytest.raises(HTTPException):
             lake_page.validation_page(dataset, run, page)
+
+
+def test_the_page_lists_the_briefs_and_open_data_releases_and_serves_their_files(tmp_path, monkeypatch) -> None:
+    from fastapi import HTTPException
+
+    from pipelines.config import load_settings
+    from pipelines.lake.storage import Lake
+    from pipelines.orchestration import lake_page
+
+    settings = load_settings(lake_uri=str(tmp_path / "lake"))
+    lake = Lake(settings)
+    for edition in ("2026-W48", "2026-W49"):
+        lake.write_bytes(lake.layout.report_file("weekly_brief", edition, "brief.html"), f"<h1>{edition}</h1>".encode())
+        lake.write_bytes(lake.layout.report_file("weekly_brief", edition, "brief.pdf"), b"%PDF-1.4")
+    lake.write_bytes(lake.layout.open_data_file("city_indicators", "2026-12-03", "city_indicators.csv"), b"indicator\n")
+    files = lake_page.published_files(lake)
+    assert files == [
+        ("reports", "weekly_brief", "2026-W49", "brief.html"),
+        ("reports", "weekly_brief", "2026-W49", "brief.pdf"),
+        ("reports", "weekly_brief", "2026-W48", "brief.html"),
+        ("reports", "weekly_brief", "2026-W48", "brief.pdf"),
+        ("open_data", "city_indicators", "2026-12-03", "city_indicators.csv"),
+    ]
+    page = render_lake_page("/lake", [], NOW, files)
+    assert (
+        "<tr><td>reports</td><td>weekly_brief</td><td>2026-W49</td><td><a href='files/reports/weekly_brief/2026-W49/brief.html'>"
+        "brief.html</a> <a href='files/reports/weekly_brief/2026-W49/brief.pdf'>brief.pdf</a></td></tr>"
+    ) in page
+    assert "<a href='files/open_data/city_indicators/2026-12-03/city_indicators.csv'>" in page
+    assert "None yet: the egov_weekly_brief DAG makes them." in render_lake_page("/lake", [], NOW)
+
+    monkeypatch.setattr(lake_page, "task_settings", lambda *_: settings)
+    pdf = lake_page.published_file("reports", "weekly_brief", "2026-W48", "brief.pdf")
+    assert (pdf.body, pdf.media_type) == (b"%PDF-1.4", "application/pdf")
+    for kind, name, edition, file in (
+        ("validations", "weekly_brief", "2026-W48", "brief.pdf"),
+        ("reports", "weekly_brief", "..", "brief.pdf"),
+        ("reports", "weekly_brief", "2026-W48", "brief.exe"),
+        ("reports", "weekly_brief", "2026-W47", "brief.pdf"),
+    ):
+        with pytest.raises(HTTPException):
+            lake_page.published_file(kind, name, edition, file)
