@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety demo-forecast demo-energy demo-urban demo-emergency demo-gov bench-anomalies bench-fusion bench-surges bench-shifting bench-traffic bench-rules bench-validation bench-search bench-aqi bi bi-down test test-fast test-s3 lint hooks format docs query tables clean-lake clean
+.PHONY: help setup constraints up down reliability demo demo-traffic demo-safety demo-forecast demo-energy demo-urban demo-emergency demo-gov bench-anomalies bench-fusion bench-dp bench-surges bench-shifting bench-traffic bench-rules bench-validation bench-search bench-aqi bi bi-down test test-fast test-s3 lint hooks format docs query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ bench-anomalies: setup ## water anomalies: event precision/recall of both detect
 
 bench-fusion: setup ## emergency reports fused into incidents: pairwise precision and recall against the SYNTHETIC truth
 	$(BIN)/python benchmarks/fusion.py
+
+bench-dp: setup ## differential privacy: the real daily positives with OpenDP noise at several budgets, the error and the signals found
+	$(BIN)/python benchmarks/dp_signals.py
 
 bench-surges: setup ## call-volume surges: recall and false alarms per week of both detectors on the SYNTHETIC hotline; forecast warnings' skill
 	$(BIN)/python benchmarks/call_surges.py

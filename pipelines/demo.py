@@ -492,7 +492,7 @@ def run_gov_demo(settings: Settings) -> str:
     tests = feed_files(settings, covid)
     if tests:
         deliver(lake, covid, tests)
-        dags += ["health_covid_testing_clean", "health_marts"]
+        dags += ["health_covid_testing_clean", ("health_marts", {"epsilon": 1.0})]  # with the private counts
         delivered.append("the real COVID-19 tests")
     else:
         _warn_synthetic(f"No {', '.join(covid.data_files)} under {settings.data_dir}: the health indicators are left out.")

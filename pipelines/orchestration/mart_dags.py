@@ -138,9 +138,15 @@ MART_DAGS: tuple[MartDag, ...] = (
         "Publishes `curated/health_testing_daily` (tests, positives and positivity by pandemic day and by age band, "
         "clinic or payor: every cell of at least k people or withheld, with complementary suppression so that no "
         "withheld cell follows from the totals) and `curated/health_signals` (CDC EARS C1, C2, C3 and a CUSUM on the "
-        "daily positives). The small-cell threshold k is this DAG's param.",
+        "daily positives); with `epsilon` > 0 also `curated/health_private_daily` (the daily counts with OpenDP's "
+        "discrete Laplace noise, each person's tests bounded, and the signals on them). k and epsilon are this DAG's "
+        "params.",
         ("privacy", "surveillance"),
-        params=(("k", 11, "the smallest number of people a published cell may count (the small-cell rule)"),),
+        params=(
+            ("k", 11, "the smallest number of people a published cell may count (the small-cell rule)"),
+            ("epsilon", 0.0, "privacy budget of the differentially private daily counts; 0: not published"),
+            ("max_tests_per_person", 3, "each person's tests counted at most this many times in the private counts"),
+        ),
     ),
     MartDag(
         "emergency_call_marts",

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from pipelines.config import load_settings
-from pipelines.domains.health import disclosure, marts, testing
+from pipelines.domains.health import disclosure, marts, private_counts, testing
 from pipelines.lake.catalog import clean_dataset
-from pipelines.lake.catalog.health import HEALTH_SIGNALS, HEALTH_TESTING_DAILY
+from pipelines.lake.catalog.health import HEALTH_PRIVATE_DAILY, HEALTH_SIGNALS, HEALTH_TESTING_DAILY
 from pipelines.lake.storage import Lake
 from tests.conftest import DATA_DIR, require_data, through_feed
 
@@ -68,3 +68,19 @@ def test_published_health_statistics_protect_the_people_in_them(tmp_path, dask_c
     assert result["signal_days"] == {"C1": 6, "C2": 5, "C3": 10, "CUSUM": 4}
     shown = flagged["positives"].dropna()
     assert len(shown) == 36 and ((shown == 0) | (shown >= 11)).all()
+
+    # the differentially private release: every day, each person's tests bounded, OpenDP's noise at the budget's scale
+    privacy = private_counts.PrivacyParams(epsilon=1.0, max_tests_per_person=3)
+    private = marts.build(settings, "h2", testing.HealthParams(k=11), privacy)["private"]
+    released = lake.read(HEALTH_PRIVATE_DAILY).sort_values("pandemic_day")
+    assert released["pandemic_day"].tolist() == flagged["pandemic_day"].tolist()
+    assert set(released["noise_scale"]) == {6.0} and set(released["epsilon"]) == {1.0}
+    assert (released["positives"] <= released["tests"]).all() and (released["tests"] >= 0).all()
+    exact = private_counts.true_daily(private_counts.bounded(clean, 3), range(4, 108))
+    assert (released.set_index("pandemic_day")["tests"] - exact["tests"]).abs().mean() < 3 * 6.0  # noise, not a copy
+    assert private["republished"] is True and set(private["signal_days_true_noisy_both"]) == {"C1", "C2", "C3", "CUSUM"}
+    assert private["signal_days_true_noisy_both"]["C2"]["true"] == 5
+    # a rerun on the same data draws no new noise into the lake: a reader cannot average releases
+    version = lake.version(HEALTH_PRIVATE_DAILY)
+    assert marts.build(settings, "h3", testing.HealthParams(k=11), privacy)["private"]["republished"] is False
+    assert lake.version(HEALTH_PRIVATE_DAILY) == version

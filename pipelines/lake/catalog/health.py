@@ -81,9 +81,48 @@ HEALTH_SIGNALS = Table(
     "the published days could narrow it (see docs/health.md).",
 )
 
+HEALTH_PRIVATE_DAILY = Table(
+    Zone.CURATED,
+    "health_private_daily",
+    "health",
+    "Differentially private tests and positives per pandemic day (OpenDP), and the outbreak signals on them",
+    (
+        Column("pandemic_day", "int32", description="the day"),
+        Column("tests", "int", description="tests, with discrete Laplace noise (each person's first few tests counted)"),
+        Column("positives", "int", description="positive tests, with the same noise; at most `tests`"),
+        Column("epsilon", "float", description="the release's privacy budget (both counts together)"),
+        Column("max_tests_per_person", "int32", description="each person's tests counted at most this many times"),
+        Column("noise_scale", "float", description="the Laplace scale of each count: max_tests_per_person / (epsilon / 2)"),
+        Column("c1", "float", description="EARS C1 on the noisy positives"),
+        Column("c2", "float", description="EARS C2 on the noisy positives"),
+        Column("c3", "float", description="EARS C3 on the noisy positives"),
+        Column("cusum", "float", description="the CUSUM on the noisy positives"),
+        Column("c1_signal", "bool", description="C1 > 3"),
+        Column("c2_signal", "bool", description="C2 > 3"),
+        Column("c3_signal", "bool", description="C3 > 2"),
+        Column("cusum_signal", "bool", description="CUSUM > 4"),
+        _RUN,
+    ),
+    grain="one row per pandemic day",
+    key=("pandemic_day",),
+    partition_by=(),
+    cadence="1D",
+    producer="health_marts",
+    inputs=("clean/health_tests",),
+    logic=(*_LOGIC, "pipelines.domains.health.signals", "pipelines.domains.health.private_counts"),
+    time_column=None,
+    notes="Published only when the `health_marts` DAG runs with `epsilon` > 0. Each person's tests are bounded to "
+    "their first `max_tests_per_person` by day, so one person changes each daily histogram by at most that much (L1); "
+    "each histogram gets OpenDP's discrete Laplace noise spending epsilon / 2, checked against the mechanism's "
+    "privacy map. Negative counts are clipped to 0 and positives kept at most the tests (post-processing). A rerun "
+    "on the same clean version publishes nothing new (same idempotency key), so the noise is not redrawn for a reader "
+    "to average; a release on a new version of the data spends its budget again on the days it shares with the "
+    "last. How far the noise moves the signals is in the run record and in `make bench-dp` (docs/health.md).",
+)
+
 SECTION = Section(
     "Health",
-    (HEALTH_TESTING_DAILY, HEALTH_SIGNALS),
+    (HEALTH_TESTING_DAILY, HEALTH_SIGNALS, HEALTH_PRIVATE_DAILY),
     intro="Built from the clean `health_tests` (pseudonymised: no name, no record number); no row-level data leaves "
     "the clean zone, and every published count is at least k people or withheld.",
 )
