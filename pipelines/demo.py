@@ -514,7 +514,7 @@ def run_gov_demo(settings: Settings) -> str:
     _run_dags(dags, env, log_file, 3, steps)
     summary = egov_report.results_text(settings) + "\n" + _copy_brief(lake)
     queries = [
-        "query \"SELECT name, period, round(value, 1) AS value, unit, light, freshness FROM city_indicators WHERE is_latest AND area = 'city' ORDER BY 1\"",
+        'query "SELECT name, period, round(value, 1) AS value, unit, light, freshness FROM city_indicators WHERE headline ORDER BY 1"',
         'query "SELECT indicator, source, source_version, source_published_utc, code_version FROM city_indicators GROUP BY ALL"',
     ]
     return _closing(summary, queries, log_file, started, synthetic)

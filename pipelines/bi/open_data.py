@@ -33,6 +33,7 @@ OPEN_COLUMNS = (
     "change",
     "complete",
     "is_latest",
+    "headline",
     "definition",
     "better",
     "target",

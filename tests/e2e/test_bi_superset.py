@@ -281,15 +281,26 @@ def emergency_marts(settings: Settings, client, folder: Path) -> None:
     call_forecasting.score(settings, "bi", client, params, "2025-05-13T01:00Z")
 
 
+def health_and_indicators(settings: Settings, client) -> None:
+    """The real COVID-19 tests through their feed and the health marts; then the city's indicators from every mart."""
+    from pipelines.domains.egov import marts as egov_marts
+    from pipelines.domains.health import marts as health_marts
+
+    through_feed(settings, client, "covid_testing", [DATA_DIR / "health" / "covid_testing.csv.gz"], run_id="bi")
+    health_marts.build(settings, "bi")
+    egov_marts.build(settings, "bi")
+
+
 @pytest.fixture(scope="module")
 def bi(tmp_path_factory: pytest.TempPathFactory, dask_client) -> Iterator[tuple[superset.SupersetConfig, Settings]]:
     require_chromium()
     home = tmp_path_factory.mktemp("bi")
-    settings = load_settings(lake_uri=str(home / "lake"), data_dir=DATA_DIR)
+    settings = load_settings(lake_uri=str(home / "lake"), data_dir=DATA_DIR, pseudonym_key="test-key-not-a-secret")
     lake = air_marts_lake(settings, ("Dingling", "Huairou"), 24 * 42, dask_client)
     traffic_and_safety_marts(lake)
     air_forecasts(lake)
     energy_and_environment_marts(settings, dask_client, home / "synthetic")
+    health_and_indicators(settings, dask_client)
     config = superset.SupersetConfig(home=home / "superset", port=free_port())
     started = superset.up(settings, config)
     try:
@@ -420,7 +431,27 @@ def expected(settings: Settings) -> dict[str, object]:
             )
         ),
         "Champion changes and drift": one(settings, "SELECT kind, champion, challenger FROM model_changes"),
+        "City indicators, latest": sorted(
+            (name, grain, period, figure(value), light, freshness)
+            for name, grain, period, value, light, freshness in one(
+                settings,
+                "SELECT name, grain, period, round(value, 2), light, freshness FROM city_indicators WHERE headline",
+            )
+        ),
+        "Test positivity by pandemic day": [
+            (day, figure(tests), figure(positives))
+            for day, tests, positives in one(
+                settings,
+                "SELECT pandemic_day, tests, positives FROM health_testing_daily"
+                " WHERE dimension = 'age_band' AND category = 'all' AND pandemic_day IS NOT NULL ORDER BY pandemic_day DESC",
+            )
+        ],
     }
+
+
+def figure(value: object) -> float | None:
+    """A number as both sides can compare it: None for a missing one (null in Superset's JSON, NaN in pandas)."""
+    return None if pd.isna(value) else round(float(value), 6)
 
 
 def shown(name: str, data: list[dict]) -> object:
@@ -474,6 +505,10 @@ def shown(name: str, data: list[dict]) -> object:
         return sorted((r["station"], r["lead_time_min"], r["severity"], r["basis"]) for r in data)
     if name == "Champion changes and drift":
         return [(r["kind"], r["champion"], r["challenger"]) for r in data]
+    if name == "City indicators, latest":
+        return sorted((r["name"], r["grain"], r["period"], figure(r["value"]), r["light"], r["freshness"]) for r in data)
+    if name == "Test positivity by pandemic day":
+        return [(r["pandemic_day"], figure(r["tests"]), figure(r["positives"])) for r in data]
     raise AssertionError(f"a chart the test does not know: {name}: add what it must show")
 
 
@@ -513,6 +548,7 @@ def test_the_city_situation_dashboard_shows_every_mart_as_duckdb_reads_it(bi, pa
     sections += [("Energy, water and noise", "Surface water class, latest day")]
     sections += [("Urban management", "Urban hotspots by week")]
     sections += [("Emergency command", "Early warnings from the call forecasts")]
+    sections += [("City indicators and health", "Test positivity by pandemic day")]
     sections += [("Model comparison and early warning", "Champion changes and drift"), ("Public safety", "Crime trend by year")]
     tops = [(top(section), top(chart)) for section, chart in sections]
     assert [y for pair in tops for y in pair] == sorted(y for pair in tops for y in pair)  # each chart under its header
@@ -526,6 +562,7 @@ def test_the_city_situation_dashboard_shows_every_mart_as_duckdb_reads_it(bi, pa
         "Energy, water and noise",
         "Urban management",
         "Emergency command",
+        "City indicators and health",
         "Model comparison and early warning",
         "Public safety",
         full_page=True,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipelines.domains.egov.indicators import CITY, INDICATORS, traffic_light
+from pipelines.domains.egov.indicators import INDICATORS, traffic_light
 
 HISTORY = 12  # periods each chart shows
 LIGHT_COLOURS = {"green": "#2f855a", "amber": "#b7791f", "red": "#c53030", "no target": "#4a5568", "no value": "#a0aec0"}
@@ -42,25 +42,11 @@ class Brief:
     series: dict[str, pd.DataFrame]
 
 
-def _headline_area(rows: pd.DataFrame) -> str:
-    areas = set(rows["area"])
-    return CITY if CITY in areas else sorted(areas)[0]
-
-
 def headlines(indicators: pd.DataFrame) -> pd.DataFrame:
-    """Per declared indicator, in declaration order: its latest complete period at its headline grain, for the city
-    (or its one area); the row saying it has no data when there is none."""
-    picked = []
-    for indicator in INDICATORS:
-        rows = indicators[indicators["indicator"] == indicator.id]
-        if rows.empty:
-            continue
-        grain = indicator.headline if indicator.headline in set(rows["grain"]) else rows["grain"].iloc[0]
-        rows = rows[rows["grain"] == grain]
-        rows = rows[rows["area"] == _headline_area(rows)]
-        latest = rows[rows["is_latest"]]
-        picked.append(latest.iloc[-1] if not latest.empty else rows.iloc[-1])
-    return pd.DataFrame(picked).reset_index(drop=True)
+    """The mart's headline rows (one per indicator), in the order the indicators are declared."""
+    order = {indicator.id: i for i, indicator in enumerate(INDICATORS)}
+    heads = indicators[indicators["headline"]]
+    return heads.iloc[heads["indicator"].map(order).argsort(kind="stable")].reset_index(drop=True)
 
 
 def previous_light(row: pd.Series) -> str:

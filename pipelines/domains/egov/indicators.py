@@ -445,7 +445,20 @@ def compute(indicator: Indicator, frame: pd.DataFrame, params: IndicatorParams) 
     latest = complete.groupby(["grain", "area"])["order"].transform("max")
     rows["is_latest"] = False
     rows.loc[latest.index, "is_latest"] = complete["order"] == latest
+    rows["headline"] = False
+    if len(rows):
+        rows.loc[headline_row(indicator, rows), "headline"] = True
     return rows
+
+
+def headline_row(indicator: Indicator, rows: pd.DataFrame) -> object:
+    """The row a summary shows of an indicator: at its headline grain (else its first), for the city (else its first
+    area), the latest complete period (else the latest period there is)."""
+    grain = indicator.headline if indicator.headline in set(rows["grain"]) else rows["grain"].iloc[0]
+    rows = rows[rows["grain"] == grain]
+    rows = rows[rows["area"] == (CITY if CITY in set(rows["area"]) else sorted(set(rows["area"]))[0])]
+    latest = rows[rows["is_latest"]]
+    return (latest if len(latest) else rows).sort_values("order").index[-1]
 
 
 def assemble(
@@ -467,7 +480,9 @@ def assemble(
         if rows is None or source.version is None:
             rows = pd.DataFrame(
                 [{"grain": indicator.headline or "period", "period": "", "period_start": None, "area": CITY, "value": np.nan}]
-            ).assign(unit=indicator.unit, complete=False, order=0, previous_value=np.nan, change=np.nan, is_latest=True)
+            ).assign(
+                unit=indicator.unit, complete=False, order=0, previous_value=np.nan, change=np.nan, is_latest=False, headline=True
+            )
         target = target_table.loc[indicator.id]
         rows = rows.assign(
             indicator=indicator.id,

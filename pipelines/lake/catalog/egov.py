@@ -37,6 +37,12 @@ CITY_INDICATORS = Table(
         Column("change", "float", description="value - previous_value"),
         Column("complete", "bool", description="the source's data reaches the period's last day"),
         Column("is_latest", "bool", description="the latest complete period of its indicator, grain and area"),
+        Column(
+            "headline",
+            "bool",
+            description="the row a summary shows (the brief, the dashboard): its headline grain, the city (else its one "
+            "area), the latest complete period (else the latest there is); one per indicator",
+        ),
         Column("definition", "string", description="what is measured, and how"),
         Column("better", "string", description="`higher` or `lower` is better; empty: a figure the city watches"),
         Column("target", "float", description="green at or better than this (the city's targets file; null: none)"),
