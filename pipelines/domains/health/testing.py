@@ -21,6 +21,8 @@ from pipelines.domains.health import disclosure, signals
 AGE_BANDS = ((0, "0-4"), (5, "5-17"), (18, "18-44"), (45, "45-64"), (65, "65+"))
 DIMENSIONS = ("age_band", "clinic", "payor_group")
 ALL = "all"
+# the days of counts each statistic of day t is computed from, t included (0: every day so far, the CUSUM's chain)
+STATISTIC_WINDOWS = {"c1": 8, "c2": 10, "c3": 12, "cusum": 0}
 NOT_RECORDED = "not recorded"
 DAILY_COLUMNS = [
     "dimension",
@@ -112,6 +114,12 @@ def daily_signals(tests: pd.DataFrame, params: HealthParams) -> pd.DataFrame:
     out = signals.ears(counts, params.signal_params).rename_axis("pandemic_day").reset_index()
     shown = (people.to_numpy() >= params.k) | (people.to_numpy() == 0)
     out["positives"] = pd.array(np.where(shown, out["count"], np.nan), dtype="Float64").astype("Int64")
+    # a statistic is a formula of the counts in its window: published only where each of them is, else a withheld
+    # count would follow from it and its neighbours (the flags, one bit each, stay)
+    published = pd.Series(shown.astype(float))
+    for column, days in STATISTIC_WINDOWS.items():
+        window = published.rolling(days, min_periods=1).min() if days else published.cummin()
+        out[column] = out[column].where(window.to_numpy() == 1.0)
     s = params.signal_params
     out["params"] = (
         f"C1/C2 > {s.c1_threshold:g} sd, C3 > {s.c3_threshold:g}, CUSUM k={s.cusum_k:g} h={s.cusum_h:g}, sd >= {s.min_sd:g}"

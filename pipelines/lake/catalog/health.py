@@ -56,10 +56,15 @@ HEALTH_SIGNALS = Table(
     "Outbreak signals on the daily positive tests: CDC EARS C1, C2, C3 and a CUSUM, with their parameters",
     (
         Column("pandemic_day", "int32", description="the day"),
-        Column("c1", "float", description="(positives - mean of the 7 days before) / their sd"),
-        Column("c2", "float", description="the same with a 2-day guard band (days t-9 .. t-3)"),
-        Column("c3", "float", description="sum over the last 3 days of max(0, C2 - 1)"),
-        Column("cusum", "float", description="one-sided CUSUM of the C2 values (k = 0.5), restarting after a signal"),
+        Column("c1", "float", description="(positives - mean of the 7 days before) / their sd (null: a count in it is withheld)"),
+        Column("c2", "float", description="the same with a 2-day guard band (days t-9 .. t-3); null likewise"),
+        Column("c3", "float", description="sum over the last 3 days of max(0, C2 - 1); null likewise"),
+        Column(
+            "cusum",
+            "float",
+            description="one-sided CUSUM of the C2 values (k = 0.5), restarting after a signal; null from the first "
+            "withheld day on",
+        ),
         Column("c1_signal", "bool", description="C1 > 3"),
         Column("c2_signal", "bool", description="C2 > 3"),
         Column("c3_signal", "bool", description="C3 > 2"),
@@ -76,9 +81,11 @@ HEALTH_SIGNALS = Table(
     inputs=("clean/health_tests",),
     logic=(*_LOGIC, "pipelines.domains.health.signals"),
     time_column=None,
-    notes="Hutwagner et al. (2003), the EARS methods; the standard deviation is floored at 0.5. The statistics are "
-    "computed on the full counts: a small count is withheld, but a determined reader with the methods' formulas and "
-    "the published days could narrow it (see docs/health.md).",
+    notes="Hutwagner et al. (2003), the EARS methods; the standard deviation is floored at 0.5. The signals are computed "
+    "on the full daily counts, but a statistic is published only where every count it is computed from is (C1: the "
+    "day and the 7 before; C2: the day and the 9 before; C3: the 12 days to it; the CUSUM: every day so far): else a "
+    "withheld count would follow from the statistic and the published counts. The four flags, one bit each, are "
+    "published every day.",
 )
 
 HEALTH_PRIVATE_DAILY = Table(
