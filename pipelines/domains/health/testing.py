@@ -117,8 +117,8 @@ def daily_signals(tests: pd.DataFrame, params: HealthParams) -> pd.DataFrame:
     # a statistic is a formula of the counts in its window: published only where each of them is, else a withheld
     # count would follow from it and its neighbours (the flags, one bit each, stay)
     published = pd.Series(shown.astype(float))
-    for column, days in STATISTIC_WINDOWS.items():
-        window = published.rolling(days, min_periods=1).min() if days else published.cummin()
+    for column, width in STATISTIC_WINDOWS.items():
+        window = published.rolling(width, min_periods=1).min() if width else published.cummin()
         out[column] = out[column].where(window.to_numpy() == 1.0)
     s = params.signal_params
     out["params"] = (
