@@ -6,6 +6,12 @@ from pipelines.lake.catalog.model import Column, Section, Table
 from pipelines.lake.layout import Zone
 
 _RUN = Column("run_id", "string", description="the run that published it")
+_FLAGS = (  # the signals' flags, on the true counts (health_signals) or the noisy ones (health_private_daily)
+    Column("c1_signal", "bool", description="C1 > 3"),
+    Column("c2_signal", "bool", description="C2 > 3"),
+    Column("c3_signal", "bool", description="C3 > 2"),
+    Column("cusum_signal", "bool", description="CUSUM > 4"),
+)
 _LOGIC = ("pipelines.domains.health.testing", "pipelines.domains.health.disclosure", "pipelines.domains.health.marts")
 
 HEALTH_TESTING_DAILY = Table(
@@ -65,10 +71,7 @@ HEALTH_SIGNALS = Table(
             description="one-sided CUSUM of the C2 values (k = 0.5), restarting after a signal; null from the first "
             "withheld day on",
         ),
-        Column("c1_signal", "bool", description="C1 > 3"),
-        Column("c2_signal", "bool", description="C2 > 3"),
-        Column("c3_signal", "bool", description="C3 > 2"),
-        Column("cusum_signal", "bool", description="CUSUM > 4"),
+        *_FLAGS,
         Column("positives", "int", description="the day's positive tests, published at k people or more (else null)"),
         Column("params", "string", description="the methods' thresholds of the run"),
         _RUN,
@@ -104,10 +107,7 @@ HEALTH_PRIVATE_DAILY = Table(
         Column("c2", "float", description="EARS C2 on the noisy positives"),
         Column("c3", "float", description="EARS C3 on the noisy positives"),
         Column("cusum", "float", description="the CUSUM on the noisy positives"),
-        Column("c1_signal", "bool", description="C1 > 3"),
-        Column("c2_signal", "bool", description="C2 > 3"),
-        Column("c3_signal", "bool", description="C3 > 2"),
-        Column("cusum_signal", "bool", description="CUSUM > 4"),
+        *_FLAGS,
         _RUN,
     ),
     grain="one row per pandemic day",
