@@ -18,6 +18,7 @@ import pandas as pd
 from pipelines.bi.export import defuse_formulas
 from pipelines.config import Settings
 from pipelines.lake.catalog import Table
+from pipelines.lake.catalog.egov import CITY_INDICATORS
 from pipelines.lake.storage import Lake
 
 OPEN_COLUMNS = (
@@ -140,8 +141,6 @@ def publish_release(
 ) -> dict[str, Any]:
     """Write today's release of the indicators' current version into the lake (`_meta/open_data/city_indicators/<day>/`;
     a later run the same day replaces it)."""
-    from pipelines.lake.catalog.egov import CITY_INDICATORS
-
     released = released or pd.Timestamp.now(tz="UTC").floor("s")
     lake = Lake(settings)
     version = lake.require(CITY_INDICATORS, "run the egov_city_indicators DAG first")

@@ -210,3 +210,20 @@ def test_the_open_data_release_publishes_the_indicators_and_nothing_else(setting
         open_data.release_files(
             lake.read(CITY_INDICATORS).assign(subject_key="ab12"), CITY_INDICATORS, open_data.Licence(), released
         )
+
+
+def test_congestion_is_read_from_the_speeds_alone(settings) -> None:
+    lake = Lake(settings)
+    lake.ensure_exists()
+    readings = get_table(Zone.CURATED, "traffic_readings_clean")
+    hours = pd.date_range("2012-03-05 08:00", periods=48, freq="h", tz="UTC")
+    speed = pd.DataFrame({"sensor_id": "s1", "measure": "speed", "ts_utc": hours, "value": [60.0] * 44 + [20.0] * 4})
+    flow = speed.assign(measure="flow", value=5.0)  # a flow below 60 % of any speed: counted, it would be congestion
+    both = pd.concat([speed, flow]).assign(local_date=lambda f: f["ts_utc"].dt.tz_convert("America/Los_Angeles").dt.date)
+    publish(lake, readings, both, "traffic-1")
+    marts.build(settings, "ind")
+    rows = lake.read(CITY_INDICATORS)
+    traffic = rows[(rows["indicator"] == "traffic_congestion_hours") & (rows["grain"] == "day")]
+    # 08:00 UTC on 5 March to 07:00 on 7 March is 5 and 6 March in Los Angeles; the four slow hours end the 6th
+    assert dict(zip(traffic["period"], traffic["value"])) == {"2012-03-05": 0.0, "2012-03-06": 4.0}
+    assert set(traffic["area"]) == {"network"} and set(traffic["freshness"]) == {"current"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -37,11 +37,12 @@ class IndicatorParams:
 
     @classmethod
     def from_dict(cls, values: Mapping[str, object]) -> IndicatorParams:
-        return cls(
-            timezone=str(values.get("timezone", cls.timezone)),
-            grace_hours=float(values.get("grace_hours", cls.grace_hours)),  # type: ignore[arg-type]
-            congestion_ratio=float(values.get("congestion_ratio", cls.congestion_ratio)),  # type: ignore[arg-type]
-        )
+        """From a DAG's params: each value converted to its field's type; an unknown name is an error."""
+        defaults = cls()
+        unknown = sorted(set(values) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ValueError(f"unknown indicator params {unknown}; known: {', '.join(f.name for f in fields(cls))}")
+        return cls(**{name: type(getattr(defaults, name))(value) for name, value in values.items()})
 
 
 Compute = Callable[[pd.DataFrame, IndicatorParams], pd.DataFrame]

@@ -201,3 +201,12 @@ def test_a_source_is_stale_past_its_cadence_and_grace() -> None:
     )
     assert source.staleness(published + pd.Timedelta(hours=30), 6) == ""
     assert ind.SourceState("curated/x").staleness(published, 0) == "curated/x has not been published"
+
+
+def test_params_come_from_a_dags_params_with_their_types() -> None:
+    params = ind.IndicatorParams.from_dict({"timezone": "Europe/Berlin", "grace_hours": 6, "congestion_ratio": "0.5"})
+    assert params == ind.IndicatorParams("Europe/Berlin", 6.0, 0.5)
+    with pytest.raises(
+        ValueError, match=r"^unknown indicator params \['zone'\]; known: timezone, grace_hours, congestion_ratio$"
+    ):
+        ind.IndicatorParams.from_dict({"zone": "UTC"})
