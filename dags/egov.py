@@ -24,6 +24,9 @@ from pipelines.orchestration.task_policy import task_defaults
         "grace_hours": Param(
             0.0, type="number", minimum=0, description="hours past its expected cadence before a source mart is stale"
         ),
+        "congestion_measure": Param(
+            "speed_kmh", type="string", description="the measure of traffic_readings_clean congestion is judged on"
+        ),
         "congestion_ratio": Param(
             0.6, type="number", exclusiveMinimum=0, maximum=1, description="congested below this share of free-flow speed"
         ),

@@ -217,8 +217,8 @@ def test_congestion_is_read_from_the_speeds_alone(settings) -> None:
     lake.ensure_exists()
     readings = get_table(Zone.CURATED, "traffic_readings_clean")
     hours = pd.date_range("2012-03-05 08:00", periods=48, freq="h", tz="UTC")
-    speed = pd.DataFrame({"sensor_id": "s1", "measure": "speed", "ts_utc": hours, "value": [60.0] * 44 + [20.0] * 4})
-    flow = speed.assign(measure="flow", value=5.0)  # a flow below 60 % of any speed: counted, it would be congestion
+    speed = pd.DataFrame({"sensor_id": "s1", "measure": "speed_kmh", "ts_utc": hours, "value": [60.0] * 44 + [20.0] * 4})
+    flow = speed.assign(measure="volume_veh_h", value=5.0)  # a flow below 60 % of any speed: counted, it would be congestion
     both = pd.concat([speed, flow]).assign(local_date=lambda f: f["ts_utc"].dt.tz_convert("America/Los_Angeles").dt.date)
     publish(lake, readings, both, "traffic-1")
     marts.build(settings, "ind")
@@ -227,3 +227,20 @@ def test_congestion_is_read_from_the_speeds_alone(settings) -> None:
     # 08:00 UTC on 5 March to 07:00 on 7 March is 5 and 6 March in Los Angeles; the four slow hours end the 6th
     assert dict(zip(traffic["period"], traffic["value"])) == {"2012-03-05": 0.0, "2012-03-06": 4.0}
     assert set(traffic["area"]) == {"network"} and set(traffic["freshness"]) == {"current"}
+
+
+def test_new_targets_republish_the_indicators(settings, lake_with_marts, tmp_path, monkeypatch) -> None:
+    lake = lake_with_marts
+    marts.build(settings, "ind-1")
+    version = lake.version(CITY_INDICATORS)
+    marts.build(settings, "ind-2")
+    assert lake.version(CITY_INDICATORS) == version  # nothing changed: nothing published
+    stricter = ind.targets().reset_index()
+    stricter.loc[stricter["indicator"] == "urban_on_time_rate", ["target", "alert"]] = [95.0, 85.0]
+    (tmp_path / "targets.csv").write_text(stricter.to_csv(index=False))
+    monkeypatch.setenv("CITYLAKE_EGOV_TARGETS", str(tmp_path / "targets.csv"))
+    marts.build(settings, "ind-3")
+    assert lake.version(CITY_INDICATORS) == version + 1
+    rows = lake.read(CITY_INDICATORS)
+    june = rows[(rows["indicator"] == "urban_on_time_rate") & (rows["period"] == "2024-06") & (rows["area"] == "city")].iloc[0]
+    assert (june["target"], june["alert"], june["light"]) == (95.0, 85.0, "red")  # 82.5 %

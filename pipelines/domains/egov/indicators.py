@@ -13,7 +13,6 @@ import io
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -34,6 +33,7 @@ class IndicatorParams:
     timezone: str = "Asia/Shanghai"  # the city's civil time: the days of marts that keep UTC instants
     grace_hours: float = 0.0  # how long past its expected cadence a source mart may be before its indicators are stale
     congestion_ratio: float = 0.6  # an hour is congested below this share of the sensor's free-flow speed
+    congestion_measure: str = "speed_kmh"  # the measure of curated/traffic_readings_clean congestion is judged on
 
     @classmethod
     def from_dict(cls, values: Mapping[str, object]) -> IndicatorParams:
@@ -61,7 +61,7 @@ class Indicator:
     columns: tuple[str, ...]
     compute: Compute  # the source's rows -> PERIOD_COLUMNS (and optionally `unit`)
     headline: str  # the grain the weekly brief shows
-    filters: tuple[tuple[str, str, object], ...] = ()
+    filters: Callable[[IndicatorParams], tuple[tuple[str, str, object], ...]] = lambda params: ()  # rows it reads
 
     @property
     def table(self) -> Table:
@@ -245,7 +245,8 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator(
         "traffic_congestion_hours",
         "Congestion hours",
-        "Hours a sensor's hourly mean speed was below 60 % (the `congestion_ratio` param) of its free-flow speed (its "
+        "Hours a sensor's hourly mean speed (the `congestion_measure` param, default `speed_kmh`) was below 60 % (the "
+        "`congestion_ratio` param) of its free-flow speed (its "
         "85th percentile), per sensor reporting that day; a week's figure is the mean of its days.",
         "h per sensor",
         "lower",
@@ -253,7 +254,7 @@ INDICATORS: tuple[Indicator, ...] = (
         ("sensor_id", "ts_utc", "local_date", "value"),
         traffic_congestion_hours,
         "week",
-        filters=(("measure", "=", "speed"),),
+        filters=lambda params: (("measure", "=", params.congestion_measure),),
     ),
     Indicator(
         "traffic_forecast_mae",
@@ -266,7 +267,7 @@ INDICATORS: tuple[Indicator, ...] = (
         ("domain", "measure", "unit", "day", "mae", "points", "is_champion"),
         traffic_forecast_mae,
         "week",
-        filters=(("domain", "=", "traffic"),),
+        filters=lambda params: (("domain", "=", "traffic"),),
     ),
     Indicator(
         "crime_incidents",
@@ -386,9 +387,9 @@ def read_targets(text: str) -> pd.DataFrame:
     return targets.assign(basis=targets["basis"].fillna("")).set_index("indicator")
 
 
-@lru_cache(maxsize=4)
 def targets(path: str | None = None) -> pd.DataFrame:
-    """The city's targets: the file CITYLAKE_EGOV_TARGETS names, else the project's `targets.csv`."""
+    """The city's targets: the file CITYLAKE_EGOV_TARGETS names, else the project's `targets.csv` (read at each call:
+    a city's edit is seen by the next run)."""
     chosen = path or os.environ.get("CITYLAKE_EGOV_TARGETS")
     if chosen:
         return read_targets(Path(chosen).read_text(encoding="utf-8"))

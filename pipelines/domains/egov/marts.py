@@ -26,6 +26,14 @@ def source_state(lake: Lake, indicator: ind.Indicator) -> ind.SourceState:
     return ind.SourceState(indicator.source, version, pd.Timestamp(lake.published_at(table, version)), table.cadence)
 
 
+def reads(params: ind.IndicatorParams) -> dict[tuple[str, tuple[tuple[str, str, object], ...]], list[ind.Indicator]]:
+    """The indicators by what they read (source mart and row filters), so that each is read once."""
+    found: dict[tuple[str, tuple[tuple[str, str, object], ...]], list[ind.Indicator]] = {}
+    for indicator in ind.INDICATORS:
+        found.setdefault((indicator.source, indicator.filters(params)), []).append(indicator)
+    return found
+
+
 def build(
     settings: Settings, run_id: str, params: ind.IndicatorParams | None = None, as_of: pd.Timestamp | None = None
 ) -> dict[str, Any]:
@@ -34,21 +42,24 @@ def build(
     as_of = as_of or pd.Timestamp.now(tz="UTC").floor("s")
     lake = Lake(settings)
     states: dict[str, ind.SourceState] = {}
-    computed: dict[str, pd.DataFrame] = {}
     for indicator in ind.INDICATORS:
-        state = states.setdefault(indicator.source, source_state(lake, indicator))
+        if indicator.source not in states:
+            states[indicator.source] = source_state(lake, indicator)
+    computed: dict[str, pd.DataFrame] = {}
+    for (source, filters), group in reads(params).items():
+        state = states[source]
         if state.version is None:
             continue
-        frame = lake.read(
-            indicator.table, version=state.version, columns=indicator.columns, filters=list(indicator.filters) or None
-        )
-        if not frame.empty:
-            computed[indicator.id] = ind.compute(indicator, frame, params)
-    rows = ind.assemble(computed, states, as_of, params, ind.targets(), code_version(), CITY_INDICATORS.logic_version)
+        columns = sorted({c for indicator in group for c in indicator.columns})
+        frame = lake.read(group[0].table, version=state.version, columns=columns, filters=list(filters) or None)
+        for indicator in group:
+            if not frame.empty:
+                computed[indicator.id] = ind.compute(indicator, frame, params)
+    targets = ind.targets()
+    rows = ind.assemble(computed, states, as_of, params, targets, code_version(), CITY_INDICATORS.logic_version)
     stale = sorted({r for r in rows.loc[rows["freshness"] == "stale", "source"]})
-    key = idempotency_key(
-        PIPELINE, {ref: s.version for ref, s in states.items()}, repr(params), stale, CITY_INDICATORS.logic_version
-    )
+    versions = {ref: s.version for ref, s in states.items()}
+    key = idempotency_key(PIPELINE, versions, repr(params), stale, targets.to_json(), CITY_INDICATORS.logic_version)
     lake.publish(CITY_INDICATORS, rows.assign(run_id=run_id), None, run_id, key)
     latest = rows[rows["is_latest"]]
     result = {
@@ -57,7 +68,7 @@ def build(
         "not_published": sorted(ref for ref, s in states.items() if s.version is None),
         "stale": stale,
         "red": sorted(set(latest.loc[latest["light"] == "red", "indicator"])),
-        "sources": {ref: s.version for ref, s in states.items()},
+        "sources": versions,
     }
     write_run_record(lake, PIPELINE, run_id, result)
     return result

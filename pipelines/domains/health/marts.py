@@ -44,15 +44,22 @@ def build(
         "signal_days": {m: int(flagged[f"{m.lower()}_signal"].sum()) for m in ("C1", "C2", "C3", "CUSUM")},
     }
     if privacy is not None:
-        result["private"] = publish_private(lake, tests, params, privacy, run_id, key)
+        result["private"] = publish_private(lake, tests, flagged, params, privacy, run_id, key)
     write_run_record(lake, PIPELINE, run_id, result)
     return result
 
 
 def publish_private(
-    lake: Lake, tests: pd.DataFrame, params: testing.HealthParams, privacy: private_counts.PrivacyParams, run_id: str, key: str
+    lake: Lake,
+    tests: pd.DataFrame,
+    exact: pd.DataFrame,
+    params: testing.HealthParams,
+    privacy: private_counts.PrivacyParams,
+    run_id: str,
+    key: str,
 ) -> dict[str, Any]:
-    """Publish the noisy daily counts and their signals; what the noise did to the signals (for the run record)."""
+    """Publish the noisy daily counts and their signals; what the noise did to the signals against the `exact` ones
+    (health_signals' rows, whose flags are on the full counts), for the run record."""
     noisy = private_counts.private_signals(private_counts.private_daily(tests, privacy), params.signal_params)
     published = lake.publish(
         HEALTH_PRIVATE_DAILY,
@@ -61,7 +68,6 @@ def publish_private(
         run_id,
         f"{key}-private-{privacy.epsilon!r}-{privacy.max_tests_per_person}",
     )
-    exact = testing.daily_signals(tests, params)
     return {
         "epsilon": privacy.epsilon,
         "max_tests_per_person": privacy.max_tests_per_person,

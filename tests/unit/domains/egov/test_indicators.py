@@ -207,6 +207,7 @@ def test_params_come_from_a_dags_params_with_their_types() -> None:
     params = ind.IndicatorParams.from_dict({"timezone": "Europe/Berlin", "grace_hours": 6, "congestion_ratio": "0.5"})
     assert params == ind.IndicatorParams("Europe/Berlin", 6.0, 0.5)
     with pytest.raises(
-        ValueError, match=r"^unknown indicator params \['zone'\]; known: timezone, grace_hours, congestion_ratio$"
+        ValueError,
+        match=r"^unknown indicator params \['zone'\]; known: timezone, grace_hours, congestion_ratio, congestion_measure$",
     ):
         ind.IndicatorParams.from_dict({"zone": "UTC"})
