@@ -18,6 +18,22 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
+# Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536 (to hand memory back to the OS). Setting it
+# switches off glibc's adaptive mmap threshold, so every numpy/Arrow temporary over 128 KiB is a fresh mmap that
+# page-faults in and is unmapped when freed: the same itemset search ran 2x slower in a worker than in a plain
+# process on this machine (benchmarks/README.md). CityLake's workers keep glibc's defaults, as every other process.
+WORKER_NANNY_ENVIRON: dict[str, str | None] = {"MALLOC_TRIM_THRESHOLD_": None}
+
+
+def worker_nanny_config() -> dict[str, object]:
+    """The Dask settings of CityLake's workers, for dask.config.set."""
+    return {f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in WORKER_NANNY_ENVIRON.items()}
+
+
+def worker_nanny_environment() -> dict[str, str]:
+    """The same settings as environment for `dask worker` processes (read by dask.config at their start)."""
+    return {"DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": repr(WORKER_NANNY_ENVIRON)}
+
 
 def scheduler_workers(address: str, timeout: float) -> int:
     """How many workers the Dask scheduler at `address` has; OSError (TimeoutError) when it cannot be reached."""
@@ -48,7 +64,7 @@ def dask_client(settings: Settings) -> Iterator[distributed.Client]:
     import dask
     from distributed import Client, LocalCluster
 
-    dask.config.set({"distributed.comm.timeouts.connect": f"{int(settings.io_timeout_seconds)}s"})
+    dask.config.set({"distributed.comm.timeouts.connect": f"{int(settings.io_timeout_seconds)}s", **worker_nanny_config()})
     if settings.dask_scheduler_address:
         log.info("connecting to the Dask scheduler at %s", settings.dask_scheduler_address)
         with Client(settings.dask_scheduler_address, timeout=settings.io_timeout_seconds) as client:

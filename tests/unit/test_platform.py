@@ -50,6 +50,13 @@ def test_every_service_shares_one_environment(tmp_path: Path, monkeypatch) -> No
         "18794",
     )
     assert env["CITYLAKE_LAKE_URI"] == str(tmp_path / "lake")
+    # the `dask worker` processes read this at their start: their nanny no longer sets glibc's trim threshold
+    import dask.config
+
+    nanny = dask.config.collect_env(
+        {"DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": env["DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON"]}
+    )
+    assert nanny == {"distributed": {"nanny": {"pre_spawn_environ": {"MALLOC_TRIM_THRESHOLD_": None}}}}
 
 
 def test_the_processes_in_start_order(tmp_path: Path) -> None:

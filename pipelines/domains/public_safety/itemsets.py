@@ -1,18 +1,23 @@
-"""Exact frequent itemsets by level-wise counting over vertical bitsets. Pure.
+"""Exact frequent itemsets by Eclat over vertical bit-vectors. Pure.
 
-Baskets are split into chunks; each chunk turns into one bit-vector per frequent item (bit b set when
-basket b holds the item). At each level the candidates (Apriori join + prune of the level below) are
-counted in every chunk by AND-ing their items' bit-vectors and counting bits, and the counts are summed:
-the supports are exact, and a chunk's memory is (frequent items x chunk size / 8) bytes however many
-baskets there are. On the cluster each chunk lives on a worker and only candidates and counts travel.
+Each frequent item becomes a bit-vector over the baskets (bit b set when basket b holds it). The search is
+depth first: the class of an itemset is the set of items that may extend it, and a whole class is
+extended at once by AND-ing its members' vectors with the itemset's and counting bits (numpy), keeping
+only the 64-basket words where the itemset occurs, so that deep itemsets touch few words. Items are
+taken rarest first, and the baskets are reordered so that those sharing their rarest items sit together
+(their vectors' non-zero words bunch up). The supports are exact: every count is a popcount of the
+baskets that hold the whole itemset.
+
+On the cluster the baskets stay in chunks on the workers, each chunk builds its own vectors, and the
+search is split by top-level class (the itemsets whose rarest item is a given item), balanced by their
+estimated cost: each worker assembles the full vectors once (from its peers' chunks) and mines its classes;
+the results are disjoint and only they travel back.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +27,8 @@ if TYPE_CHECKING:
 
 
 Itemset = tuple[int, ...]
+
+PACK_BLOCK = 1 << 16  # baskets packed into bits at a time: a (items x block) boolean matrix stays a few MiB
 
 
 @dataclass(frozen=True)
@@ -54,72 +61,132 @@ class Baskets:
         """The basket number of each entry of `items`."""
         return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.offsets))
 
+    def take(self, order: np.ndarray) -> "Baskets":
+        """The baskets in the given order (a permutation of basket numbers)."""
+        sizes = np.diff(self.offsets)[order]
+        offsets = np.zeros(len(order) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        within = np.arange(offsets[-1], dtype=np.int64) - np.repeat(offsets[:-1], sizes)
+        return Baskets(offsets, self.items[np.repeat(self.offsets[:-1][order], sizes) + within])
+
 
 def item_counts(chunk: Baskets, n_items: int) -> np.ndarray:
     """How many baskets of the chunk hold each item."""
     return np.bincount(chunk.items, minlength=n_items).astype(np.int64)
 
 
-class BitsetChunk:
-    """One chunk's baskets as a bit-vector per item kept (uint64 words, basket b = bit b).
+@dataclass(frozen=True)
+class ItemOrder:
+    """The frequent items in the order the search takes them: rarest first, ties by item id."""
 
-    The vectors are cut into blocks of `block` baskets so that the few vectors one candidate touches
-    stay in the CPU cache while they are AND-ed and counted.
+    items: np.ndarray  # item ids; row r of the bit-vectors is items[r]
+    counts: np.ndarray  # their support counts
+    n_items: int
+
+    @classmethod
+    def of(cls, counts: np.ndarray, min_count: int) -> "ItemOrder":
+        frequent = np.flatnonzero(counts >= min_count)
+        ranked = frequent[np.lexsort((frequent, counts[frequent]))]
+        return cls(ranked.astype(np.int64), counts[ranked].astype(np.int64), len(counts))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def rows(self) -> np.ndarray:
+        """Item id -> its row (len(self) for an item that is not frequent)."""
+        row = np.full(self.n_items, len(self.items), dtype=np.int64)
+        row[self.items] = np.arange(len(self.items))
+        return row
+
+
+def vertical_bits(chunk: Baskets, order: ItemOrder, sort_baskets: bool = True) -> np.ndarray:
+    """One bit-vector (uint64 words) per frequent item, row r for order.items[r], over the chunk's baskets.
+
+    With `sort_baskets` the baskets are first reordered by their three rarest frequent items, so that
+    the baskets holding a rare item fill few words. Counting is unaffected: a popcount does not depend
+    on which bit a basket has.
     """
-
-    def __init__(self, chunk: Baskets, kept_items: Sequence[int], block: int = 1 << 18) -> None:
-        kept = np.asarray(sorted(kept_items), dtype=np.int32)
-        self.row = {int(item): i for i, item in enumerate(kept)}
-        self.blocks = [self._bits(part, kept) for part in chunk.chunks(block)] or [self._bits(chunk, kept)]
-
-    @staticmethod
-    def _bits(chunk: Baskets, kept: np.ndarray) -> np.ndarray:
-        bits = np.zeros((len(kept), max((len(chunk) + 63) // 64, 1)), dtype=np.uint64)
-        if len(kept) and len(chunk):
-            lookup = np.full(max(int(chunk.items.max(initial=0)) + 1, int(kept.max()) + 1), -1, dtype=np.int64)
-            lookup[kept] = np.arange(len(kept))
-            rows = lookup[chunk.items]
-            mask = rows >= 0
-            baskets = chunk.basket_ids()[mask]
-            positions = rows[mask] * bits.shape[1] + baskets // 64
-            np.bitwise_or.at(bits.reshape(-1), positions, np.left_shift(np.uint64(1), (baskets % 64).astype(np.uint64)))
-        return bits
-
-    def count(self, candidates: Sequence[Itemset]) -> np.ndarray:
-        """The support count of each candidate (sorted item tuples of equal length) in this chunk."""
-        counts = np.zeros(len(candidates), dtype=np.int64)
-        by_prefix: dict[Itemset, list[int]] = defaultdict(list)
-        for i, candidate in enumerate(candidates):
-            by_prefix[candidate[:-1]].append(i)
-        groups = [
-            ([self.row[item] for item in prefix], members, [self.row[candidates[i][-1]] for i in members])
-            for prefix, members in by_prefix.items()
-        ]
-        for bits in self.blocks:
-            for prefix_rows, members, last_rows in groups:
-                joint = bits[last_rows]
-                if prefix_rows:
-                    base = bits[prefix_rows[0]]
-                    for row in prefix_rows[1:]:
-                        base = base & bits[row]
-                    joint &= base
-                counts[members] += np.bitwise_count(joint).sum(axis=1, dtype=np.int64)
-        return counts
+    m, n = len(order), len(chunk)
+    words = max((n + 63) // 64, 1)
+    if m == 0 or n == 0:
+        return np.zeros((m, words), dtype=np.uint64)
+    rows_of = order.rows()[chunk.items]
+    if sort_baskets:
+        chunk = chunk.take(_rarest_first(chunk, rows_of, m))
+        rows_of = order.rows()[chunk.items]
+    packed = np.zeros((m, words * 8), dtype=np.uint8)
+    basket = chunk.basket_ids()
+    for start in range(0, n, PACK_BLOCK):
+        stop = min(n, start + PACK_BLOCK)
+        a, b = chunk.offsets[start], chunk.offsets[stop]
+        kept = rows_of[a:b] < m
+        block = np.zeros((m, PACK_BLOCK), dtype=bool)
+        block[rows_of[a:b][kept], basket[a:b][kept] - start] = True
+        part = np.packbits(block, axis=1, bitorder="little")  # basket start + i -> bit i % 8 of byte i // 8
+        width = min(part.shape[1], packed.shape[1] - start // 8)
+        packed[:, start // 8 : start // 8 + width] = part[:, :width]
+    return packed.view(np.uint64)  # little-endian words: basket 64 w + k is bit k of word w
 
 
-def next_candidates(frequent: Sequence[Itemset]) -> list[Itemset]:
-    """Apriori: join itemsets of size k sharing their first k-1 items; drop those with an infrequent subset."""
-    known = set(frequent)
-    by_prefix: dict[Itemset, list[int]] = defaultdict(list)
-    for itemset in sorted(frequent):
-        by_prefix[itemset[:-1]].append(itemset[-1])
-    out = []
-    for prefix, lasts in by_prefix.items():
-        for a, b in combinations(lasts, 2):
-            candidate = (*prefix, a, b)
-            if all(sub in known for sub in combinations(candidate, len(candidate) - 1)):
-                out.append(candidate)
-    return out
+def _rarest_first(chunk: Baskets, rows_of: np.ndarray, m: int, depth: int = 3) -> np.ndarray:
+    """The permutation that sorts baskets by their `depth` rarest frequent items (by row; absent = m)."""
+    starts = chunk.offsets[:-1]
+    empty = np.diff(chunk.offsets) == 0
+    remaining = np.append(rows_of, m)  # a sentinel so that reduceat may start at len(items)
+    keys = []
+    for _ in range(depth):
+        rarest = np.minimum.reduceat(remaining, starts)
+        rarest[empty] = m
+        keys.append(rarest)
+        remaining[:-1][remaining[:-1] == np.repeat(rarest, np.diff(chunk.offsets))] = m
+    return np.lexsort(keys[::-1])
+
+
+def class_costs(bits: np.ndarray) -> np.ndarray:
+    """An estimate of the work in each top-level class: the item's non-zero words x the items after it."""
+    m = bits.shape[0]
+    return np.count_nonzero(bits, axis=1).astype(np.float64) * (m - 1 - np.arange(m))
+
+
+def mine_classes(
+    bits: np.ndarray, order: ItemOrder, min_count: int, max_len: int | None, first_rows: Iterable[int]
+) -> dict[Itemset, int]:
+    """Every frequent itemset of two or more items whose rarest item is order.items[r], r in `first_rows`."""
+    names = order.items
+    found: dict[Itemset, int] = {}
+
+    def extend(prefix: Itemset, prefix_bits: np.ndarray, members: np.ndarray, member_rows: np.ndarray) -> None:
+        joint = members & prefix_bits
+        support = np.bitwise_count(joint).sum(axis=1, dtype=np.int64)
+        keep = np.flatnonzero(support >= min_count)
+        if not len(keep):
+            return
+        kept, kept_rows = joint[keep], member_rows[keep]
+        for row, count in zip(kept_rows.tolist(), support[keep].tolist()):
+            found[tuple(sorted((*prefix, int(names[row]))))] = count
+        if max_len is not None and len(prefix) + 2 > max_len:
+            return
+        for j in range(len(keep) - 1):
+            words = np.flatnonzero(kept[j])
+            extend((*prefix, int(names[kept_rows[j]])), kept[j, words], kept[j + 1 :, words], kept_rows[j + 1 :])
+
+    all_rows = np.arange(len(names))
+    if max_len is None or max_len >= 2:
+        for r in first_rows:
+            words = np.flatnonzero(bits[r])
+            extend((int(names[r]),), bits[r, words], bits[r + 1 :, words], all_rows[r + 1 :])
+    return found
+
+
+def balanced_classes(costs: np.ndarray, parts: int) -> list[list[int]]:
+    """Top-level classes dealt into `parts` groups of about equal cost (largest first to the lightest group)."""
+    groups: list[list[int]] = [[] for _ in range(parts)]
+    load = np.zeros(parts)
+    for row in np.argsort(-costs, kind="stable").tolist():
+        lightest = int(np.argmin(load))
+        groups[lightest].append(row)
+        load[lightest] += costs[row]
+    return [sorted(g) for g in groups]
 
 
 def min_count_for(min_support: float, n_baskets: int) -> int:
@@ -129,25 +196,22 @@ def min_count_for(min_support: float, n_baskets: int) -> int:
     return max(1, int(np.ceil(min_support * n_baskets - 1e-9)))
 
 
+def _singles(order: ItemOrder) -> dict[Itemset, int]:
+    return {(int(i),): int(c) for i, c in zip(order.items, order.counts)}
+
+
 def frequent_itemsets(
-    baskets: Baskets, n_items: int, min_support: float, max_len: int | None = None, chunk_size: int = 1 << 18
+    baskets: Baskets, n_items: int, min_support: float, max_len: int | None = None, chunk_size: int | None = None
 ) -> dict[Itemset, int]:
-    """Every itemset in at least `min_support` of the baskets, with its exact count (in-process reference path)."""
-    chunks = baskets.chunks(chunk_size)
-    counts = sum((item_counts(c, n_items) for c in chunks), np.zeros(n_items, dtype=np.int64))
+    """Every itemset in at least `min_support` of the baskets, with its exact count, in this process.
+
+    `chunk_size` builds the vectors chunk by chunk, as the cluster does, and joins them.
+    """
     min_count = min_count_for(min_support, len(baskets))
-    singles = [int(i) for i in np.flatnonzero(counts >= min_count)]
-    result: dict[Itemset, int] = {(i,): int(counts[i]) for i in singles}
-    bitsets = [BitsetChunk(c, singles) for c in chunks]
-    level: list[Itemset] = [(i,) for i in singles]
-    while level and (max_len is None or len(level[0]) < max_len):
-        candidates = next_candidates(level)
-        if not candidates:
-            break
-        totals = sum((b.count(candidates) for b in bitsets), np.zeros(len(candidates), dtype=np.int64))
-        level = [c for c, n in zip(candidates, totals) if n >= min_count]
-        result.update({c: int(n) for c, n in zip(candidates, totals) if n >= min_count})
-    return result
+    order = ItemOrder.of(item_counts(baskets, n_items), min_count)
+    chunks = baskets.chunks(chunk_size) if chunk_size else [baskets]
+    bits = np.concatenate([vertical_bits(c, order) for c in chunks], axis=1)
+    return _singles(order) | mine_classes(bits, order, min_count, max_len, range(len(order)))
 
 
 def mine_on_cluster(
@@ -160,29 +224,32 @@ def mine_on_cluster(
 ) -> dict[Itemset, int]:
     """The same exact itemsets from chunks that already live on the workers (futures of Baskets, built there).
 
-    Each chunk's bit-vectors are built and kept on its worker; per level only the candidate list goes
-    out and one count vector per chunk comes back.
+    Each chunk's vectors are built on its worker; each worker thread gets a share of the classes, balanced
+    by cost, and the vectors it needs are joined on that worker (a worker that dies takes its share to
+    another: the tasks may run anywhere, only preferring their worker).
     """
     min_count = min_count_for(min_support, n_baskets)
     counts = sum(client.gather([client.submit(item_counts, c, n_items, pure=False) for c in chunk_futures]))
-    singles = [int(i) for i in np.flatnonzero(counts >= min_count)]
-    result: dict[Itemset, int] = {(i,): int(counts[i]) for i in singles}
-    bitsets = [client.submit(BitsetChunk, c, singles, pure=False) for c in chunk_futures]
-    level: list[Itemset] = [(i,) for i in singles]
-    while level and (max_len is None or len(level[0]) < max_len):
-        candidates = next_candidates(level)
-        if not candidates:
-            break
-        packed = np.asarray(candidates, dtype=np.int32)  # an array ships and hashes fast; a list of tuples does not
-        totals = sum(
-            client.gather([client.submit(_count, b, packed, pure=False) for b in bitsets]),
-            np.zeros(len(candidates), dtype=np.int64),
+    order = ItemOrder.of(np.asarray(counts), min_count)
+    chunk_bits = [client.submit(vertical_bits, c, order, pure=False) for c in chunk_futures]
+    costs = sum(client.gather([client.submit(class_costs, b, pure=False) for b in chunk_bits]))
+    slots = [w for w, info in client.scheduler_info()["workers"].items() for _ in range(info["nthreads"])]
+    workers = sorted(set(slots))
+    joined = {w: client.submit(_join, *chunk_bits, workers=[w], allow_other_workers=True, pure=False) for w in workers}
+    shares = balanced_classes(np.asarray(costs, dtype=np.float64), len(slots))
+    parts = [
+        client.submit(
+            mine_classes, joined[w], order, min_count, max_len, share, workers=[w], allow_other_workers=True, pure=False
         )
-        level = [c for c, n in zip(candidates, totals) if n >= min_count]
-        result.update({c: int(n) for c, n in zip(candidates, totals) if n >= min_count})
-    client.cancel(bitsets)
-    return result
+        for w, share in zip(slots, shares)
+        if share
+    ]
+    found = _singles(order)
+    for part in client.gather(parts):
+        found.update(part)
+    client.cancel([*chunk_bits, *joined.values(), *parts])
+    return found
 
 
-def _count(bitsets: BitsetChunk, candidates: np.ndarray) -> np.ndarray:
-    return bitsets.count([tuple(row) for row in candidates.tolist()])
+def _join(*bits: np.ndarray) -> np.ndarray:
+    return np.concatenate(bits, axis=1)
