@@ -9,6 +9,7 @@ compressed rows), and for the cluster after the LocalCluster is up and the baske
 are compared with CityLake's in-process result.
 
     .venv/bin/python benchmarks/association_rules.py --cases 100000 1000000 [--min-support 0.01]
+    .venv/bin/python benchmarks/association_rules.py --hard [--quick]   # 400 items, support down to 0.1 %
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from measure import PeakMemory  # benchmarks/measure.py
+from measure import Goal, PeakMemory, Section  # benchmarks/measure.py
 
 ENGINES = ("citylake_cluster", "citylake", "fim", "mlxtend")
 
@@ -38,6 +39,27 @@ def make_baskets(cases: int, path: Path) -> tuple[int, int]:
     return len(built.baskets), len(built.labels)
 
 
+def make_hard_baskets(n: int, path: Path, items: int = 400, seed: int = 1) -> tuple[int, int]:
+    """SYNTHETIC baskets of several hundred items: 5-15 items each, drawn with Zipf-like popularity (exponent 0.8),
+    and a planted group of four items in 10 % of the baskets; saved like make_baskets."""
+    rng = np.random.default_rng(seed)
+    popularity = 1 / np.arange(1, items + 1) ** 0.8
+    cdf = np.cumsum(popularity / popularity.sum())
+    sizes = rng.integers(5, 16, n)
+    basket = np.repeat(np.arange(n, dtype=np.int64), sizes)
+    item = np.minimum(np.searchsorted(cdf, rng.random(len(basket))), items - 1)
+    planted = np.flatnonzero(rng.random(n) < 0.1)
+    group = np.arange(items - 50, items - 46)
+    basket = np.concatenate([basket, np.repeat(planted, len(group))])
+    item = np.concatenate([item, np.tile(group, len(planted))])
+    keys = np.sort(basket * items + item)  # sort + neighbours: np.unique's hash path is 8x slower here
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys // items, minlength=n), out=offsets[1:])
+    np.savez(path, offsets=offsets, items=(keys % items).astype(np.int32), n_items=items)
+    return n, items
+
+
 def run_engine(engine: str, baskets_path: Path, min_support: float, out: Path) -> None:
     """In the child process: load the baskets, build the engine's input, time the mining, save the itemsets."""
     from pipelines.domains.public_safety.itemsets import Baskets, frequent_itemsets, min_count_for
@@ -49,9 +71,13 @@ def run_engine(engine: str, baskets_path: Path, min_support: float, out: Path) -
         started = time.perf_counter()
         found = frequent_itemsets(baskets, n_items, min_support)
     elif engine == "citylake_cluster":
+        import dask
         from distributed import Client, LocalCluster
 
+        from pipelines.compute import worker_nanny_config
         from pipelines.domains.public_safety.itemsets import mine_on_cluster
+
+        dask.config.set(worker_nanny_config())
 
         with (
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
@@ -98,13 +124,83 @@ def measure(engine: str, baskets_path: Path, min_support: float, tmp: Path) -> d
     return {"engine": engine, "seconds": result["seconds"], "peak_mib": memory.peak / 2**20, "itemsets": result["itemsets"]}
 
 
+def collect(quick: bool) -> list[Section]:
+    """The rules section of `make bench`: the hard case (400 items) against fim, in one process and on 2 workers."""
+    sizes = [100_000, 1_000_000] if quick else [1_000_000, 10_000_000]
+    supports = [0.01, 0.001] if quick else [0.01, 0.002, 0.001]
+    section = Section(
+        "rules",
+        "Frequent itemsets, the hard case: SYNTHETIC baskets of 400 items (5-15 each, Zipf-like popularity)",
+        ["baskets", "min support", "engine", "seconds", "x fim", "peak MiB", "itemsets", "identical to fim"],
+    )
+    ratios: dict[tuple[int, float, str], float] = {}
+    exact = True
+    with tempfile.TemporaryDirectory(prefix="citylake-fim-bench-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        for n in sizes:
+            path = tmp / f"hard_{n}.npz"
+            make_hard_baskets(n, path)
+            for support in supports:
+                print(f"rules: {n:,} baskets at {support:.1%} support ...", flush=True)
+                rows = {engine: measure(engine, path, support, tmp) for engine in ("fim", "citylake", "citylake_cluster")}
+                reference = rows["fim"]
+                for engine, row in rows.items():
+                    same = row["itemsets"] == reference["itemsets"]
+                    exact &= same
+                    ratio = row["seconds"] / reference["seconds"]
+                    ratios[(n, support, engine)] = ratio
+                    label = {
+                        "fim": "fim (C, FP-growth)",
+                        "citylake": "CityLake, in process",
+                        "citylake_cluster": "CityLake, 2 workers",
+                    }
+                    section.rows.append(
+                        [
+                            n,
+                            f"{support:.1%}",
+                            label[engine],
+                            row["seconds"],
+                            ratio,
+                            row["peak_mib"],
+                            len(row["itemsets"]),
+                            "yes" if same else "NO",
+                        ]
+                    )
+    worst_in_process = max((r for (n, _, e), r in ratios.items() if n == 1_000_000 and e == "citylake"), default=None)
+    section.goals.append(
+        Goal(
+            "in one process at 10^6 baskets, every support",
+            "<= 1.5x fim",
+            f"{worst_in_process:.2f}x (worst)" if worst_in_process else "-",
+            worst_in_process <= 1.5 if worst_in_process else None,
+        )
+    )
+    cluster = [r for (n, _, e), r in ratios.items() if n == 10_000_000 and e == "citylake_cluster"]
+    section.goals.append(
+        Goal(
+            "on 2 workers at 10^7 baskets, every support",
+            "< 1.0x fim",
+            f"{max(cluster):.2f}x (worst)" if cluster else "full size only",
+            max(cluster) < 1.0 if cluster else None,
+        )
+    )
+    section.goals.append(Goal("itemsets and counts identical to fim", "every run", "yes" if exact else "NO", exact))
+    return [section]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--min-support", type=float, default=0.01)
     parser.add_argument("--engines", nargs="+", default=list(ENGINES), choices=ENGINES)
+    parser.add_argument("--hard", action="store_true", help="the hard case of `make bench` (400 items, down to 0.1 %%)")
+    parser.add_argument("--quick", action="store_true", help="with --hard: 10^5 and 10^6 baskets (else 10^6 and 10^7)")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.hard:
+        for section in collect(args.quick):
+            print(section.markdown())
+        return
     if args.child:
         engine, path, support, out = args.child
         run_engine(engine, Path(path), float(support), Path(out))

@@ -26,11 +26,10 @@ DAYS_PER_FILE = 1
 CENTRE = (41.85, -87.65)
 
 
-def build(lake: Lake, rows: int, seed: int = 3) -> pd.DataFrame:
+def build(lake: Lake, rows: int, seed: int = 3, per_file: int = 100_000) -> pd.DataFrame:
     """Write the incidents, one delivered file per day; return a sample of them to search for."""
     table = clean_dataset("crime_incidents")
     rng = np.random.default_rng(seed)
-    per_file = 100_000
     files = max(1, rows // per_file)
     start = pd.Timestamp("2024-01-01", tz="UTC")
     samples = []

@@ -130,6 +130,14 @@ class Suite:
             rules.append(RowRule(kind, dict(expectation["kwargs"]), reason))
         return rules
 
+    def rule_columns(self, frame: pd.DataFrame) -> list[str]:
+        """The frame's columns GX must see: those the row rules read, or all when a rule has a row_condition."""
+        rules = self.row_rules
+        if any("row_condition" in r.kwargs for r in rules):  # a condition may read any column
+            return list(frame.columns)
+        read = {c for r in rules for c in r.columns}
+        return [c for c in frame.columns if c in read]
+
     @property
     def table_checks(self) -> list[dict[str, Any]]:
         """The expectations that describe the published table (uniqueness), checked on the clean rows."""
@@ -148,7 +156,7 @@ class Suite:
         if frame.empty or not rules:
             return RowCheck(reason, detail, None)
         validation = _gx_validate(
-            _plain(frame).reset_index(drop=True),
+            _plain(frame[self.rule_columns(frame)]).reset_index(drop=True),
             [{"type": r.expectation_type, "kwargs": r.kwargs, "meta": {"reason_code": r.reason_code}} for r in rules],
             "COMPLETE",
             self.name,

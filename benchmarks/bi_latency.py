@@ -1,0 +1,133 @@
+"""BI latency: p50 and p95 of typical dashboard queries through CityLake's SQL surface, warm and cold.
+
+The table is a SYNTHETIC `clean/crime_incidents` of N incidents (built as search_latency.py builds it: one
+delivered file per day, 25 districts over 20 x 20 km). Each query runs through the locked-down BI database
+(`pipelines.bi.sql.open_database`, the connection a BI tool gets). Cold: a new connection's first run of each
+query. Warm: the same queries repeated on an open connection. With an S3 endpoint in the environment
+(S3_ENDPOINT_URL, as ../shared/tools/real-s3-server.sh prints), the same runs on a lake in a real S3 bucket.
+The goal (issue 20): p95 under 1 s at 10^7 rows, warm.
+
+    .venv/bin/python benchmarks/bi_latency.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from measure import Goal, Section, percentile  # benchmarks/measure.py
+from search_latency import build  # benchmarks/search_latency.py
+
+from pipelines.bi.sql import open_database
+from pipelines.config import Settings, load_settings
+from pipelines.lake.storage import Lake
+
+TABLE = "clean_crime_incidents"
+QUERIES = {
+    "one month by day and district": f"""SELECT district, date_trunc('day', ts_utc) AS day, count(*) AS incidents FROM {TABLE}
+        WHERE ts_utc >= TIMESTAMPTZ '2024-01-01 00:00:00+00' AND ts_utc < TIMESTAMPTZ '2024-02-01 00:00:00+00' GROUP BY ALL""",
+    "top 10 district x offense": f"""SELECT district, offense, count(*) AS incidents FROM {TABLE}
+        GROUP BY ALL ORDER BY incidents DESC, district, offense LIMIT 10""",
+    "month over month": f"""WITH m AS (SELECT date_trunc('month', ts_utc) AS month, count(*) AS incidents FROM {TABLE} GROUP BY 1)
+        SELECT month, incidents, incidents - lag(incidents) OVER (ORDER BY month) AS change FROM m ORDER BY month""",
+    "one district by hour of day": f"""SELECT extract(hour FROM ts_utc) AS hour, count(*) AS incidents FROM {TABLE}
+        WHERE district = 'D22' GROUP BY 1 ORDER BY 1""",
+}
+
+
+def run_queries(settings: Settings, repeats: int) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """(cold seconds per query, warm seconds per query) on fresh connections."""
+    cold: dict[str, float] = {}
+    for name, sql in QUERIES.items():
+        con, _ = open_database(settings)
+        started = time.perf_counter()
+        con.execute(sql).fetchall()
+        cold[name] = time.perf_counter() - started
+        con.close()
+    warm: dict[str, list[float]] = {name: [] for name in QUERIES}
+    con, _ = open_database(settings)
+    for _ in range(repeats):
+        for name, sql in QUERIES.items():
+            started = time.perf_counter()
+            con.execute(sql).fetchall()
+            warm[name].append(time.perf_counter() - started)
+    con.close()
+    return cold, warm
+
+
+def s3_settings() -> Settings | None:
+    endpoint = os.environ.get("S3_ENDPOINT_URL") or os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint:
+        return None
+    return load_settings(lake_uri=f"s3://citylake-bench-{uuid.uuid4().hex[:8]}/lake", s3_endpoint_url=endpoint)
+
+
+def collect(quick: bool, repeats: int = 10) -> list[Section]:
+    """The BI section of `make bench`."""
+    sizes = [1_000_000] if quick else [1_000_000, 10_000_000]
+    section = Section(
+        "bi",
+        "BI latency: dashboard queries through the locked-down SQL surface (SYNTHETIC incidents)",
+        ["rows", "lake", "query", "cold s", "warm p50 s", "warm p95 s"],
+    )
+    worst_warm: dict[tuple[int, str], float] = {}
+    lakes: list[tuple[str, Settings | None]] = [("local", None), ("S3 (Ceph RGW)", s3_settings())]
+    for lake_name, remote in lakes:
+        if lake_name != "local" and remote is None:
+            section.notes.append(
+                "S3: not run (no S3_ENDPOINT_URL in the environment; `make bench` starts the real S3 server when it can)."
+            )
+            continue
+        for rows in sizes:
+            with tempfile.TemporaryDirectory() as folder:
+                settings = remote or load_settings(lake_uri=f"{folder}/lake")
+                if remote is not None:
+                    settings = load_settings(
+                        lake_uri=f"{remote.lake_uri.rsplit('/', 1)[0]}-{rows}/lake",
+                        s3_endpoint_url=remote.s3_endpoint,
+                        bi_database=Path(folder) / "bi.duckdb",
+                    )
+                lake = Lake(settings)
+                lake.ensure_exists()
+                print(f"bi: building {rows:,} incidents on the {lake_name} lake ...", flush=True)
+                build(lake, rows, per_file=rows // 100)  # 100 days, one file each
+                try:
+                    cold, warm = run_queries(settings, repeats)
+                finally:
+                    if remote is not None:
+                        lake.fs.rm(lake.bucket(), recursive=True)
+                every_warm = [s for runs in warm.values() for s in runs]
+                worst_warm[(rows, lake_name)] = percentile(every_warm, 95)
+                for name in QUERIES:
+                    section.rows.append(
+                        [rows, lake_name, name, cold[name], percentile(warm[name], 50), percentile(warm[name], 95)]
+                    )
+    at_target = worst_warm.get((10_000_000, "local"))
+    section.goals.append(
+        Goal(
+            "p95 of the dashboard queries at 10^7 rows, warm, local lake",
+            "< 1 s",
+            f"{at_target:.2f} s" if at_target is not None else "full size only",
+            at_target < 1.0 if at_target is not None else None,
+        )
+    )
+    on_s3 = worst_warm.get((10_000_000, "S3 (Ceph RGW)"))
+    if on_s3 is not None:
+        section.goals.append(Goal("the same on the real S3 server", "< 1 s", f"{on_s3:.2f} s", on_s3 < 1.0))
+    return [section]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="10^6 rows (else 10^6 and 10^7)")
+    args = parser.parse_args()
+    for section in collect(args.quick):
+        print(section.markdown())
+
+
+if __name__ == "__main__":
+    main()
