@@ -29,6 +29,7 @@ from measure import Goal, PeakMemory, Section  # benchmarks/measure.py
 
 SENSORS = 2000
 GROUPS = 8
+REPEATS = 3  # this machine's timings vary by tens of percent from run to run: every figure is a median of three
 
 
 def generate(directory: Path, rows: int, seed: int = 7) -> list[Path]:
@@ -175,8 +176,9 @@ class CityLakeRun:
     scheduler_ms_per_task: float  # the scheduler's round trip for a task that does nothing
 
 
-def run_citylake(paths: list[Path], out: Path, workers: int = 2) -> CityLakeRun:
-    """CityLake's engine, one file per task on a LocalCluster of single-threaded workers, warmed first."""
+def run_citylake(paths: list[Path], out: Path, workers: int = 2, repeats: int = REPEATS) -> CityLakeRun:
+    """CityLake's engine, one file per task on a LocalCluster of single-threaded workers, warmed first; the median
+    of `repeats` runs on the same warm cluster."""
     import dask
     from distributed import Client, LocalCluster
 
@@ -192,10 +194,13 @@ def run_citylake(paths: list[Path], out: Path, workers: int = 2) -> CityLakeRun:
         client.run(_warm, sample)
         cold = time.perf_counter() - started
         pids = set(client.run(os.getpid).values())
+        runs = []
         with PeakMemory() as memory:
-            start = time.perf_counter()
-            results = client.gather(client.map(_stage, [str(p) for p in paths], [str(out)] * len(paths), pure=False))
-            wall = time.perf_counter() - start
+            for _ in range(repeats):
+                start = time.perf_counter()
+                results = client.gather(client.map(_stage, [str(p) for p in paths], [str(out)] * len(paths), pure=False))
+                runs.append((time.perf_counter() - start, results))
+        wall, results = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
         start = time.perf_counter()
         client.gather(client.map(int, range(500), pure=False))
         per_task = (time.perf_counter() - start) / 500
@@ -207,12 +212,15 @@ def run_citylake(paths: list[Path], out: Path, workers: int = 2) -> CityLakeRun:
     return CityLakeRun(sum(r[0] for r in results), sum(r[1] for r in results), wall, cold, stages, worker_peak, per_task * 1000)
 
 
-def measure(func: Callable[[], object]) -> tuple[float, int, object]:
+def measure(func: Callable[[], object], repeats: int = REPEATS) -> tuple[float, int, object]:
+    """The median seconds of `repeats` runs, the peak memory over them, and the last run's value."""
+    seconds = []
     with PeakMemory() as memory:
-        start = time.perf_counter()
-        value = func()
-        seconds = time.perf_counter() - start
-    return seconds, memory.peak, value
+        for _ in range(repeats):
+            start = time.perf_counter()
+            value = func()
+            seconds.append(time.perf_counter() - start)
+    return sorted(seconds)[len(seconds) // 2], memory.peak, value
 
 
 def fit_linear(rows: list[int], seconds: list[float]) -> tuple[float, float]:

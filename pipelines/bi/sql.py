@@ -104,7 +104,11 @@ def session_statements(settings: Settings, *, lock: bool = True, site_packages: 
     session secret, and with `lock` the lockdown: from then on the session reads the lake and nothing else (no
     other file, no extension, no setting change). Every entry point runs these: `citylake query`, the SDK, the
     Postgres-wire endpoint and Superset's connect event."""
-    statements = [f"LOAD {_text(_extension('duckdb_extension_delta', 'delta', site_packages))}"]
+    statements = [
+        f"LOAD {_text(_extension('duckdb_extension_delta', 'delta', site_packages))}",
+        # a Parquet file of a Delta table is never rewritten (a commit adds new ones): its footer can be kept
+        "SET parquet_metadata_cache = true",
+    ]
     if settings.lake_on_s3:
         endpoint = urlparse(settings.s3_endpoint or "https://s3.amazonaws.com")
         statements += [

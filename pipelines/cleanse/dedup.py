@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 Policy = Literal["conflict", "keep_first", "keep_latest", "merge"]
@@ -67,10 +68,12 @@ def deduplicate(
     """One row per key by `policy`; `sources` are the delivered columns (to tell true copies from look-alikes)."""
     key = list(key)
     copy, removed = _copies(frame, [*key, *payload], sources)
+    if policy == "conflict":  # masks first, one take of the whole frame at the end (the rows carry wide text columns)
+        distinct = ~copy.to_numpy()
+        clash = np.zeros(len(frame), dtype=bool)
+        clash[distinct] = frame.loc[distinct, key].duplicated(keep=False).to_numpy()
+        return Dedup(frame[distinct & ~clash], frame[clash], removed)
     distinct = frame[~copy]
-    if policy == "conflict":
-        clash = distinct.duplicated(subset=key, keep=False)
-        return Dedup(distinct[~clash], distinct[clash], removed)
     if policy == "keep_latest":
         if latest_by is None:
             raise ValueError("keep_latest needs latest_by")

@@ -181,6 +181,12 @@ def table_version(lake: Lake, table_uri: str) -> int:
     return DeltaTable(table_uri, storage_options=lake.storage_options()).version()
 
 
+# A checkpoint every 10 commits (delta-rs writes it after the commit; its default is 100): a reader replays at most
+# ten JSON commits after the last checkpoint. A clean table gains a commit per delivered file, and on S3 each JSON
+# commit is a request on every query (BI latency on the real S3 server, benchmarks/README.md).
+TABLE_PROPERTIES = {"delta.checkpointInterval": "10"}
+
+
 def ensure_table(lake: Lake, table_uri: str, schema: pa.Schema, partition_by: Sequence[str]) -> deltalake.DeltaTable:
     """Create the table empty when it does not exist yet; add the declared columns an existing table lacks.
 
@@ -194,7 +200,12 @@ def ensure_table(lake: Lake, table_uri: str, schema: pa.Schema, partition_by: Se
     storage = lake.storage_options()
     if not table_exists(lake, table_uri):
         return DeltaTable.create(
-            table_uri, Schema.from_arrow(schema), mode="ignore", partition_by=list(partition_by) or None, storage_options=storage
+            table_uri,
+            Schema.from_arrow(schema),
+            mode="ignore",
+            partition_by=list(partition_by) or None,
+            storage_options=storage,
+            configuration=TABLE_PROPERTIES,
         )
     table = DeltaTable(table_uri, storage_options=storage)
     stored = pa.schema(table.schema().to_arrow())

@@ -650,7 +650,7 @@ def deduplicate_candidates(rows: pd.DataFrame, spec: FeedSpec) -> tuple[pd.DataF
             }
         )
     order = list(dataset.key)
-    clean = dedup.kept.sort_values([*order, LINE], kind="stable").reset_index(drop=True)[dataset.names]
+    clean = dedup.kept[dataset.names].sort_values([*order, LINE], kind="stable").reset_index(drop=True)
     return clean, conflicts, {_source_names(reason): n for reason, n in dedup.removed.items()}
 
 

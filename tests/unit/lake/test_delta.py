@@ -165,3 +165,19 @@ def test_racing_replacements_of_the_same_rows_both_succeed_and_leave_them_once(s
 
         assert race(lambda: record("one"), lambda: record("two")) == [None, None]
         assert contents(lake, uri) == [("A", 1), ("B", 2)], f"race {attempt}"
+
+
+def test_a_checkpoint_every_ten_commits_and_time_travel_still_reads_any_version(settings) -> None:
+    lake = Lake(settings)
+    uri = lake.layout.table(Zone.CLEAN, "t")
+    for i in range(12):  # version 0 creates the table; versions 1-12 each replace station A
+        parts = delta.write_parts(lake, uri, frame([("A", i)]), ("station",), f"r{i}")
+        delta.commit_parts(lake, uri, SCHEMA, ("station",), parts, {"station": ["A"]}, f"r{i}", f"key{i}")
+    names = [p.rsplit("/", 1)[-1] for p in lake.fs.ls(f"{uri}/_delta_log")]
+    log = sorted(n for n in names if "checkpoint" in n)
+    assert log == ["00000000000000000009.checkpoint.parquet", "_last_checkpoint"]
+    assert contents(lake, uri) == [("A", 11)]
+    from deltalake import DeltaTable
+
+    at_three = DeltaTable(uri, version=3, storage_options=lake.storage_options()).to_pyarrow_table()
+    assert at_three.to_pylist() == [{"station": "A", "v": 2}]
