@@ -53,7 +53,7 @@ demo-emergency: setup ## emergency command: SYNTHETIC calls, sensor alarms, post
 demo-gov: setup ## e-government: air, COVID-19 tests and SYNTHETIC urban cases through Airflow, then the city's indicators, the weekly brief (HTML, PDF) and the open data
 	$(BIN)/citylake demo gov
 
-bench: setup ## every performance goal in one run (about an hour): ingest vs DuckDB, 1 vs 2 workers, itemsets vs fim, BI latency; var/bench/results.{json,md}
+bench: setup ## every performance goal in one run (about an hour): ingest vs DuckDB, 1 vs 2 workers, itemsets vs fim, BI latency, Airflow overhead; var/bench/results.{json,md}
 	$(BIN)/python benchmarks/bench.py
 
 bench-quick: setup ## the same at the small sizes, a few minutes

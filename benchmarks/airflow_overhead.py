@@ -1,0 +1,140 @@
+"""Airflow's overhead: from a file landing to its clean table published, on the local platform (`make up`).
+
+Starts the platform as `make up` does (Airflow's four services on SQLite, a Dask scheduler and two workers, on
+free ports), lands a week of one real Beijing station's hours in the air-quality feed's landing folder, triggers
+`environment_air_beijing_clean` through the REST API, and waits for the run to succeed and the ledger to list the
+file. Three stations, one after the other; the median is the figure. Airflow's own share is the run's time minus
+the time its tasks spent executing (queueing, scheduling, starting the task processes, passing results).
+The goal (issue 20): under 30 s for a small file, most of it not scheduling. Needs ../shared/data.
+
+    .venv/bin/python benchmarks/airflow_overhead.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import statistics
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from measure import Goal, Section  # benchmarks/measure.py
+
+from pipelines.config import load_settings
+from pipelines.lake.ledger import read_ledger
+from pipelines.lake.storage import Lake
+from pipelines.platform import PlatformConfig, down, up
+
+DAG = "environment_air_beijing_clean"
+STATIONS = ("Gucheng", "Changping", "Dingling")
+HOURS = 24 * 7
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _api(config: PlatformConfig, path: str, token: str | None = None, method: str = "GET", body: dict | None = None) -> dict:
+    request = urllib.request.Request(
+        f"{config.api_url}{path}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def _seconds(start: str | None, end: str | None) -> float:
+    if not start or not end:
+        return 0.0
+    return (dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)).total_seconds()
+
+
+def _wait_for_run(config: PlatformConfig, token: str, run_id: str, timeout: float = 600) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        run = _api(config, f"/api/v2/dags/{DAG}/dagRuns/{run_id}", token)
+        if run["state"] in ("success", "failed"):
+            return run
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{DAG} run {run_id} did not finish in {timeout:.0f} s: {run['state']}")
+        time.sleep(0.25)
+
+
+def collect(quick: bool) -> list[Section]:
+    """The Airflow section of `make bench` (the same at both sizes: one small file a run)."""
+    section = Section(
+        "airflow",
+        "Airflow overhead: a file landing to its clean table published on the local platform (`make up`)",
+        ["station", "landed -> published s", "tasks executing s", "Airflow's own s", "Airflow's share"],
+    )
+    settings = load_settings()
+    source = sorted((settings.data_dir / "air" / "beijing").glob("PRSA_Data_*.csv"))
+    if not source:
+        section.notes.append(f"not run: no Beijing files under {settings.data_dir} (set CITYLAKE_DATA_DIR)")
+        section.goals.append(Goal("small file landed -> clean table published", "< 30 s", "not run", None))
+        return [section]
+    totals: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="citylake-airflow-bench-") as folder:
+        home = Path(folder)
+        settings = load_settings(lake_uri=str(home / "lake"), pseudonym_key="bench-key-not-a-secret")
+        lake = Lake(settings)
+        lake.ensure_exists()
+        config = PlatformConfig(
+            home=home,
+            api_port=_free_port(),
+            dask_port=_free_port(),
+            workers=2,
+            worker_memory="2GiB",
+            log_server_ports=(_free_port(), _free_port()),
+        )
+        print("airflow: starting the platform ...", flush=True)
+        started_at = time.perf_counter()
+        up(settings, config)
+        section.notes.append(f"Starting the platform took {time.perf_counter() - started_at:.0f} s (once).")
+        try:
+            password = json.loads(config.password_file.read_text())["admin"]
+            token = _api(config, "/auth/token", method="POST", body={"username": "admin", "password": password})["access_token"]
+            _api(config, f"/api/v2/dags/{DAG}", token, "PATCH", {"is_paused": False})
+            for station in STATIONS:
+                path = next(p for p in source if f"_{station}_" in p.name)
+                with path.open("rb") as handle:
+                    content = b"".join(next(handle) for _ in range(HOURS + 1))
+                print(f"airflow: {station}: landing {HOURS} hours and triggering {DAG} ...", flush=True)
+                landed = time.perf_counter()
+                lake.write_bytes(f"{lake.layout.landing_dir('air_beijing')}/{path.name}", content)
+                run_id = f"bench_{station}_{int(time.time())}"
+                _api(config, f"/api/v2/dags/{DAG}/dagRuns", token, "POST", {"dag_run_id": run_id, "logical_date": None})
+                run = _wait_for_run(config, token, run_id)
+                total = time.perf_counter() - landed
+                if run["state"] != "success":
+                    raise RuntimeError(f"{DAG} run {run_id} ended {run['state']}")
+                ledger = read_ledger(lake, "air_quality_hourly")
+                if path.name not in set(ledger["source_file"]):
+                    raise RuntimeError(f"the run succeeded but the ledger does not list {path.name}")
+                tasks = _api(config, f"/api/v2/dags/{DAG}/dagRuns/{run_id}/taskInstances", token)["task_instances"]
+                executing = sum(_seconds(t.get("start_date"), t.get("end_date")) for t in tasks)
+                totals.append(total)
+                section.rows.append([station, total, executing, total - executing, f"{(total - executing) / total:.0%}"])
+        finally:
+            down(config)
+    median = statistics.median(totals)
+    share = statistics.median((row[3] / row[1]) for row in section.rows)
+    section.goals.append(Goal("small file landed -> clean table published (median)", "< 30 s", f"{median:.1f} s", median < 30))
+    section.goals.append(Goal("Airflow's own share of it (median)", "< 50 %", f"{share:.0%}", share < 0.5))
+    return [section]
+
+
+def main() -> None:
+    for section in collect(quick=True):
+        print(section.markdown())
+
+
+if __name__ == "__main__":
+    main()
