@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 import statistics
 import tempfile
 import time
@@ -31,12 +30,6 @@ from pipelines.platform import PlatformConfig, down, up
 DAG = "environment_air_beijing_clean"
 STATIONS = ("Gucheng", "Changping", "Dingling")
 HOURS = 24 * 7
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _api(config: PlatformConfig, path: str, token: str | None = None, method: str = "GET", body: dict | None = None) -> dict:
@@ -86,14 +79,7 @@ def collect(quick: bool) -> list[Section]:
         settings = load_settings(lake_uri=str(home / "lake"), pseudonym_key="bench-key-not-a-secret")
         lake = Lake(settings)
         lake.ensure_exists()
-        config = PlatformConfig(
-            home=home,
-            api_port=_free_port(),
-            dask_port=_free_port(),
-            workers=2,
-            worker_memory="2GiB",
-            log_server_ports=(_free_port(), _free_port()),
-        )
+        config = PlatformConfig.on_free_ports(home)
         print("airflow: starting the platform ...", flush=True)
         started_at = time.perf_counter()
         up(settings, config)

@@ -10,6 +10,7 @@ recorded with its pid and start time; `citylake down` (make down) stops exactly 
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import urllib.request
@@ -39,6 +40,13 @@ class PlatformError(ServiceError):
     """The platform could not be started or stopped; the message says what to do."""
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @dataclass(frozen=True)
 class PlatformConfig:
     """Where the platform keeps its state, its ports and its size."""
@@ -49,6 +57,18 @@ class PlatformConfig:
     workers: int = 2
     worker_memory: str = "4GiB"
     log_server_ports: tuple[int, int] = (8793, 8794)  # the scheduler's and the triggerer's
+
+    @classmethod
+    def on_free_ports(cls, home: Path, workers: int = 2, worker_memory: str = "2GiB") -> PlatformConfig:
+        """A platform beside the usual one (a test's, a benchmark's): its own home and ports the OS says are free."""
+        return cls(
+            home=home,
+            api_port=free_port(),
+            dask_port=free_port(),
+            workers=workers,
+            worker_memory=worker_memory,
+            log_server_ports=(free_port(), free_port()),
+        )
 
     @property
     def airflow_home(self) -> Path:

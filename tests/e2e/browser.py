@@ -3,7 +3,6 @@ and screenshots checked to be rendered pages."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,12 +22,6 @@ FLAGS = [
     "--disable-sync",
 ]
 ARTIFACTS = PROJECT_ROOT / "var" / "test-artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def require_chromium() -> None:

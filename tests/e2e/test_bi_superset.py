@@ -26,9 +26,10 @@ from pipelines.config import Settings, load_settings
 from pipelines.lake.catalog import catalog, clean_dataset
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
+from pipelines.platform import free_port
 from pipelines.processes import alive
 from tests.conftest import DATA_DIR, air_marts_lake, through_feed
-from tests.e2e.browser import ARTIFACTS, browser_page, free_port, require_chromium, screenshot
+from tests.e2e.browser import ARTIFACTS, browser_page, require_chromium, screenshot
 
 pytestmark = pytest.mark.slow
 SHOTS = ARTIFACTS / "bi"

@@ -24,7 +24,7 @@ from pipelines.platform import PlatformConfig, down, up
 from pipelines.processes import alive
 from tests.conftest import DATA_DIR, beijing_slice
 from tests.dags.test_dag_integrity import EXPECTED
-from tests.e2e.browser import ARTIFACTS, browser_page, free_port, require_chromium
+from tests.e2e.browser import ARTIFACTS, browser_page, require_chromium
 from tests.e2e.browser import screenshot as browser_screenshot
 
 pytestmark = pytest.mark.slow
@@ -45,14 +45,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platfor
         lake.write_bytes(
             f"{lake.layout.landing_dir('air_beijing')}/PRSA_Data_{station}_20130301-20170228.csv", beijing_slice(station, HOURS)
         )
-    config = PlatformConfig(
-        home=home,
-        api_port=free_port(),
-        dask_port=free_port(),
-        workers=2,
-        worker_memory="2GiB",
-        log_server_ports=(free_port(), free_port()),
-    )
+    config = PlatformConfig.on_free_ports(home)
     started = up(settings, config)
     try:
         yield config, lake

@@ -114,3 +114,10 @@ def test_the_cli_talks_to_the_platforms_airflow_only_while_it_runs(tmp_path: Pat
         assert env["CITYLAKE_LAKE_URI"] == settings.lake_uri and env["AIRFLOW__API__BASE_URL"] == config.api_url
     finally:
         service.kill()
+
+
+def test_a_side_platform_gets_its_own_home_and_free_ports(tmp_path: Path) -> None:
+    config = PlatformConfig.on_free_ports(tmp_path, workers=3)
+    ports = {config.api_port, config.dask_port, *config.log_server_ports}
+    assert all(1024 < p < 65536 for p in ports) and not ports & {8080, 8786, 8793, 8794}  # the OS's ephemeral range
+    assert (config.home, config.workers, config.worker_memory) == (tmp_path, 3, "2GiB")
