@@ -40,16 +40,21 @@ class Dedup:
 
 def _copies(frame: pd.DataFrame, mapped: list[str], sources: Sequence[str]) -> tuple[pd.Series, dict[str, int]]:
     """Rows equal to an earlier row in every mapped column, and how many are true copies or differ in sources only."""
-    copy = frame.duplicated(subset=mapped, keep="first")
-    if not copy.any():
+    grouped = frame.duplicated(subset=mapped, keep=False)  # the rows of a group of equal rows: few, in practice
+    copy = pd.Series(False, index=frame.index)
+    if not grouped.any():
         return copy, {}
+    in_groups = frame[grouped]  # an earlier equal row is in the same group: the rest of the frame need not be compared
+    copy[grouped] = in_groups.duplicated(subset=mapped, keep="first")
     if not sources:
         return copy, {EXACT_COPY: int(copy.sum())}
-    identical = copy & frame.duplicated(subset=[*mapped, *sources], keep="first")
+    identical = copy.copy()
+    identical[grouped] = in_groups.duplicated(subset=[*mapped, *sources], keep="first")
+    identical &= copy
     counts = {EXACT_COPY: int(identical.sum())}
     differing = copy & ~identical
     if differing.any():
-        groups = frame[frame.duplicated(subset=mapped, keep=False)].groupby(mapped, dropna=False, sort=False)
+        groups = in_groups.groupby(mapped, dropna=False, sort=False)
         varying = groups[list(sources)].nunique(dropna=False).max()
         names = sorted(str(c) for c in varying[varying > 1].index)
         counts[f"{UNMAPPED_ONLY}: {', '.join(names)}"] = int(differing.sum())
