@@ -50,8 +50,11 @@ def run_clean(root: Path, kill_after: float | None, rng: random.Random) -> tuple
     return table, elapsed, killed
 
 
-def with_worker_killed(client, kill_after: float | None, rng: random.Random, job):
-    """Run `job()`; `kill_after` seconds in, SIGKILL one of the client's workers. (result, seconds, whether one was killed)."""
+def with_worker_killed(client, kill_after: float | None, rng: random.Random, job, workers: int = 2):
+    """Run `job()` on the whole cluster; `kill_after` seconds in, SIGKILL one of its workers. (result, seconds, whether
+    one was killed). The scenario is one loss at a time: a worker killed by the previous run must be back first, or
+    the job would start on one worker and the kill would take the last copy of what it scattered."""
+    client.wait_for_workers(workers, timeout=120)
     pids = sorted(client.run(os.getpid).values())
     killed = threading.Event()
 
