@@ -315,12 +315,30 @@ def bi(tmp_path_factory: pytest.TempPathFactory, dask_client) -> Iterator[tuple[
 def page(bi) -> Iterator["playwright.sync_api.Page"]:  # noqa: F821
     config, _ = bi
     with browser_page(config.url, VIEWPORT) as page:
-        page.goto("/login/")
+        log_in(page, config)
+        yield page
+
+
+def log_in(page, config: superset.SupersetConfig, attempts: int = 3) -> None:
+    """Log in through the login page as a person would. Superset's login page is a React app: a form filled before
+    it has finished loading can be sent empty and answered with the login page again (a CI run saw this once
+    under load), so the page is loaded to the end first and a failed attempt is retried, then reported with
+    what the page said and the tail of Superset's log."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(attempts):
+        page.goto("/login/", wait_until="networkidle")
         page.get_by_label("Username").fill(config.admin)
         page.get_by_label("Password").fill(superset.admin_password(config))
-        page.keyboard.press("Enter")
-        page.wait_for_url("**/superset/welcome/**", timeout=60_000)
-        yield page
+        page.get_by_role("button", name=re.compile("sign in", re.IGNORECASE)).click()
+        try:
+            page.wait_for_url("**/superset/welcome/**", timeout=30_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    log = config.home / "logs" / "superset.log"
+    tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:]) if log.exists() else "(no log)"
+    raise AssertionError(f"login failed {attempts} times; the page ended at {page.url} saying:\n{page.inner_text('body')[:500]}\n{tail}")
 
 
 def one(settings: Settings, sql: str) -> list[tuple]:
