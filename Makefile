@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup constraints up down reliability bench bench-quick demo demo-traffic demo-safety demo-forecast demo-energy demo-urban demo-emergency demo-gov bench-anomalies bench-fusion bench-dp bench-surges bench-shifting bench-traffic bench-rules bench-validation bench-search bench-aqi bi bi-down test test-fast test-s3 lint hooks format docs query tables clean-lake clean
+.PHONY: help setup constraints up down reliability scale-demo bench bench-quick demo demo-traffic demo-safety demo-forecast demo-energy demo-urban demo-emergency demo-gov bench-anomalies bench-fusion bench-dp bench-surges bench-shifting bench-traffic bench-rules bench-validation bench-search bench-aqi bi bi-down test test-fast test-s3 lint hooks format docs query tables clean-lake clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,6 +52,11 @@ demo-emergency: setup ## emergency command: SYNTHETIC calls, sensor alarms, post
 
 demo-gov: setup ## e-government: air, COVID-19 tests and SYNTHETIC urban cases through Airflow, then the city's indicators, the weekly brief (HTML, PDF) and the open data
 	$(BIN)/citylake demo gov
+
+scale-demo: setup ## node loss for real (root; installs Debian's Ceph and nginx once): a storage daemon, then a gateway, killed mid-run; a table of rows lost, duplicates, recovery seconds
+	@command -v ceph-mgr >/dev/null && command -v radosgw >/dev/null && command -v nginx >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$($(BIN)/python -c "from pipelines.scaleout.storage_cluster import PACKAGES; print(*PACKAGES)") >/dev/null)
+	$(BIN)/citylake scale-demo
 
 bench: setup ## every performance goal in one run (about an hour): ingest vs DuckDB, 1 vs 2 workers, itemsets vs fim, BI latency, Airflow overhead; var/bench/results.{json,md}
 	$(BIN)/python benchmarks/bench.py

@@ -23,6 +23,7 @@ from pathlib import Path
 from measure import Goal, Section  # benchmarks/measure.py
 
 from pipelines.config import load_settings
+from pipelines.demo import first_lines
 from pipelines.lake.ledger import read_ledger
 from pipelines.lake.storage import Lake
 from pipelines.platform import PlatformConfig, down, up
@@ -90,8 +91,7 @@ def collect(quick: bool) -> list[Section]:
             _api(config, f"/api/v2/dags/{DAG}", token, "PATCH", {"is_paused": False})
             for station in STATIONS:
                 path = next(p for p in source if f"_{station}_" in p.name)
-                with path.open("rb") as handle:
-                    content = b"".join(next(handle) for _ in range(HOURS + 1))
+                content = first_lines(path, HOURS)
                 print(f"airflow: {station}: landing {HOURS} hours and triggering {DAG} ...", flush=True)
                 landed = time.perf_counter()
                 lake.write_bytes(f"{lake.layout.landing_dir('air_beijing')}/{path.name}", content)

@@ -222,6 +222,18 @@ def _down(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scale_demo(args: argparse.Namespace) -> int:
+    from pipelines.scaleout import scenarios
+    from pipelines.scaleout.storage_cluster import StorageClusterError
+
+    try:
+        outcomes = scenarios.run_scale_demo(scenarios.REDUCED if args.reduced else scenarios.FULL, keep=args.keep)
+    except StorageClusterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0 if all(o.passed for o in outcomes) else 1
+
+
 def _bi(args: argparse.Namespace) -> int:
     from pipelines.bi import pgwire, superset
     from pipelines.config import PROJECT_ROOT
@@ -304,6 +316,13 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--dask-port", type=int, default=8786, help="port of the Dask scheduler (default 8786)")
     u.set_defaults(run=_up)
     sub.add_parser("down", help="stop exactly the processes `up` started").set_defaults(run=_down)
+    sc = sub.add_parser(
+        "scale-demo",
+        help="node loss for real: the air job on a replicated Ceph store while a storage daemon, then a gateway, dies",
+    )
+    sc.add_argument("--reduced", action="store_true", help="two stations for two weeks (the reliability suite's size)")
+    sc.add_argument("--keep", action="store_true", help="keep the storage cluster's data under var/scale/ceph")
+    sc.set_defaults(run=_scale_demo)
     bi = sub.add_parser("bi", help="BI services: Superset with the City situation dashboard, the Postgres-wire endpoint")
     bi.add_argument(
         "action",

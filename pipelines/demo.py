@@ -59,6 +59,12 @@ def air_files(settings: Settings, out: Path = PROJECT_ROOT / "var" / "synthetic"
     return write_synthetic_files(out), True
 
 
+def first_lines(path: Path, rows: int) -> bytes:
+    """The header and the first `rows` data rows of a text file (a slice of a station's file, cut at run time)."""
+    with path.open("rb") as handle:
+        return b"".join(line for line, _ in zip(handle, range(rows + 1)))
+
+
 def traffic_files(
     settings: Settings, out: Path = PROJECT_ROOT / "var" / "synthetic" / "traffic"
 ) -> tuple[list[tuple[FeedSpec, list[Path]]], bool]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pipelines.config import PROJECT_ROOT, Settings, load_settings
+from pipelines.demo import first_lines
 
 if TYPE_CHECKING:
     import distributed
@@ -47,8 +48,7 @@ def beijing_file(station: str) -> Path:
 
 def beijing_slice(station: str, rows: int) -> bytes:
     """The header and the first `rows` data rows of a station's real file, cut at run time."""
-    with beijing_file(station).open("rb") as handle:
-        return b"".join(next(handle) for _ in range(rows + 1))
+    return first_lines(beijing_file(station), rows)
 
 
 def through_feed(settings: Settings, client: distributed.Client, feed_name: str, paths: list[Path], run_id: str = "r1") -> Any:

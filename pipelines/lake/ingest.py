@@ -150,3 +150,22 @@ def deliver(lake: Lake, source: Source, files: list[Path]) -> list[str]:
         lake.fs.put_file(str(file), target)
         delivered.append(target)
     return delivered
+
+
+def audit_raw_files(lake: Lake, source: Source) -> tuple[int, list[str]]:
+    """Read back every raw file version a manifest records and check its size and sha256: (versions checked, the
+    problems found, each naming the file). What a storage outage or a repair must never change."""
+    problems: list[str] = []
+    checked = 0
+    for path in lake.glob(f"{lake.layout.manifest_dir(source.name)}/*/*.json"):
+        record = RawFile(**json.loads(lake.read_bytes(path)))
+        checked += 1
+        if not lake.exists(record.raw_path):
+            problems.append(f"{record.file_name}: raw copy {record.raw_path} is missing")
+            continue
+        sha, size, _ = _fingerprint(lake, record.raw_path, source)
+        if (sha, size) != (record.sha256, record.bytes):
+            problems.append(
+                f"{record.file_name}: raw copy has sha256 {sha[:12]} and {size} bytes, the manifest {record.sha256[:12]} and {record.bytes}"
+            )
+    return checked, problems

@@ -338,7 +338,9 @@ def log_in(page, config: superset.SupersetConfig, attempts: int = 3) -> None:
             continue
     log = config.home / "logs" / "superset.log"
     tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:]) if log.exists() else "(no log)"
-    raise AssertionError(f"login failed {attempts} times; the page ended at {page.url} saying:\n{page.inner_text('body')[:500]}\n{tail}")
+    raise AssertionError(
+        f"login failed {attempts} times; the page ended at {page.url} saying:\n{page.inner_text('body')[:500]}\n{tail}"
+    )
 
 
 def one(settings: Settings, sql: str) -> list[tuple]:

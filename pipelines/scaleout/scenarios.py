@@ -1,0 +1,302 @@
+"""Node loss for real: the air-quality job runs on the replicated store while a storage daemon or a gateway dies.
+
+Each scenario runs the whole job (ingest the landed station files, clean them on Dask, build the marts) into its
+own bucket of the storage cluster (pipelines.scaleout.storage_cluster), takes a node away in the middle, and
+compares what the lake holds afterwards with a run on the whole cluster:
+
+- **storage daemon lost**: one of the three OSDs is killed (SIGKILL) as the clean step starts. The run goes on
+  with two copies of everything; every raw file is read back and checked against its manifest while the daemon is
+  down; the daemon is started again, and the recovery time is how long until the manager reports every placement
+  group active+clean.
+- **gateway lost**: one of the two S3 gateways is killed as the clean step starts; the balancer sends the work to
+  the other. The run completes, or fails with an error and a rerun completes; no half-written table is visible.
+
+"Rows lost" are the baseline's clean rows missing from the scenario's table, "duplicates" the rows beyond the
+distinct ones: both must be 0, and the clean tables must be identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipelines.compute import dask_client
+from pipelines.config import PROJECT_ROOT, Settings, load_settings
+from pipelines.demo import air_files, first_lines
+from pipelines.domains.environment import pipeline
+from pipelines.lake import delta
+from pipelines.lake.ingest import audit_raw_files
+from pipelines.lake.layout import Zone
+from pipelines.lake.storage import Lake
+from pipelines.scaleout.storage_cluster import StorageCluster
+
+ARRIVED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+CLEAN = "air_quality_hourly"
+KEY = ["station", "ts_utc"]
+
+
+@dataclass(frozen=True)
+class Workload:
+    """How much of the real (or synthetic) station data a scenario lands: `stations` files of `hours` rows."""
+
+    stations: int
+    hours: int
+
+    @property
+    def rows(self) -> int:
+        return self.stations * self.hours
+
+
+REDUCED = Workload(stations=2, hours=24 * 14)
+FULL = Workload(stations=6, hours=24 * 365)
+
+
+@dataclass
+class Outcome:
+    """One scenario's figures: what was taken away, what the lake holds after, and how long the repair took."""
+
+    scenario: str
+    outage: str
+    rows: int
+    rows_lost: int
+    duplicates: int
+    identical: bool
+    recovery_seconds: float | None
+    run_seconds: float
+    baseline_seconds: float
+    first_error: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return (
+            self.rows_lost == 0
+            and self.duplicates == 0
+            and self.identical
+            and not any(n.startswith("PROBLEM") for n in self.notes)
+        )
+
+
+def job_settings(cluster: StorageCluster, bucket: str, dask_workers: int = 2) -> Settings:
+    access, secret = cluster.credentials()
+    return load_settings(
+        lake_uri=f"s3://{bucket}",
+        s3_endpoint_url=cluster.config.endpoint,
+        s3_access_key_id=access,
+        s3_secret_access_key=secret,
+        io_timeout_seconds=30,
+        io_max_retries=8,
+        io_connect_timeout_seconds=3,
+        dask_workers=dask_workers,
+    )
+
+
+def land(settings: Settings, workload: Workload) -> None:
+    """Put the first `hours` rows of `stations` station files in the air feed's landing folder."""
+    lake = Lake(settings)
+    lake.ensure_exists()
+    files, _ = air_files(settings)
+    for path in files[: workload.stations]:
+        lake.write_bytes(f"{lake.layout.landing_dir(pipeline.SOURCE_NAME)}/{path.name}", first_lines(path, workload.hours))
+
+
+def run_job(settings: Settings, run_id: str, when_cleaning: Callable[[], None] = lambda: None) -> None:
+    """The air-quality job as its DAGs run it: ingest, clean on a local Dask cluster, the marts. `when_cleaning`
+    is called (on its own thread) as the clean step starts: where a scenario takes a node away."""
+    pipeline.ingest(settings, run_id, ARRIVED)
+    with dask_client(settings) as client:
+        threading.Thread(target=when_cleaning, daemon=True).start()
+        pipeline.clean(settings, run_id, client)
+        pipeline.build_marts(settings, run_id, client)
+
+
+def clean_table(settings: Settings) -> pd.DataFrame:
+    lake = Lake(settings)
+    frame = delta.read_table(lake, lake.layout.table(Zone.CLEAN, CLEAN))
+    return frame.sort_values(KEY).reset_index(drop=True)
+
+
+def compare(baseline: pd.DataFrame, found: pd.DataFrame) -> tuple[int, int, bool]:
+    """(rows of the baseline missing, duplicate rows, whether the tables are identical), on the clean table's key."""
+    keys = found[KEY].drop_duplicates()
+    missing = len(baseline[KEY].merge(keys, on=KEY, how="left", indicator=True).query("_merge == 'left_only'"))
+    duplicates = len(found) - len(keys)
+    columns = [c for c in baseline.columns if c not in ("_run_id", "_ingested_at", "_source_file")]
+    identical = len(found) == len(baseline) and baseline[columns].equals(found[columns])
+    return missing, duplicates, identical
+
+
+def _run_with_one_retry(settings: Settings, run_id: str, when_cleaning: Callable[[], None]) -> tuple[float, str | None]:
+    """Run the job; if it fails, the error it gave and a rerun (as Airflow's retry would). The seconds of both."""
+    started = time.monotonic()
+    try:
+        run_job(settings, run_id, when_cleaning)
+        return time.monotonic() - started, None
+    except Exception as exc:  # the outcome under test: a clean failure, then a rerun that completes
+        error = f"{type(exc).__name__}: {str(exc)[:200]}"
+    run_job(settings, f"{run_id}-rerun")
+    return time.monotonic() - started, error
+
+
+def _after(seconds: float, action: Callable[[], None], done: threading.Event) -> Callable[[], None]:
+    def later() -> None:
+        time.sleep(seconds)
+        action()
+        done.set()
+
+    return later
+
+
+def baseline(cluster: StorageCluster, workload: Workload) -> tuple[pd.DataFrame, float]:
+    """The job on the whole cluster: its clean table and its seconds."""
+    settings = job_settings(cluster, f"scale-baseline-{uuid.uuid4().hex[:8]}")
+    land(settings, workload)
+    started = time.monotonic()
+    run_job(settings, "baseline")
+    return clean_table(settings), time.monotonic() - started
+
+
+def storage_daemon_lost(
+    cluster: StorageCluster, workload: Workload, expected: pd.DataFrame, baseline_seconds: float, say=print
+) -> Outcome:
+    """Kill one OSD as the clean step starts; read everything back while it is down; start it again and time the
+    recovery to all placement groups active+clean."""
+    settings = job_settings(cluster, f"scale-osd-{uuid.uuid4().hex[:8]}")
+    land(settings, workload)
+    victim = f"osd.{cluster.config.osds - 1}"
+    killed = threading.Event()
+    say(f"storage daemon lost: running the job, {victim} killed as the clean step starts")
+    seconds, error = _run_with_one_retry(settings, "osd-lost", _after(0.5, lambda: cluster.kill(victim), killed))
+    notes = [f"{victim} killed {'during' if killed.is_set() else 'AFTER (the job was faster than the kill)'} the run"]
+    states = cluster.placement_groups()
+    notes.append(f"while down: {cluster.osds_up()} of {cluster.config.osds} OSDs up, placement groups {states}")
+    checked, problems = audit_raw_files(Lake(settings), pipeline.feed())
+    notes.append(f"while down: {checked} raw files read back against their manifests, {len(problems)} problems")
+    notes += [f"PROBLEM {p}" for p in problems]
+    found = clean_table(settings)
+    say(f"storage daemon lost: starting {victim} again, waiting for every placement group active+clean")
+    restarted = time.monotonic()
+    cluster.start_osd(int(victim.split(".")[1]))
+    cluster.wait_whole(timeout=600)
+    recovery = time.monotonic() - restarted
+    checked, problems = audit_raw_files(Lake(settings), pipeline.feed())
+    notes.append(f"after recovery: {checked} raw files match their manifests, {len(problems)} problems")
+    notes += [f"PROBLEM {p}" for p in problems]
+    lost, duplicates, identical = compare(expected, found)
+    return Outcome(
+        "storage daemon lost mid-run",
+        f"1 of {cluster.config.osds} OSDs",
+        len(found),
+        lost,
+        duplicates,
+        identical,
+        recovery,
+        seconds,
+        baseline_seconds,
+        error,
+        notes,
+    )
+
+
+def gateway_lost(
+    cluster: StorageCluster, workload: Workload, expected: pd.DataFrame, baseline_seconds: float, say=print
+) -> Outcome:
+    """Kill one S3 gateway as the clean step starts; the balancer carries on with the other."""
+    settings = job_settings(cluster, f"scale-gw-{uuid.uuid4().hex[:8]}")
+    land(settings, workload)
+    killed = threading.Event()
+    say("gateway lost: running the job, gateway.0 killed as the clean step starts")
+    seconds, error = _run_with_one_retry(settings, "gateway-lost", _after(0.5, lambda: cluster.kill("gateway.0"), killed))
+    notes = [f"gateway.0 killed {'during' if killed.is_set() else 'AFTER'} the run"]
+    found = clean_table(settings)
+    lake = Lake(settings)
+    versions = delta.table_version(lake, lake.layout.table(Zone.CLEAN, CLEAN))
+    notes.append(f"the clean table has {versions + 1} versions, each readable: a commit is whole or absent")
+    for version in range(versions + 1):
+        delta.open_table(lake, lake.layout.table(Zone.CLEAN, CLEAN), as_of=version).to_pyarrow_table()
+    restarted = time.monotonic()
+    cluster.start_gateway(0)
+    cluster.wait_whole(timeout=120)
+    lost, duplicates, identical = compare(expected, found)
+    return Outcome(
+        "gateway lost mid-publish",
+        "1 of 2 S3 gateways",
+        len(found),
+        lost,
+        duplicates,
+        identical,
+        time.monotonic() - restarted,
+        seconds,
+        baseline_seconds,
+        error,
+        notes,
+    )
+
+
+def table(outcomes: list[Outcome]) -> str:
+    header = f"{'scenario':<30} {'outage':<20} {'rows':>8} {'rows lost':>10} {'duplicates':>11} {'identical':>10} {'recovery s':>11} {'run s':>7} {'healthy run s':>14}"
+    lines = [header, "-" * len(header)]
+    for o in outcomes:
+        recovery = "-" if o.recovery_seconds is None else f"{o.recovery_seconds:.1f}"
+        lines.append(
+            f"{o.scenario:<30} {o.outage:<20} {o.rows:>8} {o.rows_lost:>10} {o.duplicates:>11} {'yes' if o.identical else 'NO':>10} {recovery:>11} {o.run_seconds:>7.1f} {o.baseline_seconds:>14.1f}"
+        )
+    return "\n".join(lines)
+
+
+def storage_scenarios(cluster: StorageCluster, workload: Workload, say=print) -> list[Outcome]:
+    """Both storage scenarios on a started cluster, after one baseline run."""
+    say(f"baseline: the job on the whole cluster ({workload.stations} stations x {workload.hours} hours)")
+    expected, seconds = baseline(cluster, workload)
+    return [
+        storage_daemon_lost(cluster, workload, expected, seconds, say),
+        gateway_lost(cluster, workload, expected, seconds, say),
+    ]
+
+
+RESULTS = PROJECT_ROOT / "var" / "scale"
+
+
+def write_results(outcomes: list[Outcome], workload: Workload) -> Path:
+    """var/scale/results.json (every figure and note) and results.md (the table and the notes); the Markdown path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "results.json").write_text(
+        json.dumps({"workload": asdict(workload), "outcomes": [asdict(o) | {"passed": o.passed} for o in outcomes]}, indent=2)
+    )
+    notes = [
+        f"- {o.scenario}: {note}"
+        for o in outcomes
+        for note in ([*o.notes, f"first attempt failed: {o.first_error}"] if o.first_error else o.notes)
+    ]
+    markdown = RESULTS / "results.md"
+    markdown.write_text(
+        f"# make scale-demo\n\n{workload.stations} stations x {workload.hours} hours\n\n```\n{table(outcomes)}\n```\n\n"
+        + "\n".join(notes)
+        + "\n"
+    )
+    return markdown
+
+
+def run_scale_demo(workload: Workload = FULL, keep: bool = False, say: Callable[[str], None] = print) -> list[Outcome]:
+    """Start the storage cluster (bootstrapped on first use under var/scale/ceph), run every scenario, print the
+    table, write var/scale/results.{json,md}, and stop the cluster (delete it too unless `keep`)."""
+    cluster = StorageCluster()
+    say(
+        f"starting the storage cluster: 1 monitor, 1 manager, {cluster.config.osds} OSDs, {cluster.config.gateways} gateways, nginx (about 30 s)"
+    )
+    cluster.start()
+    try:
+        outcomes = storage_scenarios(cluster, workload, say)
+    finally:
+        cluster.stop() if keep else cluster.purge()
+    say(table(outcomes))
+    say(f"written: {write_results(outcomes, workload).relative_to(PROJECT_ROOT)}")
+    return outcomes

@@ -1,0 +1,77 @@
+"""Node loss on a real replicated store (pipelines.scaleout): Ceph with three storage daemons, two S3 gateways and
+nginx in front, on loopback. The air-quality job runs while one storage daemon, then one gateway, is killed; the
+lake must hold exactly what a run on the whole cluster holds, every raw file must match its manifest while the
+daemon is down and after, and the cluster must heal to all placement groups active+clean.
+
+The reduced form of `make scale-demo` (two stations, two weeks). Needs root and Debian's Ceph and nginx packages
+(`.ci/run` installs them); skipped without them unless CITYLAKE_REQUIRE_S3 is set, as in CI.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from pipelines.platform import free_port
+from pipelines.scaleout import scenarios
+from pipelines.scaleout.storage_cluster import StorageCluster, StorageClusterConfig, missing_commands
+
+pytestmark = [pytest.mark.slow, pytest.mark.s3]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StorageCluster]:
+    missing = missing_commands()
+    if missing or os.geteuid() != 0:
+        message = f"the storage cluster needs root and {', '.join(missing) or 'nothing else'}"
+        if os.environ.get("CITYLAKE_REQUIRE_S3"):
+            pytest.fail(message)
+        pytest.skip(message)
+    config = StorageClusterConfig(
+        base=tmp_path_factory.mktemp("ceph"),
+        mon_port=free_port(),
+        mon_port_v2=free_port(),
+        gateway_ports=(free_port(), free_port()),
+        balancer_port=free_port(),
+    )
+    store = StorageCluster(config)
+    try:
+        store.start()
+        yield store
+    finally:
+        stopped = store.stop()
+        assert sorted(stopped) == ["balancer", "gateway.0", "gateway.1", "mgr", "mon", "osd.0", "osd.1", "osd.2"]
+
+
+@pytest.fixture(scope="module")
+def healthy_run(cluster: StorageCluster):
+    return scenarios.baseline(cluster, scenarios.REDUCED)
+
+
+def test_storage_daemon_lost_mid_run(cluster, healthy_run, scenario) -> None:
+    expected, seconds = healthy_run
+    assert len(expected) == scenarios.REDUCED.rows
+    outcome = scenarios.storage_daemon_lost(cluster, scenarios.REDUCED, expected, seconds)
+    scenario.record(outcome.passed, outcome.rows_lost, outcome.duplicates, outcome.run_seconds, "; ".join(outcome.notes))
+    scenario.assert_all_passed()
+    assert (outcome.rows, outcome.identical, outcome.first_error) == (scenarios.REDUCED.rows, True, None)
+    assert outcome.notes[0] == "osd.2 killed during the run"
+    assert outcome.notes[1].startswith("while down: 2 of 3 OSDs up, placement groups {'active+undersized")
+    assert outcome.notes[2:] == [
+        "while down: 2 raw files read back against their manifests, 0 problems",
+        "after recovery: 2 raw files match their manifests, 0 problems",
+    ]
+    assert cluster.placement_groups() == {"active+clean": sum(cluster.placement_groups().values())}
+    assert outcome.recovery_seconds is not None and outcome.recovery_seconds > 0
+
+
+def test_gateway_lost_mid_publish(cluster, healthy_run, scenario) -> None:
+    expected, seconds = healthy_run
+    outcome = scenarios.gateway_lost(cluster, scenarios.REDUCED, expected, seconds)
+    scenario.record(outcome.passed, outcome.rows_lost, outcome.duplicates, outcome.run_seconds, "; ".join(outcome.notes))
+    scenario.assert_all_passed()
+    assert (outcome.rows, outcome.identical) == (scenarios.REDUCED.rows, True)
+    assert outcome.notes[0] == "gateway.0 killed during the run"
+    assert cluster.gateway_answers(0) and cluster.gateway_answers(1)
