@@ -1,4 +1,4 @@
-"""Node loss for real: the air-quality job runs on the replicated store while a storage daemon or a gateway dies.
+"""Node loss for real: the air-quality job runs while a storage daemon, a gateway or a worker host is lost.
 
 Each scenario runs the whole job (ingest the landed station files, clean them on Dask, build the marts) into its
 own bucket of the storage cluster (pipelines.scaleout.storage_cluster), takes a node away in the middle, and
@@ -10,6 +10,11 @@ compares what the lake holds afterwards with a run on the whole cluster:
   group active+clean.
 - **gateway lost**: one of the two S3 gateways is killed as the clean step starts; the balancer sends the work to
   the other. The run completes, or fails with an error and a rerun completes; no half-written table is visible.
+- **host cut off**: the job's Dask workers run on "hosts", network namespaces of this machine
+  (pipelines.scaleout.hosts), the scheduler on another; the last host's link is taken down as the clean step
+  starts. The scheduler drops the unreachable worker and its tasks run on the others.
+
+The same work on 1, 2 and 4 worker hosts is timed as well (`hosts_speed`).
 
 "Rows lost" are the baseline's clean rows missing from the scenario's table, "duplicates" the rows beyond the
 distinct ones: both must be 0, and the clean tables must be identical.
@@ -17,8 +22,12 @@ distinct ones: both must be 0, and the clean tables must be identical.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import importlib
 import json
+import os
+import tempfile
 import threading
 import time
 import uuid
@@ -26,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import distributed
 import pandas as pd
 
 from pipelines.compute import dask_client
@@ -36,6 +46,7 @@ from pipelines.lake import delta
 from pipelines.lake.ingest import audit_raw_files
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
+from pipelines.scaleout.hosts import HostNetwork
 from pipelines.scaleout.storage_cluster import StorageCluster
 
 ARRIVED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -75,6 +86,35 @@ class Outcome:
     first_error: str | None = None
     notes: list[str] = field(default_factory=list)
 
+    @classmethod
+    def compared(
+        cls,
+        scenario: str,
+        outage: str,
+        expected: pd.DataFrame,
+        found: pd.DataFrame,
+        recovery_seconds: float | None,
+        run_seconds: float,
+        baseline_seconds: float,
+        first_error: str | None,
+        notes: list[str],
+    ) -> Outcome:
+        """The outcome of a run whose clean table `found` is compared with the whole cluster's, `expected`."""
+        lost, duplicates, identical = compare(expected, found)
+        return cls(
+            scenario,
+            outage,
+            len(found),
+            lost,
+            duplicates,
+            identical,
+            recovery_seconds,
+            run_seconds,
+            baseline_seconds,
+            first_error,
+            notes,
+        )
+
     @property
     def passed(self) -> bool:
         return (
@@ -108,14 +148,17 @@ def land(settings: Settings, workload: Workload) -> None:
         lake.write_bytes(f"{lake.layout.landing_dir(pipeline.SOURCE_NAME)}/{path.name}", first_lines(path, workload.hours))
 
 
-def run_job(settings: Settings, run_id: str, when_cleaning: Callable[[], None] = lambda: None) -> None:
-    """The air-quality job as its DAGs run it: ingest, clean on a local Dask cluster, the marts. `when_cleaning`
-    is called (on its own thread) as the clean step starts: where a scenario takes a node away."""
+def run_job(
+    settings: Settings, run_id: str, when_cleaning: Callable[[], None] = lambda: None, client: distributed.Client | None = None
+) -> None:
+    """The air-quality job as its DAGs run it: ingest, clean on Dask (`client`'s cluster, else a local one), the
+    marts. `when_cleaning` is called (on its own thread) as the clean step starts: where a scenario takes a node
+    away."""
     pipeline.ingest(settings, run_id, ARRIVED)
-    with dask_client(settings) as client:
+    with contextlib.nullcontext(client) if client is not None else dask_client(settings) as cluster:
         threading.Thread(target=when_cleaning, daemon=True).start()
-        pipeline.clean(settings, run_id, client)
-        pipeline.build_marts(settings, run_id, client)
+        pipeline.clean(settings, run_id, cluster)
+        pipeline.build_marts(settings, run_id, cluster)
 
 
 def clean_table(settings: Settings) -> pd.DataFrame:
@@ -190,14 +233,11 @@ def storage_daemon_lost(
     checked, problems = audit_raw_files(Lake(settings), pipeline.feed())
     notes.append(f"after recovery: {checked} raw files match their manifests, {len(problems)} problems")
     notes += [f"PROBLEM {p}" for p in problems]
-    lost, duplicates, identical = compare(expected, found)
-    return Outcome(
+    return Outcome.compared(
         "storage daemon lost mid-run",
         f"1 of {cluster.config.osds} OSDs",
-        len(found),
-        lost,
-        duplicates,
-        identical,
+        expected,
+        found,
         recovery,
         seconds,
         baseline_seconds,
@@ -225,20 +265,89 @@ def gateway_lost(
     restarted = time.monotonic()
     cluster.start_gateway(0)
     cluster.wait_whole(timeout=120)
-    lost, duplicates, identical = compare(expected, found)
-    return Outcome(
+    return Outcome.compared(
         "gateway lost mid-publish",
         "1 of 2 S3 gateways",
-        len(found),
-        lost,
-        duplicates,
-        identical,
+        expected,
+        found,
         time.monotonic() - restarted,
         seconds,
         baseline_seconds,
         error,
         notes,
     )
+
+
+def warm(client: distributed.Client) -> None:
+    """Import the job's modules on every worker once, so that timings compare work, not interpreter start-up."""
+    client.run(importlib.import_module, "pipelines.domains.environment.pipeline")
+
+
+def host_cut_off(home: Path, workload: Workload, hosts: int = 2, say: Callable[[str], None] = print) -> Outcome:
+    """The job on `hosts` worker hosts (network namespaces), once whole and once with the last host's link taken
+    down as the clean step starts; the two lakes' clean tables compared. Recovery is the time from the cut to the
+    scheduler dropping the worker and the job finishing without it."""
+    network = HostNetwork(home / "hosts", hosts)
+    say(f"host cut off: {hosts} worker hosts and a scheduler host in network namespaces")
+    network.up()
+    try:
+        with distributed.Client(network.scheduler_address) as client:
+            warm(client)
+            whole = load_settings(lake_uri=str(home / f"lake-whole-{uuid.uuid4().hex[:8]}"))
+            land(whole, workload)
+            started = time.monotonic()
+            run_job(whole, "whole", client=client)
+            baseline_seconds = time.monotonic() - started
+            expected = clean_table(whole)
+            cut = load_settings(lake_uri=str(home / f"lake-cut-{uuid.uuid4().hex[:8]}"))
+            land(cut, workload)
+            done = threading.Event()
+            cut_at: list[float] = []
+
+            def cut_last_host() -> None:
+                cut_at.append(time.monotonic())
+                network.cut_off(hosts)
+
+            say(f"host cut off: running the job, host{hosts}'s link taken down as the clean step starts")
+            started = time.monotonic()
+            run_job(cut, "cut", _after(0.0, cut_last_host, done), client=client)
+            ended = time.monotonic()
+            seconds = ended - started
+            notes = [
+                f"host{hosts} cut off {'during' if done.is_set() else 'AFTER'} the run",
+                f"workers left: {len(client.scheduler_info()['workers'])} of {hosts}",
+            ]
+    finally:
+        network.down()
+    found = clean_table(cut)
+    recovery = ended - cut_at[0] if cut_at else None  # from the cut to the job done without the host
+    return Outcome.compared(
+        "host cut off mid-job", f"1 of {hosts} worker hosts", expected, found, recovery, seconds, baseline_seconds, None, notes
+    )
+
+
+def hosts_speed(
+    home: Path, workload: Workload, counts: tuple[int, ...] = (1, 2, 4), say: Callable[[str], None] = print
+) -> dict[int, float]:
+    """The clean and marts steps of the same landed files on 1, 2 and 4 worker hosts (one thread each): seconds."""
+    seconds: dict[int, float] = {}
+    for hosts in counts:
+        network = HostNetwork(home / f"speed-{hosts}", hosts)
+        network.up()
+        try:
+            settings = load_settings(lake_uri=str(home / f"lake-speed-{hosts}-{uuid.uuid4().hex[:8]}"))
+            land(settings, workload)
+            pipeline.ingest(settings, "speed", ARRIVED)
+            with distributed.Client(network.scheduler_address) as client:
+                warm(client)
+                started = time.monotonic()
+                pipeline.clean(settings, "speed", client)
+                pipeline.build_marts(settings, "speed", client)
+                seconds[hosts] = time.monotonic() - started
+        finally:
+            network.down()
+        say(f"{hosts} worker host(s): {seconds[hosts]:.1f} s")
+    return seconds
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -265,11 +374,25 @@ def storage_scenarios(cluster: StorageCluster, workload: Workload, say=print) ->
 RESULTS = PROJECT_ROOT / "var" / "scale"
 
 
-def write_results(outcomes: list[Outcome], workload: Workload) -> Path:
-    """var/scale/results.json (every figure and note) and results.md (the table and the notes); the Markdown path."""
+def speed_table(seconds: dict[int, float]) -> str:
+    one = seconds[min(seconds)]
+    lines = [f"{'worker hosts':>12} {'seconds':>8} {'speed-up':>9}"]
+    lines += [f"{hosts:>12} {s:>8.1f} {one / s:>9.2f}" for hosts, s in sorted(seconds.items())]
+    return "\n".join(lines)
+
+
+def write_results(outcomes: list[Outcome], workload: Workload, speed: dict[int, float]) -> Path:
+    """var/scale/results.json (every figure and note) and results.md (the tables and the notes); the Markdown path."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "results.json").write_text(
-        json.dumps({"workload": asdict(workload), "outcomes": [asdict(o) | {"passed": o.passed} for o in outcomes]}, indent=2)
+        json.dumps(
+            {
+                "workload": asdict(workload),
+                "outcomes": [asdict(o) | {"passed": o.passed} for o in outcomes],
+                "hosts_seconds": speed,
+            },
+            indent=2,
+        )
     )
     notes = [
         f"- {o.scenario}: {note}"
@@ -280,7 +403,7 @@ def write_results(outcomes: list[Outcome], workload: Workload) -> Path:
     markdown.write_text(
         f"# make scale-demo\n\n{workload.stations} stations x {workload.hours} hours\n\n```\n{table(outcomes)}\n```\n\n"
         + "\n".join(notes)
-        + "\n"
+        + f"\n\nThe clean and marts steps on 1, 2 and 4 worker hosts (one thread each, {os.cpu_count()} cores on this machine):\n\n```\n{speed_table(speed)}\n```\n"
     )
     return markdown
 
@@ -297,6 +420,11 @@ def run_scale_demo(workload: Workload = FULL, keep: bool = False, say: Callable[
         outcomes = storage_scenarios(cluster, workload, say)
     finally:
         cluster.stop() if keep else cluster.purge()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=RESULTS) as scratch:
+        outcomes.append(host_cut_off(Path(scratch), workload, say=say))
+        speed = hosts_speed(Path(scratch), workload, say=say)
     say(table(outcomes))
-    say(f"written: {write_results(outcomes, workload).relative_to(PROJECT_ROOT)}")
+    say(speed_table(speed))
+    say(f"written: {write_results(outcomes, workload, speed).relative_to(PROJECT_ROOT)}")
     return outcomes

@@ -1,7 +1,9 @@
-"""Node loss on a real replicated store (pipelines.scaleout): Ceph with three storage daemons, two S3 gateways and
+"""Node loss for real (pipelines.scaleout): a replicated store, Ceph with three storage daemons, two S3 gateways and
 nginx in front, on loopback. The air-quality job runs while one storage daemon, then one gateway, is killed; the
 lake must hold exactly what a run on the whole cluster holds, every raw file must match its manifest while the
-daemon is down and after, and the cluster must heal to all placement groups active+clean.
+daemon is down and after, and the cluster must heal to all placement groups active+clean. Then the job's Dask
+workers run on two "hosts" (network namespaces) and one host's link is taken down mid-job: the output must be
+identical to the whole cluster's.
 
 The reduced form of `make scale-demo` (two stations, two weeks). Needs root and Debian's Ceph and nginx packages
 (`.ci/run` installs them); skipped without them unless CITYLAKE_REQUIRE_S3 is set, as in CI.
@@ -10,6 +12,8 @@ The reduced form of `make scale-demo` (two stations, two weeks). Needs root and 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -75,3 +79,16 @@ def test_gateway_lost_mid_publish(cluster, healthy_run, scenario) -> None:
     assert (outcome.rows, outcome.identical) == (scenarios.REDUCED.rows, True)
     assert outcome.notes[0] == "gateway.0 killed during the run"
     assert cluster.gateway_answers(0) and cluster.gateway_answers(1)
+
+
+def test_host_cut_off_mid_job(tmp_path, scenario) -> None:
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        if os.environ.get("CITYLAKE_REQUIRE_S3"):
+            pytest.fail("network namespaces need root and iproute2")
+        pytest.skip("network namespaces need root and iproute2")
+    outcome = scenarios.host_cut_off(tmp_path, scenarios.REDUCED, hosts=2)
+    scenario.record(outcome.passed, outcome.rows_lost, outcome.duplicates, outcome.run_seconds, "; ".join(outcome.notes))
+    scenario.assert_all_passed()
+    assert (outcome.rows, outcome.identical) == (scenarios.REDUCED.rows, True)
+    assert outcome.notes == ["host2 cut off during the run", "workers left: 1 of 2"]
+    assert subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.count("cl-") == 0
