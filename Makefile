@@ -2,6 +2,7 @@
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+SCHEDULERS ?= 1
 export CITYLAKE_DATA_DIR ?= $(abspath ../shared/data)
 
 .DEFAULT_GOAL := help
@@ -100,8 +101,8 @@ bi: setup ## BI: Superset with the City situation dashboard on :8088 and the Pos
 bi-down: ## stop exactly what `make bi` started
 	$(BIN)/citylake bi down
 
-up: setup ## start Airflow (api-server, scheduler, dag-processor, triggerer) and a Dask cluster locally; UI on :8080
-	$(BIN)/citylake up
+up: setup ## start Airflow (api-server, scheduler, dag-processor, triggerer) and a Dask cluster locally; UI on :8080 (SCHEDULERS=2: two schedulers on PostgreSQL)
+	$(BIN)/citylake up --schedulers $(SCHEDULERS)
 
 down: ## stop exactly what `make up` started
 	$(BIN)/citylake down

@@ -13,11 +13,9 @@ The goal (issue 20): under 30 s for a small file, most of it not scheduling. Nee
 from __future__ import annotations
 
 import datetime as dt
-import json
 import statistics
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from measure import Goal, Section  # benchmarks/measure.py
@@ -26,39 +24,17 @@ from pipelines.config import load_settings
 from pipelines.demo import first_lines
 from pipelines.lake.ledger import read_ledger
 from pipelines.lake.storage import Lake
-from pipelines.platform import PlatformConfig, down, up
+from pipelines.platform import AirflowApi, PlatformConfig, down, up
 
 DAG = "environment_air_beijing_clean"
 STATIONS = ("Gucheng", "Changping", "Dingling")
 HOURS = 24 * 7
 
 
-def _api(config: PlatformConfig, path: str, token: str | None = None, method: str = "GET", body: dict | None = None) -> dict:
-    request = urllib.request.Request(
-        f"{config.api_url}{path}",
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"{}")
-
-
 def _seconds(start: str | None, end: str | None) -> float:
     if not start or not end:
         return 0.0
     return (dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)).total_seconds()
-
-
-def _wait_for_run(config: PlatformConfig, token: str, run_id: str, timeout: float = 600) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = _api(config, f"/api/v2/dags/{DAG}/dagRuns/{run_id}", token)
-        if run["state"] in ("success", "failed"):
-            return run
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{DAG} run {run_id} did not finish in {timeout:.0f} s: {run['state']}")
-        time.sleep(0.25)
 
 
 def collect(quick: bool) -> list[Section]:
@@ -86,9 +62,8 @@ def collect(quick: bool) -> list[Section]:
         up(settings, config)
         section.notes.append(f"Starting the platform took {time.perf_counter() - started_at:.0f} s (once).")
         try:
-            password = json.loads(config.password_file.read_text())["admin"]
-            token = _api(config, "/auth/token", method="POST", body={"username": "admin", "password": password})["access_token"]
-            _api(config, f"/api/v2/dags/{DAG}", token, "PATCH", {"is_paused": False})
+            api = AirflowApi(config)
+            api.unpause(DAG)
             for station in STATIONS:
                 path = next(p for p in source if f"_{station}_" in p.name)
                 content = first_lines(path, HOURS)
@@ -96,15 +71,15 @@ def collect(quick: bool) -> list[Section]:
                 landed = time.perf_counter()
                 lake.write_bytes(f"{lake.layout.landing_dir('air_beijing')}/{path.name}", content)
                 run_id = f"bench_{station}_{int(time.time())}"
-                _api(config, f"/api/v2/dags/{DAG}/dagRuns", token, "POST", {"dag_run_id": run_id, "logical_date": None})
-                run = _wait_for_run(config, token, run_id)
+                api.trigger(DAG, run_id)
+                run = api.wait_for_run(DAG, run_id)
                 total = time.perf_counter() - landed
                 if run["state"] != "success":
                     raise RuntimeError(f"{DAG} run {run_id} ended {run['state']}")
                 ledger = read_ledger(lake, "air_quality_hourly")
                 if path.name not in set(ledger["source_file"]):
                     raise RuntimeError(f"the run succeeded but the ledger does not list {path.name}")
-                tasks = _api(config, f"/api/v2/dags/{DAG}/dagRuns/{run_id}/taskInstances", token)["task_instances"]
+                tasks = api.task_instances(DAG, run_id)
                 executing = sum(_seconds(t.get("start_date"), t.get("end_date")) for t in tasks)
                 totals.append(total)
                 section.rows.append([station, total, executing, total - executing, f"{(total - executing) / total:.0%}"])

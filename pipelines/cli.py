@@ -202,7 +202,12 @@ def _up(args: argparse.Namespace) -> int:
     from pipelines.platform import PlatformConfig, PlatformError, describe, up
 
     config = PlatformConfig(
-        api_port=args.api_port, dask_port=args.dask_port, workers=args.workers, worker_memory=args.worker_memory
+        api_port=args.api_port,
+        dask_port=args.dask_port,
+        workers=args.workers,
+        worker_memory=args.worker_memory,
+        schedulers=args.schedulers,
+        postgres_port=args.postgres_port if args.schedulers > 1 else None,
     )
     print(f"starting a Dask scheduler, {config.workers} workers and Airflow's four services (about a minute)...", flush=True)
     try:
@@ -223,11 +228,11 @@ def _down(args: argparse.Namespace) -> int:
 
 
 def _scale_demo(args: argparse.Namespace) -> int:
-    from pipelines.scaleout import scenarios
+    from pipelines.scaleout import demo, scenarios
     from pipelines.scaleout.storage_cluster import StorageClusterError
 
     try:
-        outcomes = scenarios.run_scale_demo(scenarios.REDUCED if args.reduced else scenarios.FULL, keep=args.keep)
+        outcomes = demo.run_scale_demo(scenarios.REDUCED if args.reduced else scenarios.FULL, keep=args.keep)
     except StorageClusterError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -314,6 +319,10 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--worker-memory", default="4GiB", help="memory limit of each Dask worker (default 4GiB)")
     u.add_argument("--api-port", type=int, default=8080, help="port of the Airflow UI and API (default 8080)")
     u.add_argument("--dask-port", type=int, default=8786, help="port of the Dask scheduler (default 8786)")
+    u.add_argument(
+        "--schedulers", type=int, default=1, help="Airflow schedulers (default 1); 2 or more run Airflow's metadata on PostgreSQL"
+    )
+    u.add_argument("--postgres-port", type=int, default=5434, help="port of that PostgreSQL (default 5434)")
     u.set_defaults(run=_up)
     sub.add_parser("down", help="stop exactly the processes `up` started").set_defaults(run=_down)
     sc = sub.add_parser(

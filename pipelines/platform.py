@@ -13,12 +13,14 @@ import json
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.compute import scheduler_workers, worker_nanny_environment
 from pipelines.config import PROJECT_ROOT, Settings, local_pseudonym_key, local_secret
+from pipelines.metadata_db import LocalPostgres
 from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
 from pipelines.orchestration.connections import DASK_CONN_ID, LAKE_CONN_ID, PSEUDONYM_CONN_ID
 from pipelines.orchestration.task_policy import DASK_POOL, DASK_POOL_DESCRIPTION
@@ -56,10 +58,20 @@ class PlatformConfig:
     dask_port: int = 8786
     workers: int = 2
     worker_memory: str = "4GiB"
-    log_server_ports: tuple[int, int] = (8793, 8794)  # the scheduler's and the triggerer's
+    log_server_ports: tuple[int, int] = (8793, 8794)  # the first scheduler's and the triggerer's
+    schedulers: int = 1  # more than one needs metadata on PostgreSQL (Airflow's HA schedulers)
+    postgres_port: int | None = None  # Airflow's metadata on a local PostgreSQL on this port; None: SQLite
+
+    def __post_init__(self) -> None:
+        if self.schedulers > 1 and self.postgres_port is None:
+            raise PlatformError(
+                "two or more Airflow schedulers need the metadata on PostgreSQL (--postgres-port); SQLite allows one"
+            )
 
     @classmethod
-    def on_free_ports(cls, home: Path, workers: int = 2, worker_memory: str = "2GiB") -> PlatformConfig:
+    def on_free_ports(
+        cls, home: Path, workers: int = 2, worker_memory: str = "2GiB", schedulers: int = 1, postgres: bool = False
+    ) -> PlatformConfig:
         """A platform beside the usual one (a test's, a benchmark's): its own home and ports the OS says are free."""
         return cls(
             home=home,
@@ -68,7 +80,16 @@ class PlatformConfig:
             workers=workers,
             worker_memory=worker_memory,
             log_server_ports=(free_port(), free_port()),
+            schedulers=schedulers,
+            postgres_port=free_port() if postgres else None,
         )
+
+    @property
+    def postgres(self) -> LocalPostgres | None:
+        return None if self.postgres_port is None else LocalPostgres(self.home, self.postgres_port)
+
+    def scheduler_names(self) -> list[str]:
+        return ["airflow-scheduler", *(f"airflow-scheduler-{i + 1}" for i in range(1, self.schedulers))]
 
     @property
     def airflow_home(self) -> Path:
@@ -137,7 +158,30 @@ def platform_environment(config: PlatformConfig, settings: Settings, jwt_secret:
             **worker_nanny_environment(),
         }
     )
+    if config.postgres is not None:
+        env.update(config.postgres.airflow_environment())
+    if config.schedulers > 1:
+        env.update(HA_SCHEDULER_SETTINGS)
     return env
+
+
+# With several schedulers, one that dies must be noticed in seconds, not Airflow's default minutes: its heartbeat is
+# late after 15 s, its orphaned tasks are adopted within 15 s, and a task whose process died with it fails (and is
+# retried) after 60 s without a heartbeat.
+HA_SCHEDULER_SETTINGS = {
+    "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_THRESHOLD": "15",
+    "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL": "15",
+    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
+    "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
+}
+
+
+def service_environment(config: PlatformConfig, name: str) -> dict[str, str]:
+    """What one service sets apart from the others: each further scheduler its own log-server port."""
+    names = config.scheduler_names()
+    if name in names[1:]:
+        return {"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(config.log_server_ports[0] + 100 * names.index(name))}
+    return {}
 
 
 def service_commands(config: PlatformConfig) -> dict[str, list[str]]:
@@ -160,7 +204,10 @@ def service_commands(config: PlatformConfig) -> dict[str, list[str]]:
             str(config.home / "dask"),
         ]
     for service in AIRFLOW_SERVICES:
-        commands[f"airflow-{service}"] = [airflow_executable(), service]
+        if service == "scheduler":
+            commands.update({name: [airflow_executable(), "scheduler"] for name in config.scheduler_names()})
+        else:
+            commands[f"airflow-{service}"] = [airflow_executable(), service]
     return commands
 
 
@@ -195,15 +242,19 @@ def up(settings: Settings, config: PlatformConfig = PlatformConfig(), timeout: f
     config.airflow_home.mkdir(parents=True, exist_ok=True)
     config.password_file.write_text(json.dumps({"admin": admin_password}))
     env = platform_environment(config, settings, jwt_secret, local_pseudonym_key(settings))
-    for step in (["db", "migrate"], ["pools", "set", DASK_POOL, str(config.workers), DASK_POOL_DESCRIPTION]):
-        done = subprocess.run([airflow_executable(), *step], env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise PlatformError(f"`airflow {' '.join(step[:2])}` failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
-
     started: list[Started] = []
     try:
+        if config.postgres is not None:
+            config.postgres.initialise()
+            started.append(start_process("postgres", config.postgres.server_command(), env, logs, cwd=config.home))
+            record_started(config.state_file, started)
+            wait_until("PostgreSQL", config.postgres.ready, 60, started)
+        for step in (["db", "migrate"], ["pools", "set", DASK_POOL, str(config.workers), DASK_POOL_DESCRIPTION]):
+            done = subprocess.run([airflow_executable(), *step], env=env, capture_output=True, text=True)
+            if done.returncode != 0:
+                raise PlatformError(f"`airflow {' '.join(step[:2])}` failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
         for name, command in service_commands(config).items():
-            started.append(start_process(name, command, env, logs, cwd=config.home))
+            started.append(start_process(name, command, {**env, **service_environment(config, name)}, logs, cwd=config.home))
             record_started(config.state_file, started)
             if name == "dask-scheduler":
                 wait_until("the Dask scheduler", lambda: _dask_workers(config.dask_address) >= 0, 60, started)
@@ -237,7 +288,56 @@ def describe(config: PlatformConfig, started: list[Started]) -> str:
         f"  Airflow UI     {config.api_url}   user admin, password {password}",
         f"  Lake page      {config.api_url}/citylake/lake   (Browse > Lake in the UI)",
         f"  Dask scheduler {config.dask_address} with {config.workers} workers; the DAGs' heavy work runs there",
+        f"  Airflow        {config.schedulers} scheduler(s), metadata on "
+        + (
+            "SQLite"
+            if config.postgres is None
+            else f"PostgreSQL at 127.0.0.1:{config.postgres_port} (data in {config.postgres.data_dir})"
+        ),
         f"  Logs           {config.home / 'logs'}",
         "  Stop with      make down",
     ]
     return "\n".join(lines)
+
+
+class AirflowApi:
+    """The platform's Airflow REST API as its admin user: log in, unpause, trigger, read and wait for runs."""
+
+    def __init__(self, config: PlatformConfig) -> None:
+        self.config = config
+        password = json.loads(config.password_file.read_text())["admin"]
+        self.token = self.call("/auth/token", "POST", {"username": "admin", "password": password})["access_token"]
+
+    def call(self, path: str, method: str = "GET", body: dict | None = None) -> dict:
+        token = getattr(self, "token", None)
+        request = urllib.request.Request(
+            f"{self.config.api_url}{path}",
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return dict(json.loads(response.read() or b"{}"))
+
+    def unpause(self, dag_id: str) -> None:
+        self.call(f"/api/v2/dags/{dag_id}", "PATCH", {"is_paused": False})
+
+    def trigger(self, dag_id: str, run_id: str) -> None:
+        self.call(f"/api/v2/dags/{dag_id}/dagRuns", "POST", {"dag_run_id": run_id, "logical_date": None})
+
+    def run(self, dag_id: str, run_id: str) -> dict:
+        return self.call(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
+        return list(self.call(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"])
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 600) -> dict:
+        """The run once it has succeeded or failed; TimeoutError naming its state after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            run = self.run(dag_id, run_id)
+            if run["state"] in ("success", "failed"):
+                return run
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{dag_id} run {run_id} did not finish in {timeout:.0f} s: {run['state']}")
+            time.sleep(1)

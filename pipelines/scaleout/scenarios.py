@@ -25,21 +25,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
-import json
-import os
-import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import distributed
 import pandas as pd
 
 from pipelines.compute import dask_client
-from pipelines.config import PROJECT_ROOT, Settings, load_settings
+from pipelines.config import Settings, load_settings
 from pipelines.demo import air_files, first_lines
 from pipelines.domains.environment import pipeline
 from pipelines.lake import delta
@@ -47,11 +44,10 @@ from pipelines.lake.ingest import audit_raw_files
 from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 from pipelines.scaleout.hosts import HostNetwork
+from pipelines.scaleout.outcome import CLEAN, KEY, Outcome
 from pipelines.scaleout.storage_cluster import StorageCluster
 
 ARRIVED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-CLEAN = "air_quality_hourly"
-KEY = ["station", "ts_utc"]
 
 
 @dataclass(frozen=True)
@@ -68,61 +64,6 @@ class Workload:
 
 REDUCED = Workload(stations=2, hours=24 * 14)
 FULL = Workload(stations=6, hours=24 * 365)
-
-
-@dataclass
-class Outcome:
-    """One scenario's figures: what was taken away, what the lake holds after, and how long the repair took."""
-
-    scenario: str
-    outage: str
-    rows: int
-    rows_lost: int
-    duplicates: int
-    identical: bool
-    recovery_seconds: float | None
-    run_seconds: float
-    baseline_seconds: float
-    first_error: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @classmethod
-    def compared(
-        cls,
-        scenario: str,
-        outage: str,
-        expected: pd.DataFrame,
-        found: pd.DataFrame,
-        recovery_seconds: float | None,
-        run_seconds: float,
-        baseline_seconds: float,
-        first_error: str | None,
-        notes: list[str],
-    ) -> Outcome:
-        """The outcome of a run whose clean table `found` is compared with the whole cluster's, `expected`."""
-        lost, duplicates, identical = compare(expected, found)
-        return cls(
-            scenario,
-            outage,
-            len(found),
-            lost,
-            duplicates,
-            identical,
-            recovery_seconds,
-            run_seconds,
-            baseline_seconds,
-            first_error,
-            notes,
-        )
-
-    @property
-    def passed(self) -> bool:
-        return (
-            self.rows_lost == 0
-            and self.duplicates == 0
-            and self.identical
-            and not any(n.startswith("PROBLEM") for n in self.notes)
-        )
 
 
 def job_settings(cluster: StorageCluster, bucket: str, dask_workers: int = 2) -> Settings:
@@ -165,16 +106,6 @@ def clean_table(settings: Settings) -> pd.DataFrame:
     lake = Lake(settings)
     frame = delta.read_table(lake, lake.layout.table(Zone.CLEAN, CLEAN))
     return frame.sort_values(KEY).reset_index(drop=True)
-
-
-def compare(baseline: pd.DataFrame, found: pd.DataFrame) -> tuple[int, int, bool]:
-    """(rows of the baseline missing, duplicate rows, whether the tables are identical), on the clean table's key."""
-    keys = found[KEY].drop_duplicates()
-    missing = len(baseline[KEY].merge(keys, on=KEY, how="left", indicator=True).query("_merge == 'left_only'"))
-    duplicates = len(found) - len(keys)
-    columns = [c for c in baseline.columns if c not in ("_run_id", "_ingested_at", "_source_file")]
-    identical = len(found) == len(baseline) and baseline[columns].equals(found[columns])
-    return missing, duplicates, identical
 
 
 def _run_with_one_retry(settings: Settings, run_id: str, when_cleaning: Callable[[], None]) -> tuple[float, str | None]:
@@ -350,17 +281,6 @@ def hosts_speed(
     return seconds
 
 
-def table(outcomes: list[Outcome]) -> str:
-    header = f"{'scenario':<30} {'outage':<20} {'rows':>8} {'rows lost':>10} {'duplicates':>11} {'identical':>10} {'recovery s':>11} {'run s':>7} {'healthy run s':>14}"
-    lines = [header, "-" * len(header)]
-    for o in outcomes:
-        recovery = "-" if o.recovery_seconds is None else f"{o.recovery_seconds:.1f}"
-        lines.append(
-            f"{o.scenario:<30} {o.outage:<20} {o.rows:>8} {o.rows_lost:>10} {o.duplicates:>11} {'yes' if o.identical else 'NO':>10} {recovery:>11} {o.run_seconds:>7.1f} {o.baseline_seconds:>14.1f}"
-        )
-    return "\n".join(lines)
-
-
 def storage_scenarios(cluster: StorageCluster, workload: Workload, say=print) -> list[Outcome]:
     """Both storage scenarios on a started cluster, after one baseline run."""
     say(f"baseline: the job on the whole cluster ({workload.stations} stations x {workload.hours} hours)")
@@ -369,62 +289,3 @@ def storage_scenarios(cluster: StorageCluster, workload: Workload, say=print) ->
         storage_daemon_lost(cluster, workload, expected, seconds, say),
         gateway_lost(cluster, workload, expected, seconds, say),
     ]
-
-
-RESULTS = PROJECT_ROOT / "var" / "scale"
-
-
-def speed_table(seconds: dict[int, float]) -> str:
-    one = seconds[min(seconds)]
-    lines = [f"{'worker hosts':>12} {'seconds':>8} {'speed-up':>9}"]
-    lines += [f"{hosts:>12} {s:>8.1f} {one / s:>9.2f}" for hosts, s in sorted(seconds.items())]
-    return "\n".join(lines)
-
-
-def write_results(outcomes: list[Outcome], workload: Workload, speed: dict[int, float]) -> Path:
-    """var/scale/results.json (every figure and note) and results.md (the tables and the notes); the Markdown path."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "results.json").write_text(
-        json.dumps(
-            {
-                "workload": asdict(workload),
-                "outcomes": [asdict(o) | {"passed": o.passed} for o in outcomes],
-                "hosts_seconds": speed,
-            },
-            indent=2,
-        )
-    )
-    notes = [
-        f"- {o.scenario}: {note}"
-        for o in outcomes
-        for note in ([*o.notes, f"first attempt failed: {o.first_error}"] if o.first_error else o.notes)
-    ]
-    markdown = RESULTS / "results.md"
-    markdown.write_text(
-        f"# make scale-demo\n\n{workload.stations} stations x {workload.hours} hours\n\n```\n{table(outcomes)}\n```\n\n"
-        + "\n".join(notes)
-        + f"\n\nThe clean and marts steps on 1, 2 and 4 worker hosts (one thread each, {os.cpu_count()} cores on this machine):\n\n```\n{speed_table(speed)}\n```\n"
-    )
-    return markdown
-
-
-def run_scale_demo(workload: Workload = FULL, keep: bool = False, say: Callable[[str], None] = print) -> list[Outcome]:
-    """Start the storage cluster (bootstrapped on first use under var/scale/ceph), run every scenario, print the
-    table, write var/scale/results.{json,md}, and stop the cluster (delete it too unless `keep`)."""
-    cluster = StorageCluster()
-    say(
-        f"starting the storage cluster: 1 monitor, 1 manager, {cluster.config.osds} OSDs, {cluster.config.gateways} gateways, nginx (about 30 s)"
-    )
-    cluster.start()
-    try:
-        outcomes = storage_scenarios(cluster, workload, say)
-    finally:
-        cluster.stop() if keep else cluster.purge()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=RESULTS) as scratch:
-        outcomes.append(host_cut_off(Path(scratch), workload, say=say))
-        speed = hosts_speed(Path(scratch), workload, say=say)
-    say(table(outcomes))
-    say(speed_table(speed))
-    say(f"written: {write_results(outcomes, workload, speed).relative_to(PROJECT_ROOT)}")
-    return outcomes

@@ -3,7 +3,8 @@ nginx in front, on loopback. The air-quality job runs while one storage daemon, 
 lake must hold exactly what a run on the whole cluster holds, every raw file must match its manifest while the
 daemon is down and after, and the cluster must heal to all placement groups active+clean. Then the job's Dask
 workers run on two "hosts" (network namespaces) and one host's link is taken down mid-job: the output must be
-identical to the whole cluster's.
+identical to the whole cluster's. Last, Airflow runs two schedulers on PostgreSQL and the one running a task of the
+clean DAG is killed: the other finishes the run.
 
 The reduced form of `make scale-demo` (two stations, two weeks). Needs root and Debian's Ceph and nginx packages
 (`.ci/run` installs them); skipped without them unless CITYLAKE_REQUIRE_S3 is set, as in CI.
@@ -18,8 +19,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from pipelines.metadata_db import MetadataDbError, postgres_binary
 from pipelines.platform import free_port
-from pipelines.scaleout import scenarios
+from pipelines.scaleout import scenarios, scheduler_loss
 from pipelines.scaleout.storage_cluster import StorageCluster, StorageClusterConfig, missing_commands
 
 pytestmark = [pytest.mark.slow, pytest.mark.s3]
@@ -92,3 +94,23 @@ def test_host_cut_off_mid_job(tmp_path, scenario) -> None:
     assert (outcome.rows, outcome.identical) == (scenarios.REDUCED.rows, True)
     assert outcome.notes == ["host2 cut off during the run", "workers left: 1 of 2"]
     assert subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.count("cl-") == 0
+
+
+def test_scheduler_lost_mid_run(tmp_path, scenario) -> None:
+    try:
+        postgres_binary("postgres")
+    except MetadataDbError as exc:
+        if os.environ.get("CITYLAKE_REQUIRE_S3"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    outcome = scheduler_loss.scheduler_lost(tmp_path, hours=24 * 7)
+    scenario.record(outcome.passed, outcome.rows_lost, outcome.duplicates, outcome.run_seconds, "; ".join(outcome.notes))
+    scenario.assert_all_passed()
+    assert (outcome.rows, outcome.identical) == (2 * 24 * 7, True)
+    assert outcome.notes[0].startswith("the healthy run ended success in ")
+    assert outcome.notes[1] in (
+        "airflow-scheduler killed while its executor ran a task",
+        "airflow-scheduler-2 killed while its executor ran a task",
+    )
+    assert outcome.notes[2].startswith("the run ended success; tries per task: {")
+    assert outcome.notes[3] == "the ledger accounts for 168 of the 168 rows landed"

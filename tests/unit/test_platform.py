@@ -7,8 +7,19 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from pipelines.config import load_settings
-from pipelines.platform import PlatformConfig, connection_uris, down, platform_environment, service_commands
+from pipelines.platform import (
+    HA_SCHEDULER_SETTINGS,
+    PlatformConfig,
+    PlatformError,
+    connection_uris,
+    down,
+    platform_environment,
+    service_commands,
+    service_environment,
+)
 from pipelines.processes import Started, alive, read_started
 
 
@@ -121,3 +132,25 @@ def test_a_side_platform_gets_its_own_home_and_free_ports(tmp_path: Path) -> Non
     ports = {config.api_port, config.dask_port, *config.log_server_ports}
     assert all(1024 < p < 65536 for p in ports) and not ports & {8080, 8786, 8793, 8794}  # the OS's ephemeral range
     assert (config.home, config.workers, config.worker_memory) == (tmp_path, 3, "2GiB")
+
+
+def test_two_schedulers_share_metadata_on_postgres_and_each_serves_its_own_logs(tmp_path: Path) -> None:
+    config = PlatformConfig(home=tmp_path, schedulers=2, postgres_port=15434, log_server_ports=(18793, 18794))
+    commands = service_commands(config)
+    assert [name for name in commands if "scheduler" in name] == ["dask-scheduler", "airflow-scheduler", "airflow-scheduler-2"]
+    assert commands["airflow-scheduler-2"][1:] == ["scheduler"]
+    assert service_environment(config, "airflow-scheduler") == {}
+    assert service_environment(config, "airflow-scheduler-2") == {"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": "18893"}
+    env = platform_environment(config, load_settings(lake_uri=str(tmp_path / "lake")), "j" * 128, "pk")
+    password = (tmp_path / "secrets" / "postgres_password").read_text()
+    url = f"postgresql+psycopg://airflow:{password}@127.0.0.1:15434/airflow"
+    assert (env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC"]) == (url, url)
+    assert {k: env[k] for k in HA_SCHEDULER_SETTINGS} == HA_SCHEDULER_SETTINGS
+    assert oct((tmp_path / "secrets" / "postgres_password").stat().st_mode & 0o777) == "0o600"
+
+
+def test_one_scheduler_stays_on_sqlite_and_two_without_postgres_are_refused(tmp_path: Path) -> None:
+    env = platform_environment(PlatformConfig(home=tmp_path), load_settings(lake_uri=str(tmp_path / "lake")), "j" * 128, "pk")
+    assert "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in env and "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL" not in env
+    with pytest.raises(PlatformError, match="two or more Airflow schedulers need the metadata on PostgreSQL"):
+        PlatformConfig(home=tmp_path, schedulers=2)
