@@ -76,11 +76,11 @@ def compare(baseline: pd.DataFrame, found: pd.DataFrame) -> tuple[int, int, bool
 
 
 def table(outcomes: list[Outcome]) -> str:
-    header = f"{'scenario':<30} {'outage':<20} {'rows':>8} {'rows lost':>10} {'duplicates':>11} {'identical':>10} {'recovery s':>11} {'run s':>7} {'healthy run s':>14}"
+    header = f"{'scenario':<30} {'outage':<26} {'rows':>8} {'rows lost':>10} {'duplicates':>11} {'identical':>10} {'recovery s':>11} {'run s':>7} {'healthy run s':>14}"
     lines = [header, "-" * len(header)]
     for o in outcomes:
         recovery = "-" if o.recovery_seconds is None else f"{o.recovery_seconds:.1f}"
         lines.append(
-            f"{o.scenario:<30} {o.outage:<20} {o.rows:>8} {o.rows_lost:>10} {o.duplicates:>11} {'yes' if o.identical else 'NO':>10} {recovery:>11} {o.run_seconds:>7.1f} {o.baseline_seconds:>14.1f}"
+            f"{o.scenario:<30} {o.outage:<26} {o.rows:>8} {o.rows_lost:>10} {o.duplicates:>11} {'yes' if o.identical else 'NO':>10} {recovery:>11} {o.run_seconds:>7.1f} {o.baseline_seconds:>14.1f}"
         )
     return "\n".join(lines)

@@ -20,7 +20,7 @@ import pytest
 from pipelines.config import load_settings
 from pipelines.lake.ledger import read_ledger
 from pipelines.lake.storage import Lake
-from pipelines.platform import PlatformConfig, down, up
+from pipelines.platform import AirflowApi, PlatformConfig, down, up
 from pipelines.processes import alive
 from tests.conftest import DATA_DIR, beijing_slice
 from tests.dags.test_dag_integrity import EXPECTED
@@ -66,17 +66,6 @@ def screenshot(page, name: str, *must_show: str) -> Path:
     return browser_screenshot(page, SHOTS, name, *must_show)
 
 
-def api(config: PlatformConfig, path: str, token: str | None = None, method: str = "GET", body: dict | None = None) -> dict:
-    request = urllib.request.Request(
-        f"{config.api_url}{path}",
-        method=method,
-        data=json.dumps(body).encode() if body else None,
-        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
-    )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return json.load(answer)
-
-
 def admin_password(config: PlatformConfig) -> str:
     return json.loads(config.password_file.read_text())["admin"]
 
@@ -98,10 +87,8 @@ def test_log_in_and_see_every_dag_without_an_import_error(platform, page) -> Non
 
 def test_trigger_the_air_quality_dag_and_watch_it_succeed(platform, page) -> None:
     config, lake = platform
-    token = api(config, "/auth/token", method="POST", body={"username": "admin", "password": admin_password(config)})[
-        "access_token"
-    ]
-    api(config, "/api/v2/dags/environment_aqi_marts", token, "PATCH", {"is_paused": False})  # let the marts follow the asset
+    client = AirflowApi(config)
+    client.unpause("environment_aqi_marts")  # let the marts follow the asset
     page.goto(f"/dags/{CLEAN_DAG}")
     page.get_by_role("button", name="Trigger Dag").first.click()
     dialog = page.get_by_role("dialog")
@@ -111,7 +98,7 @@ def test_trigger_the_air_quality_dag_and_watch_it_succeed(platform, page) -> Non
 
     deadline = time.monotonic() + 600
     while True:
-        runs = api(config, f"/api/v2/dags/{CLEAN_DAG}/dagRuns?run_type=manual", token)["dag_runs"]
+        runs = client.call(f"/api/v2/dags/{CLEAN_DAG}/dagRuns?run_type=manual")["dag_runs"]
         if runs and runs[0]["state"] in ("success", "failed"):
             break
         assert time.monotonic() < deadline, f"the triggered run did not finish: {runs}"
@@ -127,10 +114,7 @@ def test_trigger_the_air_quality_dag_and_watch_it_succeed(platform, page) -> Non
 
 def test_the_asset_graph_links_the_clean_dag_to_the_marts(platform, page) -> None:
     config, _ = platform
-    token = api(config, "/auth/token", method="POST", body={"username": "admin", "password": admin_password(config)})[
-        "access_token"
-    ]
-    asset = api(config, "/api/v2/assets?name_pattern=air_quality_hourly", token)["assets"][0]
+    asset = AirflowApi(config).call("/api/v2/assets?name_pattern=air_quality_hourly")["assets"][0]
     page.goto(f"/assets/{asset['id']}")
     for node in (f"dag:{CLEAN_DAG}", "dag:environment_aqi_marts", f"asset:{asset['id']}"):
         page.locator(f".react-flow__node[data-id='{node}']").wait_for(timeout=60_000)
@@ -152,7 +136,7 @@ def test_the_lake_page_shows_the_published_tables(platform, page) -> None:
 
 def test_the_lake_page_needs_a_login(platform) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
-        api(platform[0], "/citylake/lake.json")
+        urllib.request.urlopen(f"{platform[0].api_url}/citylake/lake.json", timeout=30)
     assert refused.value.code == 401
 
 
