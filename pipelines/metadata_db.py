@@ -123,6 +123,10 @@ class LocalPostgres:
         except psycopg.OperationalError:
             return False
 
+    def remove(self) -> None:
+        """Delete the cluster's data (a scenario's throwaway platform; the server must be stopped)."""
+        shutil.rmtree(self.data_dir.parent if _as_root() else self.data_dir, ignore_errors=True)
+
     def airflow_environment(self) -> dict[str, str]:
         """Airflow's database settings for this server (the async URL too: Airflow 3 would otherwise want asyncpg)."""
         return {"AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.url(), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC": self.url()}

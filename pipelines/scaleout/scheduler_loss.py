@@ -100,6 +100,8 @@ def scheduler_lost(home: Path, hours: int = 24 * 7, say: Callable[[str], None] =
         notes.append(f"the run ended {run['state']}; tries per task: {tries}")
     finally:
         down(config)
+        if config.postgres is not None:
+            config.postgres.remove()
     clean = delta.read_table(lake, lake.layout.table(Zone.CLEAN, CLEAN))
     ledger = read_ledger(lake, CLEAN)
     entry = ledger[ledger["source_file"] == path.name]

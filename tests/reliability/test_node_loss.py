@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipelines.metadata_db import MetadataDbError, postgres_binary
+from pipelines.metadata_db import LocalPostgres, MetadataDbError, postgres_binary
 from pipelines.platform import free_port
 from pipelines.scaleout import scenarios, scheduler_loss
 from pipelines.scaleout.storage_cluster import StorageCluster, StorageClusterConfig, missing_commands
@@ -114,3 +114,4 @@ def test_scheduler_lost_mid_run(tmp_path, scenario) -> None:
     )
     assert outcome.notes[2].startswith("the run ended success; tries per task: {")
     assert outcome.notes[3] == "the ledger accounts for 168 of the 168 rows landed"
+    assert not LocalPostgres(tmp_path / "platform", 0).data_dir.exists()  # the throwaway metadata is gone
