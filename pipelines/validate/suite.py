@@ -102,6 +102,14 @@ class RowRule:
         return f"{column}={value!r} fails {kind}"
 
 
+KNOWN_COLUMN_KWARGS = frozenset({"column", "column_A", "column_B", "column_list"})
+
+
+def _unread_column_kwargs(kwargs: dict[str, Any]) -> set[str]:
+    """Keywords that look like they name columns but are not among those `RowRule.columns` reads."""
+    return {k for k in kwargs if "column" in k.lower() and k not in KNOWN_COLUMN_KWARGS}
+
+
 @dataclass(frozen=True)
 class Suite:
     """A suite as stored: its GX JSON, its row rules, its table checks, and its publishing threshold."""
@@ -131,9 +139,10 @@ class Suite:
         return rules
 
     def rule_columns(self, frame: pd.DataFrame) -> list[str]:
-        """The frame's columns GX must see: those the row rules read, or all when a rule has a row_condition."""
+        """The frame's columns GX must see: those the row rules read; all of them when a rule has a row_condition or
+        names columns under a keyword other than column, column_A/column_B and column_list (never too few)."""
         rules = self.row_rules
-        if any("row_condition" in r.kwargs for r in rules):  # a condition may read any column
+        if any("row_condition" in r.kwargs or not r.columns or _unread_column_kwargs(r.kwargs) for r in rules):
             return list(frame.columns)
         read = {c for r in rules for c in r.columns}
         return [c for c in frame.columns if c in read]

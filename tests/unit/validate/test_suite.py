@@ -192,3 +192,23 @@ def test_gate_passes_at_the_threshold_and_stops_beyond_it() -> None:
         "  B (B.csv): 6 of 100 rows quarantined (6.0% > threshold 5.0% of suite air_quality_hourly): TYPE_MISMATCH=6\n"
         "  C (C.csv): ledger does not balance: rows_in=10 but clean=9 + quarantined=0 + deduplicated=0"
     )
+
+
+def test_gx_sees_only_the_columns_the_rules_read_and_every_column_when_unsure(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"a": [1], "b": [2], "c": [3], "d": [4]})
+
+    def columns(*expectations: dict) -> list[str]:
+        name = f"s{len(list(tmp_path.iterdir()))}"  # a new name each time: suites are loaded once per name
+        write_suite(tmp_path, name, {"name": name, "meta": {"max_quarantine_ratio": 0.1}, "expectations": list(expectations)})
+        return load_suite(name, tmp_path).rule_columns(frame)
+
+    def rule(kind: str, **kwargs) -> dict:
+        return {"type": kind, "kwargs": kwargs, "meta": {"reason_code": "R"}}
+
+    assert columns(rule("expect_column_values_to_not_be_null", column="b")) == ["b"]
+    pair = rule("expect_column_pair_values_a_to_be_greater_than_b", column_A="d", column_B="a")
+    assert columns(pair, rule("expect_column_values_to_not_be_null", column="b")) == ["a", "b", "d"]
+    conditioned = rule("expect_column_values_to_not_be_null", column="b", row_condition="c>0", condition_parser="pandas")
+    assert columns(conditioned) == ["a", "b", "c", "d"]
+    # a keyword that names columns but is not one RowRule.columns reads: GX gets every column rather than too few
+    assert columns(rule("expect_column_values_to_not_be_null", column="b", other_columns=["c"])) == ["a", "b", "c", "d"]
