@@ -74,10 +74,10 @@ def run_engine(engine: str, baskets_path: Path, min_support: float, out: Path) -
         import dask
         from distributed import Client, LocalCluster
 
-        from pipelines.compute import worker_nanny_config
+        from pipelines.compute import cluster_config
         from pipelines.domains.public_safety.itemsets import mine_on_cluster
 
-        dask.config.set(worker_nanny_config())
+        dask.config.set(cluster_config())
 
         with (
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,

@@ -182,9 +182,9 @@ def run_citylake(paths: list[Path], out: Path, workers: int = 2, repeats: int = 
     import dask
     from distributed import Client, LocalCluster
 
-    from pipelines.compute import worker_nanny_config
+    from pipelines.compute import cluster_config
 
-    dask.config.set(worker_nanny_config())
+    dask.config.set(cluster_config())
     started = time.perf_counter()
     with (
         LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,

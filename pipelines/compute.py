@@ -24,15 +24,25 @@ R = TypeVar("R")
 # process on this machine (benchmarks/README.md). CityLake's workers keep glibc's defaults, as every other process.
 WORKER_NANNY_ENVIRON: dict[str, str | None] = {"MALLOC_TRIM_THRESHOLD_": None}
 
+# How long the scheduler waits for a heartbeat from a worker that went silent (its host cut off or powered down)
+# before it gives the worker's tasks to the others. Dask's default is 5 minutes, during which a job waits on a
+# host that is gone; 60 s stays well above a heartbeat held up by a busy worker (make scale-demo: pipelines/scaleout).
+WORKER_TTL = "60s"
 
-def worker_nanny_config() -> dict[str, object]:
-    """The Dask settings of CityLake's workers, for dask.config.set."""
-    return {f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in WORKER_NANNY_ENVIRON.items()}
+
+def cluster_config(worker_ttl: str = WORKER_TTL) -> dict[str, object]:
+    """The Dask settings of CityLake's schedulers and workers, for dask.config.set (a LocalCluster's)."""
+    nanny = {f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in WORKER_NANNY_ENVIRON.items()}
+    return {**nanny, "distributed.scheduler.worker-ttl": worker_ttl}
 
 
-def worker_nanny_environment() -> dict[str, str]:
-    """The same settings as environment for `dask worker` processes (read by dask.config at their start)."""
-    return {"DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": repr(WORKER_NANNY_ENVIRON)}
+def cluster_environment(worker_ttl: str = WORKER_TTL) -> dict[str, str]:
+    """The same settings as environment for `dask scheduler` and `dask worker` processes (read by dask.config at
+    their start): `make up`, the worker hosts of make scale-demo and infra/docker-compose.yml set these."""
+    return {
+        "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": repr(WORKER_NANNY_ENVIRON),
+        "DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL": worker_ttl,
+    }
 
 
 def scheduler_workers(address: str, timeout: float) -> int:
@@ -64,7 +74,7 @@ def dask_client(settings: Settings) -> Iterator[distributed.Client]:
     import dask
     from distributed import Client, LocalCluster
 
-    dask.config.set({"distributed.comm.timeouts.connect": f"{int(settings.io_timeout_seconds)}s", **worker_nanny_config()})
+    dask.config.set({"distributed.comm.timeouts.connect": f"{int(settings.io_timeout_seconds)}s", **cluster_config()})
     if settings.dask_scheduler_address:
         log.info("connecting to the Dask scheduler at %s", settings.dask_scheduler_address)
         with Client(settings.dask_scheduler_address, timeout=settings.io_timeout_seconds) as client:

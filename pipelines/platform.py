@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.compute import scheduler_workers, worker_nanny_environment
+from pipelines.compute import cluster_environment, scheduler_workers
 from pipelines.config import PROJECT_ROOT, Settings, local_pseudonym_key, local_secret
 from pipelines.metadata_db import LocalPostgres
 from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
@@ -155,7 +155,7 @@ def platform_environment(config: PlatformConfig, settings: Settings, jwt_secret:
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(config.log_server_ports[0]),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(config.log_server_ports[1]),
             **connection_uris(config, settings, pseudonym_key),
-            **worker_nanny_environment(),
+            **cluster_environment(),
         }
     )
     if config.postgres is not None:

@@ -7,9 +7,9 @@ A bridge in the machine's own namespace joins them (10.231.0.0/24 by default, no
 - the client (the job) stays in the machine's namespace, at the bridge's address (.1).
 
 `cut_off(host)` takes the host's link down: its worker is alive but unreachable, as a host whose network or
-power failed. The scheduler notices through missed heartbeats: production Dask waits 5 minutes by default
-(`distributed.scheduler.worker-ttl`); these hosts use `WORKER_TTL`, which an operator should set for a real
-cluster too. The lake is a folder every host sees (as a shared file system would be); the S3 case is the
+power failed. The scheduler notices through missed heartbeats: Dask's default wait is 5 minutes
+(`distributed.scheduler.worker-ttl`), CityLake's clusters wait `pipelines.compute.WORKER_TTL`, and these hosts
+`worker_ttl` (6 s, so that a demo's job on a few thousand rows outlives the wait). The lake is a folder every host sees (as a shared file system would be); the S3 case is the
 storage cluster's. Needs root (`ip netns`). `down()` kills the processes and deletes every link and namespace.
 """
 
@@ -24,10 +24,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.compute import scheduler_workers, worker_nanny_environment
+from pipelines.compute import cluster_environment, scheduler_workers
 from pipelines.processes import ServiceError, Started, alive, start_process, wait_until
 
-WORKER_TTL = "6s"
 DASK_PORT = 8786
 
 
@@ -51,6 +50,7 @@ class HostNetwork:
     subnet: str = "10.231.0"
     worker_threads: int = 1
     worker_memory: str = "2GiB"
+    worker_ttl: str = "6s"
     processes: dict[str, Started] = field(default_factory=dict)
 
     @property
@@ -81,7 +81,7 @@ class HostNetwork:
         _ip("-n", ns, "link", "set", "lo", "up")
 
     def _in_host(self, host: int, name: str, command: list[str], extra_env: dict[str, str]) -> Started:
-        env = {**os.environ, **worker_nanny_environment(), **extra_env}
+        env = {**os.environ, **cluster_environment(self.worker_ttl), **extra_env}
         started = start_process(
             name, ["ip", "netns", "exec", self.namespace(host), *command], env, self.home / "logs", cwd=self.home
         )
@@ -98,7 +98,7 @@ class HostNetwork:
         for host in range(self.hosts + 1):
             self._add_host(host)
         dask = str(Path(sys.executable).with_name("dask"))
-        timeouts = {"DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL": WORKER_TTL, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "5s"}
+        timeouts = {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "5s"}
         scheduler = self._in_host(
             0, "scheduler", [dask, "scheduler", "--host", self.address(0), "--port", str(DASK_PORT), "--no-dashboard"], timeouts
         )

@@ -9,6 +9,7 @@ import re
 import pytest
 import yaml
 
+from pipelines.compute import cluster_environment
 from pipelines.config import PROJECT_ROOT
 from pipelines.lake.policies import load_policies
 from pipelines.orchestration.connections import DASK_CONN_ID, INGEST_LAKE_CONN_ID, LAKE_CONN_ID, PSEUDONYM_CONN_ID
@@ -138,3 +139,12 @@ def test_versions_agree_with_the_project(services) -> None:
     images = {s.get("image") for s in services.values()}
     assert all(image and re.search(r":[\w.\-]+$", image) and not image.endswith(":latest") for image in images), images
     assert 'postgres = ["psycopg2-binary==2.9.10"]' in (PROJECT_ROOT / "pyproject.toml").read_text()
+
+
+def test_dask_services_take_the_cluster_settings_of_make_up(services) -> None:
+    wanted = cluster_environment()
+    assert services["dask-scheduler"]["environment"]["DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL"] == wanted[
+        "DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL"
+    ] == "60s"
+    worker = services["dask-worker"]["environment"]["DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON"]
+    assert worker == wanted["DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON"]
