@@ -143,8 +143,10 @@ def test_versions_agree_with_the_project(services) -> None:
 
 def test_dask_services_take_the_cluster_settings_of_make_up(services) -> None:
     wanted = cluster_environment()
-    assert services["dask-scheduler"]["environment"]["DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL"] == wanted[
-        "DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL"
-    ] == "60s"
+    assert (
+        services["dask-scheduler"]["environment"]["DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL"]
+        == wanted["DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL"]
+        == "60s"
+    )
     worker = services["dask-worker"]["environment"]["DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON"]
     assert worker == wanted["DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON"]
