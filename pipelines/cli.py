@@ -228,11 +228,11 @@ def _down(args: argparse.Namespace) -> int:
 
 
 def _scale_demo(args: argparse.Namespace) -> int:
-    from pipelines.scaleout import demo, scenarios
+    from pipelines.scaleout import demo
     from pipelines.scaleout.storage_cluster import StorageClusterError
 
     try:
-        outcomes = demo.run_scale_demo(scenarios.REDUCED if args.reduced else scenarios.FULL, keep=args.keep)
+        outcomes = demo.run_scale_demo(reduced=args.reduced, keep=args.keep)
     except StorageClusterError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -327,9 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("down", help="stop exactly the processes `up` started").set_defaults(run=_down)
     sc = sub.add_parser(
         "scale-demo",
-        help="node loss for real: the air job on a replicated Ceph store while a storage daemon, then a gateway, dies",
+        help="node loss for real: a storage daemon, a gateway, a worker host and a scheduler lost mid-run; 1, 2, 4 hosts timed",
     )
-    sc.add_argument("--reduced", action="store_true", help="two stations for two weeks (the reliability suite's size)")
+    sc.add_argument("--reduced", action="store_true", help="the reliability suite's sizes (air: two stations for two weeks)")
     sc.add_argument("--keep", action="store_true", help="keep the storage cluster's data under var/scale/ceph")
     sc.set_defaults(run=_scale_demo)
     bi = sub.add_parser("bi", help="BI services: Superset with the City situation dashboard, the Postgres-wire endpoint")

@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from pipelines.config import Settings
@@ -95,6 +96,21 @@ def dask_client(settings: Settings) -> Iterator[distributed.Client]:
         yield client
 
 
+# A task whose result was lost before the client fetched it (the worker holding it was cut off or died), or whose
+# shared input was lost with the last worker holding it, comes back cancelled; it runs again, at most this many times.
+RESUBMITS = 3
+
+
+@dataclass(frozen=True)
+class Shared:
+    """An argument every task of a map reads (a panel, a series): sent to the workers once, not with every task.
+
+    Dask keeps one copy of scattered data once no waiting task needs more (its active memory manager drops the
+    others), so the copy can go with the worker that holds it: map_with_progress then sends it again from here."""
+
+    value: object
+
+
 def map_with_progress(
     client: distributed.Client,
     func: Callable[..., R],
@@ -102,21 +118,56 @@ def map_with_progress(
     describe: Callable[[T], str],
     *args: object,
 ) -> list[R]:
-    """Run `func(item, *args)` for every item on the workers, logging each as it finishes; results in input order."""
+    """Run `func(item, *args)` for every item on the workers, logging each as it finishes; results in input order.
+    A `Shared` argument is sent to the workers once and reaches `func` as its value. A task whose result or shared
+    input was lost with a worker runs again (up to RESUBMITS times)."""
     from distributed import KilledWorker, as_completed
+    from distributed.client import FutureCancelledError
 
     if not items:
         return []
-    futures = [
-        client.submit(func, item, *args, pure=False, key=f"{func.__name__}-{i}-{os.urandom(4).hex()}")
-        for i, item in enumerate(items)
-    ]
+    scattered: dict[int, distributed.Future] = {}
+
+    def arguments() -> list[object]:
+        """`args` with each Shared one as a future of its data on the workers, sent (again) where it is not there."""
+        for i, arg in enumerate(args):
+            if isinstance(arg, Shared) and (i not in scattered or scattered[i].status != "finished"):
+                if i in scattered:
+                    log.warning("the workers holding a shared input of %s are gone: sending it again", func.__name__)
+                scattered[i] = client.scatter([arg.value], broadcast=True, hash=False)[0]  # [ ]: a dict stays one value
+        return [scattered.get(i, arg) for i, arg in enumerate(args)]
+
+    def submit(index: int) -> distributed.Future:
+        key = f"{func.__name__}-{index}-{os.urandom(4).hex()}"
+        return client.submit(func, items[index], *arguments(), pure=False, key=key)
+
+    futures = [submit(i) for i in range(len(items))]
     order = {f.key: i for i, f in enumerate(futures)}
+    again = [0] * len(items)
     results: list[R | None] = [None] * len(items)
+    pending = as_completed(futures)
+    done = 0
     try:
-        for done, future in enumerate(as_completed(futures), start=1):
+        for future in pending:
             index = order[future.key]
-            results[index] = future.result()
+            try:
+                results[index] = future.result()
+            except FutureCancelledError:
+                if again[index] >= RESUBMITS:
+                    raise
+                again[index] += 1
+                log.warning(
+                    "%s: lost with a worker (its result or an input it needed); running it again (%d/%d)",
+                    describe(items[index]),
+                    again[index],
+                    RESUBMITS,
+                )
+                resubmitted = submit(index)
+                order[resubmitted.key] = index
+                futures.append(resubmitted)
+                pending.add(resubmitted)
+                continue
+            done += 1
             log.info("[%d/%d] %s done", done, len(items), describe(items[index]))
     except KilledWorker as exc:
         client.cancel(futures)

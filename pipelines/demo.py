@@ -26,6 +26,7 @@ from pipelines.lake.catalog.environment import AIR_AQI_HOURLY, AIR_POLLUTION_WAR
 from pipelines.lake.ingest import deliver
 from pipelines.lake.storage import Lake
 from pipelines.orchestration.airflow_env import airflow_environment, airflow_executable
+from pipelines.orchestration.feed_dags import FeedDag
 from pipelines.sources.registry import get_source, local_timezone
 from pipelines.sources.spec import FeedSpec
 
@@ -63,6 +64,12 @@ def first_lines(path: Path, rows: int) -> bytes:
     """The header and the first `rows` data rows of a text file (a slice of a station's file, cut at run time)."""
     with path.open("rb") as handle:
         return b"".join(line for line, _ in zip(handle, range(rows + 1)))
+
+
+def speeds_slice(path: Path, sensors: int, rows: int) -> bytes:
+    """The first `rows` readings of the first `sensors` columns of a wide speed file (METR-LA's layout)."""
+    frame = pd.read_csv(path, dtype=str, nrows=rows)
+    return frame.iloc[:, :sensors].to_csv(index=False).encode()
 
 
 def traffic_files(
@@ -190,7 +197,7 @@ def run_traffic_demo(settings: Settings) -> str:
     for feed, paths in files:
         deliver(lake, feed, paths)
     env, log_file = _airflow(settings, "demo-traffic", "2/8")
-    feed_dags = [f"{feed.department}_{feed.name}_clean" for feed, _ in files]
+    feed_dags = [FeedDag.of(feed).dag_id for feed, _ in files]
     _run_dags([*feed_dags, "traffic_readings_curate", "traffic_model_training", "traffic_forecast_scoring"], env, log_file, 3, 8)
     queries = [
         'query "SELECT horizon_min, model, round(mae, 2) AS mae, rank FROM model_leaderboard ORDER BY 1, 4"',
@@ -344,7 +351,7 @@ def run_energy_demo(settings: Settings) -> str:
         flush=True,
     )
     env, log_file = _airflow(settings, "demo-energy")
-    dags: list[str | tuple[str, dict[str, str]]] = [f"{feed.department}_{feed.name}_clean" for feed in delivered]
+    dags: list[str | tuple[str, dict[str, str]]] = [FeedDag.of(feed).dag_id for feed in delivered]
     dags += [*ENERGY_MART_DAGS, *_load_forecast_runs()]
     _run_dags(dags, env, log_file, 2, len(dags) + 2)
     summary = energy_report.results_text(settings) + "\n" + monitoring.results_text(settings)

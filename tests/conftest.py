@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pipelines.config import PROJECT_ROOT, Settings, load_settings
-from pipelines.demo import first_lines
+from pipelines.demo import first_lines, speeds_slice
 
 if TYPE_CHECKING:
     import distributed
@@ -86,10 +86,7 @@ def air_marts_lake(settings: Settings, stations: tuple[str, ...], hours: int, cl
 
 def speed_slice(sensors: int, days: int) -> bytes:
     """The first `days` of the first `sensors` columns of the real speed file."""
-    import pandas as pd
-
-    frame = pd.read_csv(require_data(METR_LA / "los_speed.csv"), dtype=str, nrows=days * 288)
-    return frame.iloc[:, :sensors].to_csv(index=False).encode()
+    return speeds_slice(require_data(METR_LA / "los_speed.csv"), sensors, days * 288)
 
 
 def deliver_traffic_slice(lake: "Lake", sensors: int, days: int) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 import numpy as np
 import pandas as pd
 
-from pipelines.compute import map_with_progress
+from pipelines.compute import Shared, map_with_progress
 from pipelines.config import Settings
 from pipelines.forecasting import backtest, live, loop, registry
 from pipelines.forecasting.champions import ChampionRule
@@ -113,7 +113,7 @@ def backtest_and_store(
     """Backtest every model at every horizon on the workers, refit each on all the hours and store it in the
     registry, publish the leaderboard rows of the training; those rows (`series`: an hourly panel with `times`)."""
     folds = plan.folds_of(len(series.times))
-    shared = client.scatter(series, broadcast=True)
+    shared = Shared(series)
     forecasts = map_with_progress(
         client, run_fold, fold_jobs(models, horizons_h, folds), lambda j: j.describe(), shared, measure.make
     )
@@ -159,7 +159,7 @@ def forecast_with_candidates(
     origins: np.ndarray,
 ) -> list[np.ndarray]:
     """Every candidate (a current_candidates row: horizon, registry URI) forecasts the origins on the workers."""
-    shared = client.scatter(series, broadcast=True)
+    shared = Shared(series)
     chosen = [(int(r.horizon_min), r.model_uri) for r in candidates.itertuples()]
     expected = registry.Signature(measure.name, measure.unit, 60, 0, names)
     describe = lambda c: f"forecast {c[0] // 60} h ahead"  # noqa: E731

@@ -1,35 +1,34 @@
-"""Node loss for real: the air-quality job runs while a storage daemon, a gateway or a worker host is lost.
+"""Node loss for real: a job (pipelines.scaleout.jobs: air, traffic) runs while a storage daemon, a gateway or a
+worker host is lost.
 
-Each scenario runs the whole job (ingest the landed station files, clean them on Dask, build the marts) into its
-own bucket of the storage cluster (pipelines.scaleout.storage_cluster), takes a node away in the middle, and
-compares what the lake holds afterwards with a run on the whole cluster:
+Each scenario runs the whole job (ingest the landed files, then its cluster work: clean on Dask, marts, training)
+into its own lake (a bucket of the storage cluster, pipelines.scaleout.storage_cluster, or a folder), takes a node
+away in the middle, and compares the job's output tables with those of a run on the whole cluster:
 
-- **storage daemon lost**: one of the three OSDs is killed (SIGKILL) as the clean step starts. The run goes on
-  with two copies of everything; every raw file is read back and checked against its manifest while the daemon is
-  down; the daemon is started again, and the recovery time is how long until the manager reports every placement
-  group active+clean.
-- **gateway lost**: one of the two S3 gateways is killed as the clean step starts; the balancer sends the work to
-  the other. The run completes, or fails with an error and a rerun completes; no half-written table is visible.
+- **storage daemon lost**: one of the three OSDs is killed (SIGKILL) as soon as a worker runs the job's main task
+  (`Job.busy_with`). The run goes on with two copies of everything; every raw file is read back and checked
+  against its manifest while the daemon is down; the daemon is started again, and the recovery time is how long
+  until the manager reports every placement group active+clean.
+- **gateway lost**: one of the two S3 gateways is killed as soon as a worker runs the job's main task; the balancer
+  sends the work to the other. The run completes, or fails with an error and a rerun completes; no half-written
+  table is visible.
 - **host cut off**: the job's Dask workers run on "hosts", network namespaces of this machine
-  (pipelines.scaleout.hosts), the scheduler on another; the last host's link is taken down as the clean step
-  starts. The scheduler drops the unreachable worker and its tasks run on the others.
+  (pipelines.scaleout.hosts), the scheduler on another; the last host's link is taken down as soon as its worker
+  runs the job's main task. The scheduler drops the unreachable worker and its tasks run on the others.
 
 The same work on 1, 2 and 4 worker hosts is timed as well (`hosts_speed`).
 
-"Rows lost" are the baseline's clean rows missing from the scenario's table, "duplicates" the rows beyond the
-distinct ones: both must be 0, and the clean tables must be identical.
+"Rows lost" are the baseline's rows missing from the scenario's output tables (matched on each table's declared
+key), "duplicates" the rows beyond the distinct keys: both must be 0, and the tables must be identical.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import importlib
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import distributed
@@ -37,33 +36,13 @@ import pandas as pd
 
 from pipelines.compute import dask_client
 from pipelines.config import Settings, load_settings
-from pipelines.demo import air_files, first_lines
-from pipelines.domains.environment import pipeline
 from pipelines.lake import delta
 from pipelines.lake.ingest import audit_raw_files
-from pipelines.lake.layout import Zone
 from pipelines.lake.storage import Lake
 from pipelines.scaleout.hosts import HostNetwork
-from pipelines.scaleout.outcome import CLEAN, KEY, Outcome
+from pipelines.scaleout.jobs import Job, Workload
+from pipelines.scaleout.outcome import Outcome
 from pipelines.scaleout.storage_cluster import StorageCluster
-
-ARRIVED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-
-
-@dataclass(frozen=True)
-class Workload:
-    """How much of the real (or synthetic) station data a scenario lands: `stations` files of `hours` rows."""
-
-    stations: int
-    hours: int
-
-    @property
-    def rows(self) -> int:
-        return self.stations * self.hours
-
-
-REDUCED = Workload(stations=2, hours=24 * 14)
-FULL = Workload(stations=6, hours=24 * 365)
 
 
 def job_settings(cluster: StorageCluster, bucket: str, dask_workers: int = 2) -> Settings:
@@ -80,158 +59,178 @@ def job_settings(cluster: StorageCluster, bucket: str, dask_workers: int = 2) ->
     )
 
 
-def land(settings: Settings, workload: Workload) -> None:
-    """Put the first `hours` rows of `stations` station files in the air feed's landing folder."""
-    lake = Lake(settings)
-    lake.ensure_exists()
-    files, _ = air_files(settings)
-    for path in files[: workload.stations]:
-        lake.write_bytes(f"{lake.layout.landing_dir(pipeline.SOURCE_NAME)}/{path.name}", first_lines(path, workload.hours))
+NodeLoss = Callable[[distributed.Client, threading.Event], None]  # given the job's cluster and its "finished" event
 
 
 def run_job(
-    settings: Settings, run_id: str, when_cleaning: Callable[[], None] = lambda: None, client: distributed.Client | None = None
+    job: Job, settings: Settings, run_id: str, node_loss: NodeLoss | None = None, client: distributed.Client | None = None
 ) -> None:
-    """The air-quality job as its DAGs run it: ingest, clean on Dask (`client`'s cluster, else a local one), the
-    marts. `when_cleaning` is called (on its own thread) as the clean step starts: where a scenario takes a node
-    away."""
-    pipeline.ingest(settings, run_id, ARRIVED)
+    """The job as its DAGs run it: its client steps, then its cluster work on `client`'s cluster (else a local one).
+    `node_loss` watches the cluster work on its own thread: where a scenario takes a node away."""
+    job.on_client(settings, run_id)
+    finished = threading.Event()
     with contextlib.nullcontext(client) if client is not None else dask_client(settings) as cluster:
-        threading.Thread(target=when_cleaning, daemon=True).start()
-        pipeline.clean(settings, run_id, cluster)
-        pipeline.build_marts(settings, run_id, cluster)
+        if node_loss is not None:
+            threading.Thread(target=node_loss, args=(cluster, finished), daemon=True).start()
+        try:
+            job.on_cluster(settings, run_id, cluster)
+        finally:
+            finished.set()
 
 
-def clean_table(settings: Settings) -> pd.DataFrame:
-    lake = Lake(settings)
-    frame = delta.read_table(lake, lake.layout.table(Zone.CLEAN, CLEAN))
-    return frame.sort_values(KEY).reset_index(drop=True)
-
-
-def _run_with_one_retry(settings: Settings, run_id: str, when_cleaning: Callable[[], None]) -> tuple[float, str | None]:
+def _run_with_one_retry(job: Job, settings: Settings, run_id: str, node_loss: NodeLoss) -> tuple[float, str | None]:
     """Run the job; if it fails, the error it gave and a rerun (as Airflow's retry would). The seconds of both."""
     started = time.monotonic()
     try:
-        run_job(settings, run_id, when_cleaning)
+        run_job(job, settings, run_id, node_loss)
         return time.monotonic() - started, None
     except Exception as exc:  # the outcome under test: a clean failure, then a rerun that completes
         error = f"{type(exc).__name__}: {str(exc)[:200]}"
-    run_job(settings, f"{run_id}-rerun")
+    run_job(job, settings, f"{run_id}-rerun")
     return time.monotonic() - started, error
 
 
-def _after(seconds: float, action: Callable[[], None], done: threading.Event) -> Callable[[], None]:
-    def later() -> None:
-        time.sleep(seconds)
-        action()
-        done.set()
+def running(client: distributed.Client, task: str, host: str | None = None) -> bool:
+    """Whether a worker (on `host`, an address, else any) has a task of the function `task` to run now."""
+    processing = client.processing()
+    return any(
+        str(key).startswith(f"{task}-")
+        for worker, keys in processing.items()
+        if host is None or f"//{host}:" in worker
+        for key in keys
+    )
 
-    return later
+
+def when_running(job: Job, action: Callable[[], None], fired: threading.Event, host: str | None = None) -> NodeLoss:
+    """A node loss that calls `action` once a worker (on `host`, else any) runs the job's main task (`busy_with`):
+    the node goes while the work is under way, not after a guessed delay. Nothing happens if the job ends first."""
+
+    def watch(client: distributed.Client, finished: threading.Event) -> None:
+        while not finished.is_set():
+            if running(client, job.busy_with, host):
+                action()
+                fired.set()
+                return
+            time.sleep(0.05)
+
+    return watch
 
 
-def baseline(cluster: StorageCluster, workload: Workload) -> tuple[pd.DataFrame, float]:
-    """The job on the whole cluster: its clean table and its seconds."""
+def _audit(job: Job, settings: Settings) -> tuple[int, list[str]]:
+    """Every raw file of the job's feeds read back and checked against its manifest: (files, problems)."""
+    lake = Lake(settings)
+    checked, problems = 0, []
+    for feed in job.feeds:
+        files, found = audit_raw_files(lake, feed)
+        checked, problems = checked + files, problems + found
+    return checked, problems
+
+
+def baseline(cluster: StorageCluster, job: Job, workload: Workload) -> tuple[dict[str, pd.DataFrame], float]:
+    """The job on the whole cluster: its output tables and its seconds."""
     settings = job_settings(cluster, f"scale-baseline-{uuid.uuid4().hex[:8]}")
-    land(settings, workload)
+    job.land(settings, workload)
     started = time.monotonic()
-    run_job(settings, "baseline")
-    return clean_table(settings), time.monotonic() - started
+    run_job(job, settings, "baseline")
+    return job.read_outputs(settings), time.monotonic() - started
 
 
 def storage_daemon_lost(
-    cluster: StorageCluster, workload: Workload, expected: pd.DataFrame, baseline_seconds: float, say=print
+    cluster: StorageCluster,
+    job: Job,
+    workload: Workload,
+    expected: dict[str, pd.DataFrame],
+    baseline_seconds: float,
+    say: Callable[[str], None] = print,
 ) -> Outcome:
-    """Kill one OSD as the clean step starts; read everything back while it is down; start it again and time the
+    """Kill one OSD while a worker runs the job's main task; read everything back while it is down; start it again and time the
     recovery to all placement groups active+clean."""
     settings = job_settings(cluster, f"scale-osd-{uuid.uuid4().hex[:8]}")
-    land(settings, workload)
+    job.land(settings, workload)
     victim = f"osd.{cluster.config.osds - 1}"
     killed = threading.Event()
-    say(f"storage daemon lost: running the job, {victim} killed as the clean step starts")
-    seconds, error = _run_with_one_retry(settings, "osd-lost", _after(0.5, lambda: cluster.kill(victim), killed))
+    say(f"storage daemon lost: running the {job.name} job, {victim} killed while a worker runs its {job.busy_with}")
+    seconds, error = _run_with_one_retry(job, settings, "osd-lost", when_running(job, lambda: cluster.kill(victim), killed))
     notes = [f"{victim} killed {'during' if killed.is_set() else 'AFTER (the job was faster than the kill)'} the run"]
     states = cluster.placement_groups()
     notes.append(f"while down: {cluster.osds_up()} of {cluster.config.osds} OSDs up, placement groups {states}")
-    checked, problems = audit_raw_files(Lake(settings), pipeline.feed())
+    checked, problems = _audit(job, settings)
     notes.append(f"while down: {checked} raw files read back against their manifests, {len(problems)} problems")
     notes += [f"PROBLEM {p}" for p in problems]
-    found = clean_table(settings)
+    found = job.read_outputs(settings)
     say(f"storage daemon lost: starting {victim} again, waiting for every placement group active+clean")
     restarted = time.monotonic()
     cluster.start_osd(int(victim.split(".")[1]))
     cluster.wait_whole(timeout=600)
     recovery = time.monotonic() - restarted
-    checked, problems = audit_raw_files(Lake(settings), pipeline.feed())
+    checked, problems = _audit(job, settings)
     notes.append(f"after recovery: {checked} raw files match their manifests, {len(problems)} problems")
     notes += [f"PROBLEM {p}" for p in problems]
+    outage = f"1 of {cluster.config.osds} OSDs"
     return Outcome.compared(
-        "storage daemon lost mid-run",
-        f"1 of {cluster.config.osds} OSDs",
+        f"{job.name}: storage daemon lost mid-run",
+        outage,
+        job,
         expected,
         found,
-        recovery,
-        seconds,
-        baseline_seconds,
+        (recovery, seconds, baseline_seconds),
         error,
         notes,
     )
 
 
 def gateway_lost(
-    cluster: StorageCluster, workload: Workload, expected: pd.DataFrame, baseline_seconds: float, say=print
+    cluster: StorageCluster,
+    job: Job,
+    workload: Workload,
+    expected: dict[str, pd.DataFrame],
+    baseline_seconds: float,
+    say: Callable[[str], None] = print,
 ) -> Outcome:
-    """Kill one S3 gateway as the clean step starts; the balancer carries on with the other."""
+    """Kill one S3 gateway while a worker runs the job's main task; the balancer carries on with the other."""
     settings = job_settings(cluster, f"scale-gw-{uuid.uuid4().hex[:8]}")
-    land(settings, workload)
+    job.land(settings, workload)
     killed = threading.Event()
-    say("gateway lost: running the job, gateway.0 killed as the clean step starts")
-    seconds, error = _run_with_one_retry(settings, "gateway-lost", _after(0.5, lambda: cluster.kill("gateway.0"), killed))
+    say(f"gateway lost: running the {job.name} job, gateway.0 killed while a worker runs its {job.busy_with}")
+    seconds, error = _run_with_one_retry(
+        job, settings, "gateway-lost", when_running(job, lambda: cluster.kill("gateway.0"), killed)
+    )
     notes = [f"gateway.0 killed {'during' if killed.is_set() else 'AFTER'} the run"]
-    found = clean_table(settings)
+    found = job.read_outputs(settings)
     lake = Lake(settings)
-    versions = delta.table_version(lake, lake.layout.table(Zone.CLEAN, CLEAN))
-    notes.append(f"the clean table has {versions + 1} versions, each readable: a commit is whole or absent")
-    for version in range(versions + 1):
-        delta.open_table(lake, lake.layout.table(Zone.CLEAN, CLEAN), as_of=version).to_pyarrow_table()
+    for table in job.outputs:
+        location = lake.layout.table(table.zone, table.name)
+        versions = delta.table_version(lake, location)
+        for version in range(versions + 1):
+            delta.open_table(lake, location, as_of=version).to_pyarrow_table()
+        notes.append(f"{table.name} has {versions + 1} versions, each readable: a commit is whole or absent")
     restarted = time.monotonic()
     cluster.start_gateway(0)
     cluster.wait_whole(timeout=120)
+    seconds_of = (time.monotonic() - restarted, seconds, baseline_seconds)
     return Outcome.compared(
-        "gateway lost mid-publish",
-        "1 of 2 S3 gateways",
-        expected,
-        found,
-        time.monotonic() - restarted,
-        seconds,
-        baseline_seconds,
-        error,
-        notes,
+        f"{job.name}: gateway lost mid-publish", "1 of 2 S3 gateways", job, expected, found, seconds_of, error, notes
     )
 
 
-def warm(client: distributed.Client) -> None:
-    """Import the job's modules on every worker once, so that timings compare work, not interpreter start-up."""
-    client.run(importlib.import_module, "pipelines.domains.environment.pipeline")
-
-
-def host_cut_off(home: Path, workload: Workload, hosts: int = 2, say: Callable[[str], None] = print) -> Outcome:
+def host_cut_off(home: Path, job: Job, workload: Workload, hosts: int = 2, say: Callable[[str], None] = print) -> Outcome:
     """The job on `hosts` worker hosts (network namespaces), once whole and once with the last host's link taken
-    down as the clean step starts; the two lakes' clean tables compared. Recovery is the time from the cut to the
-    scheduler dropping the worker and the job finishing without it."""
-    network = HostNetwork(home / "hosts", hosts)
-    say(f"host cut off: {hosts} worker hosts and a scheduler host in network namespaces")
+    down while a worker runs the job's main task; the two lakes' output tables compared. Recovery is the time from the cut to
+    the job finishing without the host (the scheduler drops it after the hosts' worker-ttl)."""
+    network = HostNetwork(home / f"hosts-{job.name}", hosts)
+    say(f"host cut off: {hosts} worker hosts and a scheduler host in network namespaces, the {job.name} job")
     network.up()
     try:
         with distributed.Client(network.scheduler_address) as client:
-            warm(client)
+            job.warm(client)
             whole = load_settings(lake_uri=str(home / f"lake-whole-{uuid.uuid4().hex[:8]}"))
-            land(whole, workload)
+            job.land(whole, workload)
             started = time.monotonic()
-            run_job(whole, "whole", client=client)
+            run_job(job, whole, "whole", client=client)
             baseline_seconds = time.monotonic() - started
-            expected = clean_table(whole)
+            expected = job.read_outputs(whole)
             cut = load_settings(lake_uri=str(home / f"lake-cut-{uuid.uuid4().hex[:8]}"))
-            land(cut, workload)
+            job.land(cut, workload)
             done = threading.Event()
             cut_at: list[float] = []
 
@@ -239,53 +238,52 @@ def host_cut_off(home: Path, workload: Workload, hosts: int = 2, say: Callable[[
                 cut_at.append(time.monotonic())
                 network.cut_off(hosts)
 
-            say(f"host cut off: running the job, host{hosts}'s link taken down as the clean step starts")
+            say(f"host cut off: running the {job.name} job, host{hosts}'s link taken down while it runs a {job.busy_with}")
             started = time.monotonic()
-            run_job(cut, "cut", _after(0.0, cut_last_host, done), client=client)
+            run_job(job, cut, "cut", when_running(job, cut_last_host, done, network.address(hosts)), client=client)
             ended = time.monotonic()
-            seconds = ended - started
             notes = [
                 f"host{hosts} cut off {'during' if done.is_set() else 'AFTER'} the run",
                 f"workers left: {len(client.scheduler_info()['workers'])} of {hosts}",
             ]
     finally:
         network.down()
-    found = clean_table(cut)
+    found = job.read_outputs(cut)
     recovery = ended - cut_at[0] if cut_at else None  # from the cut to the job done without the host
+    seconds = (recovery, ended - started, baseline_seconds)
     return Outcome.compared(
-        "host cut off mid-job", f"1 of {hosts} worker hosts", expected, found, recovery, seconds, baseline_seconds, None, notes
+        f"{job.name}: host cut off mid-job", f"1 of {hosts} worker hosts", job, expected, found, seconds, None, notes
     )
 
 
 def hosts_speed(
-    home: Path, workload: Workload, counts: tuple[int, ...] = (1, 2, 4), say: Callable[[str], None] = print
+    home: Path, job: Job, workload: Workload, counts: tuple[int, ...] = (1, 2, 4), say: Callable[[str], None] = print
 ) -> dict[int, float]:
-    """The clean and marts steps of the same landed files on 1, 2 and 4 worker hosts (one thread each): seconds."""
+    """The job's cluster work on the same landed files on 1, 2 and 4 worker hosts (one thread each): seconds."""
     seconds: dict[int, float] = {}
     for hosts in counts:
-        network = HostNetwork(home / f"speed-{hosts}", hosts)
+        network = HostNetwork(home / f"speed-{job.name}-{hosts}", hosts)
         network.up()
         try:
-            settings = load_settings(lake_uri=str(home / f"lake-speed-{hosts}-{uuid.uuid4().hex[:8]}"))
-            land(settings, workload)
-            pipeline.ingest(settings, "speed", ARRIVED)
+            settings = load_settings(lake_uri=str(home / f"lake-speed-{job.name}-{hosts}-{uuid.uuid4().hex[:8]}"))
+            job.land(settings, workload)
+            job.on_client(settings, "speed")
             with distributed.Client(network.scheduler_address) as client:
-                warm(client)
+                job.warm(client)
                 started = time.monotonic()
-                pipeline.clean(settings, "speed", client)
-                pipeline.build_marts(settings, "speed", client)
+                job.on_cluster(settings, "speed", client)
                 seconds[hosts] = time.monotonic() - started
         finally:
             network.down()
-        say(f"{hosts} worker host(s): {seconds[hosts]:.1f} s")
+        say(f"{job.name} on {hosts} worker host(s): {seconds[hosts]:.1f} s")
     return seconds
 
 
-def storage_scenarios(cluster: StorageCluster, workload: Workload, say=print) -> list[Outcome]:
+def storage_scenarios(cluster: StorageCluster, job: Job, workload: Workload, say: Callable[[str], None] = print) -> list[Outcome]:
     """Both storage scenarios on a started cluster, after one baseline run."""
-    say(f"baseline: the job on the whole cluster ({workload.stations} stations x {workload.hours} hours)")
-    expected, seconds = baseline(cluster, workload)
+    say(f"baseline: the {job.name} job on the whole cluster ({workload.series} series x {workload.hours} hours)")
+    expected, seconds = baseline(cluster, job, workload)
     return [
-        storage_daemon_lost(cluster, workload, expected, seconds, say),
-        gateway_lost(cluster, workload, expected, seconds, say),
+        storage_daemon_lost(cluster, job, workload, expected, seconds, say),
+        gateway_lost(cluster, job, workload, expected, seconds, say),
     ]

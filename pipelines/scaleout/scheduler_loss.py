@@ -21,16 +21,17 @@ from pathlib import Path
 
 from pipelines.config import load_settings
 from pipelines.demo import air_files, first_lines
-from pipelines.domains.environment import pipeline
 from pipelines.lake import delta
-from pipelines.lake.layout import Zone
 from pipelines.lake.ledger import read_ledger
 from pipelines.lake.storage import Lake
+from pipelines.orchestration.feed_dags import FeedDag
 from pipelines.platform import AirflowApi, PlatformConfig, down, up
 from pipelines.processes import Started, read_started
-from pipelines.scaleout.outcome import CLEAN, KEY, Outcome
+from pipelines.scaleout.jobs import AIR
+from pipelines.scaleout.outcome import Outcome
 
-DAG = "environment_air_beijing_clean"
+DAG = FeedDag.of(AIR.feeds[0]).dag_id  # the air feed's clean DAG
+CLEAN = AIR.feeds[0].canonical  # what it publishes
 
 
 def _group_titles() -> dict[int, list[str]]:
@@ -56,7 +57,7 @@ def busy_scheduler(schedulers: list[Started]) -> Started | None:
 
 
 def _land_and_trigger(api: AirflowApi, lake: Lake, path: Path, hours: int, run_id: str) -> float:
-    lake.write_bytes(f"{lake.layout.landing_dir(pipeline.SOURCE_NAME)}/{path.name}", first_lines(path, hours))
+    lake.write_bytes(f"{lake.layout.landing_dir(AIR.feeds[0].name)}/{path.name}", first_lines(path, hours))
     api.trigger(DAG, run_id)
     return time.monotonic()
 
@@ -102,11 +103,11 @@ def scheduler_lost(home: Path, hours: int = 24 * 7, say: Callable[[str], None] =
         down(config)
         if config.postgres is not None:
             config.postgres.remove()
-    clean = delta.read_table(lake, lake.layout.table(Zone.CLEAN, CLEAN))
-    ledger = read_ledger(lake, CLEAN)
+    clean = delta.read_table(lake, lake.layout.table(CLEAN.zone, CLEAN.name))
+    ledger = read_ledger(lake, CLEAN.name)
     entry = ledger[ledger["source_file"] == path.name]
     notes.append(f"the ledger accounts for {int(entry['rows_in'].sum())} of the {hours} rows landed")
-    distinct = len(clean[KEY].drop_duplicates())
+    distinct = len(clean[list(CLEAN.key)].drop_duplicates())
     expected = int(ledger["rows_clean"].sum())  # both files' clean rows, as the ledger counted them
     return Outcome(
         "scheduler lost mid-run",

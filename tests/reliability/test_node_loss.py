@@ -1,12 +1,13 @@
 """Node loss for real (pipelines.scaleout): a replicated store, Ceph with three storage daemons, two S3 gateways and
 nginx in front, on loopback. The air-quality job runs while one storage daemon, then one gateway, is killed; the
 lake must hold exactly what a run on the whole cluster holds, every raw file must match its manifest while the
-daemon is down and after, and the cluster must heal to all placement groups active+clean. Then the job's Dask
-workers run on two "hosts" (network namespaces) and one host's link is taken down mid-job: the output must be
-identical to the whole cluster's. Last, Airflow runs two schedulers on PostgreSQL and the one running a task of the
-clean DAG is killed: the other finishes the run.
+daemon is down and after, and the cluster must heal to all placement groups active+clean. Then the Dask workers of
+the air job, and of the traffic job (curate, train and compare the forecasters), run on two "hosts" (network
+namespaces) and one host's link is taken down mid-job: the outputs must be identical to the whole cluster's. Last,
+Airflow runs two schedulers on PostgreSQL and the one running a task of the clean DAG is killed: the other
+finishes the run.
 
-The reduced form of `make scale-demo` (two stations, two weeks). Needs root and Debian's Ceph and nginx packages
+The reduced form of `make scale-demo` (air: two stations, two weeks; traffic: six sensors, three days). Needs root and Debian's Ceph and nginx packages
 (`.ci/run` installs them); skipped without them unless CITYLAKE_REQUIRE_S3 is set, as in CI.
 """
 
@@ -22,6 +23,7 @@ import pytest
 from pipelines.metadata_db import LocalPostgres, MetadataDbError, postgres_binary
 from pipelines.platform import free_port
 from pipelines.scaleout import scenarios, scheduler_loss
+from pipelines.scaleout.jobs import AIR, JOBS, TRAFFIC
 from pipelines.scaleout.storage_cluster import StorageCluster, StorageClusterConfig, missing_commands
 
 pytestmark = [pytest.mark.slow, pytest.mark.s3]
@@ -53,16 +55,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StorageCluster
 
 @pytest.fixture(scope="module")
 def healthy_run(cluster: StorageCluster):
-    return scenarios.baseline(cluster, scenarios.REDUCED)
+    return scenarios.baseline(cluster, AIR, AIR.reduced)
 
 
 def test_storage_daemon_lost_mid_run(cluster, healthy_run, scenario) -> None:
     expected, seconds = healthy_run
-    assert len(expected) == scenarios.REDUCED.rows
-    outcome = scenarios.storage_daemon_lost(cluster, scenarios.REDUCED, expected, seconds)
+    assert {name: len(frame) for name, frame in expected.items()} == {"air_quality_hourly": 2 * 24 * 14}
+    outcome = scenarios.storage_daemon_lost(cluster, AIR, AIR.reduced, expected, seconds)
     scenario.record(outcome.passed, outcome.rows_lost, outcome.duplicates, outcome.run_seconds, "; ".join(outcome.notes))
     scenario.assert_all_passed()
-    assert (outcome.rows, outcome.identical, outcome.first_error) == (scenarios.REDUCED.rows, True, None)
+    assert (outcome.rows, outcome.identical, outcome.first_error) == (AIR.rows(AIR.reduced), True, None)
     assert outcome.notes[0] == "osd.2 killed during the run"
     assert outcome.notes[1].startswith("while down: 2 of 3 OSDs up, placement groups {'active+undersized")
     assert outcome.notes[2:] == [
@@ -75,23 +77,37 @@ def test_storage_daemon_lost_mid_run(cluster, healthy_run, scenario) -> None:
 
 def test_gateway_lost_mid_publish(cluster, healthy_run, scenario) -> None:
     expected, seconds = healthy_run
-    outcome = scenarios.gateway_lost(cluster, scenarios.REDUCED, expected, seconds)
+    outcome = scenarios.gateway_lost(cluster, AIR, AIR.reduced, expected, seconds)
     scenario.record(outcome.passed, outcome.rows_lost, outcome.duplicates, outcome.run_seconds, "; ".join(outcome.notes))
     scenario.assert_all_passed()
-    assert (outcome.rows, outcome.identical) == (scenarios.REDUCED.rows, True)
+    assert (outcome.rows, outcome.identical) == (AIR.rows(AIR.reduced), True)
     assert outcome.notes[0] == "gateway.0 killed during the run"
+    assert outcome.notes[1].startswith("air_quality_hourly has ") and outcome.notes[1].endswith(
+        " versions, each readable: a commit is whole or absent"
+    )
     assert cluster.gateway_answers(0) and cluster.gateway_answers(1)
 
 
-def test_host_cut_off_mid_job(tmp_path, scenario) -> None:
+# The rows each job's outputs hold at the reduced size: air, its clean table; traffic, the curated readings (6 sensors
+# x 3 days x 288 five-minute steps), the leaderboard (5 models x 3 horizons) and the factors (2 models x 3 x 6).
+OUTPUT_ROWS = {"air": 2 * 24 * 14, "traffic": 6 * 3 * 288 + 5 * 3 + 2 * 3 * 6}
+
+
+@pytest.mark.parametrize("job", [AIR, TRAFFIC], ids=lambda job: job.name)
+def test_host_cut_off_mid_job(tmp_path, scenario, job) -> None:
     if os.geteuid() != 0 or shutil.which("ip") is None:
         if os.environ.get("CITYLAKE_REQUIRE_S3"):
             pytest.fail("network namespaces need root and iproute2")
         pytest.skip("network namespaces need root and iproute2")
-    outcome = scenarios.host_cut_off(tmp_path, scenarios.REDUCED, hosts=2)
+    outcome = scenarios.host_cut_off(tmp_path, job, job.reduced, hosts=2)
     scenario.record(outcome.passed, outcome.rows_lost, outcome.duplicates, outcome.run_seconds, "; ".join(outcome.notes))
     scenario.assert_all_passed()
-    assert (outcome.rows, outcome.identical) == (scenarios.REDUCED.rows, True)
+    assert sorted(JOBS) == sorted(OUTPUT_ROWS)
+    assert (outcome.scenario, outcome.rows, outcome.identical) == (
+        f"{job.name}: host cut off mid-job",
+        OUTPUT_ROWS[job.name],
+        True,
+    )
     assert outcome.notes == ["host2 cut off during the run", "workers left: 1 of 2"]
     assert subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.count("cl-") == 0
 

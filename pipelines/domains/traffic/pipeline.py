@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pipelines.compute import map_with_progress
+from pipelines.compute import Shared, map_with_progress
 from pipelines.config import Settings
 from pipelines.domains.traffic import backtest, report
 from pipelines.domains.traffic.alerts import ALERT_RULES, congestion_alerts, estimated_capacity
@@ -199,7 +199,7 @@ def train(settings: Settings, run_id: str, client: distributed.Client, params: T
         f"{panel.times[-1]:%Y%m%dT%H%MZ}-"
         + idempotency_key(inputs.readings_version, params.to_json(), _logic(MODEL_LEADERBOARD, TRAFFIC_FACTORS))[:8]
     )
-    shared = client.scatter(data, broadcast=True)
+    shared = Shared(data)
     last_fold = len(folds) - 1
     jobs = [
         BacktestJob(m, params.horizon_steps(h), f, b, params.factor_repeats if f == last_fold else 0)
@@ -428,7 +428,7 @@ def score(
     history = data.until(int(np.searchsorted(panel.times, train_until, side="right")))  # "usual" = what training saw
     usual = HistoricalAverage().fit(history, horizon=0).table
     capacity = estimated_capacity(np.where(history.observed, history.values, np.nan), params.alerts)  # volumes: veh/h
-    shared = client.scatter(data, broadcast=True)
+    shared = Shared(data)
     chosen = [(int(r.horizon_min), r.model_uri) for r in candidates.itertuples()]
     expected = registry.Signature(measure.column, measure.unit, params.step_minutes, 0, panel.sensors, None)
     predictions = map_with_progress(
