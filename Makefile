@@ -54,7 +54,7 @@ demo-emergency: setup ## emergency command: SYNTHETIC calls, sensor alarms, post
 demo-gov: setup ## e-government: air, COVID-19 tests and SYNTHETIC urban cases through Airflow, then the city's indicators, the weekly brief (HTML, PDF) and the open data
 	$(BIN)/citylake demo gov
 
-scale-demo: setup ## node loss for real (root; installs Debian's Ceph and nginx once): a storage daemon, then a gateway, killed mid-run; a table of rows lost, duplicates, recovery seconds
+scale-demo: setup ## node loss for real (root; installs Debian's Ceph and nginx once): a storage daemon, a gateway, a worker host, a scheduler lost mid-run; rows lost, duplicates, recovery seconds; 1, 2, 4 hosts timed
 	@command -v ceph-mgr >/dev/null && command -v radosgw >/dev/null && command -v nginx >/dev/null || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$($(BIN)/python -c "from pipelines.scaleout.storage_cluster import PACKAGES; print(*PACKAGES)") >/dev/null)
 	$(BIN)/citylake scale-demo

@@ -211,13 +211,20 @@ def expectations_dir() -> Path:
 
 
 def load_suite(name: str, directory: Path | None = None) -> Suite:
-    """Read `<expectations>/<name>.json` and check it has what the pipeline relies on."""
-    return _load_suite(name, str(directory or expectations_dir()))
+    """Read `<expectations>/<name>.json` and check it has what the pipeline relies on. A process (a Dask worker that
+    lives for days) reads it again once the file changed: an edited suite is never judged by its old rules."""
+    path = Path(directory or expectations_dir()) / f"{name}.json"
+    try:
+        stat = path.stat()
+    except FileNotFoundError as exc:
+        raise SuiteError(f"no expectation suite {name!r}: {path} does not exist") from exc
+    return _load_suite(name, str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=32)
-def _load_suite(name: str, directory: str) -> Suite:
-    path = Path(directory) / f"{name}.json"
+def _load_suite(name: str, file: str, modified_ns: int, size: int) -> Suite:
+    """The suite in `file` as it was when it had this modification time and size (the cache's key)."""
+    path = Path(file)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:

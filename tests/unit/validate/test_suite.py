@@ -212,3 +212,22 @@ def test_gx_sees_only_the_columns_the_rules_read_and_every_column_when_unsure(tm
     assert columns(conditioned) == ["a", "b", "c", "d"]
     # a keyword that names columns but is not one RowRule.columns reads: GX gets every column rather than too few
     assert columns(rule("expect_column_values_to_not_be_null", column="b", other_columns=["c"])) == ["a", "b", "c", "d"]
+
+
+def test_an_edited_suite_is_read_again_by_a_process_that_read_it_before(tmp_path: Path) -> None:
+    import os
+
+    rule = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "k"}, "meta": {"reason_code": "K_NULL"}}
+    write_suite(tmp_path, "edited", {"meta": {"max_quarantine_ratio": 0.1}, "expectations": [rule]})
+    before = load_suite("edited", tmp_path)
+    assert load_suite("edited", tmp_path) is before  # unchanged: read once
+    write_suite(
+        tmp_path,
+        "edited",
+        {"meta": {"max_quarantine_ratio": 0.2}, "expectations": [rule, rule | {"meta": {"reason_code": "K2"}}]},
+    )
+    stat = (tmp_path / "edited.json").stat()
+    os.utime(tmp_path / "edited.json", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # even within one clock tick
+    after = load_suite("edited", tmp_path)
+    assert (after.max_quarantine_ratio, [r.reason_code for r in after.row_rules]) == (0.2, ["K_NULL", "K2"])
+    assert after.fingerprint != before.fingerprint  # what keys the work a suite has judged
