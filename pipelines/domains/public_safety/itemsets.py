@@ -110,10 +110,11 @@ def vertical_bits(chunk: Baskets, order: ItemOrder, sort_baskets: bool = True) -
     words = max((n + 63) // 64, 1)
     if m == 0 or n == 0:
         return np.zeros((m, words), dtype=np.uint64)
-    rows_of = order.rows()[chunk.items]
+    row_of_item = order.rows()
+    rows_of = row_of_item[chunk.items]
     if sort_baskets:
         chunk = chunk.take(_rarest_first(chunk, rows_of, m))
-        rows_of = order.rows()[chunk.items]
+        rows_of = row_of_item[chunk.items]
     packed = np.zeros((m, words * 8), dtype=np.uint8)
     basket = chunk.basket_ids()
     for start in range(0, n, PACK_BLOCK):
