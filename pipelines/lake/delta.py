@@ -188,7 +188,8 @@ TABLE_PROPERTIES = {"delta.checkpointInterval": "10"}
 
 
 def ensure_table(lake: Lake, table_uri: str, schema: pa.Schema, partition_by: Sequence[str]) -> deltalake.DeltaTable:
-    """Create the table empty when it does not exist yet; add the declared columns an existing table lacks.
+    """Create the table empty when it does not exist yet; add the declared columns (and TABLE_PROPERTIES) an
+    existing table lacks.
 
     A table is created empty and filled by a separate, conflict-checked commit: when two runs create the same
     table at once, delta-rs commits both CREATEs (the second as the next version), so rows committed with a
@@ -229,6 +230,11 @@ def ensure_table(lake: Lake, table_uri: str, schema: pa.Schema, partition_by: Se
     if len(added):
         log.info("%s: adding the declared column(s) %s", table_uri, ", ".join(added.names))
         table.alter.add_columns(Schema.from_arrow(added).fields)
+    configured = table.metadata().configuration
+    missing = {k: v for k, v in TABLE_PROPERTIES.items() if configured.get(k) != v}
+    if missing:  # a table created before a property was set (an older CityLake) takes it on its next publish
+        log.info("%s: setting the table properties %s", table_uri, missing)
+        table.alter.set_table_properties(missing)
     return table
 
 

@@ -181,3 +181,19 @@ def test_a_checkpoint_every_ten_commits_and_time_travel_still_reads_any_version(
 
     at_three = DeltaTable(uri, version=3, storage_options=lake.storage_options()).to_pyarrow_table()
     assert at_three.to_pylist() == [{"station": "A", "v": 2}]
+
+
+def test_a_table_made_without_the_checkpoint_interval_takes_it_on_its_next_publish(settings) -> None:
+    from deltalake import DeltaTable, Schema
+
+    lake = Lake(settings)
+    uri = lake.layout.table(Zone.CLEAN, "older")
+    DeltaTable.create(uri, Schema.from_arrow(SCHEMA), partition_by=["station"])  # as an older CityLake made it
+    assert "delta.checkpointInterval" not in DeltaTable(uri).metadata().configuration
+    parts = delta.write_parts(lake, uri, frame([("A", 1)]), ("station",), "r1")
+    delta.commit_parts(lake, uri, SCHEMA, ("station",), parts, None, "r1", "k1")
+    assert DeltaTable(uri).metadata().configuration["delta.checkpointInterval"] == "10"
+    assert contents(lake, uri) == [("A", 1)]
+    version = delta.table_version(lake, uri)
+    delta.ensure_table(lake, uri, SCHEMA, ("station",))  # set once: nothing more to commit
+    assert delta.table_version(lake, uri) == version
