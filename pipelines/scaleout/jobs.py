@@ -171,7 +171,7 @@ TRAFFIC = Job(
     busy_with="run_backtest_job",  # one model x horizon x fold of the backtest
     # its training (5 models x 3 horizons x 2 folds, each a task on the workers) grows with every sensor-day
     reduced=Workload(series=6, hours=24 * 3),
-    full=Workload(series=12, hours=24 * 7),
+    full=Workload(series=48, hours=24 * 14),
     run_specific=("model_uri", "trained_at_utc", "run_id"),  # the model's path names the lake; when and which run
 )
 

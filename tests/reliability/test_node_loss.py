@@ -59,9 +59,8 @@ def healthy_run(cluster: StorageCluster):
 
 
 def test_storage_daemon_lost_mid_run(cluster, healthy_run, scenario) -> None:
-    expected, seconds = healthy_run
-    assert {name: len(frame) for name, frame in expected.items()} == {"air_quality_hourly": 2 * 24 * 14}
-    outcome = scenarios.storage_daemon_lost(cluster, AIR, AIR.reduced, expected, seconds)
+    assert {name: len(frame) for name, frame in healthy_run.outputs.items()} == {"air_quality_hourly": 2 * 24 * 14}
+    outcome = scenarios.storage_daemon_lost(cluster, healthy_run)
     scenario.record(outcome.passed, outcome.rows_lost, outcome.duplicates, outcome.run_seconds, "; ".join(outcome.notes))
     scenario.assert_all_passed()
     assert (outcome.rows, outcome.identical, outcome.first_error) == (AIR.rows(AIR.reduced), True, None)
@@ -76,8 +75,7 @@ def test_storage_daemon_lost_mid_run(cluster, healthy_run, scenario) -> None:
 
 
 def test_gateway_lost_mid_publish(cluster, healthy_run, scenario) -> None:
-    expected, seconds = healthy_run
-    outcome = scenarios.gateway_lost(cluster, AIR, AIR.reduced, expected, seconds)
+    outcome = scenarios.gateway_lost(cluster, healthy_run)
     scenario.record(outcome.passed, outcome.rows_lost, outcome.duplicates, outcome.run_seconds, "; ".join(outcome.notes))
     scenario.assert_all_passed()
     assert (outcome.rows, outcome.identical) == (AIR.rows(AIR.reduced), True)
