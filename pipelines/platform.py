@@ -42,6 +42,17 @@ class PlatformError(ServiceError):
     """The platform could not be started or stopped; the message says what to do."""
 
 
+def port_is_free(port: int) -> bool:
+    """Whether nothing listens on `port` of 127.0.0.1 (a bind succeeds)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
@@ -58,7 +69,8 @@ class PlatformConfig:
     dask_port: int = 8786
     workers: int = 2
     worker_memory: str = "4GiB"
-    log_server_ports: tuple[int, int] = (8793, 8794)  # the first scheduler's and the triggerer's
+    # the log servers: the first scheduler's, the triggerer's, then each further scheduler's (by default the first's + 100 x i)
+    log_server_ports: tuple[int, ...] = (8793, 8794)
     schedulers: int = 1  # more than one needs metadata on PostgreSQL (Airflow's HA schedulers)
     postgres_port: int | None = None  # Airflow's metadata on a local PostgreSQL on this port; None: SQLite
 
@@ -79,7 +91,7 @@ class PlatformConfig:
             dask_port=free_port(),
             workers=workers,
             worker_memory=worker_memory,
-            log_server_ports=(free_port(), free_port()),
+            log_server_ports=tuple(free_port() for _ in range(schedulers + 1)),
             schedulers=schedulers,
             postgres_port=free_port() if postgres else None,
         )
@@ -90,6 +102,23 @@ class PlatformConfig:
 
     def scheduler_names(self) -> list[str]:
         return ["airflow-scheduler", *(f"airflow-scheduler-{i + 1}" for i in range(1, self.schedulers))]
+
+    def scheduler_log_port(self, index: int) -> int:
+        """The log-server port of scheduler `index` (0: the first)."""
+        if index == 0:
+            return self.log_server_ports[0]
+        given = self.log_server_ports[2:]
+        return given[index - 1] if index - 1 < len(given) else self.log_server_ports[0] + 100 * index
+
+    def ports(self) -> dict[int, str]:
+        """Every port the platform listens on, and what listens there."""
+        found = {self.api_port: "the Airflow API server", self.dask_port: "the Dask scheduler"}
+        found[self.log_server_ports[1]] = "the triggerer's log server"
+        for index, name in enumerate(self.scheduler_names()):
+            found[self.scheduler_log_port(index)] = f"{name}'s log server"
+        if self.postgres_port is not None:
+            found[self.postgres_port] = "PostgreSQL"
+        return found
 
     @property
     def airflow_home(self) -> Path:
@@ -180,7 +209,7 @@ def service_environment(config: PlatformConfig, name: str) -> dict[str, str]:
     """What one service sets apart from the others: each further scheduler its own log-server port."""
     names = config.scheduler_names()
     if name in names[1:]:
-        return {"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(config.log_server_ports[0] + 100 * names.index(name))}
+        return {"AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(config.scheduler_log_port(names.index(name)))}
     return {}
 
 
@@ -235,6 +264,11 @@ def up(settings: Settings, config: PlatformConfig = PlatformConfig(), timeout: f
     running = [p for p in read_started(config.state_file) if alive(p)]
     if running:
         raise PlatformError(f"the platform already runs ({len(running)} processes from {config.state_file}): `make down` first")
+    taken = [f"{port} ({what})" for port, what in sorted(config.ports().items()) if not port_is_free(port)]
+    if taken:
+        raise PlatformError(
+            f"port(s) in use by another program: {', '.join(taken)}; stop it or choose other ports (citylake up --help)"
+        )
     logs = config.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     jwt_secret, _ = local_secret(config.home / "secrets" / "jwt_secret", nbytes=64)

@@ -32,7 +32,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.config import PROJECT_ROOT
-from pipelines.processes import ServiceError, Started, alive, read_started, record_started, start_process, wait_until
+from pipelines.processes import (
+    ServiceError,
+    Started,
+    alive,
+    read_started,
+    record_started,
+    start_process,
+    stop_recorded,
+    wait_until,
+)
 
 PACKAGES = ("ceph-mon", "ceph-osd", "ceph-mgr", "radosgw", "ceph-common", "nginx-light")
 COMMANDS = ("ceph-mon", "ceph-osd", "ceph-mgr", "radosgw", "ceph", "radosgw-admin", "nginx")
@@ -229,21 +238,6 @@ class StorageCluster:
         found = json.loads(self._credentials_file.read_text())
         return found["access_key"], found["secret_key"]
 
-    def client_environment(self) -> dict[str, str]:
-        """The variables an S3 client of this cluster needs (the same ones the CI's server prints)."""
-        access, secret = self.credentials()
-        return {
-            "S3_ENDPOINT_URL": self.config.endpoint,
-            "AWS_ENDPOINT_URL": self.config.endpoint,
-            "AWS_ACCESS_KEY_ID": access,
-            "AWS_SECRET_ACCESS_KEY": secret,
-            "AWS_REGION": "us-east-1",
-            "AWS_ALLOW_HTTP": "true",
-            "AWS_REQUEST_CHECKSUM_CALCULATION": "WHEN_REQUIRED",
-            "AWS_RESPONSE_CHECKSUM_VALIDATION": "WHEN_REQUIRED",
-        }
-
-    # ---- processes ---------------------------------------------------------------------------------------------
     def _recorded(self) -> dict[str, Started]:
         return {p.name: p for p in read_started(self.config.state_file)}
 
@@ -443,8 +437,6 @@ class StorageCluster:
 
     def stop(self) -> list[str]:
         """Stop every daemon `start()` started (gateways and balancer first, the monitor last)."""
-        from pipelines.processes import stop_recorded
-
         return stop_recorded(self.config.state_file)
 
     def purge(self) -> None:

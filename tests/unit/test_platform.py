@@ -19,6 +19,7 @@ from pipelines.platform import (
     platform_environment,
     service_commands,
     service_environment,
+    up,
 )
 from pipelines.processes import Started, alive, read_started
 
@@ -157,3 +158,40 @@ def test_one_scheduler_stays_on_sqlite_and_two_without_postgres_are_refused(tmp_
     assert "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN" not in env and "AIRFLOW__SCHEDULER__ORPHANED_TASKS_CHECK_INTERVAL" not in env
     with pytest.raises(PlatformError, match="two or more Airflow schedulers need the metadata on PostgreSQL"):
         PlatformConfig(home=tmp_path, schedulers=2)
+
+
+def test_each_scheduler_of_a_side_platform_serves_logs_on_a_port_of_its_own(tmp_path: Path) -> None:
+    config = PlatformConfig.on_free_ports(tmp_path, schedulers=3, postgres=True)
+    assert len(config.log_server_ports) == 4
+    ports = config.ports()
+    assert len(ports) == 7  # api, dask, triggerer, three schedulers, PostgreSQL: all different
+    assert sorted(ports.values()) == sorted(
+        [
+            "the Airflow API server",
+            "the Dask scheduler",
+            "the triggerer's log server",
+            "airflow-scheduler's log server",
+            "airflow-scheduler-2's log server",
+            "airflow-scheduler-3's log server",
+            "PostgreSQL",
+        ]
+    )
+    assert service_environment(config, "airflow-scheduler-3") == {
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(config.log_server_ports[3])
+    }
+
+
+def test_up_refuses_a_port_another_program_listens_on_before_starting_anything(tmp_path: Path) -> None:
+    import socket
+
+    config = PlatformConfig.on_free_ports(tmp_path / "platform")
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", config.dask_port))
+        other.listen()
+        with pytest.raises(PlatformError) as refused:
+            up(load_settings(lake_uri=str(tmp_path / "lake")), config)
+    assert str(refused.value) == (
+        f"port(s) in use by another program: {config.dask_port} (the Dask scheduler); stop it or choose other ports "
+        "(citylake up --help)"
+    )
+    assert not config.state_file.exists() and not (config.home / "logs").exists()
