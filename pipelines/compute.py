@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipelines.config import Settings
 
@@ -126,7 +126,7 @@ def map_with_progress(
 
     if not items:
         return []
-    scattered: dict[int, distributed.Future] = {}
+    scattered: dict[int, distributed.Future[Any]] = {}
 
     def arguments() -> list[object]:
         """`args` with each Shared one as a future of its data on the workers, sent (again) where it is not there."""
@@ -137,7 +137,7 @@ def map_with_progress(
                 scattered[i] = client.scatter([arg.value], broadcast=True, hash=False)[0]  # [ ]: a dict stays one value
         return [scattered.get(i, arg) for i, arg in enumerate(args)]
 
-    def submit(index: int) -> distributed.Future:
+    def submit(index: int) -> distributed.Future[R]:
         key = f"{func.__name__}-{index}-{os.urandom(4).hex()}"
         return client.submit(func, items[index], *arguments(), pure=False, key=key)
 

@@ -120,7 +120,7 @@ AIR = Job(
     outputs=(air.AIR_QUALITY,),
     readings_per_hour=1,
     land=land_air,
-    on_client=lambda settings, run_id: air.ingest(settings, run_id, ARRIVED),
+    on_client=_ingest_feeds((air.feed(),)),
     on_cluster=_air_on_cluster,
     modules=("pipelines.domains.environment.pipeline",),
     busy_with="stage_file",  # standardizing and validating a raw file
@@ -171,7 +171,7 @@ TRAFFIC = Job(
     busy_with="run_backtest_job",  # one model x horizon x fold of the backtest
     # its training (5 models x 3 horizons x 2 folds, each a task on the workers) grows with every sensor-day
     reduced=Workload(series=6, hours=24 * 3),
-    full=Workload(series=48, hours=24 * 14),
+    full=Workload(series=48, hours=24 * 7),  # METR-LA's shared file holds one week
     run_specific=("model_uri", "trained_at_utc", "run_id"),  # the model's path names the lake; when and which run
 )
 

@@ -120,7 +120,7 @@ def when_running(job: Job, action: Callable[[], None], fired: threading.Event, h
 def _audit(job: Job, settings: Settings) -> tuple[int, list[str]]:
     """Every raw file of the job's feeds read back and checked against its manifest: (files, problems)."""
     lake = Lake(settings)
-    checked, problems = 0, []
+    checked, problems = 0, list[str]()
     for feed in job.feeds:
         files, found = audit_raw_files(lake, feed)
         checked, problems = checked + files, problems + found
