@@ -96,6 +96,17 @@ def dask_client(settings: Settings) -> Iterator[distributed.Client]:
         yield client
 
 
+def task_key(function: str, index: int) -> str:
+    """The key of map_with_progress's task for item `index`: `<function>-<index>-<random>` (the Dask dashboard and
+    `client.processing()` show which function and item a task runs; the random part keeps reruns apart)."""
+    return f"{function}-{index}-{os.urandom(4).hex()}"
+
+
+def runs_function(key: object, function: str) -> bool:
+    """Whether a task key of map_with_progress's belongs to a task of `function`."""
+    return str(key).rsplit("-", 2)[0] == function
+
+
 # A task whose result was lost before the client fetched it (the worker holding it was cut off or died), or whose
 # shared input was lost with the last worker holding it, comes back cancelled; it runs again, at most this many times.
 RESUBMITS = 3
@@ -138,8 +149,7 @@ def map_with_progress(
         return [scattered.get(i, arg) for i, arg in enumerate(args)]
 
     def submit(index: int) -> distributed.Future[R]:
-        key = f"{func.__name__}-{index}-{os.urandom(4).hex()}"
-        return client.submit(func, items[index], *arguments(), pure=False, key=key)
+        return client.submit(func, items[index], *arguments(), pure=False, key=task_key(func.__name__, index))
 
     futures = [submit(i) for i in range(len(items))]
     order = {f.key: i for i, f in enumerate(futures)}

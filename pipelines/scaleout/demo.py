@@ -55,7 +55,8 @@ def write_results(outcomes: list[Outcome], reduced: bool, speed: dict[str, dict[
     markdown.write_text(
         f"# make scale-demo\n\n{sizes}\n\n```\n{table(outcomes)}\n```\n\n"
         + "\n".join(notes)
-        + f"\n\nEach job's cluster work on 1, 2 and 4 worker hosts (one thread each, {os.cpu_count()} cores on this machine):\n\n```\n{speed_table(speed)}\n```\n"
+        + f"\n\nEach job's cluster work on 1, 2 and 4 worker hosts (one thread each, {os.cpu_count()} cores on this "
+        + f"machine):\n\n```\n{speed_table(speed)}\n```\n"
     )
     return markdown
 
@@ -65,7 +66,8 @@ def run_scale_demo(reduced: bool = False, keep: bool = False, say: Callable[[str
     tables, write var/scale/results.{json,md}, and stop the cluster (delete it too unless `keep`)."""
     cluster = StorageCluster()
     say(
-        f"starting the storage cluster: 1 monitor, 1 manager, {cluster.config.osds} OSDs, {cluster.config.gateways} gateways, nginx (about 30 s)"
+        f"starting the storage cluster: 1 monitor, 1 manager, {cluster.config.osds} OSDs, "
+        f"{cluster.config.gateways} gateways, nginx (about 30 s)"
     )
     cluster.start()
     try:

@@ -9,8 +9,9 @@ A bridge in the machine's own namespace joins them (10.231.0.0/24 by default, no
 `cut_off(host)` takes the host's link down: its worker is alive but unreachable, as a host whose network or
 power failed. The scheduler notices through missed heartbeats: Dask's default wait is 5 minutes
 (`distributed.scheduler.worker-ttl`), CityLake's clusters wait `pipelines.compute.WORKER_TTL`, and these hosts
-`worker_ttl` (6 s, so that a demo's job on a few thousand rows outlives the wait). The lake is a folder every host sees (as a shared file system would be); the S3 case is the
-storage cluster's. Needs root (`ip netns`). `down()` kills the processes and deletes every link and namespace.
+`worker_ttl` (6 s, so that a demo's job on a few thousand rows outlives the wait). The lake is a folder every
+host sees (as a shared file system would be); the S3 case is the storage cluster's. Needs root (`ip netns`).
+`down()` kills the processes and deletes every link and namespace.
 """
 
 from __future__ import annotations

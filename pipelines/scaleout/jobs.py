@@ -53,7 +53,6 @@ class Job:
     name: str
     feeds: tuple[FeedSpec, ...]
     outputs: tuple[Table, ...]
-    readings_per_hour: int  # rows per series and hour in its first output: what a workload lands
     land: Callable[[Settings, Workload], None]
     on_client: Callable[[Settings, str], None]
     on_cluster: Callable[[Settings, str, distributed.Client], None]
@@ -67,12 +66,8 @@ class Job:
         return self.reduced if reduced else self.full
 
     def rows(self, workload: Workload) -> int:
-        """The rows of its first output for a workload."""
-        return workload.series * workload.hours * self.readings_per_hour
-
-    def run(self, settings: Settings, run_id: str, client: distributed.Client) -> None:
-        self.on_client(settings, run_id)
-        self.on_cluster(settings, run_id, client)
+        """The rows of its first output for a workload: its first feed's readings per series and hour."""
+        return workload.series * workload.hours * readings_per_hour(self.feeds[0])
 
     def read_outputs(self, settings: Settings) -> dict[str, pd.DataFrame]:
         """Each output table as it stands, sorted by its declared key."""
@@ -89,6 +84,14 @@ class Job:
             client.run(importlib.import_module, module)
 
 
+def readings_per_hour(feed: FeedSpec) -> int:
+    """How many readings a series of the feed has per hour, from the interval its YAML declares."""
+    interval = feed.time.expected_interval if feed.time is not None else None
+    if interval is None:
+        raise ValueError(f"feed {feed.name} declares no time.expected_interval: a workload of hours cannot be sized")
+    return max(1, int(pd.Timedelta("1h") / pd.Timedelta(interval)))
+
+
 def _ingest_feeds(feeds: tuple[FeedSpec, ...]) -> Callable[[Settings, str], None]:
     def ingest(settings: Settings, run_id: str) -> None:
         for feed in feeds:
@@ -101,12 +104,13 @@ def _ingest_feeds(feeds: tuple[FeedSpec, ...]) -> Callable[[Settings, str], None
 
 
 def land_air(settings: Settings, workload: Workload) -> None:
-    """The first `hours` rows of `series` station files in the air feed's landing folder."""
+    """The first `hours` of `series` station files in the air feed's landing folder."""
     lake = Lake(settings)
     lake.ensure_exists()
     files, _ = air_files(settings)
+    readings = workload.hours * readings_per_hour(air.feed())  # a station file: a row per reading
     for path in files[: workload.series]:
-        lake.write_bytes(f"{lake.layout.landing_dir(air.SOURCE_NAME)}/{path.name}", first_lines(path, workload.hours))
+        lake.write_bytes(f"{lake.layout.landing_dir(air.SOURCE_NAME)}/{path.name}", first_lines(path, readings))
 
 
 def _air_on_cluster(settings: Settings, run_id: str, client: distributed.Client) -> None:
@@ -118,7 +122,6 @@ AIR = Job(
     name="air",
     feeds=(air.feed(),),
     outputs=(air.AIR_QUALITY,),
-    readings_per_hour=1,
     land=land_air,
     on_client=_ingest_feeds((air.feed(),)),
     on_cluster=_air_on_cluster,
@@ -143,8 +146,9 @@ def land_traffic(settings: Settings, workload: Workload) -> None:
     lake.ensure_exists()
     files, _ = traffic_files(settings)
     (speeds_feed, [speeds]), *others = files
+    readings = workload.hours * readings_per_hour(speeds_feed)  # rows of the wide file: one per step
     lake.write_bytes(
-        f"{lake.layout.landing_dir(speeds_feed.name)}/{speeds.name}", speeds_slice(speeds, workload.series, workload.hours * 12)
+        f"{lake.layout.landing_dir(speeds_feed.name)}/{speeds.name}", speeds_slice(speeds, workload.series, readings)
     )
     for feed, paths in others:
         for path in paths:
@@ -163,7 +167,6 @@ TRAFFIC = Job(
     name="traffic",
     feeds=_TRAFFIC_FEEDS,
     outputs=(TRAFFIC_READINGS_CLEAN, MODEL_LEADERBOARD, TRAFFIC_FACTORS),
-    readings_per_hour=12,  # METR-LA's 5-minute speeds
     land=land_traffic,
     on_client=_ingest_feeds(_TRAFFIC_FEEDS),
     on_cluster=_traffic_on_cluster,

@@ -87,7 +87,8 @@ def table(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         recovery = "-" if o.recovery_seconds is None else f"{o.recovery_seconds:.1f}"
         lines.append(
-            f"{o.scenario:<36} {o.outage:<26} {o.rows:>8} {o.rows_lost:>10} {o.duplicates:>11} {'yes' if o.identical else 'NO':>10} "
+            f"{o.scenario:<36} {o.outage:<26} {o.rows:>8} {o.rows_lost:>10} {o.duplicates:>11} "
+            f"{'yes' if o.identical else 'NO':>10} "
             f"{recovery:>11} {o.run_seconds:>7.1f} {o.rows_per_second:>8.0f} {o.baseline_seconds:>14.1f}"
         )
     return "\n".join(lines)

@@ -35,7 +35,7 @@ from pathlib import Path
 import distributed
 import pandas as pd
 
-from pipelines.compute import dask_client
+from pipelines.compute import dask_client, runs_function
 from pipelines.config import Settings, load_settings
 from pipelines.lake import delta
 from pipelines.lake.ingest import audit_raw_files
@@ -95,10 +95,7 @@ def running(client: distributed.Client, task: str, host: str | None = None) -> b
     """Whether a worker (on `host`, an address, else any) has a task of the function `task` to run now."""
     processing = client.processing()
     return any(
-        str(key).startswith(f"{task}-")
-        for worker, keys in processing.items()
-        if host is None or f"//{host}:" in worker
-        for key in keys
+        runs_function(key, task) for worker, keys in processing.items() if host is None or f"//{host}:" in worker for key in keys
     )
 
 
@@ -147,8 +144,8 @@ def baseline(cluster: StorageCluster, job: Job, workload: Workload) -> HealthyRu
 
 
 def storage_daemon_lost(cluster: StorageCluster, healthy: HealthyRun, say: Callable[[str], None] = print) -> Outcome:
-    """Kill one OSD while a worker runs the job's main task; read everything back while it is down; start it again and time the
-    recovery to all placement groups active+clean."""
+    """Kill one OSD while a worker runs the job's main task; read everything back while it is down; start it again
+    and time the recovery to all placement groups active+clean."""
     job = healthy.job
     settings = job_settings(cluster, f"scale-osd-{uuid.uuid4().hex[:8]}")
     job.land(settings, healthy.workload)

@@ -216,19 +216,16 @@ def load_suite(name: str, directory: Path | None = None) -> Suite:
     path = Path(directory or expectations_dir()) / f"{name}.json"
     try:
         stat = path.stat()
-    except FileNotFoundError as exc:
+        return _load_suite(name, str(path), stat.st_mtime_ns, stat.st_size)
+    except FileNotFoundError as exc:  # absent, or removed between the two looks
         raise SuiteError(f"no expectation suite {name!r}: {path} does not exist") from exc
-    return _load_suite(name, str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=32)
 def _load_suite(name: str, file: str, modified_ns: int, size: int) -> Suite:
     """The suite in `file` as it was when it had this modification time and size (the cache's key)."""
     path = Path(file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise SuiteError(f"no expectation suite {name!r}: {path} does not exist") from exc
+    text = path.read_text(encoding="utf-8")
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -7,8 +7,9 @@ namespaces) and one host's link is taken down mid-job: the outputs must be ident
 Airflow runs two schedulers on PostgreSQL and the one running a task of the clean DAG is killed: the other
 finishes the run.
 
-The reduced form of `make scale-demo` (air: two stations, two weeks; traffic: six sensors, three days). Needs root and Debian's Ceph and nginx packages
-(`.ci/run` installs them); skipped without them unless CITYLAKE_REQUIRE_S3 is set, as in CI.
+The reduced form of `make scale-demo` (air: two stations, two weeks; traffic: six sensors, three days). Needs root,
+Debian's Ceph and nginx packages and PostgreSQL (`.ci/run` installs them); without them each test is skipped,
+and fails instead when CITYLAKE_REQUIRE_S3 is set, as in CI.
 """
 
 from __future__ import annotations
