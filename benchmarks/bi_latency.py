@@ -24,6 +24,7 @@ from search_latency import build  # benchmarks/search_latency.py
 
 from pipelines.bi.sql import open_database
 from pipelines.config import Settings, load_settings
+from pipelines.doctor import small_read_seconds
 from pipelines.lake.storage import Lake
 
 TABLE = "clean_crime_incidents"
@@ -66,6 +67,15 @@ def s3_settings() -> Settings | None:
     return load_settings(lake_uri=f"s3://citylake-bench-{uuid.uuid4().hex[:8]}/lake", s3_endpoint_url=endpoint)
 
 
+def small_read_note(lake: Lake, lake_name: str) -> str:
+    """How long one small read of the lake takes (`citylake doctor`'s probe): a Delta query makes several first."""
+    probe = f"{lake.layout.root}/_meta/bench-probe"
+    lake.write_bytes(probe, b"citylake bench")
+    seconds = small_read_seconds(lake, probe, times=20)
+    lake.fs.rm(probe)
+    return f"{lake_name}: a small read (one object of 14 bytes) takes {seconds * 1000:.0f} ms, median of 20."
+
+
 def collect(quick: bool, repeats: int = 10) -> list[Section]:
     """The BI section of `make bench`."""
     sizes = [1_000_000] if quick else [1_000_000, 10_000_000]
@@ -96,6 +106,8 @@ def collect(quick: bool, repeats: int = 10) -> list[Section]:
                 print(f"bi: building {rows:,} incidents on the {lake_name} lake ...", flush=True)
                 build(lake, rows, per_file=rows // 100)  # 100 days, one file each
                 try:
+                    if remote is not None and rows == sizes[0]:
+                        section.notes.append(small_read_note(lake, lake_name))
                     cold, warm = run_queries(settings, repeats)
                 finally:
                     if remote is not None:

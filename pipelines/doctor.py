@@ -4,7 +4,9 @@ and says exactly what is wrong and how to fix it."""
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,10 @@ if TYPE_CHECKING:
 
 
 Status = Literal["ok", "warn", "fail"]
+# A query of a Delta table makes several small requests before it reads any data (the log's checkpoint pointer, its
+# newest commits): when each takes tens of milliseconds, every dashboard query costs about a second, whatever its size
+SLOW_SMALL_READ_SECONDS = 0.02
+SMALL_READS = 5
 CONNECTIONS = ("citylake_lake", "citylake_dask", "citylake_pseudonym")
 PSEUDONYMIZED_FEEDS = "cases, case_persons, case_vehicles, hotel_stays, flights"
 
@@ -44,6 +50,7 @@ def check_lake(settings: Settings) -> Check:
         lake.write_bytes(probe, b"citylake doctor")
         if lake.read_bytes(probe) != b"citylake doctor":
             return Check("lake", "fail", f"{probe} read back different bytes", "check the storage behind CITYLAKE_LAKE_URI")
+        small_read = small_read_seconds(lake, probe) if lake.on_s3 else None
         lake.fs.rm(probe)
     except Exception as exc:  # any storage error is the finding itself
         fix = (
@@ -53,7 +60,34 @@ def check_lake(settings: Settings) -> Check:
             else f"make {settings.lake_uri} writable, or set CITYLAKE_LAKE_URI"
         )
         return Check("lake", "fail", f"cannot write to the {where} {settings.lake_uri}: {type(exc).__name__}: {exc}", fix)
-    return Check("lake", "ok", f"{where} {settings.lake_uri}: write, read and delete work")
+    works = f"{where} {settings.lake_uri}: write, read and delete work"
+    return Check("lake", "ok", works) if small_read is None else small_read_check(works, small_read)
+
+
+def small_read_seconds(lake: Lake, path: str, times: int = SMALL_READS) -> float:
+    """The median time to read one small object of the lake whole (a Delta log's commits are such objects)."""
+    timings = []
+    for _ in range(times):
+        started = time.perf_counter()
+        lake.read_bytes(path)
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def small_read_check(works: str, seconds: float) -> Check:
+    """The lake check for an S3 lake, given how long a small read takes: slow small reads make every query slow."""
+    took = f"a small read takes {seconds * 1000:.0f} ms"
+    if seconds <= SLOW_SMALL_READ_SECONDS:
+        return Check("lake", "ok", f"{works}; {took}")
+    return Check(
+        "lake",
+        "warn",
+        f"{works}, but {took} (over {SLOW_SMALL_READ_SECONDS * 1000:.0f} ms): each BI query waits that long several "
+        "times before it reads any data",
+        "a steady 40-50 ms is the S3 server sending small replies late (Nagle's algorithm against delayed ACKs): turn "
+        "on TCP_NODELAY in the server (Ceph RGW: `rgw frontends = beast ... tcp_nodelay=1`; MinIO has it on); "
+        "otherwise check the network between CityLake and the S3 server",
+    )
 
 
 def check_dask(settings: Settings) -> Check:

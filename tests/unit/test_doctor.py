@@ -7,13 +7,40 @@ from pathlib import Path
 import pytest
 
 from pipelines.config import load_settings
-from pipelines.doctor import Check, check_dask, check_data_dir, check_lake, check_pseudonym_key, report
+from pipelines.doctor import (
+    Check,
+    check_dask,
+    check_data_dir,
+    check_lake,
+    check_pseudonym_key,
+    report,
+    small_read_check,
+    small_read_seconds,
+)
+from pipelines.lake.storage import Lake
 
 
 def test_a_writable_lake_is_ok_and_leaves_no_probe(settings) -> None:
     check = check_lake(settings)
     assert check == Check("lake", "ok", f"directory {settings.lake_uri}: write, read and delete work")
     assert list((Path(settings.lake_uri) / "_meta" / "doctor").iterdir()) == []
+
+
+def test_small_reads_of_an_s3_lake_are_timed_and_slow_ones_named_with_their_likely_cause(settings) -> None:
+    works = "S3 bucket s3://city/lake: write, read and delete work"
+    assert small_read_check(works, 0.004) == Check("lake", "ok", f"{works}; a small read takes 4 ms")
+    assert small_read_check(works, 0.020) == Check("lake", "ok", f"{works}; a small read takes 20 ms")
+    slow = small_read_check(works, 0.0481)
+    assert (slow.status, slow.detail) == (
+        "warn",
+        f"{works}, but a small read takes 48 ms (over 20 ms): each BI query waits that long several times before it "
+        "reads any data",
+    )
+    assert "tcp_nodelay=1" in slow.fix and "Nagle" in slow.fix
+    lake = Lake(settings)
+    lake.ensure_exists()
+    lake.write_bytes(f"{settings.lake_uri}/_meta/doctor/small", b"x")
+    assert 0 < small_read_seconds(lake, f"{settings.lake_uri}/_meta/doctor/small", times=3) < 1
 
 
 def test_an_unwritable_lake_says_where_and_what_to_do(tmp_path: Path) -> None:
