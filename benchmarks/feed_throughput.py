@@ -32,14 +32,15 @@ GROUPS = 8
 REPEATS = 3  # this machine's timings vary by tens of percent from run to run: every figure is a median of three
 
 
-def generate(directory: Path, rows: int, seed: int = 7) -> list[Path]:
-    """SYNTHETIC readings split into GROUPS files by sensor; returns the paths."""
+def synthetic_readings(rows: int, seed: int = 7, first: int = 0):
+    """SYNTHETIC readings number `first` to `first + rows` (about 0.5 % bad, some delivered twice), as a frame."""
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    index = np.arange(rows)
+    index = np.arange(first, first + rows)
     sensor = index % SENSORS  # every sensor reports every 5 minutes: (sensor, time) is unique
-    # April: no daylight-saving change in the span, so every engine can place every local time
+    # from April: no daylight-saving change in the span (10^8 rows end in September), so every engine can place
+    # every local time
     stamp = pd.Timestamp("2024-04-01") + pd.to_timedelta(index // SENSORS * 5, unit="min")
     speed = np.round(rng.normal(55, 12, rows).clip(0, 90), 2).astype(str)
     frame = pd.DataFrame(
@@ -50,7 +51,12 @@ def generate(directory: Path, rows: int, seed: int = 7) -> list[Path]:
     frame.loc[(bad >= 0.002) & (bad < 0.003), "speed_mph"] = "400"
     frame.loc[(bad >= 0.003) & (bad < 0.004), "reported_at"] = "2024-02-30 10:00"
     dupes = frame[(bad >= 0.004) & (bad < 0.005)]  # delivered twice, unchanged
-    frame = pd.concat([frame, dupes], ignore_index=True)
+    return pd.concat([frame, dupes], ignore_index=True)
+
+
+def generate(directory: Path, rows: int, seed: int = 7) -> list[Path]:
+    """SYNTHETIC readings split into GROUPS files by sensor; returns the paths."""
+    frame = synthetic_readings(rows, seed)
     group = frame["sensor"].str[1:].astype(int) % GROUPS
     paths = []
     for g in range(GROUPS):
@@ -58,6 +64,16 @@ def generate(directory: Path, rows: int, seed: int = 7) -> list[Path]:
         frame[group == g].to_csv(path, index=False)
         paths.append(path)
     return paths
+
+
+def generate_one_file(path: Path, rows: int, block: int = 1_000_000) -> Path:
+    """The same SYNTHETIC readings as ONE file, written block by block (10^8 rows: about 3 GB, in bounded memory)."""
+    with path.open("w") as out:
+        for number, first in enumerate(range(0, rows, block)):
+            synthetic_readings(min(block, rows - first), seed=7 + number, first=first).to_csv(
+                out, index=False, header=number == 0
+            )
+    return path
 
 
 def run_pandas(paths: list[Path], out: Path) -> int:

@@ -16,7 +16,8 @@ that no version of the table references and that are older than `retention_days`
 are the part files of runs that crashed before their commit (never visible to readers) and the files
 that later commits replaced (readers lose time travel to versions older than the retention). The
 retention must stay longer than the longest run, whose part files are unreferenced until it commits.
-Code: `pipelines/lake/maintenance.py`.
+Also the spill a clean run left under `_meta/spill/` when it died while cutting a large file into pieces,
+once older than the retention. Code: `pipelines/lake/maintenance.py`.
 """
 
 

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     io_max_retries: int = Field(default=3, ge=0, le=10)
     # Files larger than this are standardized chunk by chunk, so a worker's memory stays bounded.
     chunk_mib: float = Field(default=256.0, gt=0)
+    # ... and, uncompressed and on several workers, cut into pieces that every worker standardizes at once (their
+    # rows meet by key under the lake's _meta/spill/); false: such a file is read chunk by chunk on one worker.
+    split_large_files: bool = True
     # Dask: a scheduler address, else a LocalCluster sized to the machine.
     dask_scheduler_address: str | None = None
     dask_workers: int | None = Field(default=None, ge=1)

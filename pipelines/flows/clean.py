@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pipelines.cleanse.records import rejects_frame
 from pipelines.compute import map_with_progress
 from pipelines.config import Settings
+from pipelines.flows.split import Standardized, plan_split, splits, standardize_split
 from pipelines.lake import delta
 from pipelines.lake.catalog.meta import quarantine_of
 from pipelines.lake.delta import PartFile
@@ -117,30 +117,19 @@ def ingest(settings: Settings, feed: FeedSpec, run_id: str, arrived_at: dt.datet
     return report
 
 
-@dataclass
-class _Outcome:
-    """What standardizing one file produced, by either path."""
-
-    rows_in: int
-    rows_clean: int
-    rows_deduplicated: int
-    gaps: int
-    rejects: pd.DataFrame
-    clean_parts: list[PartFile]
-    gx_failures: list[str]
-    deduplicated_by_reason: dict[str, int] = field(default_factory=dict)
-    validations: list[dict[str, Any]] = field(default_factory=list)
-
-
 def stage_file(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) -> StagedFile:
     """On a worker: standardize and validate one raw file, write clean and quarantine part files."""
-    lake = Lake(settings)
-    dataset = feed.canonical
     chunk_bytes = int(settings.chunk_mib * 2**20)
     if streamable(feed) and raw.bytes > chunk_bytes:
         outcome = _stage_in_chunks(raw, feed, settings, run_id, chunk_bytes)
     else:
         outcome = _stage_whole(raw, feed, settings, run_id)
+    return staged_file(Lake(settings), raw, feed, run_id, outcome)
+
+
+def staged_file(lake: Lake, raw: RawFile, feed: FeedSpec, run_id: str, outcome: Standardized) -> StagedFile:
+    """A standardized file's quarantine part files, ledger row and GX results written: ready to commit."""
+    dataset = feed.canonical
     partition = partition_of(feed, raw.file_name)
     rejected = quarantine.quarantine_rows(dataset, outcome.rejects, partition, raw.file_name, raw.sha256, run_id)
     quarantine_parts = lake.stage(quarantine_of(dataset), rejected, run_id)
@@ -163,6 +152,33 @@ def stage_file(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) ->
     return StagedFile(quality, outcome.clean_parts, quarantine_parts, kept)
 
 
+def stage_files(
+    client: distributed.Client, todo: list[RawFile], feed: FeedSpec, settings: Settings, run_id: str
+) -> list[StagedFile]:
+    """Every file standardized on the workers: one task per file, except that a file larger than a chunk is cut into
+    pieces that every worker standardizes at once (pipelines.flows.split), when there are several workers."""
+    workers = sum(client.nthreads().values())
+    large = [r for r in todo if splits(r, feed, settings, workers)]
+    plans = dict(
+        zip(
+            [r.file_name for r in large],
+            map_with_progress(
+                client, plan_split, large, lambda r: f"plan the pieces of {r.file_name}", feed, settings, run_id, workers
+            ),
+        )
+    )
+    by_one_worker = [r for r in todo if plans.get(r.file_name) is None]
+    staged: list[StagedFile] = map_with_progress(
+        client, stage_file, by_one_worker, lambda r: f"standardize {r.file_name}", feed, settings, run_id
+    )
+    lake = Lake(settings)
+    for raw in todo:
+        plan = plans.get(raw.file_name)
+        if plan is not None:
+            staged.append(staged_file(lake, raw, feed, run_id, standardize_split(client, raw, feed, settings, run_id, plan)))
+    return staged
+
+
 def _keep_validations(
     lake: Lake, dataset: str, file_name: str, run_id: str, documents: list[dict[str, Any]]
 ) -> tuple[ValidationEntry, ...]:
@@ -178,30 +194,26 @@ def _keep_validations(
     return tuple(entries)
 
 
-def _write_clean(lake: Lake, feed: FeedSpec, clean: pd.DataFrame, run_id: str) -> list[PartFile]:
-    return lake.stage(feed.canonical, clean, run_id)
-
-
-def _stage_whole(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) -> _Outcome:
+def _stage_whole(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str) -> Standardized:
     """The whole file in memory at once (small files, and formats that are not one record per line)."""
     lake = Lake(settings)
     suite = load_suite(feed.suite)
     result = standardize(lake.read_bytes(raw.raw_path), feed, suite, feed_context(feed, settings, raw))
     gx = validate_with_gx(result.clean, suite, feed.canonical.names) if len(result.clean) else GxOutcome(True, 0, [])
-    return _Outcome(
+    return Standardized(
         result.rows_in,
         len(result.clean),
         result.rows_deduplicated,
         result.gaps,
         result.rejects,
-        _write_clean(lake, feed, result.clean, run_id),
+        lake.stage(feed.canonical, result.clean, run_id),
         list(gx.failed),
         result.deduplicated_by_reason,
         result.validations,
     )
 
 
-def _stage_in_chunks(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str, chunk_bytes: int) -> _Outcome:
+def _stage_in_chunks(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str, chunk_bytes: int) -> Standardized:
     """A large file in bounded memory: chunk by chunk, each bucket of keys validated and written on its own."""
     lake = Lake(settings)
     suite = load_suite(feed.suite)
@@ -210,7 +222,7 @@ def _stage_in_chunks(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: s
 
     def write_bucket(clean: pd.DataFrame) -> None:
         failures.extend(validate_with_gx(clean, suite, feed.canonical.names).failed)
-        parts.extend(_write_clean(lake, feed, clean, run_id))
+        parts.extend(lake.stage(feed.canonical, clean, run_id))
 
     with lake.fs.open(raw.raw_path, "rb") as probe:
         compressed = probe.read(2) == GZIP_MAGIC
@@ -226,10 +238,9 @@ def _stage_in_chunks(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: s
         )
     except FileRejected as error:
         delta.discard_parts(lake, parts)
-        rejects = rejects_frame([(error.reason, error.detail, 0, "")])
-        return _Outcome(1, 0, 0, 0, rejects, [], [])
+        return Standardized.rejected(error)
     log.info("%s: %d chunks of about %d MiB", raw.file_name, result.chunks, chunk_bytes // 2**20)
-    return _Outcome(
+    return Standardized(
         result.rows_in,
         result.rows_clean,
         result.rows_deduplicated,
@@ -300,9 +311,7 @@ def clean(settings: Settings, feed: FeedSpec, run_id: str, client: distributed.C
     # laid out by file: only the changed files; otherwise the whole table is rebuilt from every current file
     todo = changed if scope_column else raws
     log.info("%s: %d of %d file(s) to process", dataset.name, len(todo), len(raws))
-    staged: list[StagedFile] = map_with_progress(
-        client, stage_file, todo, lambda r: f"standardize {r.file_name}", feed, settings, run_id
-    )
+    staged = stage_files(client, todo, feed, settings, run_id)
     qualities = [replace(s.quality, processing_key=keys[s.quality.partition]) for s in staged]
     data_docs = f"{lake.layout.validations_dir(dataset.name, run_id)}/index.html"
     entries = [entry for s in staged for entry in s.validations]

@@ -38,6 +38,10 @@ class LakeLayout:
         """The folder of a zone."""
         return f"{self.root}/{zone.value}"
 
+    def spill_dir(self) -> str:
+        """Where the pieces of a large file meet by key while a clean run cuts it up (removed by the run)."""
+        return f"{self.zone(Zone.META)}/spill"
+
     def landing_dir(self, source: str) -> str:
         """Where a department drops the files of one source."""
         return f"{self.zone(Zone.LANDING)}/{checked_name(source, 'source')}"

@@ -5,12 +5,15 @@ table's folder, referenced by no version (readers never see them: a Delta table 
 Delta's full vacuum deletes every unreferenced file older than the retention: such orphans, and the
 files that later commits replaced. The retention must exceed the longest run (a running job's parts are
 not yet referenced) and the time travel readers need; the daily `lake_maintenance` DAG uses 7 days.
+A clean run whose client died while it cut a large file into pieces leaves that file's spill under
+`_meta/spill/`: removed once older than the same retention.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from pipelines.lake.delta import stored_tables
 from pipelines.lake.storage import Lake
@@ -43,9 +46,32 @@ def remove_unreferenced_files(lake: Lake, table_uri: str, older_than: dt.timedel
     return removed
 
 
+def remove_stale_spill(lake: Lake, older_than: dt.timedelta = DEFAULT_RETENTION) -> list[str]:
+    """Delete the spill files older than `older_than` (left by clean runs that died); those deleted."""
+    spill = lake.layout.spill_dir()
+    if not lake.fs.exists(spill):
+        return []
+    cutoff = time.time() - older_than.total_seconds()
+    stale = sorted(path for path, info in lake.fs.find(spill, detail=True).items() if _modified(info) <= cutoff)
+    for path in stale:
+        lake.fs.rm(path)
+    if stale:
+        log.info("%s: removed %d spill files older than %s", spill, len(stale), older_than)
+    return stale
+
+
+def _modified(info: dict) -> float:
+    """A file's modification time in seconds (the local disk says `mtime`, S3 `LastModified`)."""
+    if "mtime" in info:
+        return float(info["mtime"])
+    return float(info["LastModified"].timestamp())
+
+
 def maintain_lake(lake: Lake, older_than: dt.timedelta = DEFAULT_RETENTION) -> dict[str, int]:
-    """Every table of the lake: how many unreferenced files were removed from each."""
-    return {
+    """Every table of the lake, and the spill: how many unreferenced files were removed from each."""
+    removed = {
         table.uri.removeprefix(lake.layout.root + "/"): len(remove_unreferenced_files(lake, table.uri, older_than))
         for table in stored_tables(lake)
     }
+    spill = remove_stale_spill(lake, older_than)
+    return removed | ({lake.layout.spill_dir().removeprefix(lake.layout.root + "/"): len(spill)} if spill else {})

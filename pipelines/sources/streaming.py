@@ -5,6 +5,9 @@ only between records (never inside a quoted value). Each chunk goes through ever
 pass are spread over buckets by a hash of their key and spilled to local Parquet files, so that all rows
 sharing a key meet in one bucket; each bucket is then deduplicated on its own. Memory holds one chunk or
 one bucket at a time, whatever the file's size; the outcome equals `standardize` on the whole file.
+
+An uncompressed file can also be cut into pieces (`cut_pieces`, byte ranges of whole records) that several
+workers standardize at once; the same buckets then meet in shared storage (pipelines.flows.clean).
 """
 
 from __future__ import annotations
@@ -79,6 +82,85 @@ def record_chunks(
         yield header_line + b"".join(lines), first
 
 
+@dataclass(frozen=True)
+class Piece:
+    """Whole records of a file: the bytes [start, end), the first of them on line `first_line`."""
+
+    start: int
+    end: int
+    first_line: int
+
+
+CUT_BLOCK_BYTES = 16 * 2**20
+
+
+def cut_pieces(
+    handle: BinaryIO, header: bool, quotechar: str | None, piece_bytes: int, block_bytes: int = CUT_BLOCK_BYTES
+) -> tuple[bytes, list[Piece]]:
+    """(the header line, pieces of about `piece_bytes`) of an uncompressed file, cut where `record_chunks` would cut:
+    after a line, outside any quoted value. One pass in blocks, counting quotes and line ends in C (bytes.count)."""
+    header_line = handle.readline() if header else b""
+    quote = quotechar.encode() if quotechar else b""
+    pieces: list[Piece] = []
+    offset = start = len(header_line)  # where the block read next begins; where the current piece begins
+    lines = 1 if header else 0  # line ends before `offset`
+    first_line, odd = lines + 1, False  # odd: inside a quoted value at `offset`
+
+    def quotes(block: bytes, a: int, b: int) -> bool:
+        return bool(quote) and block.count(quote, a, b) % 2 == 1
+
+    while block := handle.read(block_bytes):
+        at = 0
+        while at < len(block):
+            target = start + piece_bytes - offset  # where the current piece may end, within this block
+            if target >= len(block):
+                odd ^= quotes(block, at, len(block))
+                lines += block.count(b"\n", at)
+                break
+            if target > at:
+                odd ^= quotes(block, at, target)
+                lines += block.count(b"\n", at, target)
+                at = target
+            end = block.find(b"\n", at)
+            if end < 0:
+                odd ^= quotes(block, at, len(block))
+                break
+            odd ^= quotes(block, at, end)
+            lines, at = lines + 1, end + 1
+            if not odd:  # a record ends here: so does the piece
+                pieces.append(Piece(start, offset + at, first_line))
+                start, first_line = offset + at, lines + 1
+        offset += len(block)
+    if offset > start:
+        pieces.append(Piece(start, offset, first_line))
+    return header_line, pieces
+
+
+def read_piece(handle: BinaryIO, header_line: bytes, piece: Piece) -> bytes:
+    """The header and the piece's records: a file of their own to standardize (line offset `piece.first_line`)."""
+    handle.seek(piece.start)
+    return header_line + handle.read(piece.end - piece.start)
+
+
+def line_offset(spec: FeedSpec, first_line: int) -> int:
+    """The offset of a chunk's line numbers in its file, for `standardize_rows`."""
+    return first_line - (2 if file_has_header(spec) else 1)
+
+
+def file_has_header(spec: FeedSpec) -> bool:
+    return spec.format.type in ("csv", "tsv") and getattr(spec.format, "header", True)
+
+
+def quote_character(spec: FeedSpec) -> str | None:
+    return getattr(spec.format, "quotechar", None) if spec.format.type in ("csv", "tsv") else None
+
+
+def splittable(spec: FeedSpec) -> bool:
+    """Whether pieces of a file can be standardized apart: streamable, and no record's id depends on the records
+    before it (a hashed id counts earlier identical records)."""
+    return streamable(spec) and spec.id_from_hash is None
+
+
 def streamable(spec: FeedSpec) -> bool:
     """Whether a feed's files can be read in chunks (one record per line; plain or gzip; no row looks at another row).
 
@@ -99,8 +181,7 @@ def standardize_stream(
 ) -> StreamedFile:
     """Standardize one file chunk by chunk; hand each bucket's clean rows to `on_clean`; return the counts."""
     result = StreamedFile()
-    header = spec.format.type in ("csv", "tsv") and getattr(spec.format, "header", True)
-    quotechar = getattr(spec.format, "quotechar", None) if spec.format.type in ("csv", "tsv") else None
+    header, quotechar = file_has_header(spec), quote_character(spec)
     spill = Path(tempfile.mkdtemp(prefix="citylake-spill-"))
     rejects: list[pd.DataFrame] = []
     seen: dict[str, int] = {}
@@ -114,7 +195,7 @@ def standardize_stream(
                     if chunk_spec.encoding == "auto":  # detect once, on the first chunk, then keep it
                         chunk_spec = chunk_spec.model_copy(update={"encoding": decode(chunk, "auto")[1]})
                         result.encoding = chunk_spec.encoding
-                    candidates = standardize_rows(chunk, chunk_spec, suite, context, first_line - (2 if header else 1), seen)
+                    candidates = standardize_rows(chunk, chunk_spec, suite, context, line_offset(spec, first_line), seen)
                     result.rows_in += candidates.rows_in
                     result.chunks += 1
                     if candidates.validation:
@@ -146,18 +227,33 @@ def standardize_stream(
     return result
 
 
-def _spill(rows: pd.DataFrame, spec: FeedSpec, spill: Path, chunk: int, buckets: int) -> None:
-    """Write a chunk's rows to the buckets their keys hash to."""
+def by_bucket(rows: pd.DataFrame, spec: FeedSpec, buckets: int) -> Iterator[tuple[int, pa.Table]]:
+    """A chunk's rows spread over the buckets their keys hash to (the buckets that get any)."""
     if rows.empty:
         return
-    key = list(spec.canonical.key)
-    bucket_of = pd.util.hash_pandas_object(rows[key].astype(str), index=False).to_numpy() % buckets
+    keys = pd.DataFrame({column: _hashable(rows[column]) for column in spec.canonical.key})
+    bucket_of = pd.util.hash_pandas_object(keys, index=False).to_numpy() % buckets
     for bucket in range(buckets):
         part = rows[bucket_of == bucket]
         if len(part):
-            folder = spill / f"bucket={bucket:04d}"
-            folder.mkdir(exist_ok=True)
-            pq.write_table(pa.Table.from_pandas(part, preserve_index=False), folder / f"chunk-{chunk:06d}.parquet")
+            yield bucket, pa.Table.from_pandas(part, preserve_index=False)
+
+
+def _hashable(column: pd.Series) -> pd.Series:
+    """A key column as values that hash alike in every chunk: instants as UTC nanoseconds (their text would take
+    seconds to format per million rows), anything else as its text."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        instants = column.dt.tz_convert("UTC").dt.tz_localize(None) if column.dt.tz is not None else column
+        return pd.Series(instants.dt.as_unit("ns").to_numpy().view("int64"), index=column.index)
+    return column.astype(str)
+
+
+def _spill(rows: pd.DataFrame, spec: FeedSpec, spill: Path, chunk: int, buckets: int) -> None:
+    """Write a chunk's rows to the buckets their keys hash to."""
+    for bucket, part in by_bucket(rows, spec, buckets):
+        folder = spill / f"bucket={bucket:04d}"
+        folder.mkdir(exist_ok=True)
+        pq.write_table(part, folder / f"chunk-{chunk:06d}.parquet")
 
 
 def bucket_count(file_bytes: int, chunk_bytes: int, compressed: bool) -> int:

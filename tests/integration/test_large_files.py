@@ -1,4 +1,5 @@
-"""A file larger than `chunk_mib` is standardized in chunks on the worker: the lake ends up exactly the same."""
+"""A file larger than `chunk_mib` is standardized in chunks on one worker, or in pieces on every worker at once: the
+lake ends up exactly the same either way."""
 
 from __future__ import annotations
 
@@ -30,8 +31,11 @@ def test_chunked_and_whole_files_give_the_same_lake(tmp_path, dask_client) -> No
         "PRSA_Data_Dingling_20130301-20170228.csv": beijing_slice("Dingling", 24 * 30),
     }
     lakes = {}
-    for label, chunk_mib in (("whole", 256.0), ("chunks", 0.005)):  # 5 KiB chunks: about 70 per file
-        settings = load_settings(lake_uri=str(tmp_path / label), chunk_mib=chunk_mib, data_dir=DATA_DIR, dask_workers=2)
+    ways = (("whole", 256.0, False), ("chunks", 0.005, False), ("pieces", 0.005, True))  # 5 KiB: about 70 per file
+    for label, chunk_mib, split in ways:
+        settings = load_settings(
+            lake_uri=str(tmp_path / label), chunk_mib=chunk_mib, split_large_files=split, data_dir=DATA_DIR, dask_workers=2
+        )
         lake = Lake(settings)
         lake.ensure_exists()
         for name, content in deliveries.items():
@@ -54,9 +58,11 @@ def test_chunked_and_whole_files_give_the_same_lake(tmp_path, dask_client) -> No
             for k in ("whole", "chunks")
         )
         pd.testing.assert_frame_equal(whole, chunks)
+        pieces = delta.read_table(lakes["pieces"], lakes["pieces"].layout.table(zone, name))
+        pd.testing.assert_frame_equal(whole, pieces.sort_values(order).reset_index(drop=True))
     columns = ["source_partition", "rows_in", "rows_clean", "rows_quarantined", "rows_deduplicated", "gaps"]
-    assert read_ledger(lakes["whole"])[columns].values.tolist() == read_ledger(lakes["chunks"])[columns].values.tolist()
-    part_files = lakes["chunks"].glob(
-        f"{lakes['chunks'].layout.table(Zone.CLEAN, 'air_quality_hourly')}/station=Huairou/*.parquet"
-    )
-    assert len(part_files) > 1  # written bucket by bucket
+    for label in ("chunks", "pieces"):
+        assert read_ledger(lakes["whole"])[columns].values.tolist() == read_ledger(lakes[label])[columns].values.tolist()
+        part_files = lakes[label].glob(f"{lakes[label].layout.table(Zone.CLEAN, 'air_quality_hourly')}/station=Huairou/*.parquet")
+        assert len(part_files) > 1  # written bucket by bucket
+    assert lakes["pieces"].fs.find(f"{lakes['pieces'].layout.zone(Zone.META)}/spill") == []  # the spill is removed

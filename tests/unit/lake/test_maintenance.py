@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 
 import pandas as pd
 import pyarrow as pa
 
+from pipelines.config import load_settings
 from pipelines.lake import delta
 from pipelines.lake.layout import Zone
-from pipelines.lake.maintenance import maintain_lake, remove_unreferenced_files
+from pipelines.lake.maintenance import maintain_lake, remove_stale_spill, remove_unreferenced_files
 from pipelines.lake.storage import Lake
 
 SCHEMA = pa.schema([pa.field("station", pa.string()), pa.field("aqi", pa.int64())])
@@ -46,3 +48,18 @@ def test_orphans_and_replaced_files_go_the_data_stays(settings) -> None:
     )
     assert again.skipped_as_duplicate
     assert maintain_lake(lake, dt.timedelta(0)) == {"curated/air_aqi_daily": 0}
+
+
+def test_a_dead_runs_spill_is_removed_once_older_than_the_retention(tmp_path) -> None:
+    lake = Lake(load_settings(lake_uri=str(tmp_path / "lake")))
+    lake.ensure_exists()
+    assert remove_stale_spill(lake) == []  # no spill folder yet
+    old, young = (f"{lake.layout.spill_dir()}/{run}-0123456789abcdef/bucket=0000/piece-000000.parquet" for run in ("r1", "r2"))
+    lake.write_bytes(old, b"rows")
+    lake.write_bytes(young, b"rows")
+    eight_days_ago = time.time() - 8 * 86_400
+    os.utime(old, (eight_days_ago, eight_days_ago))
+    assert remove_stale_spill(lake, dt.timedelta(days=7)) == [old]
+    assert not lake.exists(old) and lake.exists(young)
+    assert maintain_lake(lake, dt.timedelta(0)) == {"_meta/spill": 1}
+    assert not lake.exists(young)

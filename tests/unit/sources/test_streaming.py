@@ -12,7 +12,16 @@ import pytest
 from pipelines.cleanse.geo import read_districts
 from pipelines.sources.registry import get_source
 from pipelines.sources.standardize import FeedContext, standardize
-from pipelines.sources.streaming import bucket_count, record_chunks, standardize_stream, streamable
+from pipelines.sources.streaming import (
+    Piece,
+    bucket_count,
+    cut_pieces,
+    read_piece,
+    record_chunks,
+    splittable,
+    standardize_stream,
+    streamable,
+)
 from pipelines.validate.suite import load_suite
 from tests.conftest import DATA_DIR, require_data
 from tests.unit.sources.test_corpus import CORPUS, feed, run
@@ -73,11 +82,30 @@ def test_records_are_never_cut_inside_a_quoted_value() -> None:
     assert chunks == [(b'a,b\n1,"x\ny"\n', 2), (b"a,b\n2,z\n", 4)]
 
 
+def test_pieces_hold_whole_records_and_know_their_first_line() -> None:
+    text = b'a,b\n1,"x\ny"\n2,z\n3,"p\nq\nr"\n4,w'  # quoted line ends; the last record has no line end
+    for block in (1, 3, 64):  # the cut is the same whatever block the file is read in
+        header, pieces = cut_pieces(io.BytesIO(text), True, '"', 1, block_bytes=block)
+        assert header == b"a,b\n"
+        assert pieces == [Piece(4, 12, 2), Piece(12, 16, 4), Piece(16, 26, 5), Piece(26, 29, 8)]
+        assert [read_piece(io.BytesIO(text), header, p) for p in pieces] == [
+            b'a,b\n1,"x\ny"\n',
+            b"a,b\n2,z\n",
+            b'a,b\n3,"p\nq\nr"\n',
+            b"a,b\n4,w",
+        ]
+    header, pieces = cut_pieces(io.BytesIO(text), True, '"', 10, block_bytes=4)  # about 10 bytes a piece
+    assert pieces == [Piece(4, 16, 2), Piece(16, 29, 5)]
+    assert cut_pieces(io.BytesIO(b"1,2\n3,4\n"), False, None, 1) == (b"", [Piece(0, 4, 1), Piece(4, 8, 2)])
+    assert cut_pieces(io.BytesIO(b"a,b\n"), True, '"', 1) == (b"a,b\n", [])
+
+
 def test_what_streams() -> None:
     assert streamable(get_source("air_beijing")) and streamable(get_source("chicago_assaults"))
     assert not streamable(get_source("metr_la_speeds"))  # wide-to-long needs the whole file's columns
     assert bucket_count(10 * 2**20, 2**20, compressed=False) == 10
     assert bucket_count(10, 2**20, compressed=True) == 1
+    assert splittable(get_source("air_beijing")) and not splittable(get_source("chicago_assaults"))  # hashed ids
 
 
 def test_hashed_ids_are_the_same_in_chunks() -> None:
@@ -97,3 +125,49 @@ def test_hashed_ids_are_the_same_in_chunks() -> None:
     assert_same(whole, result, frame)
     assert frame["incident_id"].is_unique and len(frame) == 3003  # 3000 + 3 repeated records
     assert int(frame["outside_districts"].sum()) == 1  # one point in the city but in no district: kept, flagged
+
+
+def test_a_large_file_is_planned_in_pieces_unless_compressed_or_alone(tmp_path) -> None:
+    """The plan covers the file's records once, in order, about one piece per worker; gzip is read on one worker."""
+    from pipelines.config import load_settings
+    from pipelines.flows.split import plan_split, splits
+    from pipelines.lake.ingest import RawFile
+
+    spec = get_source("air_beijing")
+    content = require_data(DATA_DIR / "air/beijing/PRSA_Data_Dingling_20130301-20170228.csv").read_bytes()[:200_000]
+    content = content[: content.rindex(b"\n") + 1]
+    settings = load_settings(lake_uri=str(tmp_path / "lake"), chunk_mib=0.1)  # 100 KiB chunks
+    plain, packed = tmp_path / "d.csv", tmp_path / "d.csv.gz"
+    plain.write_bytes(content)
+    packed.write_bytes(gzip.compress(content))
+
+    def raw(path) -> RawFile:
+        return RawFile(spec.name, path.name, "ab" * 32, path.stat().st_size, None, str(path), "", ARRIVED.isoformat(), "t")
+
+    assert splits(raw(plain), spec, settings, workers=2)
+    assert not splits(raw(plain), spec, settings, workers=1)
+    assert not splits(raw(plain), spec, load_settings(lake_uri=str(tmp_path / "lake"), chunk_mib=1), workers=2)
+    assert not splits(raw(plain), spec, settings.model_copy(update={"split_large_files": False}), workers=2)
+    plan = plan_split(raw(plain), spec, settings, "run-1", workers=4)  # 4 workers: pieces of 50,000 bytes at most
+    assert plan is not None and plan.header == content[: content.index(b"\n") + 1]
+    assert plan.pieces[0].start == len(plan.header) and plan.pieces[-1].end == len(content)
+    assert all(a.end == b.start for a, b in zip(plan.pieces, plan.pieces[1:], strict=False))
+    assert len(plan.pieces) == 4 and plan.buckets == 4 and plan.encoding == "utf-8"
+    lines = content.splitlines(keepends=True)
+    assert [p.first_line for p in plan.pieces] == [content[: p.start].count(b"\n") + 1 for p in plan.pieces]
+    assert lines[plan.pieces[1].first_line - 1] == content[plan.pieces[1].start :].splitlines(keepends=True)[0]
+    assert plan.spill == f"{tmp_path}/lake/_meta/spill/run-1-{'ab' * 8}"
+    assert plan_split(raw(packed), spec, settings, "run-1", workers=4) is None
+
+
+def test_a_key_lands_in_the_same_bucket_whatever_its_instants_unit_or_zone() -> None:
+    from pipelines.sources.streaming import by_bucket
+
+    spec = get_source("air_beijing")  # key: station, ts_utc
+    instants = pd.to_datetime(["2024-01-01 00:00", "2024-01-01 01:00", "2024-07-01 12:00", None], utc=True)
+    frames = [
+        pd.DataFrame({"station": ["A", "B", "A", "C"], "ts_utc": instants.as_unit(unit).tz_convert(zone), "n": range(4)})
+        for unit, zone in (("ns", "UTC"), ("us", "UTC"), ("s", "Asia/Shanghai"))
+    ]
+    placed = [{int(n): bucket for bucket, part in by_bucket(frame, spec, 7) for n in part.column("n").to_pylist()} for frame in frames]
+    assert placed[0] == placed[1] == placed[2] and sorted(placed[0]) == [0, 1, 2, 3]
