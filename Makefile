@@ -59,7 +59,7 @@ scale-demo: setup ## node loss for real (root; installs Debian's Ceph and nginx 
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$($(BIN)/python -c "from pipelines.scaleout.storage_cluster import PACKAGES; print(*PACKAGES)") >/dev/null)
 	$(BIN)/citylake scale-demo
 
-bench: setup ## every performance goal in one run (about an hour): ingest vs DuckDB, 1 vs 2 workers, itemsets vs fim, BI latency, Airflow overhead; var/bench/results.{json,md}
+bench: setup ## every performance goal in one run (about an hour): ingest vs DuckDB, 1 vs 2 workers, one large file (10^7, 10^8 rows), itemsets vs fim, BI latency, Airflow overhead; var/bench/results.{json,md}
 	$(BIN)/python benchmarks/bench.py
 
 bench-quick: setup ## the same at the small sizes, a few minutes

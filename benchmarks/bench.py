@@ -1,8 +1,9 @@
 """`make bench`: every performance goal of the project measured in one run, each marked met or not.
 
-    .venv/bin/python benchmarks/bench.py [--quick] [--only ingest rules bi airflow]
+    .venv/bin/python benchmarks/bench.py [--quick] [--only ingest large rules bi airflow]
 
 Sections: ingest against DuckDB (and the fit of time against rows, 1 vs 2 workers, a model of larger clusters),
+one large file through the clean job (10^7 and 10^8 rows, on every worker or one; memory per worker),
 frequent itemsets against fim, BI latency (on a real S3 server too when one can be started), and Airflow's overhead from
 a file landing to its clean table published on the local platform. `--quick` runs the
 small sizes in a few minutes; the full size takes about an hour. Writes var/bench/results.json (machine, commit,
@@ -25,6 +26,7 @@ import airflow_overhead
 import association_rules
 import bi_latency
 import feed_throughput
+import large_files
 import psutil
 from measure import Section
 
@@ -33,6 +35,7 @@ OUT = ROOT / "var" / "bench"
 S3_TOOL = Path(os.environ.get("CITYLAKE_S3_TOOL", ROOT.parent / "shared" / "tools" / "real-s3-server.sh"))
 PARTS: dict[str, Callable[[bool], list[Section]]] = {
     "ingest": feed_throughput.collect,
+    "large": large_files.collect,
     "rules": association_rules.collect,
     "bi": bi_latency.collect,
     "airflow": airflow_overhead.collect,

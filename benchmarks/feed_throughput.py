@@ -326,12 +326,6 @@ def collect(quick: bool) -> list[Section]:
             ratios[10_000_000] <= 1.25 if 10_000_000 in ratios else None,
         ),
         Goal("same clean rows as DuckDB and pandas", "every size", "yes" if all(same) else "NO", all(same)),
-        Goal(
-            "peak memory per worker at 10^8 rows",
-            "<= 1.2x that at 10^7",
-            "not run: 10^8 needs chunked staging in the benchmark",
-            None,
-        ),
     ]
     scaling = Section(
         "scaling", "Workers: 1 vs 2, and a model of larger clusters", ["workers", "rows", "predicted seconds", "largest term"]

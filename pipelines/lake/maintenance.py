@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from typing import Any
 
 from pipelines.lake.delta import stored_tables
 from pipelines.lake.storage import Lake
@@ -60,7 +61,7 @@ def remove_stale_spill(lake: Lake, older_than: dt.timedelta = DEFAULT_RETENTION)
     return stale
 
 
-def _modified(info: dict) -> float:
+def _modified(info: dict[str, Any]) -> float:
     """A file's modification time in seconds (the local disk says `mtime`, S3 `LastModified`)."""
     if "mtime" in info:
         return float(info["mtime"])

@@ -169,5 +169,7 @@ def test_a_key_lands_in_the_same_bucket_whatever_its_instants_unit_or_zone() -> 
         pd.DataFrame({"station": ["A", "B", "A", "C"], "ts_utc": instants.as_unit(unit).tz_convert(zone), "n": range(4)})
         for unit, zone in (("ns", "UTC"), ("us", "UTC"), ("s", "Asia/Shanghai"))
     ]
-    placed = [{int(n): bucket for bucket, part in by_bucket(frame, spec, 7) for n in part.column("n").to_pylist()} for frame in frames]
+    placed = [
+        {int(n): bucket for bucket, part in by_bucket(frame, spec, 7) for n in part.column("n").to_pylist()} for frame in frames
+    ]
     assert placed[0] == placed[1] == placed[2] and sorted(placed[0]) == [0, 1, 2, 3]
