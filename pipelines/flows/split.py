@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import math
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -108,7 +109,8 @@ def splits(raw: RawFile, feed: FeedSpec, settings: Settings, workers: int) -> bo
 
 
 def spill_folder(lake: Lake, raw: RawFile, run_id: str) -> str:
-    return f"{lake.layout.spill_dir()}/{run_id}-{raw.sha256[:16]}"
+    """A new folder for each plan: a retried run never reads the pieces an earlier attempt left behind."""
+    return f"{lake.layout.spill_dir()}/{run_id}-{raw.sha256[:16]}-{uuid.uuid4().hex[:8]}"
 
 
 def plan_split(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str, workers: int) -> SplitPlan | None:

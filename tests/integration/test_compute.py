@@ -8,8 +8,11 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from distributed import Future
+from distributed.client import FutureCancelledError
 
+from pipelines import compute
 from pipelines.compute import WORKER_TTL, Shared, map_with_progress
 
 
@@ -103,3 +106,17 @@ def test_a_shared_input_lost_with_its_workers_is_sent_again(dask_client, tmp_pat
     assert "the workers holding a shared input of _reads_shared are gone: sending it again" in warnings
     assert warnings.count("the workers holding a shared input of _reads_shared are gone: sending it again") == 1
     assert "item 1: lost with a worker (its result or an input it needed); running it again (1/3)" in warnings
+
+
+def test_a_task_lost_more_often_than_it_may_be_run_again_fails_the_map(dask_client, tmp_path, caplog, monkeypatch) -> None:
+    """The give-up branch, with no resubmits allowed: the first loss ends the map with the scheduler's error."""
+    monkeypatch.setattr(compute, "RESUBMITS", 0)
+    caplog.set_level(logging.INFO, logger="pipelines.compute")
+    losing = _lose(dask_client, "_waits_for_the_go-1-", 1)
+    try:
+        with pytest.raises(FutureCancelledError):
+            map_with_progress(dask_client, _waits_for_the_go, [0, 1, 2, 3], lambda i: f"item {i}", str(tmp_path))
+    finally:
+        (tmp_path / "go").touch()
+    losing.join(timeout=10)
+    assert [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "pipelines.compute"] == []

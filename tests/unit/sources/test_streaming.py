@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -156,7 +157,8 @@ def test_a_large_file_is_planned_in_pieces_unless_compressed_or_alone(tmp_path) 
     lines = content.splitlines(keepends=True)
     assert [p.first_line for p in plan.pieces] == [content[: p.start].count(b"\n") + 1 for p in plan.pieces]
     assert lines[plan.pieces[1].first_line - 1] == content[plan.pieces[1].start :].splitlines(keepends=True)[0]
-    assert plan.spill == f"{tmp_path}/lake/_meta/spill/run-1-{'ab' * 8}"
+    assert re.fullmatch(f"{tmp_path}/lake/_meta/spill/run-1-{'ab' * 8}-[0-9a-f]{{8}}", plan.spill)
+    assert plan_split(raw(plain), spec, settings, "run-1", workers=4).spill != plan.spill  # a retry starts afresh
     assert plan_split(raw(packed), spec, settings, "run-1", workers=4) is None
 
 
