@@ -28,14 +28,15 @@ from pipelines.doctor import small_read_seconds
 from pipelines.lake.storage import Lake
 
 TABLE = "clean_crime_incidents"
+# by the city's calendar (local_date, local_hour: the feed's time zone), as a city's dashboard counts days and hours
 QUERIES = {
-    "one month by day and district": f"""SELECT district, date_trunc('day', ts_utc) AS day, count(*) AS incidents FROM {TABLE}
-        WHERE ts_utc >= TIMESTAMPTZ '2024-01-01 00:00:00+00' AND ts_utc < TIMESTAMPTZ '2024-02-01 00:00:00+00' GROUP BY ALL""",
+    "one month by day and district": f"""SELECT district, local_date AS day, count(*) AS incidents FROM {TABLE}
+        WHERE local_date >= DATE '2024-01-01' AND local_date < DATE '2024-02-01' GROUP BY ALL""",
     "top 10 district x offense": f"""SELECT district, offense, count(*) AS incidents FROM {TABLE}
         GROUP BY ALL ORDER BY incidents DESC, district, offense LIMIT 10""",
-    "month over month": f"""WITH m AS (SELECT date_trunc('month', ts_utc) AS month, count(*) AS incidents FROM {TABLE} GROUP BY 1)
+    "month over month": f"""WITH m AS (SELECT date_trunc('month', local_date) AS month, count(*) AS incidents FROM {TABLE} GROUP BY 1)
         SELECT month, incidents, incidents - lag(incidents) OVER (ORDER BY month) AS change FROM m ORDER BY month""",
-    "one district by hour of day": f"""SELECT extract(hour FROM ts_utc) AS hour, count(*) AS incidents FROM {TABLE}
+    "one district by hour of day": f"""SELECT local_hour AS hour, count(*) AS incidents FROM {TABLE}
         WHERE district = 'D22' GROUP BY 1 ORDER BY 1""",
 }
 

@@ -24,6 +24,7 @@ from pipelines.lake.storage import Lake
 
 DAYS_PER_FILE = 1
 CENTRE = (41.85, -87.65)
+TIMEZONE = "America/Chicago"  # the city's civil time
 
 
 def build(lake: Lake, rows: int, seed: int = 3, per_file: int = 100_000) -> pd.DataFrame:
@@ -37,13 +38,15 @@ def build(lake: Lake, rows: int, seed: int = 3, per_file: int = 100_000) -> pd.D
         n = per_file if f < files - 1 else rows - per_file * (files - 1)
         lat = CENTRE[0] + rng.uniform(-0.09, 0.09, n)
         lon = CENTRE[1] + rng.uniform(-0.12, 0.12, n)
+        instants = (start + pd.Timedelta(days=f) + pd.to_timedelta(np.sort(rng.integers(0, 86_400, n)), unit="s")).as_unit("us")
+        local = instants.tz_convert(TIMEZONE)
         frame = pd.DataFrame(
             {
                 "incident_id": [f"SYN-{f:05d}-{i:06d}" for i in range(n)],
-                "ts_utc": (start + pd.Timedelta(days=f) + pd.to_timedelta(np.sort(rng.integers(0, 86_400, n)), unit="s")).as_unit(
-                    "us"
-                ),
+                "ts_utc": instants,
                 "ts_precision": "second",
+                "local_date": local.date,
+                "local_hour": local.hour.astype("int8"),
                 "offense": rng.choice(["THEFT", "BATTERY", "ASSAULT", "BURGLARY"], n),
                 "location_category": "STREET",
                 "reported_district": None,

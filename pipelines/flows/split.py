@@ -2,8 +2,8 @@
 
 A file read in chunks (pipelines.sources.streaming) runs on one worker. An uncompressed file larger than a chunk
 is instead cut into pieces of whole records (`plan_split`, one pass counting quotes and line ends), at most a chunk
-each and as many as the workers take in equal rounds. Each piece is standardized on a worker of its own (`stage_piece`: every check but
-dedup) and its rows are spread over buckets by a hash of their key, written under the lake's `_meta/spill/`; then
+each and as many as the workers take in equal rounds (`piece_bytes`). Each piece is standardized on a worker of its
+own (`stage_piece`: every check but dedup) and its rows are spread over buckets by a hash of their key, written under the lake's `_meta/spill/`; then
 each bucket, holding every row of its keys, is deduplicated, validated and written as clean part files
 (`stage_bucket`). The client adds up the counts (`standardize_split`) and removes the spill. Memory stays bounded
 by a chunk per task; the outcome equals the chunked path's, which equals `standardize` on the whole file.
@@ -113,6 +113,13 @@ def spill_folder(lake: Lake, raw: RawFile, run_id: str) -> str:
     return f"{lake.layout.spill_dir()}/{run_id}-{raw.sha256[:16]}-{uuid.uuid4().hex[:8]}"
 
 
+def piece_bytes(file_bytes: int, chunk_bytes: int, workers: int) -> int:
+    """How large the pieces of a file are: a chunk at most, and as many pieces as the workers take in equal rounds
+    (none left idle at the end). A worker's memory follows this size, not the file's."""
+    rounds = math.ceil(file_bytes / (workers * chunk_bytes))
+    return math.ceil(file_bytes / (workers * rounds))
+
+
 def plan_split(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str, workers: int) -> SplitPlan | None:
     """On a worker: where to cut the file (None: it is compressed, so it is read in chunks on one worker)."""
     lake = Lake(settings)
@@ -121,11 +128,8 @@ def plan_split(raw: RawFile, feed: FeedSpec, settings: Settings, run_id: str, wo
         if handle.read(2) == GZIP_MAGIC:
             return None
         handle.seek(0)
-        # a chunk at most, and as many pieces as the workers can take in equal rounds (none left idle at the end)
-        rounds = math.ceil(raw.bytes / (workers * chunk_bytes))
-        header, pieces = cut_pieces(
-            handle, file_has_header(feed), quote_character(feed), math.ceil(raw.bytes / (workers * rounds))
-        )
+        size = piece_bytes(raw.bytes, chunk_bytes, workers)
+        header, pieces = cut_pieces(handle, file_has_header(feed), quote_character(feed), size)
         encoding: str = feed.encoding
         if encoding == "auto":  # detected once, on the first piece, then kept (as the chunked path does)
             encoding = decode(read_piece(handle, header, pieces[0]), "auto")[1]

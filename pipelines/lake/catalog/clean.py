@@ -41,6 +41,10 @@ GEO = (
     Column("grid_cell", "string", description="cell of the city grid: '<size in degrees>:<row>:<col>'"),
 )
 TS = Column("ts_utc", "timestamp", description="when it happened / the start of the measured interval, UTC")
+# the city's calendar: a dashboard's days, months and hours of day are the city's, not UTC's (filled from the
+# feed's time zone; null for a feed without one)
+LOCAL_DATE = Column("local_date", "date", description="local civil date (the feed's time zone)")
+LOCAL_HOUR = Column("local_hour", "int8", description="local civil hour (0-23)")
 PRECISION = Column(
     "ts_precision",
     "string",
@@ -56,8 +60,8 @@ _DECLARED: tuple[Table, ...] = (
         (
             Column("station", "string", description="monitoring station"),
             TS,
-            Column("local_date", "date", description="local civil date of the hour"),
-            Column("local_hour", "int8", description="local civil hour (0-23)"),
+            replace(LOCAL_DATE, description="local civil date of the hour"),
+            LOCAL_HOUR,
             Column("pm25_ug_m3", "float", "ug/m3", "PM2.5, 1-hour mean concentration; null = gap"),
             Column("pm10_ug_m3", "float", "ug/m3", "PM10, 1-hour mean concentration; null = gap"),
             Column("so2_ug_m3", "float", "ug/m3", "SO2, 1-hour mean concentration; null = gap"),
@@ -138,6 +142,8 @@ _DECLARED: tuple[Table, ...] = (
             Column("incident_id", "string", description="the source's id, else a hash of the record"),
             TS,
             PRECISION,
+            LOCAL_DATE,
+            LOCAL_HOUR,
             Column("offense", "string", description="offense category"),
             Column("location_category", "string", description="kind of place (street, residence, ...)"),
             Column("reported_district", "string", description="district as the source recorded it"),
