@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import uuid
 
@@ -69,3 +70,22 @@ def test_pipeline_on_s3_and_marts_read_back(s3_settings, dask_client) -> None:
     assert pipeline.clean(s3_settings, "s3-run-2", dask_client).skipped_as_duplicate
     pipeline.build_marts(s3_settings, "s3-run-2", dask_client)
     assert {n: delta.table_version(lake, lake.layout.table(Zone.CURATED, n)) for n in pipeline.MARTS} == versions
+
+
+def test_a_large_file_cut_into_pieces_meets_its_buckets_in_the_bucket(s3_settings, dask_client, caplog) -> None:
+    """The split path on S3: pieces spill by key to the lake, buckets dedup across pieces, the spill is removed."""
+    caplog.set_level(logging.INFO, logger="pipelines.flows.split")
+    settings = s3_settings.model_copy(update={"chunk_mib": 0.004})  # 4 KiB chunks: several pieces
+    lake = Lake(settings)
+    lake.ensure_exists()
+    lines = beijing_slice("Guanyuan", HOURS).splitlines(keepends=True)
+    lines.insert(len(lines) - 5, lines[3])  # a row delivered twice, far from its first copy (another piece)
+    lake.write_bytes(f"{lake.layout.landing_dir('air_beijing')}/PRSA_Data_Guanyuan_20130301-20170228.csv", b"".join(lines))
+    pipeline.ingest(settings, "s3-split", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    summary = pipeline.clean(settings, "s3-split", dask_client)
+    assert (summary.rows_in, summary.rows_clean, summary.rows_deduplicated, summary.rows_quarantined) == (HOURS + 1, HOURS, 1, 0)
+    assert delta.read_table(lake, lake.layout.table(Zone.CLEAN, "air_quality_hourly"))["ts_utc"].is_unique
+    assert lake.glob(f"{lake.layout.spill_dir()}/**") == []
+    assert [r.getMessage() for r in caplog.records if r.name == "pipelines.flows.split"] == [
+        "PRSA_Data_Guanyuan_20130301-20170228.csv: standardized in 6 pieces and 6 buckets"
+    ]
