@@ -3,10 +3,11 @@
 A file read in chunks (pipelines.sources.streaming) runs on one worker. An uncompressed file larger than a chunk
 is instead cut into pieces of whole records (`plan_split`, one pass counting quotes and line ends), at most a chunk
 each and as many as the workers take in equal rounds (`piece_bytes`). Each piece is standardized on a worker of its
-own (`stage_piece`: every check but dedup) and its rows are spread over buckets by a hash of their key, written under the lake's `_meta/spill/`; then
-each bucket, holding every row of its keys, is deduplicated, validated and written as clean part files
-(`stage_bucket`). The client adds up the counts (`standardize_split`) and removes the spill. Memory stays bounded
-by a chunk per task; the outcome equals the chunked path's, which equals `standardize` on the whole file.
+own (`stage_piece`: every check but dedup) and its rows are spread over buckets by a hash of their key, written
+under the lake's `_meta/spill/`; then each bucket, holding every row of its keys, is deduplicated, validated and
+written as clean part files (`stage_bucket`). The client adds up the counts (`standardize_split`) and removes the
+spill. Memory stays bounded by a chunk per task; the outcome equals the chunked path's, which equals `standardize`
+on the whole file. The plan reads the file once more than the chunked path does (to find where records end).
 """
 
 from __future__ import annotations

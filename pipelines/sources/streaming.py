@@ -7,7 +7,7 @@ sharing a key meet in one bucket; each bucket is then deduplicated on its own. M
 one bucket at a time, whatever the file's size; the outcome equals `standardize` on the whole file.
 
 An uncompressed file can also be cut into pieces (`cut_pieces`, byte ranges of whole records) that several
-workers standardize at once; the same buckets then meet in shared storage (pipelines.flows.clean).
+workers standardize at once; the same buckets then meet in the lake (pipelines.flows.split).
 """
 
 from __future__ import annotations
