@@ -46,12 +46,14 @@ def _scheduler_keys(client, prefix: str) -> list[str]:
 def _lose(client, prefix: str, times: int, after_each=lambda: None) -> threading.Thread:
     """On its own thread: `times` times, wait for a new task whose key starts with `prefix` (map_with_progress's keys
     are <function>-<index>-<random>) and cancel it for every client, as the scheduler does with a result that was
-    lost with its worker. Each key is cancelled once; a queued task is found as well as a running one."""
+    lost with its worker. Each key is cancelled once; a queued task is found as well as a running one. Keys the
+    scheduler still holds from an earlier test (the same function, the same index) are left alone."""
+    earlier = set(_scheduler_keys(client, prefix))
 
     def lose() -> None:
         lost: set[str] = set()
         while len(lost) < times:
-            fresh = [k for k in _scheduler_keys(client, prefix) if k not in lost]
+            fresh = [k for k in _scheduler_keys(client, prefix) if k not in lost and k not in earlier]
             if not fresh:
                 time.sleep(0.02)
                 continue
