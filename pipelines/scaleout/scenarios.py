@@ -154,6 +154,7 @@ def storage_daemon_lost(cluster: StorageCluster, healthy: HealthyRun, say: Calla
     say(f"storage daemon lost: running the {job.name} job, {victim} killed while a worker runs its {job.busy_with}")
     seconds, error = _run_with_one_retry(job, settings, "osd-lost", when_running(job, lambda: cluster.kill(victim), killed))
     notes = [f"{victim} killed {'during' if killed.is_set() else 'AFTER (the job was faster than the kill)'} the run"]
+    cluster.wait_settled()  # right after the kill the placement groups may still be peering
     states = cluster.placement_groups()
     notes.append(f"while down: {cluster.osds_up()} of {cluster.config.osds} OSDs up, placement groups {states}")
     checked, problems = _audit(job, settings)

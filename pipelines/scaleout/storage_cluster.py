@@ -414,6 +414,21 @@ class StorageCluster:
         wait_until("the storage cluster to be whole (all OSDs up, all PGs active+clean)", self.whole, timeout, processes)
         return time.monotonic() - started
 
+    def wait_settled(self, timeout: float = 180) -> float:
+        """Wait until every placement group is active again (done peering) after a daemon was lost: the cluster
+        serves every object from the OSDs left, degraded or not; the seconds it took."""
+        started = time.monotonic()
+        processes = [process for process in self._recorded().values() if alive(process)]
+        wait_until("every placement group to be active (peering over)", self.settled, timeout, processes)
+        return time.monotonic() - started
+
+    def settled(self) -> bool:
+        try:
+            states = self.placement_groups()
+        except (StorageClusterError, subprocess.TimeoutExpired):
+            return False
+        return bool(states) and all(state.startswith("active") for state in states)
+
     def whole(self) -> bool:
         try:
             up = self.osds_up()
