@@ -108,7 +108,7 @@ down: ## stop exactly what `make up` started
 	$(BIN)/citylake down
 
 test: setup ## run the whole test suite (S3 tests need the real S3 server: see .ci/run)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=40
 
 reliability: setup ## the reliability suite (worker loss, crashes mid-publish, races, hostile input, security, node loss): a table of figures
 	$(BIN)/python -m pytest tests/reliability -q -p no:cacheprovider
