@@ -22,6 +22,7 @@ from pipelines.cleanse.dedup import deduplicate
 from pipelines.cleanse.derive import Rule, add_derived, file_inputs
 from pipelines.cleanse.pseudonymize import pseudonymize
 from pipelines.cleanse.records import LINE, RAW, printable, raw_records, rejects_frame
+from pipelines.cleanse.text import numbers, stripped
 from pipelines.cleanse.units import convert
 from pipelines.lake.catalog import Column, Table
 from pipelines.sources.readers import FileRejected, read_records
@@ -136,24 +137,6 @@ def _used_columns(spec: FeedSpec) -> list[str]:
     return list(dict.fromkeys(needed))
 
 
-def _text(values: pd.Series, markers: set[str]) -> pd.Series:
-    """Stripped text with null markers (and NaN) as None."""
-    if values.dtype != object and pd.api.types.is_string_dtype(values):  # Arrow-backed strings: vectorized
-        stripped = values.str.strip()
-        kept = stripped.where(~stripped.isin(list(markers)))
-        return kept.astype(object).where(kept.notna(), None)
-    cleaned = []
-    for value in values.tolist():
-        if isinstance(value, str):
-            value = value.strip()
-            cleaned.append(None if value in markers else value)
-        elif value is None or (isinstance(value, float) and np.isnan(value)):
-            cleaned.append(None)
-        else:
-            cleaned.append(value)
-    return pd.Series(cleaned, index=values.index, dtype=object)
-
-
 def _matches(text: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
     """Which values (str or None) match a pattern: vectorized through Arrow, by Python where Arrow cannot hold them."""
     try:
@@ -184,24 +167,24 @@ def _typed(
     """Values in the canonical type and unit; per row, the detail (naming the source column `label`) of a misfit.
     A timestamp other than the row's time (a case's `closed_utc`) is read like it: `time_format` (default ISO 8601),
     an offset when it has one, else the feed's `timezone`."""
-    text = _text(values, markers)
+    text = stripped(values, markers)
     problem = pd.Series(None, index=values.index, dtype="object")
     if target.type == "timestamp":
         return _other_timestamp(text, problem, label, timezone, time_format)
     if target.type in ("float", "int", "int32", "int16", "int8"):
-        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
-        bad = text.notna() & numbers.isna()
+        read = numbers(text)
+        bad = text.notna() & read.isna()
         if target.type != "float":
-            bad |= numbers.notna() & (numbers != numbers.round())
+            bad |= read.notna() & (read != read.round())
         problem[bad] = [f"{label}={v!r} is not {'a number' if target.type == 'float' else 'a whole number'}" for v in text[bad]]
-        numbers[bad] = np.nan
+        read[bad] = np.nan
         if zero_is_missing:
-            numbers[numbers == 0] = np.nan
+            read[read == 0] = np.nan
         if unit and target.unit:
-            numbers = pd.Series(convert(numbers.to_numpy(), unit, target.unit), index=values.index)
+            read = pd.Series(convert(read.to_numpy(), unit, target.unit), index=values.index)
         if target.type != "float":
-            return numbers.round().astype("Int64"), problem
-        return numbers, problem
+            return read.round().astype("Int64"), problem
+        return read, problem
     if target.type == "bool":
         lowered = text.map(lambda v: str(v).lower() if v is not None else None)
         result = lowered.map(lambda v: True if v in TRUE else False if v in FALSE else None)
@@ -290,7 +273,7 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
             aware = pd.Series(False, index=index)
         text = naive  # only formatted for the rows that need a message
     elif time.parts is not None:
-        parts = {k: pd.to_numeric(_text(frame[c], markers), errors="coerce") for k, c in time.parts.items()}
+        parts = {k: numbers(stripped(frame[c], markers)) for k, c in time.parts.items()}
         whole = pd.DataFrame(parts)
         ok = whole.notna().all(axis=1) & (whole == whole.round()).all(axis=1)
         text = pd.Series([None] * len(index), index=index, dtype=object)
@@ -305,21 +288,19 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
             naive[ok] = stamp
         aware = pd.Series(False, index=index)
     elif time.epoch is not None:  # a count since 1970-01-01 UTC: aware by definition
-        text = _text(frame[time.column], markers).astype(object)
-        numbers = pd.to_numeric(text, errors="coerce")
-        inside = numbers.abs() < 1e11 * (1000 if time.epoch == "ms" else 1)  # pandas' range, about 5,000 years
-        result[inside] = pd.to_datetime(numbers[inside], unit=time.epoch, utc=True, errors="coerce")
+        text = stripped(frame[time.column], markers).astype(object)
+        counts = numbers(text)
+        inside = counts.abs() < 1e11 * (1000 if time.epoch == "ms" else 1)  # pandas' range, about 5,000 years
+        result[inside] = pd.to_datetime(counts[inside], unit=time.epoch, utc=True, errors="coerce")
         naive = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
         aware = pd.Series(True, index=index)
     else:
-        text = _text(frame[time.column], markers).astype(object)
+        text = stripped(frame[time.column], markers)
         if time.offsets == "ignore":  # local clock times exported with a Z or an offset: drop it, read the clock
             text = text.str.replace(AWARE, "", regex=True).str.rstrip()
         aware = _matches(text, AWARE)
-        naive = pd.Series(pd.NaT, index=index, dtype="datetime64[us]")
-        plain = text.notna() & ~aware
-        if plain.any():
-            naive[plain] = pd.to_datetime(text[plain], format=time.format or "ISO8601", errors="coerce")
+        plain = text.notna() & ~aware  # read in one pass over the column: the other rows as missing
+        naive = pd.to_datetime(text.where(plain), format=time.format or "ISO8601", errors="coerce").astype("datetime64[us]")
         if aware.any():
             result[aware] = pd.to_datetime(text[aware], format=time.format or "ISO8601", errors="coerce", utc=True)
     if time.parts is not None:
@@ -329,7 +310,12 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
     else:
 
         def describe(mask: pd.Series) -> list[str]:
-            return [str(v) for v in text[mask]]
+            shown = text[mask]
+            return (
+                [str(v) for v in shown.astype(object).where(shown.notna(), None)]
+                if shown.dtype == "str"
+                else [str(v) for v in shown]
+            )
 
     have_naive = naive.notna() & ~aware
     if have_naive.any():
@@ -338,12 +324,12 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
             detail[have_naive] = [f"{v!r} has no time zone and the feed declares none" for v in describe(have_naive)]
         else:
             choice = {"quarantine": "NaT", "earliest": True, "latest": False}[time.ambiguous]
+            clock = naive.where(have_naive)  # every row at once, NaT passes through: no masked copies
             if choice == "NaT":
-                localized = naive[have_naive].dt.tz_localize(time.timezone, ambiguous="NaT", nonexistent="NaT")
+                localized = clock.dt.tz_localize(time.timezone, ambiguous="NaT", nonexistent="NaT")
             else:  # pandas wants one flag per value: True = the first (DST) occurrence
-                flags = np.full(int(have_naive.sum()), choice)
-                localized = naive[have_naive].dt.tz_localize(time.timezone, ambiguous=flags, nonexistent="NaT")
-            result[have_naive] = localized.dt.tz_convert("UTC")
+                localized = clock.dt.tz_localize(time.timezone, ambiguous=np.full(len(clock), choice), nonexistent="NaT")
+            result = result.where(~have_naive, localized.dt.tz_convert("UTC").astype(result.dtype))
             lost = have_naive & result.isna()
             if lost.any():
                 reason[lost] = Reason.INVALID_TIMESTAMP.value
@@ -360,10 +346,9 @@ def _coordinates(
 ) -> pd.DataFrame:
     """WGS84 points with district and grid cell; impossible points rejected with their reason."""
     assert spec.coordinates is not None and spec.geo is not None
-    lat_text = _text(frame[spec.coordinates.latitude], markers)
-    lon_text = _text(frame[spec.coordinates.longitude], markers)
-    lat = pd.to_numeric(lat_text, errors="coerce")
-    lon = pd.to_numeric(lon_text, errors="coerce")
+    lat_text = stripped(frame[spec.coordinates.latitude], markers)
+    lon_text = stripped(frame[spec.coordinates.longitude], markers)
+    lat, lon = numbers(lat_text), numbers(lon_text)
     not_number = (lat_text.notna() & lat.isna()) | (lon_text.notna() & lon.isna())
     rejections.add(
         not_number,
