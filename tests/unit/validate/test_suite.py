@@ -231,3 +231,10 @@ def test_an_edited_suite_is_read_again_by_a_process_that_read_it_before(tmp_path
     after = load_suite("edited", tmp_path)
     assert (after.max_quarantine_ratio, [r.reason_code for r in after.row_rules]) == (0.2, ["K_NULL", "K2"])
     assert after.fingerprint != before.fingerprint  # what keys the work a suite has judged
+
+
+def test_gx_does_not_hash_every_value_of_a_partition_to_fingerprint_it() -> None:
+    frame = pd.DataFrame({"sensor_id": ["a", None], "speed_kmh": [1.0, 300.0], "volume_veh_h": None, "occupancy_pct": None})
+    checked = load_suite("traffic_readings").check_rows(frame)
+    assert checked.reason.tolist()[1] == "MISSING_SENSOR"
+    assert list(checked.validation["meta"]["batch_markers"]) == ["ge_load_time"]  # no pandas_data_fingerprint
