@@ -11,6 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import csv as pacsv
 
 from pipelines.validate.reasons import Reason
 
@@ -67,15 +70,12 @@ def _regular_file(
     Well-formed: decodable, no NUL, one record per line, no blank line, every record with the header's
     field count, every required column present. Then line numbers follow from row positions.
     """
-    import pyarrow as pa
-    from pyarrow import csv as pacsv
-
-    if not text or "\x00" in text or _UNDECODABLE.search(text) or "\r" in text.replace("\r\n", ""):
+    if not text or "\x00" in text or (not text.isascii() and _UNDECODABLE.search(text)):
         return None
-    if text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text:
-        return None  # blank lines carry no row: the careful path skips them and keeps the line numbers
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None  # a lone carriage return
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    first = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")], delimiter=delimiter, quotechar=quotechar), [])
+    first = next(csv.reader([text[: text.find("\n")].rstrip("\r")], delimiter=delimiter, quotechar=quotechar), [])
     raw_names = first if header else [f"f{i}" for i in range(len(first))]
     names = [c.strip() for c in first] if header else [f"col_{i + 1}" for i in range(len(first))]
     if not first or len(set(raw_names)) != len(raw_names) or len(set(names)) != len(names):
@@ -101,9 +101,22 @@ def _regular_file(
         return None
     if table.num_rows + (1 if header else 0) != lines or table.column_names != raw_names:
         return None
+    if _any_blank_row(table):
+        return None  # a blank line carries no row: the careful path skips it and keeps the line numbers
     frame = table.rename_columns(names).to_pandas()
     frame[LINE] = pd.Series(range(2 if header else 1, table.num_rows + (2 if header else 1)), dtype="int64")
     return DelimitedRead(frame, rejects_frame([]), table.num_rows)
+
+
+def _any_blank_row(table: pa.Table) -> bool:
+    """Whether a row has every field empty: a blank line as Arrow reads it (or a record of empty fields, which the
+    careful path reads as well)."""
+    if table.num_rows == 0:
+        return False
+    blank = pc.equal(pc.binary_length(table.column(0)), 0)
+    for column in table.columns[1:]:
+        blank = pc.and_(blank, pc.equal(pc.binary_length(column), 0))
+    return bool(pc.any(blank).as_py())
 
 
 def read_delimited(

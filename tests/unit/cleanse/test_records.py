@@ -30,6 +30,12 @@ def test_fast_and_careful_paths_agree_on_a_regular_file(delimiter: str) -> None:
     "text",
     [
         "a,b\n1,2\n\n3,4\n",  # a blank line shifts line numbers
+        "a,b\r\n1,2\r\n\r\n3,4\r\n",  # a blank line in Windows line ends
+        "\na,b\n1,2\n",  # a blank first line
+        "a,b\n1,2\n\n",  # a blank last line
+        "a\n1\n\n3\n",  # a blank line in a file of one column
+        "a,b\n1,2\r3,4\n",  # a lone carriage return
+        "a,b\n1,\udcff\n",  # undecodable bytes (kept as surrogates)
         "a,b\n1,2,3\n",  # a record with too many fields
         "a,b\n1\n",  # too few
         'a,b\n"multi\nline",2\n',  # a value spanning lines
