@@ -72,12 +72,18 @@ def deduplicate(
 ) -> Dedup:
     """One row per key by `policy`; `sources` are the delivered columns (to tell true copies from look-alikes)."""
     key = list(key)
-    copy, removed = _copies(frame, [*key, *payload], sources)
+    # Only rows that share their key with another can be copies or clash: compare the wide rows among those alone.
+    shared = frame.duplicated(subset=key, keep=False).to_numpy()
+    copy = np.zeros(len(frame), dtype=bool)
+    removed: dict[str, int] = {}
+    if shared.any():
+        copies, removed = _copies(frame[shared], [*key, *payload], sources)
+        copy[shared] = copies.to_numpy()
     if policy == "conflict":  # masks first, one take of the whole frame at the end (the rows carry wide text columns)
-        distinct = ~copy.to_numpy()
+        contested = shared & ~copy
         clash = np.zeros(len(frame), dtype=bool)
-        clash[distinct] = frame.loc[distinct, key].duplicated(keep=False).to_numpy()
-        return Dedup(frame[distinct & ~clash], frame[clash], removed)
+        clash[contested] = frame.loc[contested, key].duplicated(keep=False).to_numpy()
+        return Dedup(frame[~copy & ~clash], frame[clash], removed)
     distinct = frame[~copy]
     if policy == "keep_latest":
         if latest_by is None:
@@ -95,3 +101,16 @@ def deduplicate(
         index = pd.MultiIndex.from_frame(survivors[key]) if len(key) > 1 else pd.Index(survivors[key[0]])
         survivors = survivors.assign(**{count_into: sizes.reindex(index).to_numpy()})
     return Dedup(survivors, distinct.iloc[0:0], removed)
+
+
+def in_order(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """The rows ordered by the columns `by` (missing values last), as a stable sort gives them: one take of the
+    frame, none when it is in order already."""
+    codes = []
+    for column in reversed(list(by)):  # np.lexsort sorts by its last array first
+        values, _ = pd.factorize(frame[column], sort=True)
+        codes.append(np.where(values < 0, np.iinfo(np.int64).max, values))
+    order = np.lexsort(codes) if codes else np.arange(len(frame))
+    if len(order) < 2 or bool((np.diff(order) > 0).all()):
+        return frame
+    return frame.take(order)

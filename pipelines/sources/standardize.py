@@ -16,13 +16,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from pipelines.cleanse import crs, geo
-from pipelines.cleanse.dedup import deduplicate
+from pipelines.cleanse.dedup import deduplicate, in_order
 from pipelines.cleanse.derive import Rule, add_derived, file_inputs
 from pipelines.cleanse.pseudonymize import pseudonymize
 from pipelines.cleanse.records import LINE, RAW, printable, raw_records, rejects_frame
-from pipelines.cleanse.text import numbers, stripped
+from pipelines.cleanse.text import arrow_strings, numbers, stripped
 from pipelines.cleanse.units import convert
 from pipelines.lake.catalog import Column, Table
 from pipelines.sources.readers import FileRejected, read_records
@@ -139,6 +140,10 @@ def _used_columns(spec: FeedSpec) -> list[str]:
 
 def _matches(text: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
     """Which values (str or None) match a pattern: vectorized through Arrow, by Python where Arrow cannot hold them."""
+    strings = arrow_strings(text)
+    if strings is not None:
+        found = pc.fill_null(pc.match_substring_regex(strings, pattern.pattern), False)
+        return pd.Series(found.to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
     try:
         return pd.Series(text, dtype="string[pyarrow]").str.contains(pattern.pattern, regex=True).fillna(False).astype(bool)
     except (UnicodeError, ValueError, TypeError):
@@ -585,8 +590,8 @@ def standardize_rows(
     frame["source_file"] = context.file_name
     frame[LINE] = records[LINE]
     for name in dataset.names:
-        if name not in frame.columns:
-            frame[name] = None
+        if name not in frame.columns:  # not delivered: missing, a float column as NaN (cheap to carry, to compare)
+            frame[name] = np.nan if dataset.column(name).type == "float" else None
     verdict = suite.check_rows(frame)  # Great Expectations decides which rows are valid
     for code in dict.fromkeys(verdict.reason.dropna()):
         rejections.add(verdict.reason == code, code, verdict.detail)
@@ -635,7 +640,7 @@ def deduplicate_candidates(rows: pd.DataFrame, spec: FeedSpec) -> tuple[pd.DataF
             }
         )
     order = list(dataset.key)
-    clean = dedup.kept[dataset.names].sort_values([*order, LINE], kind="stable").reset_index(drop=True)
+    clean = in_order(dedup.kept[dataset.names], [*order, LINE]).reset_index(drop=True)
     return clean, conflicts, {_source_names(reason): n for reason, n in dedup.removed.items()}
 
 

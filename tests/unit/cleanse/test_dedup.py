@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipelines.cleanse.dedup import deduplicate
+from pipelines.cleanse.dedup import deduplicate, in_order
 
 # three victims of incident A (the victim's age is delivered but not mapped), incident B twice with other values
 ROWS = pd.DataFrame(
@@ -51,3 +54,29 @@ def test_merge_makes_one_row_per_key_with_the_number_of_rows_it_stands_for() -> 
         "differs only in unmapped columns: src_victim_age": 1,
         "merged into one row per key (merge)": 1,
     }
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["b", "a", "c", None]), st.integers(-3, 3) | st.none()), max_size=30))
+def test_in_order_gives_the_rows_a_stable_sort_gives(rows: list[tuple[str | None, int | None]]) -> None:
+    frame = pd.DataFrame(
+        {
+            "sensor": pd.Series([r[0] for r in rows], dtype="str"),
+            "at": pd.to_datetime(pd.Series([r[1] for r in rows], dtype="float64"), unit="h", utc=True),
+            "line": np.arange(len(rows)) * 7 % 11,
+        }
+    )
+    expected = frame.sort_values(["sensor", "at"], kind="stable")
+    pd.testing.assert_frame_equal(in_order(frame, ["sensor", "at"]), expected)
+
+
+def test_in_order_leaves_ordered_rows_untouched() -> None:
+    frame = pd.DataFrame({"k": ["a", "a", "b"], "line": [1, 2, 3]})
+    assert in_order(frame, ["k", "line"]) is frame
+
+
+def test_rows_with_a_unique_key_are_never_compared_as_copies() -> None:
+    rows = pd.DataFrame({"id": ["A", "B", "C", "C"], "v": [1, 1, 2, 2], "line": [1, 2, 3, 4]})
+    dedup = deduplicate(rows, ["id"], ["v"])
+    assert dedup.kept["line"].tolist() == [1, 2, 3]
+    assert dedup.removed == {"exact copy": 1}
