@@ -8,6 +8,8 @@ same results.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -66,3 +68,14 @@ def numbers(text: pd.Series) -> pd.Series:
     if other.any():
         result[other] = pd.to_numeric(text[other].astype(object), errors="coerce").astype("float64").to_numpy()
     return result
+
+
+def by_distinct(text: pd.Series, read: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """`read` applied to each distinct value once and spread back to every row (missing stays missing): a city's
+    times repeat across its sensors and stations, so a million rows often hold a few thousand distinct stamps."""
+    codes, distinct = pd.factorize(text)
+    values = read(pd.Series(distinct, dtype=text.dtype)).to_numpy()
+    if codes.size and (codes < 0).any():
+        missing = read(pd.Series([None], dtype=text.dtype)).to_numpy()
+        values = np.concatenate([values, missing])  # code -1 takes the last element: the reading of a missing value
+    return pd.Series(values[codes], index=text.index)

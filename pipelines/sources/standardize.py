@@ -23,7 +23,7 @@ from pipelines.cleanse.dedup import deduplicate, in_order
 from pipelines.cleanse.derive import Rule, add_derived, file_inputs
 from pipelines.cleanse.pseudonymize import pseudonymize
 from pipelines.cleanse.records import LINE, RAW, printable, raw_records, rejects_frame
-from pipelines.cleanse.text import arrow_strings, numbers, stripped
+from pipelines.cleanse.text import arrow_strings, by_distinct, numbers, stripped
 from pipelines.cleanse.units import convert
 from pipelines.lake.catalog import Column, Table
 from pipelines.sources.readers import FileRejected, read_records
@@ -305,7 +305,9 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
             text = text.str.replace(AWARE, "", regex=True).str.rstrip()
         aware = _matches(text, AWARE)
         plain = text.notna() & ~aware  # read in one pass over the column: the other rows as missing
-        naive = pd.to_datetime(text.where(plain), format=time.format or "ISO8601", errors="coerce").astype("datetime64[us]")
+        naive = by_distinct(
+            text.where(plain), lambda t: pd.to_datetime(t, format=time.format or "ISO8601", errors="coerce")
+        ).astype("datetime64[us]")
         if aware.any():
             result[aware] = pd.to_datetime(text[aware], format=time.format or "ISO8601", errors="coerce", utc=True)
     if time.parts is not None:

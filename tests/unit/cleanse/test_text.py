@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.cleanse.text import numbers, stripped
+from pipelines.cleanse.text import by_distinct, numbers, stripped
 
 ODD = ["+5", "5.", ".5", "-0", "1e5", "1E-2", "007", "inf", "-Infinity", "nan", "1_000", "0x10", "1,5", "--1", "e5", "."]
 
@@ -48,3 +48,17 @@ def test_any_float_written_as_text_reads_back_exactly(values: list[float], style
     read = numbers(pd.Series(written, dtype="str"))
     assert _same_numbers(read, pd.Series([float(w) for w in written]))
     assert np.array_equal(read.to_numpy(), pd.to_numeric(pd.Series(written, dtype=object)).to_numpy())
+
+
+def test_by_distinct_reads_each_value_once_and_keeps_rows_and_gaps() -> None:
+    seen: list[int] = []
+
+    def read(values: pd.Series) -> pd.Series:
+        seen.append(len(values))
+        return pd.to_datetime(values, format="%Y-%m-%d %H:%M", errors="coerce")
+
+    text = pd.Series(["2024-04-01 10:00", None, "2024-02-30 10:00", "2024-04-01 10:00", "x"], dtype="str")
+    read_once = by_distinct(text, read)
+    assert seen == [3, 1]  # three distinct values, then the reading of a missing one
+    pd.testing.assert_series_equal(read_once, pd.to_datetime(text, format="%Y-%m-%d %H:%M", errors="coerce"))
+    assert by_distinct(pd.Series([], dtype="str"), read).tolist() == []
