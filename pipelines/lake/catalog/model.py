@@ -41,7 +41,7 @@ def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
         return schema.empty_table()
     plain = frame.copy()
     for column in schema:
-        if pa.types.is_string(column.type):
+        if pa.types.is_string(column.type) and plain[column.name].dtype == object:  # Arrow-backed text has nulls already
             plain[column.name] = plain[column.name].astype(object).where(plain[column.name].notna(), None)
     return pa.Table.from_pandas(plain[schema.names], schema=schema, preserve_index=False)
 
