@@ -2,13 +2,15 @@
 
 A scenario runs several seeded repetitions, records each one (passed, rows lost, duplicate rows, time)
 and asserts afterwards, so a failing run still shows in the table. `make reliability` runs this folder
-alone; `make test` runs it with everything else. The figures are also written to
+alone with every repetition (CITYLAKE_RELIABILITY=full); `make test` (CI) runs it with everything else and
+fewer repetitions of the slowest scenarios (`repetitions`). The figures are also written to
 var/reliability/results.json.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -18,6 +20,12 @@ import pytest
 from pipelines.config import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "var" / "reliability" / "results.json"
+
+
+def repetitions(full: int, quick: int) -> int:
+    """How many seeded runs a scenario makes: `full` under `make reliability` (CITYLAKE_RELIABILITY=full), `quick`
+    in `make test`, where CI has a time budget; the first `quick` runs are the same runs either way."""
+    return full if os.environ.get("CITYLAKE_RELIABILITY") == "full" else quick
 
 
 @dataclass

@@ -18,9 +18,10 @@ from pipelines.lake.layout import Zone
 from pipelines.lake.ledger import read_ledger
 from pipelines.lake.storage import Lake
 from tests.conftest import beijing_slice
+from tests.reliability.conftest import repetitions
 
 pytestmark = pytest.mark.slow
-STATIONS, HOURS, RACES, SEED = ("Gucheng", "Changping", "Huairou"), 24 * 120, 3, 7
+STATIONS, HOURS, RACES, SEED = ("Gucheng", "Changping", "Huairou"), 24 * 120, repetitions(3, 1), 7
 KEY = ["station", "ts_utc"]
 
 

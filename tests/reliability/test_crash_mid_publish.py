@@ -17,10 +17,11 @@ from pipelines.config import PROJECT_ROOT, load_settings
 from pipelines.lake.layout import Zone
 from pipelines.lake.maintenance import remove_unreferenced_files
 from pipelines.lake.storage import Lake
+from tests.reliability.conftest import repetitions
 from tests.reliability.publisher import PARTS
 
 pytestmark = pytest.mark.slow
-ROWS, KILLS, SEED = 250_000, 20, 20261124
+ROWS, KILLS, SEED = 250_000, repetitions(20, 10), 20261124
 
 
 def publish(lake_uri: str, table_uri: str, generation: int) -> subprocess.Popen:

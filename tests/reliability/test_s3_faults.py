@@ -19,6 +19,7 @@ from pipelines.lake.layout import Zone
 from pipelines.lake.ledger import read_ledger
 from pipelines.lake.storage import Lake
 from tests.conftest import beijing_slice
+from tests.reliability.conftest import repetitions
 from tests.reliability.faulty_s3 import Faults, FaultyS3Proxy
 
 pytestmark = [pytest.mark.slow, pytest.mark.s3]
@@ -95,7 +96,7 @@ def bucket() -> str:
 
 
 def test_s3_answers_503_and_500_to_a_fifth_of_requests(upstream, dask_client, scenario) -> None:
-    for seed in (1, 2):
+    for seed in (1, 2)[: repetitions(2, 1)]:
         with FaultyS3Proxy(upstream, Faults(error_rate=0.2, seed=seed)) as proxy:
             started, lake_uri = time.monotonic(), bucket()
             error = attempt(proxy.endpoint, lake_uri, f"errors-{seed}", dask_client)
@@ -105,7 +106,7 @@ def test_s3_answers_503_and_500_to_a_fifth_of_requests(upstream, dask_client, sc
 
 
 def test_s3_reads_slower_than_the_timeout(upstream, dask_client, scenario) -> None:
-    for seed in (3, 4):
+    for seed in (3, 4)[: repetitions(2, 1)]:
         with FaultyS3Proxy(upstream, Faults(slow_get_rate=0.08, slow_seconds=4, seed=seed)) as proxy:
             started, lake_uri = time.monotonic(), bucket()
             error = attempt(proxy.endpoint, lake_uri, f"slow-{seed}", dask_client, timeout=2)
@@ -115,7 +116,7 @@ def test_s3_reads_slower_than_the_timeout(upstream, dask_client, scenario) -> No
 
 def test_s3_endpoint_gone_for_a_while(upstream, dask_client, scenario) -> None:
     rng = random.Random(5)
-    for repeat in range(2):
+    for repeat in range(repetitions(2, 1)):
         with FaultyS3Proxy(upstream, Faults(gone_after=rng.uniform(1, 4), gone_for=4, seed=repeat)) as proxy:
             started, lake_uri = time.monotonic(), bucket()
             error = attempt(proxy.endpoint, lake_uri, f"outage-{repeat}", dask_client)

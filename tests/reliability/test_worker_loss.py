@@ -24,10 +24,11 @@ from pipelines.lake.layout import Zone
 from pipelines.lake.ledger import read_ledger
 from pipelines.lake.storage import Lake
 from tests.conftest import beijing_slice
+from tests.reliability.conftest import repetitions
 
 pytestmark = pytest.mark.slow
 STATIONS = ("Gucheng", "Changping", "Huairou", "Dingling", "Shunyi", "Guanyuan")
-HOURS, REPEATS, SEED = 24 * 365, 3, 42
+HOURS, REPEATS, SEED = 24 * 365, repetitions(3, 1), 42
 ARRIVED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 KEY = ["station", "ts_utc"]
 
@@ -118,7 +119,7 @@ def test_worker_loss_while_mining_association_rules(tmp_path, scenario) -> None:
         _, baseline, _ = with_worker_killed(client, None, rng, lambda: mine_rules(baseline_lake.settings, "r", client, params))
         expected = rules(baseline_lake)
         assert len(expected) > 0
-    for repeat in range(2):
+    for repeat in range(repetitions(2, 1)):
         with dask_client(load_settings(dask_workers=2)) as client:
             lake = police_lake(tmp_path / f"loss-{repeat}", "key-not-a-secret", client, files)
             kill_after = rng.uniform(0.1, 0.6) * baseline
@@ -134,7 +135,7 @@ def test_worker_loss_while_mining_association_rules(tmp_path, scenario) -> None:
             seconds=seconds,
             why=f"repeat {repeat}: killed={killed} after {kill_after:.1f} s, {len(got)} rules vs {len(expected)}",
         )
-    print(f"rule mining {baseline:.1f} s; 2 runs each lost a worker mid-job")
+    print(f"rule mining {baseline:.1f} s; {repetitions(2, 1)} runs each lost a worker mid-job")
     scenario.assert_all_passed()
 
 
@@ -163,7 +164,7 @@ def test_worker_loss_while_training_traffic_models(tmp_path, scenario) -> None:
         traffic.curate_readings(settings, "r", PARAMS)
         _, baseline, _ = with_worker_killed(client, None, rng, lambda: traffic.train(settings, "baseline", client, PARAMS))
         expected = board()
-        for repeat in range(2):  # the same inputs and parameters: each run replaces the leaderboard's rows
+        for repeat in range(repetitions(2, 1)):  # the same inputs and parameters: each run replaces the leaderboard's rows
             kill_after = rng.uniform(0.1, 0.6) * baseline
             _, seconds, killed = with_worker_killed(
                 client, kill_after, rng, lambda repeat=repeat: traffic.train(settings, f"loss-{repeat}", client, PARAMS)
@@ -176,5 +177,5 @@ def test_worker_loss_while_training_traffic_models(tmp_path, scenario) -> None:
                 seconds=seconds,
                 why=f"repeat {repeat}: killed={killed} after {kill_after:.1f} s\n{got}\n{expected}",
             )
-    print(f"traffic training {baseline:.1f} s; 2 runs each lost a worker mid-job")
+    print(f"traffic training {baseline:.1f} s; {repetitions(2, 1)} runs each lost a worker mid-job")
     scenario.assert_all_passed()
