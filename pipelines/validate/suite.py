@@ -259,10 +259,12 @@ def _gx_batch_definition() -> Any:
 
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """GX compares with Python scalars: plain numpy-backed columns, not Arrow-backed strings."""
+    """GX compares with Python scalars: strings whose missing value is pd.NA (its truth is ambiguous) become
+    objects with None. pandas' own `str` (missing is NaN) GX reads as it is, at Arrow's speed."""
     plain = frame.copy()
     for column in plain.columns:
-        if isinstance(plain[column].dtype, pd.StringDtype) or plain[column].dtype == "str":
+        dtype = plain[column].dtype
+        if isinstance(dtype, pd.StringDtype) and dtype.na_value is pd.NA:
             plain[column] = plain[column].astype(object).where(plain[column].notna(), None)
     return plain
 

@@ -238,3 +238,24 @@ def test_gx_does_not_hash_every_value_of_a_partition_to_fingerprint_it() -> None
     checked = load_suite("traffic_readings").check_rows(frame)
     assert checked.reason.tolist()[1] == "MISSING_SENSOR"
     assert list(checked.validation["meta"]["batch_markers"]) == ["ge_load_time"]  # no pandas_data_fingerprint
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[pyarrow]", "string[python]", object])
+def test_every_kind_of_text_column_is_judged_alike(tmp_path: Path, dtype) -> None:
+    expectations = [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "s"}, "meta": {"reason_code": "MISSING"}},
+        {
+            "type": "expect_column_values_to_match_regex",
+            "kwargs": {"column": "s", "regex": "^[A-Z]{2}$"},
+            "meta": {"reason_code": "SHAPE"},
+        },
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "kwargs": {"column": "s", "value_set": ["AB", "x"]},
+            "meta": {"reason_code": "SET"},
+        },
+    ]
+    write_suite(tmp_path, "text", {"name": "text", "meta": {"max_quarantine_ratio": 1}, "expectations": expectations})
+    frame = pd.DataFrame({"s": pd.Series(["AB", None, "x", "CD"], dtype=dtype)})
+    reason, _ = load_suite("text", tmp_path).first_failures(frame)
+    assert reason.where(reason.notna(), None).tolist() == [None, "MISSING", "SHAPE", "SET"]
