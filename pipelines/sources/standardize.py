@@ -152,6 +152,10 @@ def _matches(text: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
 
 def _unsafe(text: pd.Series) -> pd.Series:
     """Values holding a NUL or undecodable bytes (surrogates, which Arrow cannot even hold)."""
+    strings = arrow_strings(text)
+    if strings is not None:  # Arrow-backed: it holds no surrogates, only a NUL can be there
+        found = pc.fill_null(pc.match_substring(strings, "\x00"), False)
+        return pd.Series(found.to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
     try:
         arrow = pd.Series(text, dtype="string[pyarrow]")
     except (UnicodeError, ValueError, TypeError):
