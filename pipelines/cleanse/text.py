@@ -70,6 +70,16 @@ def numbers(text: pd.Series) -> pd.Series:
     return result
 
 
+def contains(text: pd.Series, pattern: str, *, regex: bool) -> pd.Series | None:
+    """Which values contain `pattern` (a regular expression, or literal text), missing values False; None for an
+    object column, which Python has to read."""
+    strings = arrow_strings(text)
+    if strings is None:
+        return None
+    hits = pc.match_substring_regex(strings, pattern) if regex else pc.match_substring(strings, pattern)
+    return pd.Series(pc.fill_null(hits, False).to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
+
+
 def by_distinct(text: pd.Series, read: Callable[[pd.Series], pd.Series]) -> pd.Series:
     """`read` applied to each distinct value once and spread back to every row (missing stays missing): a city's
     times repeat across its sensors and stations, so a million rows often hold a few thousand distinct stamps."""

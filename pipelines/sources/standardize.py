@@ -16,14 +16,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 
 from pipelines.cleanse import crs, geo
 from pipelines.cleanse.dedup import deduplicate, in_order
 from pipelines.cleanse.derive import Rule, add_derived, file_inputs
 from pipelines.cleanse.pseudonymize import pseudonymize
 from pipelines.cleanse.records import LINE, RAW, printable, raw_records, rejects_frame
-from pipelines.cleanse.text import arrow_strings, by_distinct, numbers, stripped
+from pipelines.cleanse.text import by_distinct, contains, numbers, stripped
 from pipelines.cleanse.units import convert
 from pipelines.lake.catalog import Column, Table
 from pipelines.sources.readers import FileRejected, read_records
@@ -140,10 +139,9 @@ def _used_columns(spec: FeedSpec) -> list[str]:
 
 def _matches(text: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
     """Which values (str or None) match a pattern: vectorized through Arrow, by Python where Arrow cannot hold them."""
-    strings = arrow_strings(text)
-    if strings is not None:
-        found = pc.fill_null(pc.match_substring_regex(strings, pattern.pattern), False)
-        return pd.Series(found.to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
+    found = contains(text, pattern.pattern, regex=True)
+    if found is not None:
+        return found
     try:
         return pd.Series(text, dtype="string[pyarrow]").str.contains(pattern.pattern, regex=True).fillna(False).astype(bool)
     except (UnicodeError, ValueError, TypeError):
@@ -152,10 +150,9 @@ def _matches(text: pd.Series, pattern: re.Pattern[str]) -> pd.Series:
 
 def _unsafe(text: pd.Series) -> pd.Series:
     """Values holding a NUL or undecodable bytes (surrogates, which Arrow cannot even hold)."""
-    strings = arrow_strings(text)
-    if strings is not None:  # Arrow-backed: it holds no surrogates, only a NUL can be there
-        found = pc.fill_null(pc.match_substring(strings, "\x00"), False)
-        return pd.Series(found.to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
+    found = contains(text, "\x00", regex=False)  # Arrow-backed text holds no surrogates: only a NUL can be there
+    if found is not None:
+        return found
     try:
         arrow = pd.Series(text, dtype="string[pyarrow]")
     except (UnicodeError, ValueError, TypeError):
@@ -297,7 +294,7 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
             naive[ok] = stamp
         aware = pd.Series(False, index=index)
     elif time.epoch is not None:  # a count since 1970-01-01 UTC: aware by definition
-        text = stripped(frame[time.column], markers).astype(object)
+        text = stripped(frame[time.column], markers)
         counts = numbers(text)
         inside = counts.abs() < 1e11 * (1000 if time.epoch == "ms" else 1)  # pandas' range, about 5,000 years
         result[inside] = pd.to_datetime(counts[inside], unit=time.epoch, utc=True, errors="coerce")
@@ -322,11 +319,7 @@ def _timestamps(frame: pd.DataFrame, spec: FeedSpec, markers: set[str]) -> tuple
 
         def describe(mask: pd.Series) -> list[str]:
             shown = text[mask]
-            return (
-                [str(v) for v in shown.astype(object).where(shown.notna(), None)]
-                if shown.dtype == "str"
-                else [str(v) for v in shown]
-            )
+            return [str(v) for v in shown.astype(object).where(shown.notna(), None)]
 
     have_naive = naive.notna() & ~aware
     if have_naive.any():

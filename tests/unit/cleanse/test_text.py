@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.cleanse.text import by_distinct, numbers, stripped
+from pipelines.cleanse.text import by_distinct, contains, numbers, stripped
 
 ODD = ["+5", "5.", ".5", "-0", "1e5", "1E-2", "007", "inf", "-Infinity", "nan", "1_000", "0x10", "1,5", "--1", "e5", "."]
 
@@ -62,3 +62,10 @@ def test_by_distinct_reads_each_value_once_and_keeps_rows_and_gaps() -> None:
     assert seen == [3, 1]  # three distinct values, then the reading of a missing one
     pd.testing.assert_series_equal(read_once, pd.to_datetime(text, format="%Y-%m-%d %H:%M", errors="coerce"))
     assert by_distinct(pd.Series([], dtype="str"), read).tolist() == []
+
+
+def test_contains_reads_arrow_text_and_leaves_object_columns_to_python() -> None:
+    text = pd.Series(["2024-04-01T10:00Z", "10:00", None, "a\x00b"], dtype="str")
+    assert contains(text, r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).tolist() == [True, False, False, False]
+    assert contains(text, "\x00", regex=False).tolist() == [False, False, False, True]
+    assert contains(pd.Series(["x"], dtype=object), "x", regex=False) is None
