@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,6 +52,11 @@ class Settings(BaseSettings):
     dask_memory_limit: str = "auto"
     # The DuckDB file BI tools and `citylake query` open (views over the lake, rebuilt when the lake's tables change)
     bi_database: Path | None = None
+    # What a BI session reads: "live", every query the tables' newest commit (each query reads each table's Delta
+    # log first); "session", each table as of the session's first read of it, pinned for the session (no log read
+    # per query: what makes dashboards fast on object storage, where every read is a round trip). Default: session
+    # for a lake on S3, live for a local lake.
+    bi_snapshot: Literal["live", "session"] | None = None
 
     @field_validator("lake_uri")
     @classmethod
@@ -71,6 +77,11 @@ class Settings(BaseSettings):
         if not self.lake_on_s3:
             return Path(self.lake_uri).parent / "bi" / "citylake.duckdb"
         return PROJECT_ROOT / "var" / "bi" / f"citylake-{hashlib.sha256(self.lake_uri.encode()).hexdigest()[:8]}.duckdb"
+
+    @property
+    def bi_snapshot_mode(self) -> str:
+        """CITYLAKE_BI_SNAPSHOT, else "session" for a lake on S3 and "live" for a local one."""
+        return self.bi_snapshot or ("session" if self.lake_on_s3 else "live")
 
     @property
     def lake_on_s3(self) -> bool:

@@ -2,9 +2,11 @@
 
 Everything machine-specific comes from the environment the launcher sets: where Superset keeps its metadata
 (SQLite), its secret key, and the file of session statements every DuckDB connection runs first. Those statements
-(`pipelines.bi.sql.session_statements`) load the Delta extension and lock the session to the lake: no other file,
-no extension, no setting change. They run in a SQLAlchemy `connect` event, the only place where DuckDB is locked
-after the views' extension is loaded (`connect_args` cannot do it: FACTS.md).
+(`pipelines.bi.sql.session_statements`) load the Delta extension, attach the tables' snapshots when the BI file
+lists them (session mode), and lock the session to the lake: no other file, no extension, no setting change. They
+run in a SQLAlchemy `connect` event, the only place where DuckDB is locked after the views' extension is loaded
+(`connect_args` cannot do it: FACTS.md). DuckDB shares one instance per file within a process, so in session mode
+a Superset worker reads the snapshots its first connection attached until all its connections have closed.
 """
 
 import json
@@ -40,8 +42,14 @@ def _lock_duckdb_to_the_lake(dbapi_connection, _record) -> None:
         if locked == (True,):
             return  # DuckDB shares one instance per file in a process: this one is already loaded and locked
         with open(_SESSION_FILE, encoding="utf-8") as handle:
-            statements = json.load(handle)
-        for statement in statements:
+            session = json.load(handle)
+        for statement in session["open"]:
+            dbapi_connection.execute(statement)
+        # the tables' pinned snapshots when the lake is read in session mode (`Settings.bi_snapshot_mode`): the BI
+        # file lists them, so a table published after Superset started is attached too
+        for (statement,) in dbapi_connection.execute("SELECT statement FROM citylake_snapshots").fetchall():
+            dbapi_connection.execute(statement)
+        for statement in session["lock"]:
             dbapi_connection.execute(statement)
 
 

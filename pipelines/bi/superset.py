@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines.bi.sql import refresh_database, session_statements
+from pipelines.bi.sql import lock_statements, refresh_database, session_statements
 from pipelines.config import PROJECT_ROOT, Settings, local_secret
 from pipelines.processes import (
     ServiceError,
@@ -129,7 +129,8 @@ def write_session_file(config: SupersetConfig, settings: Settings) -> None:
     """The statements every Superset DuckDB connection runs first (mode 600: for an S3 lake they hold its key)."""
     config.session_file.parent.mkdir(parents=True, exist_ok=True)
     config.session_file.touch(mode=0o600)
-    config.session_file.write_text(json.dumps(session_statements(settings, site_packages=site_packages(config)), indent=1))
+    opening = session_statements(settings, lock=False, site_packages=site_packages(config))
+    config.session_file.write_text(json.dumps({"open": opening, "lock": lock_statements(settings)}, indent=1))
 
 
 def render_assets(target: Path, database: Path) -> Path:

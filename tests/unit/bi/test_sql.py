@@ -7,7 +7,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from pipelines.bi.sql import open_database
+from pipelines.bi.sql import open_database, snapshot_statements
+from pipelines.config import load_settings
 from pipelines.lake import delta
 from pipelines.lake.catalog.public_safety import CRIME_HOTSPOTS
 from pipelines.lake.layout import Zone
@@ -74,8 +75,45 @@ def test_one_database_file_sees_new_commits_rebuilds_for_new_tables_and_hides_th
     con.close()
 
 
-def test_a_column_declared_after_the_last_publish_does_not_break_the_views(settings) -> None:
+def test_a_session_reads_each_table_as_of_its_first_query_of_it(settings) -> None:
+    """Session mode: a connection pins each table's snapshot when it first reads it, filtered queries included;
+    a new connection sees the newer commit, as a live one does at once. The lockdown is the same."""
+    pinned = load_settings(lake_uri=settings.lake_uri, bi_snapshot="session")
+    lake = Lake(settings)
+    lake.publish(CRIME_HOTSPOTS, pd.DataFrame([dict(HOTSPOT_ROW)]), None, "r1", "k1")
+    first, found = open_database(pinned)
+    assert [v.name for v in found] == ["crime_hotspots"]
+    assert snapshot_statements(first) == [
+        f"ATTACH '{lake.uri(CRIME_HOTSPOTS)}' AS \"delta:crime_hotspots\" (TYPE delta, PIN_SNAPSHOT, PUSHDOWN_FILTERS 'none')"
+    ]
+    assert first.sql("SELECT incidents FROM crime_hotspots").fetchall() == [(3,)]
+    comments = dict(first.sql("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
+    assert comments == {"crime_hotspots": "Incidents per district, local weekday and hour, with the trend"}
+
+    lake.publish(CRIME_HOTSPOTS, pd.DataFrame([dict(HOTSPOT_ROW, incidents=7)]), None, "r2", "k2")
+    assert first.sql("SELECT incidents FROM crime_hotspots").fetchall() == [(3,)]
+    assert first.sql("SELECT count(*) FROM crime_hotspots WHERE incidents = 7").fetchall() == [(0,)]
+    second, _ = open_database(pinned)
+    assert second.sql("SELECT incidents FROM crime_hotspots WHERE incidents > 0").fetchall() == [(7,)]
+    live, _ = open_database(settings)  # the file is rebuilt for the other mode
+    assert live.sql("SELECT incidents FROM crime_hotspots").fetchall() == [(7,)]
+    assert snapshot_statements(live) == []
+    for statement, refused in (
+        ("SELECT * FROM read_text('/etc/passwd')", "file system operations are disabled by configuration"),
+        ("SET enable_external_access = true", "the configuration has been locked"),
+        ("CREATE VIEW v AS SELECT 1", "read-only"),
+        (f"ATTACH '{settings.bi_database_path.parent / 'other.duckdb'}' AS other", "file system operations are disabled by configuration"),
+    ):
+        with pytest.raises(duckdb.Error, match=refused):
+            first.execute(statement)
+    for con in (first, second, live):
+        con.close()
+
+
+@pytest.mark.parametrize("mode", ["live", "session"])
+def test_a_column_declared_after_the_last_publish_does_not_break_the_views(settings, mode) -> None:
     """After an upgrade declares a new column, the table lacks it until its next publish: its view still works."""
+    settings = load_settings(lake_uri=settings.lake_uri, bi_snapshot=mode)
     lake = Lake(settings)
     older = CRIME_HOTSPOTS.arrow_schema.remove(CRIME_HOTSPOTS.arrow_schema.get_field_index("run_id"))
     row = {k: v for k, v in HOTSPOT_ROW.items() if k != "run_id"}
