@@ -95,7 +95,7 @@ def test_a_session_reads_each_table_as_of_its_first_query_of_it(settings) -> Non
     assert first.sql("SELECT count(*) FROM crime_hotspots WHERE incidents = 7").fetchall() == [(0,)]
     second, _ = open_database(pinned)
     assert second.sql("SELECT incidents FROM crime_hotspots WHERE incidents > 0").fetchall() == [(7,)]
-    live, _ = open_database(settings)  # the file is rebuilt for the other mode
+    live, _ = open_database(load_settings(lake_uri=settings.lake_uri, bi_snapshot="live"))  # the file, rebuilt
     assert live.sql("SELECT incidents FROM crime_hotspots").fetchall() == [(7,)]
     assert snapshot_statements(live) == []
     for statement, refused in (
