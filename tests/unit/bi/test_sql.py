@@ -102,7 +102,10 @@ def test_a_session_reads_each_table_as_of_its_first_query_of_it(settings) -> Non
         ("SELECT * FROM read_text('/etc/passwd')", "file system operations are disabled by configuration"),
         ("SET enable_external_access = true", "the configuration has been locked"),
         ("CREATE VIEW v AS SELECT 1", "read-only"),
-        (f"ATTACH '{settings.bi_database_path.parent / 'other.duckdb'}' AS other", "file system operations are disabled by configuration"),
+        (
+            f"ATTACH '{settings.bi_database_path.parent / 'other.duckdb'}' AS other",
+            "file system operations are disabled by configuration",
+        ),
     ):
         with pytest.raises(duckdb.Error, match=refused):
             first.execute(statement)
