@@ -654,13 +654,12 @@ def gap_extents(clean: pd.DataFrame, spec: FeedSpec) -> pd.DataFrame:
     if spec.time is None or not spec.time.expected_interval or not dataset.time_column or clean.empty:
         return pd.DataFrame(columns=["entity", "first", "last", "present"])
     entity = [k for k in dataset.key if k != dataset.time_column]
-    label = clean[entity].astype(str).agg("|".join, axis=1) if entity else pd.Series("", index=clean.index)
-    grouped = clean[dataset.time_column].groupby(label)
-    return (
-        pd.DataFrame({"first": grouped.min(), "last": grouped.max(), "present": grouped.nunique()})
-        .rename_axis("entity")
-        .reset_index()
-    )
+    times = clean[dataset.time_column]
+    # grouped by the entity's columns themselves; only each group's label is text ("a|b" for a key of two columns)
+    grouped = times.groupby([clean[k] for k in entity], dropna=False) if entity else times.groupby(np.zeros(len(clean)))
+    extents = pd.DataFrame({"first": grouped.min(), "last": grouped.max(), "present": grouped.nunique()})
+    labels = ["|".join(map(str, k if isinstance(k, tuple) else (k,))) if entity else "" for k in extents.index]
+    return extents.set_axis(pd.Index(labels, name="entity")).reset_index()
 
 
 def count_gaps(extents: pd.DataFrame, spec: FeedSpec) -> int:
