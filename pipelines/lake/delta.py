@@ -109,17 +109,13 @@ def write_parts(lake: Lake, table_uri: str, frame: pa.Table, partition_by: Seque
     if keys is None:
         groups = [((), frame)]
     else:
-        codes = (
-            keys.astype("string").fillna("\x00").agg("\x1f".join, axis=1)
-            if len(partition_by) > 1
-            else keys.iloc[:, 0].astype("string").fillna("\x00")
-        )
+        # the rows of each combination of values (as text, a null as "\x00"), the combinations in order of appearance
+        text = keys.astype("string").fillna("\x00")
+        rows_of = text.groupby(list(text.columns), sort=False).indices
         groups = []
-        for code in pd.unique(codes):
-            mask = pa.array((codes == code).to_numpy())
-            part = frame.filter(mask)
-            values = tuple(None if v == "\x00" else v for v in str(code).split("\x1f"))
-            groups.append((values, part.drop_columns(list(partition_by))))
+        for code, rows in sorted(rows_of.items(), key=lambda item: item[1][0]):
+            values = tuple(None if v == "\x00" else str(v) for v in (code if isinstance(code, tuple) else (code,)))
+            groups.append((values, frame.take(pa.array(rows)).drop_columns(list(partition_by))))
     written = []
     safe_run = "".join(c if c.isalnum() else "_" for c in run_id)[:60]
     for values, part in groups:

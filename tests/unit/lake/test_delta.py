@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from pipelines.lake import delta
@@ -39,6 +40,23 @@ def test_commit_replaces_only_the_partitions_covered(settings) -> None:
     assert skipped.skipped_as_duplicate and skipped.version == 2
     assert not any(lake.fs.exists(f"{uri}/{p.relative_path}") for p in again)  # the duplicate's files are gone
     assert contents(lake, uri) == [("A", 7), ("B", 3)]
+
+
+def test_parts_of_several_partition_columns_keep_their_rows_in_order_and_nulls_as_the_default_partition(settings) -> None:
+    lake = Lake(settings)
+    uri = lake.layout.table(Zone.CLEAN, "t")
+    schema = pa.schema([pa.field("station", pa.string()), pa.field("day", pa.string()), pa.field("v", pa.int64())])
+    rows = [("B", "d1", 1), ("A", None, 2), ("B", "d1", 3), ("A", "d2", 4), ("A", None, 5), ("B", "d2", 6)]
+    table = pa.Table.from_pylist([{"station": s, "day": d, "v": v} for s, d, v in rows], schema=schema)
+    parts = delta.write_parts(lake, uri, table, ("station", "day"), "r1")
+    assert [(p.partition_values["station"], p.partition_values["day"], p.num_records) for p in parts] == [
+        ("B", "d1", 2),
+        ("A", None, 2),
+        ("A", "d2", 1),
+        ("B", "d2", 1),
+    ]
+    assert parts[1].relative_path.startswith("station=A/day=__HIVE_DEFAULT_PARTITION__/part-r1-")
+    assert [pq.read_table(f"{uri}/{p.relative_path}")["v"].to_pylist() for p in parts] == [[1, 3], [2, 5], [4], [6]]
 
 
 def test_overwrite_without_partitions_is_refused(settings) -> None:
