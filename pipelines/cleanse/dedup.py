@@ -18,6 +18,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 Policy = Literal["conflict", "keep_first", "keep_latest", "merge"]
 EXACT_COPY = "exact copy"
@@ -106,11 +108,32 @@ def deduplicate(
 def in_order(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     """The rows ordered by the columns `by` (missing values last), as a stable sort gives them: one take of the
     frame, none when it is in order already."""
-    codes = []
-    for column in reversed(list(by)):  # np.lexsort sorts by its last array first
-        values, _ = pd.factorize(frame[column], sort=True)
-        codes.append(np.where(values < 0, np.iinfo(np.int64).max, values))
+    codes = [_sort_keys(frame[column]) for column in reversed(list(by))]  # np.lexsort sorts by its last array first
     order = np.lexsort(codes) if codes else np.arange(len(frame))
     if len(order) < 2 or bool((np.diff(order) > 0).all()):
         return frame
-    return frame.take(order)
+    # a text column of one value (the file a chunk came from) reads the same in any order: not copied
+    same = [c for c in frame.columns if _one_text_value(frame[c])]
+    ordered = frame.drop(columns=same).take(order)
+    return ordered.assign(**{c: pd.Series(frame[c].array, index=ordered.index) for c in same})[list(frame.columns)]
+
+
+def _sort_keys(column: pd.Series) -> np.ndarray:
+    """Numbers that sort as the column does, missing values last: the values themselves for plain numbers and
+    instants (the numbers behind a missing instant put last), else the codes of the sorted distinct values."""
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype | pd.DatetimeTZDtype) else ""
+    if kind and kind in "iuf":  # floats: lexsort puts NaN last already
+        return column.to_numpy()
+    if kind == "M":
+        instants = column.array.asi8  # type: ignore[attr-defined]
+        return np.where(column.isna().to_numpy(), np.iinfo(np.int64).max, instants)
+    values, _ = pd.factorize(column, sort=True)
+    return np.where(values < 0, np.iinfo(np.int64).max, values)
+
+
+def _one_text_value(column: pd.Series) -> bool:
+    """True for a text column whose every row holds the same string (no nulls)."""
+    if not isinstance(column.dtype, pd.StringDtype) or column.dtype.storage != "pyarrow" or column.hasnans:
+        return False
+    values = pa.array(column)
+    return bool(pc.all(pc.equal(values, values[0])).as_py())

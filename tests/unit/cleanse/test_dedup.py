@@ -57,17 +57,29 @@ def test_merge_makes_one_row_per_key_with_the_number_of_rows_it_stands_for() -> 
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["b", "a", "c", None]), st.integers(-3, 3) | st.none()), max_size=30))
-def test_in_order_gives_the_rows_a_stable_sort_gives(rows: list[tuple[str | None, int | None]]) -> None:
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["b", "a", "c", None]),
+            st.integers(-3, 3) | st.none(),
+            st.sampled_from([1.5, -2.0, 0.0, float("nan")]),
+        ),
+        max_size=30,
+    ),
+    st.sampled_from([["sensor", "at"], ["v", "at", "line"], ["line"], ["at", "sensor", "v"]]),
+)
+def test_in_order_gives_the_rows_a_stable_sort_gives(rows: list[tuple[str | None, int | None, float]], by: list[str]) -> None:
     frame = pd.DataFrame(
         {
             "sensor": pd.Series([r[0] for r in rows], dtype="str"),
             "at": pd.to_datetime(pd.Series([r[1] for r in rows], dtype="float64"), unit="h", utc=True),
+            "v": [r[2] for r in rows],
+            "file": pd.Series(["f.csv"] * len(rows), dtype="str"),  # one value: carried over, not reordered
             "line": np.arange(len(rows)) * 7 % 11,
         }
     )
-    expected = frame.sort_values(["sensor", "at"], kind="stable")
-    pd.testing.assert_frame_equal(in_order(frame, ["sensor", "at"]), expected)
+    expected = frame.sort_values(by, kind="stable")
+    pd.testing.assert_frame_equal(in_order(frame, by), expected)
 
 
 def test_in_order_leaves_ordered_rows_untouched() -> None:
