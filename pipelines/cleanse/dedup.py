@@ -125,7 +125,7 @@ def _sort_keys(column: pd.Series) -> np.ndarray:
     if kind and kind in "iuf":  # floats: lexsort puts NaN last already
         return column.to_numpy()
     if kind == "M":
-        instants = column.array.asi8  # type: ignore[attr-defined]
+        instants = column.array.asi8
         return np.where(column.isna().to_numpy(), np.iinfo(np.int64).max, instants)
     values, _ = pd.factorize(column, sort=True)
     return np.where(values < 0, np.iinfo(np.int64).max, values)
