@@ -155,7 +155,7 @@ def stage_piece(index: int, raw: RawFile, feed: FeedSpec, settings: Settings, pl
         )
     except FileRejected as refused:
         return PieceResult(0, rejects_frame([]), None, refused)
-    for bucket, rows in by_bucket(candidates.rows, feed, plan.buckets):
+    for bucket, rows in by_bucket(candidates.with_delivered(), feed, plan.buckets):
         sink = io.BytesIO()
         pq.write_table(rows, sink)
         lake.write_bytes(_bucket_file(plan, bucket, index), sink.getvalue())

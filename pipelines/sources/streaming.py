@@ -202,7 +202,7 @@ def standardize_stream(
                         result.validations.append(candidates.validation)
                     if len(candidates.rejects):
                         rejects.append(candidates.rejects)
-                    _spill(candidates.rows, spec, spill, index, buckets)
+                    _spill(candidates.with_delivered(), spec, spill, index, buckets)
         extents = []
         for bucket in sorted(spill.glob("bucket=*")):
             rows = pd.concat([pq.read_table(p).to_pandas() for p in sorted(bucket.glob("*.parquet"))], ignore_index=True)
