@@ -249,8 +249,7 @@ def open_database(settings: Settings) -> tuple[duckdb.DuckDBPyConnection, list[V
         start_session(con, session_statements(settings))
         return con, found
     con = duckdb.connect(config=_CONFIG)
-    for statement in session_statements(settings, lock=False):
-        con.execute(statement)
+    _attach_lake(con, settings)
     con.execute(f"ATTACH {_text(str(path))} AS citylake (READ_ONLY)")
     con.execute("USE citylake")
     for statement in snapshot_statements(con):

@@ -18,8 +18,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
+
+from pipelines.cleanse.text import arrow_strings
 
 Policy = Literal["conflict", "keep_first", "keep_latest", "merge"]
 EXACT_COPY = "exact copy"
@@ -133,7 +134,7 @@ def _sort_keys(column: pd.Series) -> np.ndarray:
 
 def _one_text_value(column: pd.Series) -> bool:
     """True for a text column whose every row holds the same string (no nulls)."""
-    if not isinstance(column.dtype, pd.StringDtype) or column.dtype.storage != "pyarrow" or column.hasnans:
+    values = arrow_strings(column)
+    if values is None or len(values) == 0 or values.null_count:
         return False
-    values = pa.array(column)
     return bool(pc.all(pc.equal(values, values[0])).as_py())

@@ -634,27 +634,25 @@ def deduplicate_candidates(
     """Clean rows, the conflicting ones as rejects, and how many rows were dropped by why (the feed's policy).
 
     The delivered fields are either columns of `rows` (SOURCE_PREFIX: rows that were spilled) or `delivered`, by
-    the rows' index labels (Candidates.delivered), then joined to the rows that share a key alone."""
+    the rows' index labels (Candidates.delivered); either way they are joined to the rows that share a key alone."""
     dataset = spec.canonical
     policy = spec.duplicates
     key = list(dataset.key)
     payload = [n for n in dataset.names if n not in (*dataset.key, *LINEAGE, *DERIVED, policy.count_into)]
     if delivered is None:
-        sources = [c for c in rows.columns if c.startswith(SOURCE_PREFIX)]
-        dedup = deduplicate(rows, key, payload, sources, policy.policy, policy.latest_by, policy.count_into)
-        kept = dedup.kept
-    else:
-        # a row whose key no other row has is neither a copy nor a clash, whatever the policy: it stays as it is
-        shared = rows.duplicated(subset=key, keep=False).to_numpy()
-        sources = list(delivered.columns)
-        together = rows[shared].join(delivered)
-        dedup = deduplicate(together, key, payload, sources, policy.policy, policy.latest_by, policy.count_into)
-        dropped = together.index.difference(dedup.kept.index)
-        kept = rows.drop(index=dropped) if len(dropped) else rows
-        if policy.policy == "merge" and policy.count_into:
-            counts = np.ones(len(kept), dtype=np.int64)
-            counts[kept.index.get_indexer(dedup.kept.index)] = dedup.kept[policy.count_into].to_numpy()
-            kept = kept.assign(**{policy.count_into: counts})
+        fields = [c for c in rows.columns if c.startswith(SOURCE_PREFIX)]
+        rows, delivered = rows.drop(columns=fields), rows[fields]
+    # a row whose key no other row has is neither a copy nor a clash, whatever the policy: it stays as it is
+    shared = rows.duplicated(subset=key, keep=False).to_numpy()
+    sources = list(delivered.columns)
+    together = rows[shared].join(delivered)
+    dedup = deduplicate(together, key, payload, sources, policy.policy, policy.latest_by, policy.count_into)
+    dropped = together.index.difference(dedup.kept.index)
+    kept = rows.drop(index=dropped) if len(dropped) else rows
+    if policy.policy == "merge" and policy.count_into:
+        counts = np.ones(len(kept), dtype=np.int64)
+        counts[kept.index.get_indexer(dedup.kept.index)] = dedup.kept[policy.count_into].to_numpy()
+        kept = kept.assign(**{policy.count_into: counts})
     conflicts = rejects_frame([])
     if len(dedup.conflicts):
         keys = dedup.conflicts[key].astype(str).agg(", ".join, axis=1)
