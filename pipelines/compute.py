@@ -31,10 +31,22 @@ WORKER_NANNY_ENVIRON: dict[str, str | None] = {"MALLOC_TRIM_THRESHOLD_": None}
 WORKER_TTL = "60s"
 
 
+# How long a LocalCluster waits for a lost worker to come back before it closes the worker's nanny for good. Dask's
+# 15 s is meant for batch-queue clusters; a LocalCluster's nanny restarts its own worker. Each loss starts a timer
+# that fires this much later and closes the nanny if no worker of that name is registered at that moment, also when
+# the worker came back in between and is restarting after a second loss: with 15 s, two worker losses 15 s apart
+# (or one restart slower than 15 s on a busy machine) left the cluster a worker short for good (seen on this machine).
+LOST_WORKER_TIMEOUT = "15 minutes"
+
+
 def cluster_config(worker_ttl: str = WORKER_TTL) -> dict[str, object]:
     """The Dask settings of CityLake's schedulers and workers, for dask.config.set (a LocalCluster's)."""
     nanny = {f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in WORKER_NANNY_ENVIRON.items()}
-    return {**nanny, "distributed.scheduler.worker-ttl": worker_ttl}
+    return {
+        **nanny,
+        "distributed.scheduler.worker-ttl": worker_ttl,
+        "distributed.deploy.lost-worker-timeout": LOST_WORKER_TIMEOUT,
+    }
 
 
 def cluster_environment(worker_ttl: str = WORKER_TTL) -> dict[str, str]:
@@ -114,12 +126,44 @@ RESUBMITS = 3
 
 @dataclass(frozen=True)
 class Shared:
-    """An argument every task of a map reads (a panel, a series): sent to the workers once, not with every task.
+    """An argument every task of a map reads (a panel, a series): sent to the cluster once, not with every task.
 
-    Dask keeps one copy of scattered data once no waiting task needs more (its active memory manager drops the
-    others), so the copy can go with the worker that holds it: map_with_progress then sends it again from here."""
+    It goes to one worker; a task on another worker fetches it from there once (Dask moves a task's inputs). It is
+    not broadcast: Dask's broadcast copies through the scheduler's `replicate`, which keeps retrying a worker that
+    died during the copy and never returns (reproduced: a worker killed during a broadcast of 400 MB hung the
+    job). The copy can go with the worker that holds it: map_with_progress then sends it again from here."""
 
     value: object
+
+
+class SharedInputNotSent(RuntimeError):
+    """A map's shared input could not be sent: every attempt lost the worker it was sent to."""
+
+
+def send_shared(client: distributed.Client, shared: Shared, function: str) -> distributed.Future[Any]:
+    """`shared`'s value onto one worker of the cluster, as a future. A worker that leaves while it receives the data
+    fails the transfer (a closed connection, or the scheduler no longer knowing the worker): it is sent again, to
+    the workers still there, up to RESUBMITS more times."""
+    attempt = 0
+    while True:
+        try:
+            sent: distributed.Future[Any] = client.scatter([shared.value], hash=False)[0]  # [ ]: a dict stays one value
+            return sent
+        except (OSError, KeyError) as exc:  # CommClosedError is an OSError; KeyError: the worker left the scheduler
+            if attempt == RESUBMITS:
+                raise SharedInputNotSent(
+                    f"the shared input of {function} could not be sent to the workers in {RESUBMITS + 1} attempts: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+            attempt += 1
+            log.warning(
+                "sending a shared input of %s failed (%s: %s): a worker left during the transfer; sending it again (%d/%d)",
+                function,
+                type(exc).__name__,
+                exc,
+                attempt,
+                RESUBMITS,
+            )
 
 
 def map_with_progress(
@@ -145,7 +189,7 @@ def map_with_progress(
             if isinstance(arg, Shared) and (i not in scattered or scattered[i].status != "finished"):
                 if i in scattered:
                     log.warning("the workers holding a shared input of %s are gone: sending it again", func.__name__)
-                scattered[i] = client.scatter([arg.value], broadcast=True, hash=False)[0]  # [ ]: a dict stays one value
+                scattered[i] = send_shared(client, arg, func.__name__)
         return [scattered.get(i, arg) for i, arg in enumerate(args)]
 
     def submit(index: int) -> distributed.Future[R]:

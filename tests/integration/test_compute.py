@@ -21,6 +21,15 @@ def test_a_local_cluster_gives_a_silent_workers_tasks_away_after_a_minute(dask_c
     assert dask_client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.worker_ttl) == 60
 
 
+def test_a_local_cluster_waits_for_a_restarting_worker_instead_of_closing_its_nanny(dask_client) -> None:
+    """Dask's 15 s closed a nanny for good when a worker was lost twice 15 s apart (its restart in between)."""
+    import dask
+    from dask.utils import parse_timedelta
+
+    assert parse_timedelta(dask.config.get("distributed.deploy.lost-worker-timeout")) == 900
+    assert len(dask_client.scheduler_info()["workers"]) == 2
+
+
 def test_its_workers_keep_glibcs_allocator_thresholds(dask_client) -> None:
     import os
 
@@ -122,3 +131,52 @@ def test_a_task_lost_more_often_than_it_may_be_run_again_fails_the_map(dask_clie
         (tmp_path / "go").touch()
     losing.join(timeout=10)
     assert [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "pipelines.compute"] == []
+
+
+def _scatter_failing(client, monkeypatch, failures: int) -> list[int]:
+    """Make the client's scatter fail `failures` times as it does when the worker receiving the data dies (a closed
+    connection), then send for real; the returned list counts the attempts."""
+    from distributed.comm.core import CommClosedError
+
+    real, attempts = client.scatter, []
+
+    def scatter(*args, **kwargs):
+        attempts.append(1)
+        if len(attempts) <= failures:
+            raise CommClosedError("in <TCP (closed) ConnectionPool.scatter>: Stream is closed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(client, "scatter", scatter)
+    return attempts
+
+
+def test_a_shared_input_whose_worker_leaves_during_the_transfer_is_sent_again(dask_client, monkeypatch, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="pipelines.compute")
+    attempts = _scatter_failing(dask_client, monkeypatch, failures=2)
+    table = {0: "a", 1: "b", 2: "c"}
+    results = map_with_progress(dask_client, _reads_shared, [0, 2], lambda i: f"item {i}", Shared(table), "/nonexistent")
+    assert results == ["a", "c"] and len(attempts) == 3
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and r.name == "pipelines.compute"]
+    assert warnings == [
+        "sending a shared input of _reads_shared failed (CommClosedError: in <TCP (closed) ConnectionPool.scatter>: "
+        f"Stream is closed): a worker left during the transfer; sending it again ({n}/3)"
+        for n in (1, 2)
+    ]
+
+
+def test_a_shared_input_that_cannot_be_sent_fails_the_map_with_the_last_error(dask_client, monkeypatch) -> None:
+    attempts = _scatter_failing(dask_client, monkeypatch, failures=99)
+    with pytest.raises(compute.SharedInputNotSent) as failed:
+        map_with_progress(dask_client, _reads_shared, [0], lambda i: f"item {i}", Shared({0: "a"}), "/nonexistent")
+    assert len(attempts) == 4
+    assert str(failed.value) == (
+        "the shared input of _reads_shared could not be sent to the workers in 4 attempts: "
+        "CommClosedError: in <TCP (closed) ConnectionPool.scatter>: Stream is closed"
+    )
+
+
+def test_a_shared_input_goes_to_one_worker_not_by_broadcast(dask_client) -> None:
+    """Broadcast copies through the scheduler's replicate, which retries a worker that died mid-copy for ever."""
+    future = compute.send_shared(dask_client, Shared({0: "a"}), "test")
+    assert len(dask_client.who_has([future])[future.key]) == 1
+    assert future.result() == {0: "a"}

@@ -1,6 +1,6 @@
 """Kill a Dask worker at a random moment of a job (the air-quality clean job; the association-rule mining
-of public safety): the job finishes, and what it publishes equals a clean run's (the nanny restarts the
-worker; the scheduler recomputes what it held)."""
+of public safety; the traffic models' training; a map sending its shared input): the job finishes, and what it
+publishes equals a clean run's (the nanny restarts the worker; the scheduler recomputes what it held)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import random
 import signal
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.compute import dask_client
+from pipelines.compute import Shared, dask_client, map_with_progress
 from pipelines.config import load_settings
 from pipelines.domains.environment import pipeline
 from pipelines.flows import clean as clean_flow
@@ -178,4 +180,48 @@ def test_worker_loss_while_training_traffic_models(tmp_path, scenario) -> None:
                 why=f"repeat {repeat}: killed={killed} after {kill_after:.1f} s\n{got}\n{expected}",
             )
     print(f"traffic training {baseline:.1f} s; {repetitions(2, 1)} runs each lost a worker mid-job")
+    scenario.assert_all_passed()
+
+
+def returned_within(seconds: float, job) -> list:
+    """[what job() returned] if it returned within `seconds`, else []: a hung job fails its scenario instead of
+    stalling the suite (its thread is left behind)."""
+    returned: list = []
+    running = threading.Thread(target=lambda: returned.append(job()), daemon=True)
+    running.start()
+    running.join(timeout=seconds)
+    return returned
+
+
+def _reads_panel(item: int, panel: np.ndarray) -> float:
+    time.sleep(0.2)
+    return float(panel[item * 1_000_000])
+
+
+def test_worker_loss_while_a_shared_input_is_sent(scenario) -> None:
+    """A 400 MB shared input takes about a second to reach the workers: a worker killed during the transfer must not
+    hang the map (Dask's broadcast did: its replicate retried the dead worker for ever) or change its results."""
+    rng = random.Random(SEED + 3)
+    panel = np.arange(50_000_000, dtype=np.float64)
+    items = list(range(8))
+
+    def job(client):
+        return lambda: map_with_progress(client, _reads_panel, items, lambda i: f"item {i}", Shared(panel))
+
+    with dask_client(load_settings(dask_workers=2)) as client:
+        expected, baseline, _ = with_worker_killed(client, None, rng, job(client))
+        assert expected == [i * 1_000_000.0 for i in items]
+        for repeat in range(repetitions(8, 3)):
+            kill_after = rng.uniform(0.02, 0.6) * baseline
+            started = time.monotonic()
+            finished = returned_within(120 + 10 * baseline, partial(with_worker_killed, client, kill_after, rng, job(client)))
+            finished = [result for result, _, _ in finished]
+            scenario.record(
+                finished == [expected],
+                rows_lost=0 if finished else len(items),
+                seconds=time.monotonic() - started,
+                why=f"repeat {repeat}: killed after {kill_after:.2f} s; "
+                + (f"results {finished[0]}" if finished else "the map never returned"),
+            )
+    print(f"a map with a 400 MB shared input {baseline:.1f} s; {repetitions(8, 3)} runs each lost a worker mid-way")
     scenario.assert_all_passed()
