@@ -23,7 +23,10 @@ R = TypeVar("R")
 # switches off glibc's adaptive mmap threshold, so every numpy/Arrow temporary over 128 KiB is a fresh mmap that
 # page-faults in and is unmapped when freed: the same itemset search ran 2x slower in a worker than in a plain
 # process on this machine (benchmarks/README.md). CityLake's workers keep glibc's defaults, as every other process.
-WORKER_NANNY_ENVIRON: dict[str, str | None] = {"MALLOC_TRIM_THRESHOLD_": None}
+# numpy asks the kernel for transparent huge pages on every array over 4 MiB (madvise); where the kernel's THP defrag
+# is "madvise" (Debian's and Ubuntu's default), each such page fault may first compact memory, and two workers
+# faulting at once wait on each other: standardizing a fresh 1.25M-row file took 3.8 s with it, 1.45 s without.
+WORKER_NANNY_ENVIRON: dict[str, str | None] = {"MALLOC_TRIM_THRESHOLD_": None, "NUMPY_MADVISE_HUGEPAGE": "0"}
 
 # How long the scheduler waits for a heartbeat from a worker that went silent (its host cut off or powered down)
 # before it gives the worker's tasks to the others. Dask's default is 5 minutes, during which a job waits on a

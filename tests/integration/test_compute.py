@@ -37,6 +37,15 @@ def test_its_workers_keep_glibcs_allocator_thresholds(dask_client) -> None:
     assert len(found) == 2 and set(found.values()) == {None}
 
 
+def test_numpy_in_its_workers_asks_for_no_transparent_huge_pages(dask_client) -> None:
+    import numpy as np
+
+    def asks() -> bool:
+        return bool(np._core.multiarray._get_madvise_hugepage())
+
+    assert len(dask_client.run(asks)) == 2 and set(dask_client.run(asks).values()) == {False}
+
+
 def _waits_for_the_go(item: int, markers: str) -> int:
     """Item 1 waits until the test says go (at most 30 s, so that no worker is held for good): long enough for its
     task to be lost."""

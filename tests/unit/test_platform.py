@@ -62,13 +62,14 @@ def test_every_service_shares_one_environment(tmp_path: Path, monkeypatch) -> No
         "18794",
     )
     assert env["CITYLAKE_LAKE_URI"] == str(tmp_path / "lake")
-    # the `dask worker` processes read this at their start: their nanny no longer sets glibc's trim threshold
+    # the `dask worker` processes read this at their start: their nanny no longer sets glibc's trim threshold, and numpy
+    # asks for no transparent huge pages
     import dask.config
 
     dask_settings = dask.config.collect_env({k: v for k, v in env.items() if k.startswith("DASK_")})
     assert dask_settings == {
         "distributed": {
-            "nanny": {"pre_spawn_environ": {"MALLOC_TRIM_THRESHOLD_": None}},
+            "nanny": {"pre_spawn_environ": {"MALLOC_TRIM_THRESHOLD_": None, "NUMPY_MADVISE_HUGEPAGE": "0"}},
             "scheduler": {"worker_ttl": "60s"},  # a silent worker's tasks go to the others after a minute
         }
     }
