@@ -243,16 +243,29 @@ def run_citylake(paths: list[Path], out: Path, workers: int = 2, repeats: int = 
     return CityLakeRun(sum(r[0] for r in results), sum(r[1] for r in results), wall, cold, stages, worker_peak, per_task * 1000)
 
 
-def one_vs_two_workers(paths: list[Path], out: Path, pairs: int = 5) -> list[tuple[float, float]]:
-    """(one worker's seconds, two workers' seconds) for the same files on warm clusters, the two runs of each pair
-    back to back: this machine's speed drifts over minutes, so a ratio is only fair between neighbouring runs. Each
-    run has its cluster to itself (a cluster left idle beside the other would take its share of the machine)."""
+@dataclass(frozen=True)
+class Pair:
+    """One worker then two on the same files, back to back: each cluster's first batch and its second."""
 
-    def timed(workers: int) -> float:
+    one_first: float
+    two_first: float
+    one: float  # the second batch: the workers' heap already in memory, as a long-running worker's is
+    two: float
+
+
+def one_vs_two_workers(paths: list[Path], out: Path, pairs: int = 5) -> list[Pair]:
+    """One worker against two on the same files, `pairs` times, the two runs of each pair back to back: this
+    machine's speed drifts over minutes, so a ratio is only fair between neighbouring runs. Each run has its cluster
+    to itself (a cluster left idle beside the other would take its share of the machine) and times two batches: a
+    fresh worker's first batch also pays for its memory's first use (page faults, slow on this VM and slower when two
+    processes fault at once), which a long-running worker paid once."""
+
+    def timed(workers: int) -> tuple[float, float]:
         with warm_cluster(paths, workers) as (client, _):
-            return timed_batch(client, paths, out)[0]
+            return timed_batch(client, paths, out)[0], timed_batch(client, paths, out)[0]
 
-    return [(timed(1), timed(2)) for _ in range(pairs)]
+    runs = [(timed(1), timed(2)) for _ in range(pairs)]
+    return [Pair(one_first, two_first, one, two) for (one_first, one), (two_first, two) in runs]
 
 
 def measure(func: Callable[[], object], repeats: int = REPEATS) -> tuple[float, int, object]:
@@ -284,7 +297,7 @@ def collect(quick: bool) -> list[Section]:
     same: list[bool] = []
     fit_rows: list[int] = []
     fit_seconds: list[float] = []
-    pairs: list[tuple[float, float]] = []
+    pairs: list[Pair] = []
     scheduler_ms = 0.0
     for rows in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -359,17 +372,27 @@ def collect(quick: bool) -> list[Section]:
         "scaling", "Workers: 1 vs 2, and a model of larger clusters", ["workers", "rows", "predicted seconds", "largest term"]
     )
     if pairs:
-        speedups = sorted(one / two for one, two in pairs)
-        speedup = float(np.median(speedups))
+        speedup = float(np.median([pair.one / pair.two for pair in pairs]))
+        first = float(np.median([pair.one_first / pair.two_first for pair in pairs]))
         scaling.goals.append(
-            Goal(f"speed-up 1 -> 2 workers at {sizes[-1]:,} rows (median of pairs)", ">= 1.8", f"{speedup:.2f}", speedup >= 1.8)
+            Goal(
+                f"speed-up 1 -> 2 workers at {sizes[-1]:,} rows (median of pairs, warm workers)",
+                ">= 1.8",
+                f"{speedup:.2f}",
+                speedup >= 1.8,
+            )
         )
         scaling.notes.append(
-            f"1 -> 2 workers, {len(pairs)} pairs of back-to-back runs on warm clusters: "
-            + ", ".join(f"{one:.2f} s / {two:.2f} s = {one / two:.2f}" for one, two in pairs)
-            + f"; median {speedup:.2f}."
+            f"1 -> 2 workers, {len(pairs)} pairs of back-to-back runs, each on a cluster of its own, second batch: "
+            + ", ".join(f"{pair.one:.2f} s / {pair.two:.2f} s = {pair.one / pair.two:.2f}" for pair in pairs)
+            + f"; median {speedup:.2f}. The same clusters' first batch (fresh workers, their memory used for the first "
+            + "time): "
+            + ", ".join(
+                f"{pair.one_first:.2f} s / {pair.two_first:.2f} s = {pair.one_first / pair.two_first:.2f}" for pair in pairs
+            )
+            + f"; median {first:.2f}."
         )
-        per_row = float(np.median([one for one, _ in pairs])) / sizes[-1]
+        per_row = float(np.median([pair.one for pair in pairs])) / sizes[-1]
         for workers in (8, 32, 128):
             rows, files = 10**9, 10**9 // 125_000
             terms = {"compute": rows * per_row / workers, "scheduler": files * scheduler_ms / 1000}
