@@ -43,7 +43,8 @@ def test_numpy_in_its_workers_asks_for_no_transparent_huge_pages(dask_client) ->
     def asks() -> bool:
         return bool(np._core.multiarray._get_madvise_hugepage())
 
-    assert len(dask_client.run(asks)) == 2 and set(dask_client.run(asks).values()) == {False}
+    found = dask_client.run(asks)
+    assert len(found) == 2 and set(found.values()) == {False}
 
 
 def _waits_for_the_go(item: int, markers: str) -> int:

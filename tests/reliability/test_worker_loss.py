@@ -214,8 +214,8 @@ def test_worker_loss_while_a_shared_input_is_sent(scenario) -> None:
         for repeat in range(repetitions(8, 3)):
             kill_after = rng.uniform(0.02, 0.6) * baseline
             started = time.monotonic()
-            finished = returned_within(120 + 10 * baseline, partial(with_worker_killed, client, kill_after, rng, job(client)))
-            finished = [result for result, _, _ in finished]
+            runs = returned_within(120 + 10 * baseline, partial(with_worker_killed, client, kill_after, rng, job(client)))
+            finished = [result for result, _, _ in runs]
             scenario.record(
                 finished == [expected],
                 rows_lost=0 if finished else len(items),
